@@ -1,0 +1,64 @@
+// Builds every bundle with esbuild and writes the JSON Schema from its TypeBox source.
+// Usage: node scripts/build.mjs [--watch] [--minify]
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dist = path.join(root, 'dist');
+const watch = process.argv.includes('--watch');
+const minify = process.argv.includes('--minify');
+const rel = (p) => path.join(root, p);
+
+/** Node bundles: the extension host (vscode external), the CLI and the training worker. */
+const nodeEntries = [
+  { in: 'src/extension/extension.ts', out: 'extension' },
+  { in: 'src/cli.ts', out: 'cli' },
+  { in: 'src/engine/worker.ts', out: 'worker' },
+].filter((e) => existsSync(rel(e.in)));
+
+/** One browser bundle per webview panel folder (webview/<panel>/main.ts). */
+const webviewEntries = existsSync(rel('webview'))
+  ? readdirSync(rel('webview'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(rel(`webview/${d.name}/main.ts`)))
+      .map((d) => ({ in: `webview/${d.name}/main.ts`, out: `webview/${d.name}` }))
+  : [];
+
+const common = { bundle: true, sourcemap: true, minify, logLevel: 'warning', absWorkingDir: root };
+
+const configs = [
+  {
+    ...common,
+    entryPoints: nodeEntries.map((e) => ({ in: e.in, out: e.out })),
+    outdir: dist,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // tfjs-node(-gpu) are optional native packages: resolved at run time when installed. webgpu ships dawn.node.
+    external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'],
+  },
+  ...(webviewEntries.length
+    ? [{ ...common, entryPoints: webviewEntries, outdir: dist, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }]
+    : []),
+];
+
+async function writeSchema() {
+  const tmp = path.join(root, '.cache', 'build');
+  mkdirSync(tmp, { recursive: true });
+  const out = path.join(tmp, 'schema.cjs');
+  await esbuild.build({ entryPoints: [rel('src/core/spec/schema.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  const require = createRequire(import.meta.url);
+  delete require.cache[out];
+  const { jsonSchema } = require(out);
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(path.join(dist, 'mlbtc.schema.json'), JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...jsonSchema() }, null, 2));
+}
+
+await writeSchema();
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  console.log('[build] watching');
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+}
