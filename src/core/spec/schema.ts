@@ -19,6 +19,13 @@ const IntPair = (description: string, examples: number[][]) =>
 const Ranks = (description: string, examples: number[][]) =>
   Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16, description, examples });
 
+/**
+ * Size limits far above anything trainable here (the paper's largest: D 2048, T 1024). They keep every derived
+ * count finite and every divisor search (BTT factorisation, block-size fixes) bounded while the user types.
+ */
+const MaxWidth = 65536;
+const MaxSeqLen = 2 ** 20;
+
 const QkNorm = Type.Boolean({
   default: true,
   description:
@@ -32,6 +39,7 @@ export const IclRegressionTask = Type.Object(
     kind: Type.Literal('icl-regression'),
     inputDim: PositiveInt('Regression dimension d. Prompts hold 2·d (x, y) pairs, so model.seqLen must be 4·d (§5.1).', {
       examples: [16, 32, 64],
+      maximum: MaxSeqLen / 4,
     }),
     noise: Type.Number({ minimum: 0, default: 0, description: 'Standard deviation of Gaussian noise added to y. The reference is noise-free.' }),
     curriculum: Type.Optional(
@@ -72,9 +80,10 @@ export const ForecastTask = Type.Object(
       default: 'M',
       description: '"S": univariate, the target column only. "M": every numeric column in and out.',
     }),
-    lookback: PositiveInt('History length L fed to the model.', { examples: [96, 336, 512] }),
+    lookback: PositiveInt('History length L fed to the model.', { examples: [96, 336, 512], maximum: MaxSeqLen }),
     horizon: PositiveInt('Steps H to forecast. model.seqLen must equal lookback + horizon: the model reads L observed steps and H placeholders, and predicts at the placeholders.', {
       examples: [96, 192, 336, 720],
+      maximum: MaxSeqLen,
     }),
     split: Type.Union(
       [
@@ -99,12 +108,12 @@ export const Task = Type.Union([IclRegressionTask, LanguageModelTask, ForecastTa
 
 export const Model = Type.Object(
   {
-    width: PositiveInt('Model width D (d_model).', { examples: [128, 256, 512] }),
-    heads: PositiveInt('Attention heads H.', { examples: [4, 8] }),
-    headDim: Type.Optional(PositiveInt('Per-head dimension r. Must equal width / heads (defaults to it).', { examples: [32, 64] })),
-    layers: PositiveInt('Transformer blocks.', { examples: [6] }),
-    seqLen: PositiveInt('Sequence length T (block size). MLR attention runs at exactly this length.', { examples: [256, 1024] }),
-    mlpRatio: PositiveInt('MLP hidden width as a multiple of D.', { default: 4 }),
+    width: PositiveInt('Model width D (d_model).', { examples: [128, 256, 512], maximum: MaxWidth }),
+    heads: PositiveInt('Attention heads H.', { examples: [4, 8], maximum: MaxWidth }),
+    headDim: Type.Optional(PositiveInt('Per-head dimension r. Must equal width / heads (defaults to it).', { examples: [32, 64], maximum: MaxWidth })),
+    layers: PositiveInt('Transformer blocks.', { examples: [6], maximum: 1024 }),
+    seqLen: PositiveInt('Sequence length T (block size). MLR attention runs at exactly this length.', { examples: [256, 1024], maximum: MaxSeqLen }),
+    mlpRatio: PositiveInt('MLP hidden width as a multiple of D.', { default: 4, maximum: 64 }),
   },
   { additionalProperties: false, description: 'Pre-LN transformer as the reference builds it: no biases, untied output head, learned positions, GELU MLP.' },
 );
