@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { scoringLayout, twoCoreBlockRank } from '../../src/core/layout/scoring';
+import { tensorNetwork } from '../../src/core/layout/tensorNetwork';
+import { twoCoreLevels } from '../../src/core/layout/twoCore';
+import { resolveSpec } from '../../src/core/spec/resolve';
+import type { StructureSpec } from '../../src/core/spec/schema';
+
+function spec(attention: unknown, model: Partial<StructureSpec['model']> = {}) {
+  return resolveSpec({
+    name: 't',
+    task: { kind: 'language-model', vocabSize: 65 },
+    model: { width: 256, heads: 4, layers: 2, seqLen: 1024, ...model },
+    attention,
+  } as StructureSpec);
+}
+
+const rects = (l: ReturnType<typeof scoringLayout>) => l.blocks.map((b) => [b.level, b.start, b.size]);
+
+test('MLR, dyadic, T=16, 3 levels: 1 + 2 + 4 blocks of 16, 8 and 4 tokens on the diagonal', () => {
+  const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, { width: 16, heads: 4, seqLen: 16 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.equal(layout.space, 'sequence');
+  assert.equal(layout.size, 16);
+  assert.deepEqual(rects(layout), [
+    [0, 0, 16],
+    [1, 0, 8],
+    [1, 8, 8],
+    [2, 0, 4],
+    [2, 4, 4],
+    [2, 8, 4],
+    [2, 12, 4],
+  ]);
+  assert.deepEqual(layout.levels.map((l) => l.blockRank), [2, 1, 1]);
+});
+
+test('MLR 32|8|6|4|4|4|4|2 at T=1024: block score MACs sum to 40,321,024 per head (§3.4)', () => {
+  const s = spec({ kind: 'mlr', ranks: [32, 8, 6, 4, 4, 4, 4, 2] });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.equal(layout.blocks.length, 1 + 2 + 4 + 8 + 16 + 32 + 64 + 128);
+  assert.equal(layout.blocks.reduce((t, b) => t + b.macs, 0), 40_321_024);
+  // Every block lies on the diagonal inside the matrix, and blocks of one level tile it exactly.
+  for (const [l, lv] of layout.levels.entries()) {
+    const own = layout.blocks.filter((b) => b.level === l);
+    assert.equal(own.reduce((t, b) => t + b.size, 0), 1024, `level ${l} covers the sequence`);
+    assert.equal(lv.blockSize, 1024 / 2 ** l);
+  }
+});
+
+test('custom MLR block sizes keep their order and cap rank at the block length', () => {
+  const s = spec({ kind: 'mlr', ranks: [4, 3, 1], blockSizes: [4, 8, 16] }, { width: 32, heads: 4, seqLen: 16 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.deepEqual(layout.levels.map((l) => [l.blocks, l.blockSize, l.blockRank]), [
+    [4, 4, 4],
+    [2, 8, 3],
+    [1, 16, 1],
+  ]);
+});
+
+test('bilinear MLR 8|8|8|8 at D=256: 1+2+4+8 feature blocks; projections cost 2·D·Σr per head', () => {
+  const s = spec({ kind: 'bilinear-mlr', ranks: [8, 8, 8, 8] }, { heads: 8 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.equal(layout.space, 'features');
+  assert.deepEqual(layout.levels.map((l) => [l.blocks, l.blockSize, l.blockRank]), [
+    [1, 256, 8],
+    [2, 128, 8],
+    [4, 64, 8],
+    [8, 32, 8],
+  ]);
+  // Sum of block ranks = Σ r_l·2^l = 120, the §3.3 rank of this head.
+  assert.equal(layout.blocks.reduce((t, b) => t + b.rank, 0), 120);
+  assert.equal(layout.blocks.reduce((t, b) => t + b.macs, 0), 2 * 256 * 32);
+});
+
+test('bilinear BTT at D=256: one full-rank block whose per-head cost times 8 heads is 81,920 (§3.2 d, e)', () => {
+  const s = spec({ kind: 'bilinear-btt', rank: 1 }, { heads: 8 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.deepEqual(rects(layout), [[0, 0, 256]]);
+  assert.equal(layout.blocks[0].rank, 256);
+  assert.equal(layout.blocks[0].macs * 8, 81_920);
+});
+
+test('dense and windowed families are one low-rank feature block; global-local is two, with the window kept', () => {
+  const dense = spec({ kind: 'dense' });
+  assert.deepEqual(scoringLayout(dense.groups[0], dense.model).levels.map((l) => [l.blocks, l.blockRank, l.blockMacs]), [[1, 64, 2 * 256 * 64]]);
+  const gl = spec({ kind: 'global-local', window: 512, split: [48, 16] });
+  const layout = scoringLayout(gl.groups[0], gl.model);
+  assert.deepEqual(layout.levels.map((l) => l.blockRank), [48, 16]);
+  assert.deepEqual(layout.window, { size: 512, seqLen: 1024 });
+});
+
+test('MLBTC: a custom two-level structure and the Kronecker preset', () => {
+  const two = spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [8, 32], in: [8, 32], rank: 1 }, { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 }] });
+  const layout = scoringLayout(two.groups[0], two.model);
+  assert.deepEqual(layout.levels.map((l) => [l.blocks, l.blockSize, l.blockRank, l.blockMacs]), [
+    [1, 256, 256, 1 * (8 * 32 * 8 + 32 * 8 * 32)],
+    [4, 64, 4, 4 * (64 * 1 * 1 + 1 * 1 * 64)],
+  ]);
+  const kron = spec({ kind: 'mlbtc', preset: 'kronecker' });
+  const level = twoCoreLevels(kron.groups[0].attention, kron.model)![0];
+  assert.equal(twoCoreBlockRank(level), 8 * 32, 'A⊗B with A 8×8, B 32×32 is full rank');
+  assert.equal(twoCoreBlockRank({ out: [4, 8], in: [2, 16], rank: 1, kronecker: true }), 2 * 8, 'min(a,c)·min(b,d)');
+  assert.equal(twoCoreBlockRank({ out: [8, 32], in: [8, 32], rank: 1, kronecker: false }), 256);
+  assert.equal(twoCoreBlockRank({ out: [16, 4], in: [2, 32], rank: 3, kronecker: false }), 4 * 6, 'b·min(a, c·s)');
+});
+
+test('head groups each get their own layout', () => {
+  const s = spec(
+    [
+      { heads: 2, kind: 'mlr', ranks: [32, 32] },
+      { heads: 2, kind: 'dense' },
+    ],
+    {},
+  );
+  assert.deepEqual(s.groups.map((g) => scoringLayout(g, s.model).space), ['sequence', 'features']);
+});
+
+test('tensor networks: BTT shares β and γ between cores, low-rank reduces to σ, Kronecker shares nothing', () => {
+  const btt = tensorNetwork({ blocks: 1, out: [8, 32], in: [8, 32], rank: 2, kronecker: false, label: '' });
+  assert.deepEqual(btt.cores.map((c) => [c.id, c.legs.join(''), c.shape, c.params]), [
+    ['R', 'abcs', [8, 32, 8, 2], 8 * 32 * 8 * 2],
+    ['L', 'sbcd', [2, 32, 8, 32], 2 * 32 * 8 * 32],
+  ]);
+  assert.deepEqual(btt.legs.filter((l) => l.cores.length === 2).map((l) => l.index), ['β', 'γ', 'σ']);
+
+  const lowRank = tensorNetwork({ blocks: 4, out: [64, 1], in: [1, 64], rank: 4, kronecker: false, label: '' });
+  assert.deepEqual(lowRank.legs.filter((l) => !l.trivial).map((l) => l.name), ['a', 'd', 's']);
+  assert.equal(lowRank.blocks, 4);
+
+  const kron = tensorNetwork({ blocks: 1, out: [8, 32], in: [8, 32], rank: 1, kronecker: true, label: '' });
+  assert.deepEqual(kron.cores.map((c) => [c.id, c.shape]), [
+    ['A', [8, 8]],
+    ['B', [32, 32]],
+  ]);
+  assert.ok(kron.legs.every((l) => l.cores.length === 1));
+});
