@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'jsonc-parser';
-import { applyFix, detectFormatting, fixEdits, inlineJson } from '../../src/extension/fixes/jsonEdits';
+import { applyFix, detectFormatting, fixEdits } from '../../src/extension/json/jsonEdits';
+import { inlineJson, prettyJson } from '../../src/extension/json/jsonText';
 
 const doc = [
   '{',
@@ -66,10 +67,17 @@ describe('fixEdits: minimal edits for a validation fix', () => {
   });
 });
 
-describe('inlineJson and detectFormatting', () => {
+describe('inlineJson, prettyJson and detectFormatting', () => {
   it('writes nested values on one line with conventional spacing', () => {
     assert.equal(inlineJson({ a: [1, 2], b: { c: null }, d: {} }), '{ "a": [1, 2], "b": { "c": null }, "d": {} }');
     assert.equal(inlineJson('x"y'), '"x\\"y"');
+  });
+
+  it('lays out objects across lines but keeps scalar lists on one line', () => {
+    const value = { name: 'x', attention: { ranks: [8, 8], levels: [{ blocks: 1 }] }, training: {} };
+    const expected = '{\n  "name": "x",\n  "attention": {\n    "ranks": [8, 8],\n    "levels": [\n      {\n        "blocks": 1\n      }\n    ]\n  },\n  "training": {}\n}\n';
+    assert.equal(prettyJson(value), expected);
+    assert.deepEqual(parse(prettyJson(value)), value);
   });
 
   it('reads tabs, space width and CRLF from the text', () => {

@@ -5,6 +5,7 @@
  */
 import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type Node } from 'jsonc-parser';
 import type { Fix, JsonPath } from '../../core/validate/types';
+import { inlineJson, isPlainObject } from './jsonText';
 
 export type { Edit };
 
@@ -64,26 +65,12 @@ function insertInline(text: string, root: Node, path: JsonPath, value: unknown):
   return { offset: last.offset + last.length, length: 0, content: `, ${JSON.stringify(key)}: ${inlineJson(nested)}` };
 }
 
-/** JSON on one line with the spacing people type: `[32, 8]`, `{ "a": 1 }`. */
-export function inlineJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
-  if (isPlainObject(value)) {
-    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`);
-    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** Indentation and line ending as the document already uses them (first indented line wins; default 2 spaces). */
 export function detectFormatting(text: string): FormattingOptions {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const indent = /^([ \t]+)\S/m.exec(text)?.[1];
   if (indent?.startsWith('\t')) return { insertSpaces: false, tabSize: 4, eol };
   return { insertSpaces: true, tabSize: indent ? indent.length : 2, eol };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
