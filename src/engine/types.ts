@@ -30,6 +30,11 @@ export interface Batch {
 export interface Model {
   readonly spec: ResolvedSpec;
   readonly params: NamedParam[];
+  /**
+   * The task's predictions for a batch's inputs, without the loss: icl-regression (B, N) values at the x positions,
+   * language-model (B, T, vocab) logits, forecast (B, horizon, channels). Tasks evaluate with it. Pure, like loss.
+   */
+  predict(inputs: tf.Tensor): tf.Tensor;
   /** Scalar training loss of a batch. Pure: builds no variables; call inside tf.variableGrads/tf.tidy. */
   loss(batch: Batch): tf.Scalar;
   /** Pre-softmax logits of every head of one layer for inputs X (B, T, D) after ln_1, for tests and diagrams. */
