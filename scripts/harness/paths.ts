@@ -1,0 +1,28 @@
+// Where the harness keeps things. One place, so the installer, the launcher, `npm start` and the test
+// runners agree on every folder.
+import path from 'node:path';
+
+/** The repository root (this file lives in scripts/harness/). */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** Git-ignored cache for everything the harness downloads or generates (see .gitignore: `.cache/`). */
+export const cacheDir = path.join(repoRoot, '.cache');
+
+/**
+ * code-server 4.100.3 ships VS Code 1.100.3, the newest whose server still runs on Node 20
+ * (shared/reference/environment.md). package.json pins engines.vscode ^1.100.0 to match.
+ */
+export const codeServerVersion = '4.100.3';
+export const codeServerPrefix = path.join(cacheDir, 'code-server');
+
+/** Screenshots, logs of failed runs and other artefacts worth keeping after a run (git-ignored). */
+export const testResultsDir = path.join(repoRoot, 'test-results');
+
+/** esbuild output for the integration tests that run inside the extension host (git-ignored). */
+export const integrationOutDir = path.join(repoRoot, 'out', 'test');
+
+export const examplesDir = path.join(repoRoot, 'examples');
+export const distDir = path.join(repoRoot, 'dist');
+
+/** Debian's chromium (apt package `chromium`); playwright never downloads a browser here. */
+export const chromiumPath = process.env.MLBTC_CHROMIUM ?? '/usr/bin/chromium';
