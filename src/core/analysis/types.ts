@@ -6,17 +6,32 @@
 /** Which matrix a head's scoring rank refers to: D×D for bilinear families, T×T for sequence families. */
 export type ScoringSpace = 'features' | 'sequence';
 
+/** Generic rank of one head's scoring matrix (D×D in features space, T×T in sequence space) and its maximum. */
+export interface ScoringRank {
+  scoring: number;
+  max: number;
+  space: ScoringSpace;
+  /**
+   * Present (true) only when `scoring` is an upper bound rather than the exact generic rank: an mlbtc head that sums
+   * a rank-deficient Kronecker-tied level with other levels (tied cores can lose rank in a sum; docs/choices.md).
+   */
+  upperBound?: true;
+}
+
 export interface GroupAnalysis {
   /** Index into ResolvedSpec.groups. */
   group: number;
   kind: string;
   heads: number;
-  rank: { scoring: number; max: number; space: ScoringSpace };
+  rank: ScoringRank;
   /** Parameters of this group's scoring function (Q/K-side weights and QK-norm gains), all heads of the group. */
   scoringParams: number;
-  /** Per head, per sequence, blockwise without causal savings, as the reference counts. */
+  /**
+   * scoresPerHead, avPerHead: one head, one sequence, blockwise without causal savings, as the reference counts.
+   * projectionsPerToken: the Q/K-side projections of all heads of the group, one token, one layer.
+   */
   macs: { scoresPerHead: number; avPerHead: number; projectionsPerToken: number };
-  /** Per token, float32, all layers. */
+  /** Per token, float32, all layers: this group's cached keys plus its heads' share (heads·headDim) of the values. */
   kvCacheBytesPerToken: number;
 }
 
@@ -35,7 +50,7 @@ export interface Analysis {
     perTokenPerLayer: number;
     /** Forward MACs per token over all layers, projections and MLP, plus the output head/read-out. */
     perToken: number;
-    /** Score MACs of one head for one sequence (mean over heads when head groups differ). */
+    /** Score MACs of one head for one sequence (mean over heads when head groups differ, so then not always an integer). */
     scoresPerHead: number;
     /** A·V MACs of one head for one sequence. */
     avPerHead: number;
@@ -43,7 +58,7 @@ export interface Analysis {
     perSequence: number;
   };
   /** The lowest scoring rank among head groups, relative to its maximum (the whole model's bottleneck). */
-  rank: { scoring: number; max: number; space: ScoringSpace };
+  rank: ScoringRank;
   groups: GroupAnalysis[];
   /** float32 bytes cached per generated token, all layers (keys as the family caches them, plus values). */
   kvCacheBytesPerToken: number;
