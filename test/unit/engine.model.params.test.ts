@@ -19,13 +19,13 @@ import type { Model } from '../../src/engine/types';
 
 tf.setBackend('cpu');
 
-const tasks: Record<string, StructureSpec['task']> = {
+const tasks: Record<string, object> = {
   icl: { kind: 'icl-regression', inputDim: 4 },
   lm: { kind: 'language-model', vocabSize: 13 },
   forecast: { kind: 'forecast', channels: 3, lookback: 10, horizon: 6 },
 };
 
-const attentions: Record<string, StructureSpec['attention']> = {
+const attentions: Record<string, object> = {
   dense: { kind: 'dense' },
   'dense qkDim 6': { kind: 'dense', qkDim: 6 },
   'sliding-window': { kind: 'sliding-window', window: 3 },
@@ -56,7 +56,7 @@ function specFor(task: string, attention: string): ResolvedSpec {
     task: tasks[task]!,
     model: { width: 16, heads: 2, layers: 2, seqLen: seqLen[task]! },
     attention: attentions[attention]!,
-  } as StructureSpec);
+  } as unknown as StructureSpec);
 }
 
 function countParams(model: Model): number {
@@ -107,7 +107,7 @@ test('µP initialisation and learning-rate scales (§2.4)', () => {
       { heads: 2, kind: 'bilinear-btt', rank: 2 },
     ],
     training: { mupBaseWidth: 768 },
-  } as StructureSpec);
+  } as unknown as StructureSpec);
   const model = buildModel(spec, new Rng(1));
   const byName = new Map(model.params.map((p) => [p.name, p]));
   const expectations: [name: string, init: 'zeros' | 'ones' | number, lrScale: number][] = [
