@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scoringLayout, twoCoreBlockRank } from '../../src/core/layout/scoring';
+import { blocksAt, layoutBlocks, scoringLayout, twoCoreBlockRank } from '../../src/core/layout/scoring';
 import { tensorNetwork } from '../../src/core/layout/tensorNetwork';
 import { twoCoreLevels } from '../../src/core/layout/twoCore';
 import { resolveSpec } from '../../src/core/spec/resolve';
@@ -15,7 +15,7 @@ function spec(attention: unknown, model: Partial<StructureSpec['model']> = {}) {
   } as StructureSpec);
 }
 
-const rects = (l: ReturnType<typeof scoringLayout>) => l.blocks.map((b) => [b.level, b.start, b.size]);
+const rects = (l: ReturnType<typeof scoringLayout>) => layoutBlocks(l).map((b) => [b.level, b.start, b.size]);
 
 test('MLR, dyadic, T=16, 3 levels: 1 + 2 + 4 blocks of 16, 8 and 4 tokens on the diagonal', () => {
   const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, { width: 16, heads: 4, seqLen: 16 });
@@ -37,11 +37,11 @@ test('MLR, dyadic, T=16, 3 levels: 1 + 2 + 4 blocks of 16, 8 and 4 tokens on the
 test('MLR 32|8|6|4|4|4|4|2 at T=1024: block score MACs sum to 40,321,024 per head (§3.4)', () => {
   const s = spec({ kind: 'mlr', ranks: [32, 8, 6, 4, 4, 4, 4, 2] });
   const layout = scoringLayout(s.groups[0], s.model);
-  assert.equal(layout.blocks.length, 1 + 2 + 4 + 8 + 16 + 32 + 64 + 128);
-  assert.equal(layout.blocks.reduce((t, b) => t + b.macs, 0), 40_321_024);
+  assert.equal(layoutBlocks(layout).length, 1 + 2 + 4 + 8 + 16 + 32 + 64 + 128);
+  assert.equal(layoutBlocks(layout).reduce((t, b) => t + b.macs, 0), 40_321_024);
   // Every block lies on the diagonal inside the matrix, and blocks of one level tile it exactly.
   for (const [l, lv] of layout.levels.entries()) {
-    const own = layout.blocks.filter((b) => b.level === l);
+    const own = layoutBlocks(layout, l);
     assert.equal(own.reduce((t, b) => t + b.size, 0), 1024, `level ${l} covers the sequence`);
     assert.equal(lv.blockSize, 1024 / 2 ** l);
   }
@@ -68,16 +68,16 @@ test('bilinear MLR 8|8|8|8 at D=256: 1+2+4+8 feature blocks; projections cost 2�
     [8, 32, 8],
   ]);
   // Sum of block ranks = Σ r_l·2^l = 120, the §3.3 rank of this head.
-  assert.equal(layout.blocks.reduce((t, b) => t + b.rank, 0), 120);
-  assert.equal(layout.blocks.reduce((t, b) => t + b.macs, 0), 2 * 256 * 32);
+  assert.equal(layoutBlocks(layout).reduce((t, b) => t + b.rank, 0), 120);
+  assert.equal(layoutBlocks(layout).reduce((t, b) => t + b.macs, 0), 2 * 256 * 32);
 });
 
 test('bilinear BTT at D=256: one full-rank block whose per-head cost times 8 heads is 81,920 (§3.2 d, e)', () => {
   const s = spec({ kind: 'bilinear-btt', rank: 1 }, { heads: 8 });
   const layout = scoringLayout(s.groups[0], s.model);
   assert.deepEqual(rects(layout), [[0, 0, 256]]);
-  assert.equal(layout.blocks[0].rank, 256);
-  assert.equal(layout.blocks[0].macs * 8, 81_920);
+  assert.equal(layoutBlocks(layout)[0].rank, 256);
+  assert.equal(layoutBlocks(layout)[0].macs * 8, 81_920);
 });
 
 test('dense and windowed families are one low-rank feature block; global-local is two, with the window kept', () => {
@@ -133,4 +133,32 @@ test('tensor networks: BTT shares β and γ between cores, low-rank reduces to �
     ['B', [32, 32]],
   ]);
   assert.ok(kron.legs.every((l) => l.cores.length === 1));
+});
+
+test('blocksAt finds the blocks covering an entry: MLR T=16 dyadic, levels sharing a (query, key) pair', () => {
+  const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, { width: 16, heads: 4, seqLen: 16 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  // i = 5, j = 6: same 16-block, same 8-block (0–7), same 4-block (4–7): all three levels.
+  assert.deepEqual(blocksAt(layout, 5, 6).map((b) => [b.level, b.index]), [
+    [0, 0],
+    [1, 0],
+    [2, 1],
+  ]);
+  // i = 9, j = 2: only the global level.
+  assert.deepEqual(blocksAt(layout, 9, 2).map((b) => b.level), [0]);
+  // i = 3, j = 4: levels 0 and 1 (0–7) but not level 2 (0–3 vs 4–7).
+  assert.deepEqual(blocksAt(layout, 3, 4).map((b) => b.level), [0, 1]);
+});
+
+test('a huge level is described, not listed: T = 2^20 with unit blocks costs nothing to lay out', () => {
+  const s = spec({ kind: 'mlr', ranks: [1, 1], blockSizes: [2 ** 20, 1] }, { width: 8, heads: 4, seqLen: 2 ** 20 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  assert.deepEqual(layout.levels.map((l) => [l.blocks, l.blockSize]), [
+    [1, 2 ** 20],
+    [2 ** 20, 1],
+  ]);
+  assert.deepEqual(blocksAt(layout, 123_456, 123_456).map((b) => [b.level, b.index, b.start]), [
+    [0, 0, 0],
+    [1, 123_456, 123_456],
+  ]);
 });

@@ -42,6 +42,11 @@ export interface LayoutBlock {
   macs: number;
 }
 
+/**
+ * The blocks themselves are implied by each level's count and size (all blocks of a level are alike), and are
+ * listed on demand by layoutBlocks / blocksAt: a level can hold up to T blocks (2^20), too many to ship or draw one
+ * by one.
+ */
 export interface ScoringLayout {
   space: LayoutSpace;
   /** Side of the matrix: D for features, T for sequence. */
@@ -49,7 +54,6 @@ export interface ScoringLayout {
   /** What a block's `macs` counts. */
   macsUnit: 'score MACs / head / sequence' | 'MACs / token / head';
   levels: LayoutLevel[];
-  blocks: LayoutBlock[];
   /** Causal window of sliding-window and global-local heads (it masks the T×T logits, it is not part of W). */
   window?: { size: number; seqLen: number };
 }
@@ -69,12 +73,25 @@ export function twoCoreBlockMacs(level: Pick<TwoCoreLevel, 'out' | 'in' | 'rank'
   return level.rank * (a * b * c + b * c * d);
 }
 
-function diagonal(levels: LayoutLevel[]): LayoutBlock[] {
-  const blocks: LayoutBlock[] = [];
-  levels.forEach((lv, level) => {
-    for (let k = 0; k < lv.blocks; k++) blocks.push({ level, index: k, start: k * lv.blockSize, size: lv.blockSize, rank: lv.blockRank, macs: lv.blockMacs });
+function block(layout: ScoringLayout, level: number, index: number): LayoutBlock {
+  const lv = layout.levels[level];
+  return { level, index, start: index * lv.blockSize, size: lv.blockSize, rank: lv.blockRank, macs: lv.blockMacs };
+}
+
+/** Every block of one level (or of all levels, coarse first), in diagonal order. */
+export function layoutBlocks(layout: ScoringLayout, level?: number): LayoutBlock[] {
+  const levels = level === undefined ? layout.levels.map((_, l) => l) : [level];
+  return levels.flatMap((l) => Array.from({ length: layout.levels[l].blocks }, (_, k) => block(layout, l, k)));
+}
+
+/** The blocks that contain matrix entry (row, col), one per level at most, coarse first. */
+export function blocksAt(layout: ScoringLayout, row: number, col: number): LayoutBlock[] {
+  const out: LayoutBlock[] = [];
+  layout.levels.forEach((lv, l) => {
+    const k = Math.floor(row / lv.blockSize);
+    if (k === Math.floor(col / lv.blockSize) && k < lv.blocks) out.push(block(layout, l, k));
   });
-  return blocks;
+  return out;
 }
 
 export function scoringLayout(group: ResolvedHeadGroup, model: ResolvedModel): ScoringLayout {
@@ -92,7 +109,7 @@ export function scoringLayout(group: ResolvedHeadGroup, model: ResolvedModel): S
         blockMacs: size * size * r,
       };
     });
-    return { space: 'sequence', size: T, macsUnit: 'score MACs / head / sequence', levels, blocks: diagonal(levels) };
+    return { space: 'sequence', size: T, macsUnit: 'score MACs / head / sequence', levels };
   }
   const cores = twoCoreLevels(a, model) as TwoCoreLevel[];
   const levels = cores.map(
@@ -107,5 +124,5 @@ export function scoringLayout(group: ResolvedHeadGroup, model: ResolvedModel): S
     }),
   );
   const window = a.kind === 'sliding-window' || a.kind === 'global-local' ? { size: a.window, seqLen: model.seqLen } : undefined;
-  return { space: 'features', size: model.width, macsUnit: 'MACs / token / head', levels, blocks: diagonal(levels), ...(window ? { window } : {}) };
+  return { space: 'features', size: model.width, macsUnit: 'MACs / token / head', levels, ...(window ? { window } : {}) };
 }

@@ -1,0 +1,235 @@
+/**
+ * Messages between the extension host and the three webview panels (structure diagram, trade-offs, live losses).
+ *
+ * One interface per message, each with a literal `type`; a union per panel and direction. Every webview starts by
+ * posting `ready`; the host queues nothing before it and instead (re)sends the panel's whole current state on each
+ * `ready`, so a webview that was torn down while hidden (or restored after a reload) catches up in one step.
+ * Requests that need an answer carry a `requestId` that the answer echoes.
+ *
+ * Host → webview messages may carry Float64Arrays: VS Code transfers typed arrays to webviews as such
+ * (engines ≥ 1.57). Webview → host byte payloads go as base64 strings, because typed arrays are not revived in
+ * that direction.
+ */
+import type { ScoringRank } from '../core/analysis/types';
+import type { ScoringLayout } from '../core/layout/scoring';
+import type { TensorNetwork } from '../core/layout/tensorNetwork';
+
+export type PanelKind = 'diagram' | 'tradeoffs' | 'losses';
+
+// ─── Shared by every panel ───────────────────────────────────────────────────────────────────────────────────────
+
+/** The webview's script has run and its listeners are installed. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** The webview finished drawing an update; `renderMs` is the time its drawing code took. */
+export interface PaintedMessage {
+  type: 'painted';
+  renderMs: number;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'csv';
+
+/** Save a figure or its data: the host asks where (save dialog) and writes the file. */
+export interface ExportRequest {
+  type: 'export';
+  requestId: number;
+  format: ExportFormat;
+  /** File name without folder, e.g. "mlr-char-lm.diagram.svg". */
+  suggestedName: string;
+  /** Text (svg, csv) or base64 bytes (png). */
+  data: string;
+  encoding: 'utf8' | 'base64';
+}
+
+/** An exception in the webview, reported so it reaches the extension's log instead of vanishing. */
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
+
+export interface ExportResult {
+  type: 'exportResult';
+  requestId: number;
+  outcome: 'saved' | 'cancelled' | 'failed';
+  /** The saved file (saved) or the reason (failed). */
+  detail?: string;
+}
+
+export type CommonFromWebview = ReadyMessage | PaintedMessage | ExportRequest | WebviewErrorMessage;
+export type CommonToWebview = ExportResult;
+
+// ─── Structure diagram ───────────────────────────────────────────────────────────────────────────────────────────
+
+export interface DiagramGroup {
+  /** Index into the spec's head groups. */
+  index: number;
+  kind: string;
+  heads: number;
+  firstHead: number;
+  rank: ScoringRank;
+  scoringParams: number;
+  scoreMacsPerHead: number;
+  layout: ScoringLayout;
+  /** One network per level, for bilinear (feature-space) families; absent for sequence MLR. */
+  networks?: TensorNetwork[];
+}
+
+export interface DiagramModel {
+  /** The spec file, as a URI string, and a short name to show. */
+  uri: string;
+  fileName: string;
+  name: string;
+  model: { width: number; heads: number; headDim: number; layers: number; seqLen: number };
+  totals: { params: number; macsPerToken: number; scoreMacsPerHead: number };
+  groups: DiagramGroup[];
+}
+
+/** The structure to draw (sent on ready and after every debounced change of the file). */
+export interface DiagramModelMessage {
+  type: 'diagram/model';
+  model: DiagramModel;
+}
+
+/** The file cannot be drawn: it is invalid or unreadable. The last good picture stays, greyed, with this reason. */
+export interface DiagramProblemMessage {
+  type: 'diagram/problem';
+  uri: string;
+  fileName: string;
+  /** 1-based line of the first problem, when it has one. */
+  line?: number;
+  message: string;
+}
+
+export type DiagramToWebview = CommonToWebview | DiagramModelMessage | DiagramProblemMessage;
+export type DiagramFromWebview = CommonFromWebview;
+
+/** What the diagram webview saves with setState, and what its serializer gets back after a reload. */
+export interface DiagramState {
+  uri: string;
+  group: number;
+  /** -1: all levels. */
+  level: number;
+  colourBy: 'rank' | 'macs';
+  view: 'matrix' | 'network';
+}
+
+// ─── Compute / rank trade-offs ───────────────────────────────────────────────────────────────────────────────────
+
+export type TradeoffSource = 'file' | 'candidate' | 'run';
+
+export interface TradeoffPoint {
+  id: string;
+  label: string;
+  source: TradeoffSource;
+  /** Opened on click (spec files, and the spec of a run or candidate when it has one). */
+  uri?: string;
+  macsPerToken: number;
+  macsPerSequence: number;
+  rank: number;
+  rankMax: number;
+  rankSpace: 'features' | 'sequence';
+  params: number;
+  /** Final evaluation loss of a finished run (the scaling view). */
+  finalLoss?: number;
+}
+
+export interface SkippedFile {
+  uri: string;
+  fileName: string;
+  reason: string;
+}
+
+export interface TradeoffPointsMessage {
+  type: 'tradeoffs/points';
+  points: TradeoffPoint[];
+  /** Files that were found but could not be analysed, with the reason. */
+  skipped: SkippedFile[];
+}
+
+export type TradeoffsToWebview = CommonToWebview | TradeoffPointsMessage;
+
+export interface OpenFileMessage {
+  type: 'openFile';
+  uri: string;
+}
+
+export type TradeoffsFromWebview = CommonFromWebview | OpenFileMessage;
+
+export type TradeoffX = 'macsPerToken' | 'macsPerSequence';
+export type TradeoffY = 'rank' | 'params' | 'finalLoss';
+
+export interface TradeoffsState {
+  x: TradeoffX;
+  y: TradeoffY;
+  logX: boolean;
+  logY: boolean;
+}
+
+// ─── Live losses ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type LossXAxis = 'step' | 'tokens' | 'flops' | 'wallMs';
+
+export interface LossRunInfo {
+  id: string;
+  name: string;
+  state: string;
+  /** Series this run has: "train" and the eval metric names, e.g. "eval.loss". */
+  metrics: string[];
+  /** Records received so far. */
+  points: number;
+}
+
+/** The view the webview draws; the host downsamples for exactly this. */
+export interface LossView {
+  runIds: string[];
+  metrics: string[];
+  x: LossXAxis;
+  logX: boolean;
+  logY: boolean;
+  /** EMA weight in [0, 1): 0 is no smoothing. */
+  smoothing: number;
+  /** Plot width in CSS pixels: one min/max bucket per pixel. */
+  buckets: number;
+}
+
+export interface LossViewMessage {
+  type: 'losses/view';
+  revision: number;
+  view: LossView;
+}
+
+export type LossesFromWebview = CommonFromWebview | LossViewMessage;
+
+export interface LossRunsMessage {
+  type: 'losses/runs';
+  runs: LossRunInfo[];
+}
+
+/** One downsampled curve: raw values (drawn faint) and their EMA (drawn solid), each min/max per pixel. */
+export interface LossSeries {
+  runId: string;
+  metric: string;
+  raw: { x: Float64Array; y: Float64Array };
+  smooth: { x: Float64Array; y: Float64Array };
+  /** The last raw record, for the read-out when the curve is still growing. */
+  last?: { x: number; y: number };
+}
+
+/**
+ * Curves for a view. `complete`: these are all the curves of the view (replace everything drawn); otherwise they
+ * replace only the curves with the same run and metric (a streaming update of the runs that changed).
+ */
+export interface LossSeriesMessage {
+  type: 'losses/series';
+  revision: number;
+  complete: boolean;
+  series: LossSeries[];
+}
+
+export type LossesToWebview = CommonToWebview | LossRunsMessage | LossSeriesMessage;
+
+export interface LossesState {
+  view: LossView;
+}

@@ -1,0 +1,152 @@
+/**
+ * Structure diagram webview: the scoring matrix of one head group as blocks (matrix view) or its cores as a
+ * tensor network, with group/level selectors, a colour toggle and PNG/SVG/CSV export.
+ */
+import { groupLabel } from '../../src/core/layout/labels';
+import { exactCount, shortCount } from '../../src/extension/analysis/numbers';
+import type { DiagramFromWebview, DiagramModel, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../src/protocol/webview';
+import baseCss from '../shared/base.css';
+import { radios, select, spacer, toolbar, type Choice } from '../shared/controls';
+import { toCsv } from '../shared/csv';
+import { exportButtons, Exporter } from '../shared/export';
+import { connectToHost } from '../shared/host';
+import { adoptStyles } from '../shared/styles';
+import { onThemeChange, readTheme } from '../shared/theme';
+import { Tooltip } from '../shared/tooltip';
+import css from './diagram.css';
+import { drawMatrix } from './matrixView';
+import { drawNetwork } from './networkView';
+
+adoptStyles(baseCss, css);
+
+let model: DiagramModel | undefined;
+let theme = readTheme();
+const host = connectToHost<DiagramToWebview, DiagramFromWebview, DiagramState>(receive);
+let state: DiagramState = host.savedState() ?? { uri: '', group: 0, level: -1, colourBy: 'rank', view: 'matrix' };
+
+const app = document.getElementById('app')!;
+const title = document.createElement('h1');
+const summary = document.createElement('span');
+summary.className = 'summary';
+const header = document.createElement('header');
+header.className = 'panel-header';
+header.append(title, summary);
+
+const groupSelect = select<string>('Head group', 'group-select', [], '0', (v) => setState({ group: Number(v), level: -1 }));
+const levelSelect = select<string>('Level', 'level-select', [], '-1', (v) => setState({ level: Number(v) }));
+const exports = document.createElement('div');
+exports.className = 'group';
+const bar = toolbar(
+  groupSelect.element,
+  levelSelect.element,
+  radios('Colour by', 'colour-by', [{ value: 'rank', label: 'Rank' }, { value: 'macs', label: 'MACs' }], state.colourBy, (v) => setState({ colourBy: v })),
+  radios('View', 'view', [{ value: 'matrix', label: 'Blocks' }, { value: 'network', label: 'Tensor network' }], state.view, (v) => setState({ view: v })),
+  spacer(),
+  exports,
+);
+const notice = document.createElement('div');
+notice.className = 'notice';
+notice.hidden = true;
+notice.setAttribute('role', 'alert');
+const groupLine = document.createElement('div');
+groupLine.className = 'group-line';
+const figure = document.createElement('div');
+figure.id = 'figure';
+const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+figure.append(svg);
+const empty = document.createElement('div');
+empty.className = 'empty';
+empty.textContent = 'Reading the structure…';
+app.append(header, bar, notice, groupLine, figure, empty);
+
+const tooltip = new Tooltip();
+const exporter = new Exporter(host.post);
+exportButtons(exports, exporter, {
+  figure: () => (model ? svg : undefined),
+  csv: levelsCsv,
+  baseName: () => `${model?.fileName.replace(/\.mlbtc\.json$/, '') ?? 'structure'}.${state.view === 'matrix' ? 'blocks' : 'network'}`,
+  background: () => theme.background,
+});
+
+function receive(message: DiagramToWebview): void {
+  switch (message.type) {
+    case 'diagram/model':
+      model = message.model;
+      notice.hidden = true;
+      figure.classList.remove('stale');
+      setState({ uri: model.uri, group: Math.min(state.group, model.groups.length - 1) });
+      return;
+    case 'diagram/problem':
+      showProblem(message);
+      return;
+    case 'exportResult':
+      exporter.settle(message);
+      return;
+  }
+}
+
+function showProblem(p: DiagramProblemMessage): void {
+  notice.hidden = false;
+  notice.textContent = `${p.fileName}${p.line ? `:${p.line}` : ''}: ${p.message}${model ? ' — showing the last valid structure.' : ''}`;
+  figure.classList.toggle('stale', Boolean(model));
+  if (!model) {
+    empty.hidden = true;
+    title.textContent = p.fileName;
+  }
+  setState({ uri: p.uri });
+}
+
+function setState(patch: Partial<DiagramState>): void {
+  state = { ...state, ...patch };
+  host.saveState(state);
+  render();
+}
+
+function render(): void {
+  if (!model) return;
+  const started = performance.now();
+  empty.hidden = true;
+  const group = model.groups[state.group] ?? model.groups[0];
+  const m = model.model;
+  title.textContent = model.name;
+  summary.textContent = `${model.fileName} · D ${m.width} · ${m.heads} heads of ${m.headDim} · T ${m.seqLen} · ${m.layers} layers · ${shortCount(model.totals.params)} params`;
+
+  groupSelect.element.hidden = model.groups.length < 2;
+  groupSelect.setChoices(
+    model.groups.map((g): Choice<string> => ({ value: String(g.index), label: groupLabel(g, m.heads) })),
+    String(group.index),
+  );
+  const levels = group.layout.levels;
+  levelSelect.element.hidden = levels.length < 2;
+  const level = state.level < levels.length ? state.level : -1;
+  levelSelect.setChoices([{ value: '-1', label: 'All levels' }, ...levels.map((l, i) => ({ value: String(i), label: l.label }))], String(level));
+
+  const rank = `rank ${exactCount(group.rank.scoring)} / ${exactCount(group.rank.max)} (${group.rank.space === 'sequence' ? 'T×T' : 'D×D'})`;
+  groupLine.replaceChildren();
+  const kind = document.createElement('span');
+  kind.className = 'kind';
+  kind.textContent = groupLabel(group, m.heads);
+  groupLine.append(kind, ` · ${rank} · ${shortCount(group.scoreMacsPerHead)} score MACs/head · ${shortCount(group.scoringParams)} scoring params`);
+
+  const width = figure.clientWidth || window.innerWidth - 32;
+  const height = Math.max(240, window.innerHeight - figure.getBoundingClientRect().top - 16);
+  if (state.view === 'network') drawNetwork(svg, group, level, width, tooltip);
+  else drawMatrix(svg, { group, level, colourBy: state.colourBy, width, height, theme, tooltip });
+  host.post({ type: 'painted', renderMs: performance.now() - started });
+}
+
+/** One row per level and head group: a level's blocks are alike, and a level can hold up to T of them. */
+function levelsCsv(): string {
+  if (!model) return '';
+  const heads = model.model.heads;
+  const rows = model.groups.flatMap((g) =>
+    g.layout.levels.map((lv, l) => [groupLabel(g, heads), g.kind, g.layout.space, l, lv.label, lv.blocks, lv.blockSize, lv.requestedRank, lv.blockRank, lv.blockMacs, lv.blocks * lv.blockMacs, g.layout.macsUnit]),
+  );
+  return toCsv(['group', 'kind', 'space', 'level', 'level_label', 'blocks', 'block_size', 'requested_rank', 'block_rank', 'block_macs', 'level_macs', 'macs_unit'], rows);
+}
+
+onThemeChange((t) => {
+  theme = t;
+  render();
+});
+new ResizeObserver(() => render()).observe(figure);
