@@ -387,6 +387,23 @@ export type SearchDimensionSpec = Static<typeof SearchDimension>;
 
 /** The JSON Schema document written to dist/mlbtc.schema.json. */
 export function jsonSchema(): object {
-  return JSON.parse(JSON.stringify(StructureSpec)) as object;
+  return withDefaultsOptional(JSON.parse(JSON.stringify(StructureSpec))) as object;
+}
+
+/**
+ * TypeBox lists a property with a `default` as required, but in a file it is optional: resolution fills it in.
+ * Without this, VS Code's JSON service would flag every omitted default ("Missing property qkNorm").
+ */
+function withDefaultsOptional(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withDefaultsOptional);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withDefaultsOptional(v);
+  const props = out.properties as Record<string, object> | undefined;
+  if (Array.isArray(out.required) && props) {
+    out.required = (out.required as string[]).filter((k) => !(props[k] && 'default' in props[k]));
+    if ((out.required as string[]).length === 0) delete out.required;
+  }
+  return out;
 }
 
