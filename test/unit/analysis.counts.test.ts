@@ -9,10 +9,13 @@ import { analyze, type Analysis } from '../../src/core/analysis';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 
+/** Attention as a user writes it (defaulted fields omitted); resolveSpec fills the rest. */
+type AttentionInput = object;
+
 function spec(
-  attention: StructureSpec['attention'],
+  attention: AttentionInput,
   model: Partial<StructureSpec['model']> = {},
-  task: StructureSpec['task'] = { kind: 'language-model', vocabSize: 96 },
+  task: object = { kind: 'language-model', vocabSize: 96 },
 ): ResolvedSpec {
   return resolveSpec({ name: 'counts', task, model: { width: 256, heads: 8, layers: 6, seqLen: 256, ...model }, attention } as StructureSpec);
 }
@@ -26,7 +29,7 @@ function assertConsistent(a: Analysis): void {
 }
 
 test('ICL reference model (dense, inputDim 64, T 256, D 256, 8 heads, 6 layers) has 4,804,480 parameters', () => {
-  const a = analyze(spec({ kind: 'dense', logitScale: 'standard' }, {}, { kind: 'icl-regression', inputDim: 64 } as StructureSpec['task']));
+  const a = analyze(spec({ kind: 'dense', logitScale: 'standard' }, {}, { kind: 'icl-regression', inputDim: 64 }));
   const D = 256;
   const r = 32;
   const perLayer =
@@ -179,7 +182,7 @@ test('head groups: per-group scoring, scoresPerHead is the head-weighted mean, r
       [
         { heads: 2, kind: 'dense' },
         { heads: 6, kind: 'bilinear-mlr', ranks: [16, 8, 4, 4] },
-      ] as StructureSpec['attention'],
+      ] as AttentionInput,
       { width: 256, heads: 8, seqLen: 64 },
     ),
   );
@@ -204,7 +207,7 @@ test('MACs per token and per sequence follow the stated rule (LM: embedding look
   // 2 layers × 4 heads × (scores T²·16 + A·V T²·16)
   assert.equal(a.macs.perSequence, T * (2 * perLayer + D * V) + 2 * 4 * (T * T * 16 + T * T * 16));
   // Forecast: read-in C·D and read-out D·C are matmuls, both counted per token.
-  const f = analyze(spec({ kind: 'dense' }, { width: D, heads: 4, layers: 2, seqLen: 40 }, { kind: 'forecast', channels: 7, lookback: 24, horizon: 16 } as StructureSpec['task']));
+  const f = analyze(spec({ kind: 'dense' }, { width: D, heads: 4, layers: 2, seqLen: 40 }, { kind: 'forecast', channels: 7, lookback: 24, horizon: 16 }));
   assert.equal(f.macs.perToken, 2 * perLayer + 7 * D + D * 7);
   assert.deepEqual(f.params.outside, { readIn: 7 * D, positions: 40 * D, finalNorm: D, readOut: D * 7 });
 });
@@ -233,7 +236,7 @@ test('activation bytes of one training sequence follow the documented list', () 
 });
 
 test('QK-norm off removes exactly the gains of each family', () => {
-  const pairs: [StructureSpec['attention'], number][] = [
+  const pairs: [AttentionInput, number][] = [
     [{ kind: 'dense' }, 2 * 32],
     [{ kind: 'mlr', ranks: [16, 16] }, 2 * 32],
     [{ kind: 'bilinear-mlr', ranks: [16, 16] }, 2 * (16 + 32)],
@@ -242,7 +245,7 @@ test('QK-norm off removes exactly the gains of each family', () => {
   ];
   for (const [attention, gains] of pairs) {
     const on = analyze(spec(attention));
-    const off = analyze(spec({ ...(attention as object), qkNorm: false } as StructureSpec['attention']));
+    const off = analyze(spec({ ...(attention as object), qkNorm: false } as AttentionInput));
     assert.equal(on.params.perLayer - off.params.perLayer, gains, JSON.stringify(attention));
   }
 });

@@ -12,7 +12,10 @@ import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 
-function spec(attention: StructureSpec['attention'], model: Partial<StructureSpec['model']>): ResolvedSpec {
+/** Attention as a user writes it (defaulted fields omitted); resolveSpec fills the rest. */
+type AttentionInput = object;
+
+function spec(attention: AttentionInput, model: Partial<StructureSpec['model']>): ResolvedSpec {
   return resolveSpec({ name: 'rank', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 16, ...model }, attention } as StructureSpec);
 }
 
@@ -26,7 +29,7 @@ function measuredRank(s: ResolvedSpec, seed: number): { rank: number; lastKept: 
   return { rank, lastKept: rel[rank - 1] ?? 0, firstDropped: rel[rank] ?? 0 };
 }
 
-function assertGenericRank(attention: StructureSpec['attention'], model: Partial<StructureSpec['model']>, seeds = [1, 2]): number {
+function assertGenericRank(attention: AttentionInput, model: Partial<StructureSpec['model']>, seeds = [1, 2]): number {
   const s = spec(attention, model);
   const predicted = analyze(s).groups[0]!.rank;
   for (const seed of seeds) {
