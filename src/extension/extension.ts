@@ -1,0 +1,74 @@
+/**
+ * MLBTC Studio in VS Code. Activated by opening a structure file (language `mlbtc`, i.e. any *.mlbtc.json), by its
+ * commands or by its view: never at start-up. The host side only validates, analyses and reads run folders, so the
+ * bundle stays small and never contains tfjs; training (later) runs in a separate worker process.
+ */
+import * as vscode from 'vscode';
+import { AnalysisDocuments, ANALYSIS_SCHEME } from './analysis/analysisDocument';
+import { analyzeStructure } from './commands/analyzeStructure';
+import { newStructure } from './commands/newStructure';
+import { openExample } from './commands/openExample';
+import { StructureDiagnostics } from './editor/diagnostics';
+import { StructureQuickFixes } from './editor/quickFixes';
+import { ExperimentsTree, type RunNode } from './experiments/experimentsTree';
+import { structureSelector } from './structures/structureFiles';
+import { ValidationCache } from './structures/validation';
+
+/** What activate returns: used by the integration tests to read state the UI shows. */
+export interface MlbtcStudioApi {
+  runs(): Promise<RunNode[]>;
+}
+
+/**
+ * Who may run a command. Everything today only reads and computes, so it works in untrusted (Restricted Mode)
+ * folders, as capabilities.untrustedWorkspaces promises; a command that spawns a process (training, search) must
+ * be registered as 'trusted'.
+ */
+type Trust = 'any' | 'trusted';
+
+export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
+  const cache = new ValidationCache();
+  const diagnostics = new StructureDiagnostics(cache);
+  const analyses = new AnalysisDocuments(cache, diagnostics);
+  const experiments = new ExperimentsTree();
+
+  const command = (id: string, trust: Trust, run: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      if (trust === 'trusted' && !vscode.workspace.isTrusted) {
+        void vscode.window
+          .showWarningMessage(`${id} starts processes, so it only runs in a trusted folder. Analysis and validation work here as they are.`, 'Manage Workspace Trust')
+          .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+        return undefined;
+      }
+      return run(...args);
+    });
+
+  context.subscriptions.push(
+    diagnostics,
+    analyses,
+    experiments,
+    vscode.workspace.registerTextDocumentContentProvider(ANALYSIS_SCHEME, analyses),
+    vscode.languages.registerCodeActionsProvider(structureSelector, new StructureQuickFixes(cache), StructureQuickFixes.metadata),
+    vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments }),
+    command('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
+    command('mlbtc.newStructure', 'any', (args) => newStructure(args)),
+    command('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
+    command('mlbtc.experiments.refresh', 'any', () => experiments.refresh()),
+  );
+  startJsonService();
+  return { runs: () => experiments.getChildren() };
+}
+
+/**
+ * Schema completion, hover and validation of *.mlbtc.json come from VS Code's JSON service, which serves our
+ * language through package.json "jsonLanguageParticipants". But that extension activates only for json/jsonc
+ * documents, so with just a structure file open it would never start: start it ourselves.
+ */
+function startJsonService(): void {
+  const json = vscode.extensions.getExtension('vscode.json-language-features');
+  if (json && !json.isActive) void Promise.resolve(json.activate()).catch(() => undefined);
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
