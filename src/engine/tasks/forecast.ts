@@ -1,0 +1,228 @@
+/**
+ * Multi-step time-series forecasting from a CSV (the ETT convention of Informer/Autoformer, which the paper's
+ * forecasting experiments follow; the reference ships no pipeline, §5.3).
+ *
+ * - Channels: features "S" reads and predicts the target column only; "M" every numeric column.
+ * - Split: "ett" takes 12/4/4 months of hourly rows (train [0, 8640), val [8640 − L, 11520), test [11520 − L, 14400)),
+ *   each later split starting L rows early so its first window has a full lookback, as the convention does.
+ *   Fractions [a, b, c] take ⌊n·a⌋, ⌊n·b⌋, ⌊n·c⌋ rows in order with the same overlap.
+ * - Standardised per channel with the mean and (population) standard deviation of the training rows.
+ * - A window at offset i of a split: inputs the L observed steps i … i+L−1 followed by H zero placeholders,
+ *   targets steps i+L … i+L+H−1. Training samples windows uniformly.
+ * - Evaluation: MSE and MAE (standardised scale, the convention) on val and test, over every window when
+ *   evalBatches·batchSize covers them, else over that many evenly spaced windows (deterministic, the same every
+ *   time). In "M" mode the target column's MSE and MAE are reported too.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, type RngState } from '../../core/random';
+import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
+import type { Batch, Metrics, Model, Task, TaskContext } from '../types';
+import { parseNumericCsv } from './csv';
+import { DataError, decodeUtf8, readDataFile } from './dataError';
+
+type ForecastSpec = Extract<ResolvedTask, { kind: 'forecast' }>;
+
+/** The ETT split in hourly rows: 12, 4 and 4 thirty-day months. */
+const ETT_MONTH = 30 * 24;
+export const ETT_BORDERS = { train: 12 * ETT_MONTH, val: 16 * ETT_MONTH, test: 20 * ETT_MONTH };
+
+export type SplitName = 'train' | 'val' | 'test';
+
+/** Rows [start, end) of a split, lookback overlap included. */
+export interface SplitRange {
+  start: number;
+  end: number;
+}
+
+export function splitRanges(split: ForecastSpec['split'], rows: number, lookback: number): Record<SplitName, SplitRange> {
+  const [trainEnd, valEnd, testEnd] =
+    split === 'ett'
+      ? [ETT_BORDERS.train, ETT_BORDERS.val, ETT_BORDERS.test]
+      : (() => {
+          const train = Math.floor(rows * split[0]);
+          const val = Math.floor(rows * split[1]);
+          return [train, train + val, train + val + Math.floor(rows * split[2])];
+        })();
+  return {
+    train: { start: 0, end: trainEnd },
+    val: { start: Math.max(0, trainEnd - lookback), end: valEnd },
+    test: { start: Math.max(0, valEnd - lookback), end: testEnd },
+  };
+}
+
+export interface ForecastData {
+  file: string;
+  /** Channel names, model order. */
+  channels: string[];
+  /** Index of the target column among the channels. */
+  targetChannel: number;
+  /** Standardised values, row-major (rows × channels). */
+  values: Float32Array;
+  rows: number;
+  splits: Record<SplitName, SplitRange>;
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+export function loadForecastData(specDir: string, task: ForecastSpec): ForecastData {
+  const { file, bytes } = readDataFile(specDir, task.data, 'forecast', `a CSV with a "${task.dateColumn}" column and numeric channels (ETT format)`);
+  const table = parseNumericCsv(file, decodeUtf8(file, bytes), task.dateColumn);
+  const lastLine = table.rowLines[table.rowLines.length - 1] ?? 1;
+  const targetIndex = table.columns.indexOf(task.target);
+  if (targetIndex < 0) {
+    throw new DataError(file, 1, `task.target "${task.target}" is not a numeric column; the numeric columns are ${table.columns.map((c) => `"${c}"`).join(', ')}.`);
+  }
+  const picked = task.features === 'S' ? [targetIndex] : table.columns.map((_, i) => i);
+  if (picked.length !== task.channels) {
+    throw new DataError(
+      file,
+      1,
+      `features "${task.features}" reads ${picked.length} channel${picked.length === 1 ? '' : 's'} from this file, but task.channels is ${task.channels}; set task.channels to ${picked.length}.`,
+    );
+  }
+  const rows = table.rows.length;
+  const needed = task.lookback + task.horizon;
+  if (task.split === 'ett' && rows < ETT_BORDERS.test) {
+    throw new DataError(file, lastLine, `split "ett" needs ${ETT_BORDERS.test} hourly rows (12/4/4 months); the file has ${rows}. Give task.split as fractions, e.g. [0.7, 0.1, 0.2].`);
+  }
+  const splits = splitRanges(task.split, rows, task.lookback);
+  for (const name of ['train', 'val', 'test'] as const) {
+    const { start, end } = splits[name];
+    if (end - start < needed) {
+      throw new DataError(
+        file,
+        lastLine,
+        `the ${name} split has ${end - start} rows (rows ${start + 1}…${end} of ${rows}), fewer than lookback + horizon = ${needed}; use more data, other split fractions, or a shorter lookback/horizon.`,
+      );
+    }
+  }
+  const channels = picked.map((i) => table.columns[i]!);
+  const c = picked.length;
+  const mean = new Float64Array(c);
+  const std = new Float64Array(c);
+  const train = splits.train;
+  picked.forEach((col, k) => {
+    let sum = 0;
+    for (let r = train.start; r < train.end; r++) sum += table.rows[r]![col]!;
+    mean[k] = sum / (train.end - train.start);
+    let sq = 0;
+    for (let r = train.start; r < train.end; r++) sq += (table.rows[r]![col]! - mean[k]!) ** 2;
+    std[k] = Math.sqrt(sq / (train.end - train.start));
+    if (!(std[k]! > 0)) throw new DataError(file, undefined, `column "${channels[k]}" is constant over the training rows, so it cannot be standardised; drop it or use features "S".`, channels[k]);
+  });
+  const values = new Float32Array(rows * c);
+  for (let r = 0; r < rows; r++) picked.forEach((col, k) => (values[r * c + k] = (table.rows[r]![col]! - mean[k]!) / std[k]!));
+  return { file, channels, targetChannel: channels.indexOf(task.target), values, rows, splits, mean, std };
+}
+
+interface ForecastState {
+  rng: RngState;
+}
+
+export class ForecastTask implements Task {
+  readonly data: ForecastData;
+  private readonly task: ForecastSpec;
+  private rng: Rng;
+
+  constructor(private readonly spec: ResolvedSpec, specDir: string, rng: Rng) {
+    if (spec.task.kind !== 'forecast') throw new Error(`ForecastTask needs a forecast task, got ${spec.task.kind}`);
+    this.task = spec.task;
+    this.data = loadForecastData(specDir, spec.task);
+    this.rng = rng;
+  }
+
+  /** Number of windows of a split. */
+  windows(split: SplitName): number {
+    const { start, end } = this.data.splits[split];
+    return end - start - this.task.lookback - this.task.horizon + 1;
+  }
+
+  /** A batch of the windows at `offsets` of `split`. */
+  batch(split: SplitName, offsets: number[]): Batch {
+    const { lookback: l, horizon: h } = this.task;
+    const c = this.data.channels.length;
+    const start = this.data.splits[split].start;
+    const values = this.data.values;
+    const inputs = new Float32Array(offsets.length * (l + h) * c); // placeholders stay 0
+    const targets = new Float32Array(offsets.length * h * c);
+    offsets.forEach((offset, b) => {
+      const first = (start + offset) * c;
+      inputs.set(values.subarray(first, first + l * c), b * (l + h) * c);
+      targets.set(values.subarray(first + l * c, first + (l + h) * c), b * h * c);
+    });
+    return {
+      inputs: tf.tensor3d(inputs, [offsets.length, l + h, c]),
+      targets: tf.tensor3d(targets, [offsets.length, h, c]),
+      tokens: offsets.length * (l + h),
+    };
+  }
+
+  nextBatch(): Batch {
+    const count = this.windows('train');
+    return this.batch('train', Array.from({ length: this.spec.training.batchSize }, () => this.rng.int(count)));
+  }
+
+  /** Offsets evaluated on a split: all windows, or evenly spaced ones when there are more than the budget. */
+  evaluationOffsets(split: SplitName): number[] {
+    const count = this.windows(split);
+    const budget = this.spec.training.evalBatches * this.spec.training.batchSize;
+    if (count <= budget) return Array.from({ length: count }, (_, i) => i);
+    return Array.from({ length: budget }, (_, i) => Math.floor((i * count) / budget));
+  }
+
+  evaluate(model: Model): Metrics {
+    const metrics: Metrics = {};
+    const c = this.data.channels.length;
+    const target = this.data.targetChannel;
+    for (const split of ['val', 'test'] as const) {
+      const offsets = this.evaluationOffsets(split);
+      let squared = 0;
+      let absolute = 0;
+      let targetSquared = 0;
+      let targetAbsolute = 0;
+      for (let i = 0; i < offsets.length; i += this.spec.training.batchSize) {
+        const batch = this.batch(split, offsets.slice(i, i + this.spec.training.batchSize));
+        const predicted = tf.tidy(() => model.predict(batch.inputs).dataSync() as Float32Array);
+        const expected = batch.targets.dataSync();
+        tf.dispose([batch.inputs, batch.targets]);
+        for (let j = 0; j < expected.length; j++) {
+          const error = predicted[j]! - expected[j]!;
+          squared += error * error;
+          absolute += Math.abs(error);
+          if (j % c === target) {
+            targetSquared += error * error;
+            targetAbsolute += Math.abs(error);
+          }
+        }
+      }
+      const values = offsets.length * this.task.horizon * c;
+      metrics[`${split}.mse`] = squared / values;
+      metrics[`${split}.mae`] = absolute / values;
+      if (this.task.features === 'M') {
+        metrics[`${split}.targetMse`] = (targetSquared * c) / values;
+        metrics[`${split}.targetMae`] = (targetAbsolute * c) / values;
+      }
+    }
+    // The training loss is this MSE; "val.loss" lets every task's runs be compared on one key.
+    metrics['val.loss'] = metrics['val.mse']!;
+    return metrics;
+  }
+
+  state(): ForecastState {
+    return { rng: this.rng.state };
+  }
+
+  restore(state: unknown): void {
+    this.rng = new Rng((state as ForecastState).rng);
+  }
+
+  describe(): string {
+    const { lookback, horizon, features } = this.task;
+    const w = (s: SplitName) => this.windows(s).toLocaleString('en-US');
+    return `${this.data.file.split(/[\\/]/).pop()}: ${this.data.rows.toLocaleString('en-US')} rows, ${features} (${this.data.channels.join(', ')}), lookback ${lookback} → horizon ${horizon}; windows ${w('train')} train / ${w('val')} val / ${w('test')} test`;
+  }
+}
+
+export function createForecastTask(ctx: TaskContext): Task {
+  return new ForecastTask(ctx.spec, ctx.specDir, ctx.rng);
+}

@@ -1,0 +1,121 @@
+/**
+ * Character-level language modelling on a UTF-8 text file (§5.2 style). The vocabulary is the file's distinct
+ * characters (Unicode code points), sorted, mapped to ids 0…n−1; the text is split 90/10 into train and validation;
+ * batches are random windows of seqLen + 1 characters (inputs the first seqLen, targets shifted by one).
+ *
+ * Choice: the model's vocabulary is task.vocabSize (so the built model has exactly the parameters the analysis
+ * counts); the file may use fewer characters (the unused ids are never targets) but not more — that is a DataError.
+ *
+ * Evaluation: evalBatches random validation windows from a fixed evaluation stream (the same windows every time,
+ * so evaluations are comparable), mean cross-entropy in nats (val.loss) and in bits per character (val.bpc).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, type RngState } from '../../core/random';
+import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
+import type { Batch, Metrics, Model, Task, TaskContext } from '../types';
+import { DataError, decodeUtf8, readDataFile } from './dataError';
+
+type LmTask = Extract<ResolvedTask, { kind: 'language-model' }>;
+
+export const TRAIN_FRACTION = 0.9;
+
+export interface CharacterCorpus {
+  file: string;
+  /** The distinct characters, sorted; id = index. */
+  vocabulary: string[];
+  train: Int32Array;
+  val: Int32Array;
+}
+
+/** Read, check and encode a text file for a model of `vocabSize` ids and windows of seqLen + 1 characters. */
+export function loadCharacterCorpus(specDir: string, task: LmTask, seqLen: number): CharacterCorpus {
+  const { file, bytes } = readDataFile(specDir, task.data, 'language-model', 'a UTF-8 text file');
+  const chars = Array.from(decodeUtf8(file, bytes));
+  const vocabulary = [...new Set(chars)].sort();
+  if (vocabulary.length > task.vocabSize) {
+    throw new DataError(file, undefined, `the text has ${vocabulary.length} distinct characters but task.vocabSize is ${task.vocabSize}; set task.vocabSize to at least ${vocabulary.length}.`);
+  }
+  const ids = new Map(vocabulary.map((c, i) => [c, i]));
+  const encoded = Int32Array.from(chars, (c) => ids.get(c)!);
+  const trainLength = Math.floor(encoded.length * TRAIN_FRACTION);
+  const train = encoded.subarray(0, trainLength);
+  const val = encoded.subarray(trainLength);
+  for (const [name, split] of [['training', train], ['validation', val]] as const) {
+    if (split.length < seqLen + 1) {
+      throw new DataError(
+        file,
+        undefined,
+        `the ${name} split (${name === 'training' ? '90' : '10'}% of ${encoded.length} characters) has ${split.length} characters, fewer than model.seqLen + 1 = ${seqLen + 1}; use a longer text (at least ${Math.ceil((seqLen + 1) / (1 - TRAIN_FRACTION))} characters) or a shorter model.seqLen.`,
+      );
+    }
+  }
+  return { file, vocabulary, train, val };
+}
+
+interface LmState {
+  rng: RngState;
+  evalSeed: number;
+}
+
+export class LanguageModelTask implements Task {
+  readonly corpus: CharacterCorpus;
+  private rng: Rng;
+  private evalSeed: number;
+
+  constructor(private readonly spec: ResolvedSpec, specDir: string, rng: Rng) {
+    if (spec.task.kind !== 'language-model') throw new Error(`LanguageModelTask needs a language-model task, got ${spec.task.kind}`);
+    this.corpus = loadCharacterCorpus(specDir, spec.task, spec.model.seqLen);
+    this.evalSeed = rng.int(2 ** 32);
+    this.rng = rng;
+  }
+
+  /** `size` random windows of `split`: inputs ids[s … s+T−1], targets ids[s+1 … s+T]. */
+  private sample(rng: Rng, split: Int32Array, size: number): Batch {
+    const t = this.spec.model.seqLen;
+    const inputs = new Int32Array(size * t);
+    const targets = new Int32Array(size * t);
+    for (let b = 0; b < size; b++) {
+      const start = rng.int(split.length - t);
+      inputs.set(split.subarray(start, start + t), b * t);
+      targets.set(split.subarray(start + 1, start + t + 1), b * t);
+    }
+    return { inputs: tf.tensor2d(inputs, [size, t], 'int32'), targets: tf.tensor2d(targets, [size, t], 'int32'), tokens: size * t };
+  }
+
+  nextBatch(): Batch {
+    return this.sample(this.rng, this.corpus.train, this.spec.training.batchSize);
+  }
+
+  evaluate(model: Model): Metrics {
+    const rng = new Rng(this.evalSeed);
+    let total = 0;
+    const batches = this.spec.training.evalBatches;
+    for (let i = 0; i < batches; i++) {
+      const batch = this.sample(rng, this.corpus.val, this.spec.training.batchSize);
+      total += tf.tidy(() => model.loss(batch).dataSync()[0]!);
+      tf.dispose([batch.inputs, batch.targets]);
+    }
+    const loss = total / batches;
+    return { 'val.loss': loss, 'val.bpc': loss / Math.LN2 };
+  }
+
+  state(): LmState {
+    return { rng: this.rng.state, evalSeed: this.evalSeed };
+  }
+
+  restore(state: unknown): void {
+    const s = state as LmState;
+    this.rng = new Rng(s.rng);
+    this.evalSeed = s.evalSeed;
+  }
+
+  describe(): string {
+    const { file, vocabulary, train, val } = this.corpus;
+    const n = (k: number) => k.toLocaleString('en-US');
+    return `${file.split(/[\\/]/).pop()}: ${vocabulary.length} chars, ${n(train.length)} train / ${n(val.length)} val`;
+  }
+}
+
+export function createLanguageModelTask(ctx: TaskContext): Task {
+  return new LanguageModelTask(ctx.spec, ctx.specDir, ctx.rng);
+}
