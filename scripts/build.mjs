@@ -37,6 +37,9 @@ const configs = [
     target: 'node20',
     // tfjs-node(-gpu) are optional native packages: resolved at run time when installed. webgpu ships dawn.node.
     external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'],
+    // Prefer ES module builds: jsonc-parser's "main" is a UMD wrapper whose require('./impl/…') calls esbuild
+    // cannot follow, so bundling it fails at run time with "Cannot find module './impl/format'".
+    mainFields: ['module', 'main'],
   },
   ...(webviewEntries.length
     ? [{ ...common, entryPoints: webviewEntries, outdir: dist, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }]
