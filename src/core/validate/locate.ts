@@ -57,8 +57,8 @@ function keyOf(node: Node): Node | undefined {
 
 /**
  * Where to show a problem: the offending value's node; for problems about a property name, its key; for a value
- * that is absent, the key of the closest enclosing property (or the opening brace of the root object, so a missing
- * top-level property does not underline the whole file).
+ * that is absent, the key of the closest enclosing property, or the enclosing list item, or the opening brace of
+ * the root object (so a missing top-level property does not underline the whole file).
  */
 export function locate(root: Node, problem: Problem, lines: LineIndex): LocatedProblem {
   let span: { offset: number; length: number } = { offset: root.offset, length: Math.min(1, root.length) };
@@ -71,7 +71,9 @@ export function locate(root: Node, problem: Problem, lines: LineIndex): LocatedP
       const ancestor = findNode(root, problem.path.slice(0, k));
       if (!ancestor) continue;
       const key = keyOf(ancestor);
-      span = key ? { offset: key.offset, length: key.length } : { offset: ancestor.offset, length: Math.min(1, ancestor.length) };
+      if (key) span = { offset: key.offset, length: key.length };
+      else if (ancestor.parent) span = { offset: ancestor.offset, length: ancestor.length }; // a list item: the item
+      else span = { offset: ancestor.offset, length: Math.min(1, ancestor.length) }; // the root: its first character
       break;
     }
   }

@@ -10,7 +10,7 @@ import { getLocation, getNodePath, getNodeValue, parseTree, printParseErrorCode,
 import { formatPath } from './paths';
 import { MaxProblems } from './report';
 import { LineIndex, locate } from './locate';
-import type { LocatedProblem } from './types';
+import type { JsonPath, LocatedProblem } from './types';
 import { validate, type ValidationResult } from './validate';
 
 export interface TextValidationResult {
@@ -46,7 +46,7 @@ function syntaxProblems(text: string, errors: ParseError[], lines: LineIndex): L
     out.push({
       code: 'syntax',
       severity: 'error',
-      path: getLocation(text, e.offset).path,
+      path: syntaxPath(text, e.offset),
       message: syntaxMessage(text, e),
       offset: e.offset,
       length: e.length,
@@ -55,6 +55,13 @@ function syntaxProblems(text: string, errors: ParseError[], lines: LineIndex): L
     if (out.length >= MaxProblems) break;
   }
   return out;
+}
+
+/** The path of the object or list the error is in (jsonc-parser ends it with "" at a property-name position). */
+function syntaxPath(text: string, offset: number): JsonPath {
+  const path = getLocation(text, offset).path;
+  while (path.length && path[path.length - 1] === '') path.pop();
+  return path;
 }
 
 function syntaxMessage(text: string, e: ParseError): string {
