@@ -60,7 +60,9 @@ export function pivotedQrDiagonal(matrix: Matrix, stopBelow = 0): number[] {
       for (let i = k + 1; i < m; i++) a[col + i]! *= scale;
       a[col + k] = 1;
       const v = a.subarray(col + k, col + m);
-      for (let j = k + 1; j < n; j++) applyReflector(v, tau, a.subarray(j * m + k, j * m + m));
+      let j = k + 1;
+      for (; j + 1 < n; j += 2) applyReflectorToPair(v, tau, a.subarray(j * m + k, j * m + m), a.subarray((j + 1) * m + k, (j + 1) * m + m));
+      if (j < n) applyReflector(v, tau, a.subarray(j * m + k, j * m + m));
       a[col + k] = beta;
       diagonal.push(Math.abs(beta));
     }
@@ -107,6 +109,35 @@ function applyReflector(v: Float64Array, tau: number, y: Float64Array): void {
   const f = tau * (d0 + d1 + d2 + d3);
   if (f === 0) return;
   for (let i = 0; i < len; i++) y[i]! -= f * v[i]!;
+}
+
+/** The same for two columns at once, so each entry of v is loaded once per pair (the loop is memory-bound). */
+function applyReflectorToPair(v: Float64Array, tau: number, y: Float64Array, z: Float64Array): void {
+  const len = v.length;
+  let dy0 = 0;
+  let dy1 = 0;
+  let dz0 = 0;
+  let dz1 = 0;
+  const end2 = len - (len % 2);
+  for (let i = 0; i < end2; i += 2) {
+    const v0 = v[i]!;
+    const v1 = v[i + 1]!;
+    dy0 += v0 * y[i]!;
+    dy1 += v1 * y[i + 1]!;
+    dz0 += v0 * z[i]!;
+    dz1 += v1 * z[i + 1]!;
+  }
+  if (end2 < len) {
+    dy0 += v[end2]! * y[end2]!;
+    dz0 += v[end2]! * z[end2]!;
+  }
+  const fy = tau * (dy0 + dy1);
+  const fz = tau * (dz0 + dz1);
+  for (let i = 0; i < len; i++) {
+    const vi = v[i]!;
+    y[i]! -= fy * vi;
+    z[i]! -= fz * vi;
+  }
 }
 
 function columnNorm(a: Float64Array, offset: number, from: number, to: number): number {
