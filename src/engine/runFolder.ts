@@ -1,0 +1,197 @@
+/**
+ * The writer side of the run folder (formats in src/protocol/run.ts). One worker process writes one folder;
+ * readers never write. Every file that is replaced (spec.json, status.json, checkpoints) is replaced atomically,
+ * so a reader, or a resume after a crash or power loss, sees the old version or the new one, never a torn file:
+ * write a temp file, fsync it, rename it over the target, fsync the folder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CHECKPOINTS_KEPT,
+  FINAL_STATES,
+  RUN_FORMAT_VERSION,
+  RunFiles,
+  checkpointDirName,
+  checkpointStepOf,
+  formatMetricLine,
+  initialStatus,
+  parseMetricLines,
+  type MetricRecord,
+  type RunOverrides,
+  type RunSpecFile,
+  type RunStatus,
+} from '../protocol/run';
+import type { ResolvedSpec } from '../core/spec/resolve';
+import type { LogLevel } from '../protocol/worker';
+
+/** Replace `file` with `data` atomically and durably. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
+}
+
+/** Make a rename or unlink inside `dir` durable. */
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export interface NewRun {
+  spec: ResolvedSpec;
+  sourcePath: string;
+  sourceText: string;
+  overrides: RunOverrides;
+  /** Defaults to the folder's base name. */
+  name?: string;
+}
+
+/**
+ * Create a run folder for a new run: spec.json and a "queued" status.json. The host calls this before starting a
+ * worker on the folder. Refuses a folder that already holds a run, so a run is never overwritten.
+ */
+export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
+  if (fs.existsSync(path.join(dir, RunFiles.spec))) {
+    throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
+  }
+  fs.mkdirSync(path.join(dir, RunFiles.checkpoints), { recursive: true });
+  const file: RunSpecFile = {
+    version: RUN_FORMAT_VERSION,
+    name: run.name ?? path.basename(path.resolve(dir)),
+    createdAt: new Date().toISOString(),
+    source: { path: run.sourcePath, text: run.sourceText },
+    spec: run.spec,
+    overrides: run.overrides,
+  };
+  writeJsonAtomic(path.join(dir, RunFiles.spec), file);
+  writeJsonAtomic(path.join(dir, RunFiles.status), initialStatus(run.spec.training.steps));
+  return file;
+}
+
+export function readRunSpec(dir: string): RunSpecFile {
+  const file = path.join(dir, RunFiles.spec);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read the run's spec (${(e as NodeJS.ErrnoException).code ?? String(e)}); is ${dir} a run folder?`);
+  }
+  const value = JSON.parse(text) as RunSpecFile;
+  if (value.version !== RUN_FORMAT_VERSION) throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
+  return value;
+}
+
+export function readRunStatus(dir: string): RunStatus {
+  return JSON.parse(fs.readFileSync(path.join(dir, RunFiles.status), 'utf8')) as RunStatus;
+}
+
+/** Complete checkpoints of a run, oldest first. Unfinished temp folders are ignored. */
+export function listCheckpoints(dir: string): { step: number; path: string }[] {
+  const root = path.join(dir, RunFiles.checkpoints);
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .map((name) => ({ step: checkpointStepOf(name), path: path.join(root, name) }))
+    .filter((c): c is { step: number; path: string } => c.step !== null)
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The worker's handle on its run folder. */
+export class RunFolderWriter {
+  private status: RunStatus;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly dir: string) {
+    this.status = readRunStatus(dir);
+  }
+
+  get currentStatus(): Readonly<RunStatus> {
+    return this.status;
+  }
+
+  /** Merge `patch` into status.json (atomically) and refresh the heartbeat. */
+  updateStatus(patch: Partial<RunStatus>): void {
+    this.status = { ...this.status, ...patch, heartbeat: new Date().toISOString() };
+    writeJsonAtomic(path.join(this.dir, RunFiles.status), this.status);
+  }
+
+  /** Refresh the heartbeat every `intervalMs` while the event loop turns (the training loop yields every step). */
+  startHeartbeat(intervalMs: number): void {
+    this.stopHeartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      if (!FINAL_STATES.includes(this.status.state)) this.updateStatus({});
+    }, intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  appendMetric(record: MetricRecord): void {
+    fs.appendFileSync(path.join(this.dir, RunFiles.metrics), formatMetricLine(record));
+  }
+
+  /**
+   * Drop metric records after `step` (and a torn last line). A resumed run restarts from its checkpoint, so records
+   * a killed worker wrote after that checkpoint would otherwise appear twice; after this the file holds exactly
+   * what an uninterrupted run had at that step.
+   */
+  truncateMetricsAfter(step: number): void {
+    const file = path.join(this.dir, RunFiles.metrics);
+    if (!fs.existsSync(file)) return;
+    const kept = parseMetricLines(fs.readFileSync(file, 'utf8')).filter((r) => r.step <= step);
+    writeFileAtomic(file, kept.map(formatMetricLine).join(''));
+  }
+
+  log(level: LogLevel, message: string): void {
+    fs.appendFileSync(path.join(this.dir, RunFiles.log), `${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`);
+  }
+
+  /**
+   * Write a checkpoint atomically: `write(tmpDir)` fills a temp folder, whose files are then fsynced, and the folder
+   * is renamed to checkpoints/step-<N>. Older checkpoints beyond CHECKPOINTS_KEPT are removed afterwards, so a crash
+   * at any moment leaves at least one complete checkpoint.
+   */
+  saveCheckpoint(step: number, write: (tmpDir: string) => void): string {
+    const root = path.join(this.dir, RunFiles.checkpoints);
+    fs.mkdirSync(root, { recursive: true });
+    const final = path.join(root, checkpointDirName(step));
+    const tmp = path.join(root, `.tmp-${checkpointDirName(step)}-${process.pid}`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp);
+    write(tmp);
+    for (const name of fs.readdirSync(tmp)) {
+      const fd = fs.openSync(path.join(tmp, name), 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    fsyncDir(tmp);
+    // Saving the same step twice (a stop request right after a periodic checkpoint) replaces the older copy.
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+    fsyncDir(root);
+    for (const old of listCheckpoints(this.dir).slice(0, -CHECKPOINTS_KEPT)) fs.rmSync(old.path, { recursive: true, force: true });
+    return final;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Faster kernels for tfjs-backend-wasm 4.22, replacing two of its kernels with versions that compute the same
+ * values. Found by profiling a training step (bench/README.md); each fix is transparent to model code.
+ *
+ * 1. BatchMatMul. The wasm kernel sends a product to XNNPACK only when both operands have batch size 1 and neither
+ *    is transposed (batch_mat_mul_impl.cc); every other product runs a scalar triple loop, measured here 20–40×
+ *    slower (512² · 512: 11 ms through XNNPACK, 216 ms with transposeB, 473 ms with transposeA). Training hits the
+ *    slow loop all the time: the gradient of x·W is dy·Wᵀ and xᵀ·dy, and attention multiplies per-head batches.
+ *    The rewrite routes every product through XNNPACK:
+ *    - transposed operands are transposed explicitly first (an O(n²) copy next to O(n³) work);
+ *    - a batch times one matrix (b broadcast) is one tall product: (batch·M, K)·(K, N);
+ *    - one matrix times a batch (a broadcast) is one tall product of the transposes, (batch·N, K)·(K, M), transposed
+ *      back;
+ *    - a batch times a batch of the same size is one XNNPACK product per entry, written into the output in place.
+ *      Below SMALL_PRODUCT multiply-adds per entry the per-call overhead (XNNPACK packs the right operand on every
+ *      call) outweighs the gain and the original kernel runs instead.
+ * 2. Slice (and SplitV, which slices). The wasm kernel copies the WHOLE input out of the wasm heap (readSync) for
+ *    every slice, so splitting a vector into n parts costs n full copies (254 ms to split 1.2 M floats into 64
+ *    parameters). The rewrite reads the input through a view of the heap and copies only the slice.
+ *
+ * Results equal the original kernels' up to float32 summation order (tested against plain-JS references in
+ * test/unit/engine.backend.wasmKernels.test.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?: tf.NamedAttrMap };
+
+/** Multiply-adds per batch entry below which looping over entries costs more than the scalar loop saves. */
+const SMALL_PRODUCT = 32 * 32 * 32;
+
+let installed = false;
+
+/** Replace the wasm backend's BatchMatMul and Slice kernels (idempotent; call once the wasm backend is initialised). */
+export function installWasmKernels(): void {
+  if (installed) return;
+  installBatchMatMul();
+  installSlice();
+  installed = true;
+}
+
+function replaceKernel(name: string, kernelFunc: (args: KernelArgs) => TensorInfo): void {
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+}
+
+function installBatchMatMul(): void {
+  const original = tf.getKernel(tf.BatchMatMul, 'wasm');
+  const transpose = tf.getKernel(tf.Transpose, 'wasm');
+  if (!original || !transpose) throw new Error('the wasm backend has no BatchMatMul/Transpose kernel to wrap');
+  const originalFunc = original.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
+  const transposeFunc = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
+
+  const kernelFunc = (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    const { transposeA, transposeB } = (args.attrs ?? {}) as unknown as tf.BatchMatMulAttrs;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return originalFunc(args);
+
+    const batchDimsA = a.shape.slice(0, -2);
+    const batchDimsB = b.shape.slice(0, -2);
+    const batchA = sizeOf(batchDimsA);
+    const batchB = sizeOf(batchDimsB);
+    const [rowsA, colsA] = a.shape.slice(-2);
+    const [rowsB, colsB] = b.shape.slice(-2);
+    const m = transposeA ? colsA : rowsA;
+    const k = transposeA ? rowsA : colsA;
+    const n = transposeB ? rowsB : colsB;
+    const batchOut = Math.max(batchA, batchB);
+    // Shapes the original handles correctly and fast, or batch broadcasts we do not rewrite: leave them alone.
+    const simple = batchA === 1 && batchB === 1 && !transposeA && !transposeB;
+    const rewritable = batchA === batchB || batchA === 1 || batchB === 1;
+    const tiny = batchA > 1 && batchB > 1 && m * n * k < SMALL_PRODUCT;
+    if (simple || !rewritable || tiny) return originalFunc(args);
+
+    const temps: TensorInfo[] = [];
+    const temp = (t: TensorInfo): TensorInfo => (temps.push(t), t);
+    const view = (t: TensorInfo, shape: number[]): TensorInfo => {
+      backend.incRef(t.dataId);
+      return temp({ dataId: t.dataId, shape, dtype: t.dtype });
+    };
+    const swapLast = (t: TensorInfo): TensorInfo => temp(transposeFunc({ inputs: { x: t }, backend, attrs: { perm: [0, 2, 1] } }));
+    const rawProduct = (x: TensorInfo, y: TensorInfo): TensorInfo =>
+      originalFunc({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } });
+    const product = (x: TensorInfo, y: TensorInfo): TensorInfo => temp(rawProduct(x, y));
+
+    try {
+      // a3: (batchA, m, k), b3: (batchB, k, n), neither transposed.
+      let a3 = view(a, [batchA, rowsA, colsA]);
+      let b3 = view(b, [batchB, rowsB, colsB]);
+      if (transposeA) a3 = swapLast(a3);
+      if (transposeB) b3 = swapLast(b3);
+
+      let out: TensorInfo;
+      if (batchB === 1) {
+        out = product(view(a3, [1, batchA * m, k]), b3);
+      } else if (batchA === 1) {
+        // a·b_i = (b_iᵀ·aᵀ)ᵀ: stack the b_iᵀ into one tall left operand.
+        const bT = swapLast(b3); // (batchB, n, k)
+        const aT = swapLast(a3); // (1, k, m)
+        const tall = product(view(bT, [1, batchB * n, k]), aT); // (1, batchB·n, m)
+        out = swapLast(view(tall, [batchB, n, m]));
+      } else {
+        out = temp(perEntryProducts(backend, a3, b3, batchOut, m, k, n, rawProduct));
+      }
+      const result = { dataId: out.dataId, shape: [...(batchDimsA.length >= batchDimsB.length ? batchDimsA : batchDimsB), m, n], dtype: out.dtype };
+      backend.incRef(out.dataId); // the result keeps the data alive past the temps' disposal below
+      return result;
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+
+  replaceKernel(tf.BatchMatMul, kernelFunc);
+}
+
+/**
+ * Slice through a heap view. tfjs's SplitV kernel for wasm calls the Slice *function* of its own module, not the
+ * registered kernel, so SplitV is replaced too, with the same loop over slices.
+ */
+function installSlice(): void {
+  const original = tf.getKernel(tf.Slice, 'wasm');
+  if (!original) throw new Error('the wasm backend has no Slice kernel to wrap');
+  const originalFunc = original.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
+
+  const slice = (args: KernelArgs): TensorInfo => {
+    const { backend } = args;
+    const x = args.inputs.x as TensorInfo;
+    const { begin, size } = (args.attrs ?? {}) as unknown as tf.SliceAttrs;
+    if (x.dtype === 'string' || x.shape.length === 0) return originalFunc(args);
+    const [begin_, size_] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const out = backend.makeOutput(size_, x.dtype);
+    if (tf.util.sizeFromShape(size_) === 0) return out;
+    // Views are taken after makeOutput: an allocation may grow the wasm memory and detach earlier views.
+    const xVals = backend.typedArrayFromHeap(x);
+    const outVals = backend.typedArrayFromHeap(out);
+    copySlice(xVals, x.shape, begin_, size_, outVals);
+    return out;
+  };
+
+  const splitV = (args: KernelArgs): TensorInfo[] => {
+    const x = args.inputs.x as TensorInfo;
+    const { numOrSizeSplits, axis } = (args.attrs ?? {}) as unknown as tf.SplitVAttrs;
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[ax] = s;
+      const part = slice({ inputs: { x }, backend: args.backend, attrs: { begin: [...begin], size } });
+      begin[ax] += s;
+      return part;
+    });
+  };
+
+  replaceKernel(tf.Slice, slice);
+  replaceKernel(tf.SplitV, splitV as unknown as (args: KernelArgs) => TensorInfo);
+}
+
+/** Copy the box [begin, begin + size) of x (row-major, shape) into out, one contiguous innermost run at a time. */
+function copySlice(x: tf.TypedArray, shape: number[], begin: number[], size: number[], out: tf.TypedArray): void {
+  const rank = shape.length;
+  const strides = tf.util.computeStrides(shape);
+  const run = size[rank - 1];
+  const runs = tf.util.sizeFromShape(size) / run;
+  const index = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < runs; r++) {
+    let offset = begin[rank - 1];
+    for (let d = 0; d < rank - 1; d++) offset += (begin[d] + index[d]) * strides[d];
+    out.set(x.subarray(offset, offset + run), r * run);
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d] < size[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+/** out[i] = a[i]·b[i], one XNNPACK call per entry, copying operands and results through the wasm heap. */
+function perEntryProducts(
+  backend: BackendWasm,
+  a3: TensorInfo,
+  b3: TensorInfo,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  product: (x: TensorInfo, y: TensorInfo) => TensorInfo,
+): TensorInfo {
+  const out = backend.makeOutput([batch, m, n], 'float32');
+  // Byte offsets into the wasm heap; 4 bytes per float32.
+  const at = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const heap = (): Uint8Array => (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
+  for (let i = 0; i < batch; i++) {
+    const ai = backend.makeOutput([1, m, k], 'float32');
+    const bi = backend.makeOutput([1, k, n], 'float32');
+    // The heap view is fetched after every allocation: growing the wasm memory replaces its buffer.
+    heap().copyWithin(at(ai), at(a3) + 4 * i * m * k, at(a3) + 4 * (i + 1) * m * k);
+    heap().copyWithin(at(bi), at(b3) + 4 * i * k * n, at(b3) + 4 * (i + 1) * k * n);
+    const oi = product(ai, bi);
+    heap().copyWithin(at(out) + 4 * i * m * n, at(oi), at(oi) + 4 * m * n);
+    for (const t of [ai, bi, oi]) backend.disposeData(t.dataId);
+  }
+  return out;
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((x, y) => x * y, 1);
+}

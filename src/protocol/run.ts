@@ -1,0 +1,218 @@
+/**
+ * The run folder: the on-disk contract between the process that trains (src/engine/worker.ts, the only writer) and
+ * everything that reads runs (the run store, the CLI, the extension's views). One folder per run:
+ *
+ *   <run>/spec.json         RunSpecFile, written once when the run is created (before the worker starts)
+ *   <run>/status.json       RunStatus, replaced atomically (temp file, fsync, rename) on every change and heartbeat
+ *   <run>/metrics.jsonl     one MetricRecord per line, appended while training
+ *   <run>/worker.log        human-readable log lines of the worker
+ *   <run>/checkpoints/step-<N>/   a complete checkpoint (CheckpointFiles), renamed into place only when complete
+ *
+ * Pure types and pure helpers only: no fs here, so webviews and core-side code can import it.
+ */
+import type { ResolvedSpec } from '../core/spec/resolve';
+
+export const RUN_FORMAT_VERSION = 1;
+
+/** File and folder names inside a run folder. */
+export const RunFiles = {
+  spec: 'spec.json',
+  status: 'status.json',
+  metrics: 'metrics.jsonl',
+  log: 'worker.log',
+  checkpoints: 'checkpoints',
+} as const;
+
+/** Files inside one checkpoint folder. */
+export const CheckpointFiles = {
+  /** CheckpointMeta (JSON). */
+  meta: 'state.json',
+  /** Every parameter's float32 values, little-endian, concatenated in CheckpointMeta.params order. */
+  weights: 'weights.bin',
+  /** AdamW first then second moments, each laid out exactly like weights.bin. */
+  moments: 'moments.bin',
+} as const;
+
+/** At most this many checkpoints are kept; older ones are deleted after a newer one is complete. */
+export const CHECKPOINTS_KEPT = 2;
+
+/** The worker refreshes status.heartbeat at least this often while it is alive. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/**
+ * A "running" status whose heartbeat is older than this belongs to a process that died without saying so
+ * (killed, machine slept, crash in native code): readers show it as "interrupted". Generous, because a worker
+ * blocked in one long synchronous tfjs call (a big evaluation on the cpu backend) cannot refresh its heartbeat.
+ */
+export const HEARTBEAT_STALE_MS = 60_000;
+
+export const checkpointDirName = (step: number): string => `step-${step}`;
+
+/** The step of a checkpoint folder name, or null for anything else (e.g. an unfinished temp folder). */
+export function checkpointStepOf(dirName: string): number | null {
+  const m = /^step-(\d+)$/.exec(dirName);
+  return m ? Number(m[1]) : null;
+}
+
+// ─── spec.json ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Command-line or UI overrides applied on top of the spec file's `training` block (already merged into `spec`). */
+export interface RunOverrides {
+  steps?: number;
+  seed?: number;
+  backend?: ResolvedSpec['training']['backend'];
+}
+
+export interface RunSpecFile {
+  version: typeof RUN_FORMAT_VERSION;
+  /** Run name: the spec name plus a timestamp, also the folder name by default. */
+  name: string;
+  createdAt: string;
+  /** The structure file the run was started from, as it was at that moment. */
+  source: { path: string; text: string };
+  /** The resolved spec with the overrides applied: what the worker trains. */
+  spec: ResolvedSpec;
+  overrides: RunOverrides;
+}
+
+// ─── status.json ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export const FINAL_STATES: readonly RunState[] = ['completed', 'failed', 'cancelled'];
+
+export interface RunStatus {
+  version: typeof RUN_FORMAT_VERSION;
+  state: RunState;
+  /** Process id of the worker while it runs (null before it starts). */
+  pid: number | null;
+  /** ISO time of the worker's last sign of life. */
+  heartbeat: string | null;
+  /** The tfjs backend actually used, e.g. "wasm" (null until the worker has started one). */
+  backend: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Why the run ended: "completed 2000 steps", "diverged at step 812 (loss NaN)", "stopped by SIGTERM", an error. */
+  exitReason: string | null;
+  /** Last completed optimiser step. */
+  step: number;
+  /** Steps the run is configured to reach. */
+  totalSteps: number;
+}
+
+export function initialStatus(totalSteps: number): RunStatus {
+  return {
+    version: RUN_FORMAT_VERSION,
+    state: 'queued',
+    pid: null,
+    heartbeat: null,
+    backend: null,
+    startedAt: null,
+    endedAt: null,
+    exitReason: null,
+    step: 0,
+    totalSteps,
+  };
+}
+
+/**
+ * The state a reader should show: a "running" run whose heartbeat went stale is "interrupted" (its worker is gone
+ * without having written a final state). The status file itself is never rewritten by readers; only a worker that
+ * resumes the run writes it again.
+ */
+export function effectiveState(status: RunStatus, now: number = Date.now()): RunState {
+  if (status.state !== 'running') return status.state;
+  const beat = status.heartbeat ? Date.parse(status.heartbeat) : NaN;
+  return Number.isFinite(beat) && now - beat <= HEARTBEAT_STALE_MS ? 'running' : 'interrupted';
+}
+
+// ─── metrics.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Fields every metric record carries: where in training it was taken. */
+export interface MetricPosition {
+  /** Optimiser steps completed when the record was taken. */
+  step: number;
+  /** Training tokens consumed so far (Batch.tokens summed). */
+  tokens: number;
+  /**
+   * Cumulative training FLOPs so far: 6 × forward MACs of the step's sequences (forward 2 FLOPs per MAC, backward
+   * twice the forward), with forward MACs from core analyze() — see src/engine/train/flops.ts.
+   */
+  flops: number;
+  /** Training wall time so far in milliseconds, excluding evaluation and checkpoint writing, summed across resumes. */
+  wallMs: number;
+}
+
+export interface TrainRecord extends MetricPosition {
+  kind: 'train';
+  /** Mean training loss of the steps since the previous train record (the task's loss, e.g. nats or MSE). */
+  loss: number;
+  /** Base learning rate of the last step, after the schedule (before per-tensor µP scales). */
+  lr: number;
+}
+
+/** An evaluation: the task's metrics spread into the record, keyed like "val.loss", "val.bpc", "test.mse". */
+export interface EvalRecord extends MetricPosition {
+  kind: 'eval';
+  [metric: string]: number | string;
+}
+
+export type MetricRecord = TrainRecord | EvalRecord;
+
+export function formatMetricLine(record: MetricRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+/**
+ * Parse metrics.jsonl. A final line without its newline is a record still being written and is skipped; so is any
+ * line that is not a JSON object with a known kind (readers must survive a torn or hand-edited file).
+ */
+export function parseMetricLines(text: string): MetricRecord[] {
+  const lines = text.split('\n');
+  lines.pop(); // the text after the last newline: empty, or a partial record
+  const records: MetricRecord[] = [];
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (isMetricRecord(value)) records.push(value);
+    } catch {
+      // a torn line: skip it
+    }
+  }
+  return records;
+}
+
+function isMetricRecord(value: unknown): value is MetricRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (r.kind === 'train' || r.kind === 'eval') && typeof r.step === 'number';
+}
+
+// ─── checkpoints ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** One parameter's place in weights.bin / moments.bin (offsets and lengths in float32 elements). */
+export interface CheckpointTensor {
+  name: string;
+  shape: number[];
+  offset: number;
+}
+
+export interface CheckpointMeta {
+  version: typeof RUN_FORMAT_VERSION;
+  /** Optimiser steps completed. The run continues with step + 1. */
+  step: number;
+  position: MetricPosition;
+  /** Backend that wrote it. Exact resumption (bit-identical losses) holds on the same backend. */
+  backend: string;
+  createdAt: string;
+  params: CheckpointTensor[];
+  /** Total float32 elements of weights.bin (moments.bin holds twice as many). */
+  elements: number;
+  /** AdamW's step counter (bias corrections). */
+  optimizerStep: number;
+  /** Task state (data RNG, cursor, curriculum) from Task.state(). */
+  task: unknown;
+  /** Training losses since the last train record, so a resumed run writes the same next record. */
+  pendingLosses: number[];
+}
