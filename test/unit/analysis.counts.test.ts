@@ -191,6 +191,10 @@ test('head groups: per-group scoring, scoresPerHead is the head-weighted mean, r
   assert.equal(a.groups[1]!.scoringParams, 2 * 256 * 6 * 32 + 2 * (16 + 16 + 16 + 32));
   assert.equal(a.params.perLayerComponents['attention.scoring'], a.groups[0]!.scoringParams + a.groups[1]!.scoringParams);
   assert.equal(a.macs.scoresPerHead, (2 * 64 * 64 * 32 + 6 * 64 * 64 * 80) / 8);
+  // A mean that is not whole is rounded; the per-sequence total stays exact: 1 head of T²·32 and 2 of T²·7 at T 8.
+  const uneven = analyze(spec([{ heads: 1, kind: 'dense' }, { heads: 2, kind: 'dense', qkDim: 7 }], { width: 96, heads: 3, seqLen: 8, layers: 1 }));
+  assert.equal(uneven.macs.scoresPerHead, 981, '(2,048 + 2·448)/3 = 981.3');
+  assert.equal(uneven.macs.perSequence - 8 * uneven.macs.perToken, 64 * 32 + 2 * 64 * 7 + 3 * 64 * 32);
   // dense 32/256 is tighter than bilinear-mlr 80/256
   assert.deepEqual(a.rank, { scoring: 32, max: 256, space: 'features' });
   assertConsistent(a);

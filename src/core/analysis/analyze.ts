@@ -92,7 +92,8 @@ export function analyze(spec: ResolvedSpec): Analysis {
     macs: {
       perTokenPerLayer,
       perToken,
-      scoresPerHead: scoresAllHeads / model.heads,
+      // Rounded so every figure stays an integer count; perSequence keeps the exact total.
+      scoresPerHead: Math.round(scoresAllHeads / model.heads),
       avPerHead,
       perSequence: T * perToken + model.layers * attentionAllHeads,
     },

@@ -50,7 +50,7 @@ export interface Analysis {
     perTokenPerLayer: number;
     /** Forward MACs per token over all layers, projections and MLP, plus the output head/read-out. */
     perToken: number;
-    /** Score MACs of one head for one sequence (mean over heads when head groups differ, so then not always an integer). */
+    /** Score MACs of one head for one sequence (when head groups differ: the mean over heads, rounded to an integer). */
     scoresPerHead: number;
     /** A·V MACs of one head for one sequence. */
     avPerHead: number;

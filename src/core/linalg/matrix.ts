@@ -45,6 +45,7 @@ export class Matrix {
     return Matrix.from(rows.length, cols, (i, j) => rows[i]![j]!);
   }
 
+  /** [rows, cols]: with `data` this makes a Matrix a 2-D Tensor, so it can be passed directly as a weight. */
   get shape(): [number, number] {
     return [this.rows, this.cols];
   }
@@ -55,10 +56,6 @@ export class Matrix {
 
   set(i: number, j: number, value: number): void {
     this.data[i * this.cols + j] = value;
-  }
-
-  clone(): Matrix {
-    return new Matrix(this.rows, this.cols, this.data.slice());
   }
 
   transpose(): Matrix {
@@ -91,13 +88,6 @@ export class Matrix {
     return out;
   }
 
-  /** this += factor · other, in place (accumulating sums of terms without temporaries). */
-  addScaledInPlace(other: Matrix, factor = 1): this {
-    this.assertSameShape(other, 'addScaledInPlace');
-    for (let i = 0; i < this.data.length; i++) this.data[i]! += factor * other.data[i]!;
-    return this;
-  }
-
   scale(factor: number): Matrix {
     const out = new Matrix(this.rows, this.cols);
     for (let i = 0; i < out.data.length; i++) out.data[i] = factor * this.data[i]!;
@@ -114,13 +104,6 @@ export class Matrix {
       const diff = d === d ? Math.abs(d) : this.data[i] === other.data[i] ? 0 : Infinity;
       if (diff > worst) worst = diff;
     }
-    return worst;
-  }
-
-  /** Largest absolute finite entry (0 for an empty or all-infinite matrix). */
-  maxAbs(): number {
-    let worst = 0;
-    for (const v of this.data) if (Number.isFinite(v) && Math.abs(v) > worst) worst = Math.abs(v);
     return worst;
   }
 
