@@ -1,12 +1,16 @@
 // Builds every bundle with esbuild and writes the JSON Schema from its TypeBox source.
-// Usage: node scripts/build.mjs [--watch] [--minify]
+// Usage: node scripts/build.mjs [--watch] [--minify] [--only=cli,worker] [--outdir=DIR]
+//   --only: just these node bundles (no webviews), e.g. for a test that spawns the built CLI.
+//   --outdir: write there instead of dist/ (tests build into a temporary folder).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const dist = path.join(root, 'dist');
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dist = option('outdir') ? path.resolve(option('outdir')) : path.join(root, 'dist');
+const only = option('only')?.split(',');
 const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
 const rel = (p) => path.join(root, p);
@@ -16,10 +20,10 @@ const nodeEntries = [
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/cli.ts', out: 'cli' },
   { in: 'src/engine/worker.ts', out: 'worker' },
-].filter((e) => existsSync(rel(e.in)));
+].filter((e) => existsSync(rel(e.in)) && (!only || only.includes(e.out)));
 
 /** One browser bundle per webview panel folder (webview/<panel>/main.ts). */
-const webviewEntries = existsSync(rel('webview'))
+const webviewEntries = !only && existsSync(rel('webview'))
   ? readdirSync(rel('webview'), { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(rel(`webview/${d.name}/main.ts`)))
       .map((d) => ({ in: `webview/${d.name}/main.ts`, out: `webview/${d.name}` }))
