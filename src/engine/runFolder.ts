@@ -131,6 +131,11 @@ export class RunFolderWriter {
     writeJsonAtomic(path.join(this.dir, RunFiles.status), this.status);
   }
 
+  /** Record the last completed step without writing: the next heartbeat or status update persists it. */
+  noteStep(step: number): void {
+    this.status = { ...this.status, step };
+  }
+
   /** Refresh the heartbeat every `intervalMs` while the event loop turns (the training loop yields every step). */
   startHeartbeat(intervalMs: number): void {
     this.stopHeartbeat();
