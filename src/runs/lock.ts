@@ -78,8 +78,9 @@ export class FileLock {
     // A few rounds: each round either takes the lock, finds it live, or breaks a stale one and tries again.
     for (let round = 0; round < 3; round++) {
       if (this.create()) return (this.held = true);
+      // Not re-entrant: a lock naming this process is held by another FileLock object here (another manager in the
+      // same process), which must exclude us like any other holder.
       const holder = readLock(this.file);
-      if (holder && holder.pid === process.pid && holder.hostname === os.hostname()) return (this.held = true);
       if (!this.isStale(holder)) return false;
       this.breakStale(holder);
     }
@@ -130,7 +131,7 @@ export class FileLock {
   }
 
   private isStale(holder: LockInfo | null): boolean {
-    if (holder) return holder.hostname === os.hostname() && !this.options.isAlive(holder.pid);
+    if (holder) return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid);
     try {
       return Date.now() - fs.statSync(this.file).mtimeMs > UNREADABLE_GRACE_MS;
     } catch {

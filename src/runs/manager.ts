@@ -1,0 +1,467 @@
+/**
+ * The run manager: starts runs as detached worker processes, queues them, stops, resumes, retries and deletes them,
+ * follows their status and metrics, and reattaches to them after a restart (an editor reload, a killed CLI).
+ *
+ * Several managers may share a runs directory (the extension in each window, `mlbtc` commands, a search
+ * controller). The protocol that keeps them from corrupting each other's runs:
+ *
+ * 1. The queue has one owner per runs directory: the manager holding <runs>/.manager.lock (lock.ts: O_EXCL file
+ *    with the owner's pid; a lock whose process died is stale and taken over). Only the owner starts queued runs,
+ *    so maxConcurrentRuns is applied in one place. Other managers create queued runs and leave starting them to the
+ *    owner; a manager in `queue: 'auto'` mode retries the lock on every tick, so when the owner dies another
+ *    takes over. A short-lived client (`mlbtc resume`) may `kick()`: take the lock if free, start what fits, release.
+ * 2. A manager changes a run's state only holding the run's lock (<run>/run.lock), after re-reading status.json
+ *    under it: start (queued → running), stop of a queued run (→ cancelled), resume (→ queued), marking a dead run
+ *    interrupted or failed, delete. So two managers never both start a run, and a decision is never made on a stale
+ *    read.
+ * 3. While its worker lives, status.json has one writer: the worker. A manager writes it only when no worker is alive
+ *    on the run (before spawning one, or after it died), always atomically. Before spawning, the starting manager
+ *    writes state "running" with pid null and a fresh heartbeat ("launching"), so that no other manager starts the
+ *    run again in the moment before the worker writes its own pid; a launch that never happened goes stale like any
+ *    dead run.
+ *
+ * Workers are detached (own process group, stdio to the run's worker.log), so they outlive the manager. Stop is
+ * SIGTERM first (the worker checkpoints and writes "cancelled"), then SIGKILL of the whole process group after a
+ * timeout. A run whose worker died without a final status becomes "interrupted" (killed, crashed, machine
+ * restarted), which resume continues from its last checkpoint.
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listCheckpoints } from '../engine/runFolder';
+import { RunFiles, type RunState, type RunStatus } from '../protocol/run';
+import { Emitter, type Disposable, type RunEvent } from './events';
+import { StoreError } from './fsErrors';
+import { StoreFiles } from './layout';
+import { launchDetachedWorker, type Launcher } from './launch';
+import { FileLock } from './lock';
+import { describeSkipped, MetricsTail } from './metrics';
+import { isProcessAlive, signalGroup } from './process';
+import { readStatus, writeStatus } from './statusFile';
+import { isLive, RunStore, type NewStoreRun, type RunInfo } from './store';
+
+export interface ManagerOptions {
+  runsDir: string;
+  /** dist/worker.js, run with process.execPath. Needed to start runs unless `launcher` is given. */
+  workerPath?: string;
+  /** How a worker process is started (tests substitute their own). */
+  launcher?: Launcher;
+  /** Runs training at once, search trials included (the `mlbtc.maxConcurrentRuns` setting). Default 1. */
+  maxConcurrentRuns?: number;
+  /** "auto": own the queue whenever nobody else does. "never": a client that only creates, stops and reads runs. */
+  queue?: 'auto' | 'never';
+  /** Fallback poll period for status and metrics changes (fs.watch triggers earlier ticks). Default 1000 ms. */
+  pollMs?: number;
+  /** How long stop waits after SIGTERM before killing the process group. Default 15 s. */
+  stopTimeoutMs?: number;
+  /** Names this manager in lock files and messages, e.g. "VS Code window", "mlbtc search". */
+  owner?: string;
+  /** Use fs.watch for earlier ticks (the poll always runs). Default true. */
+  watch?: boolean;
+}
+
+/** States from which `resume` continues a run from its last checkpoint. */
+export const RESUMABLE_STATES: readonly RunState[] = ['interrupted', 'cancelled', 'failed'];
+
+interface Followed {
+  state: RunState | 'unknown';
+  tail: MetricsTail;
+}
+
+export class RunManager {
+  readonly store: RunStore;
+  private readonly events = new Emitter<RunEvent>();
+  private readonly queueLock: FileLock;
+  private readonly followed = new Map<string, Followed>();
+  private readonly children = new Map<string, ChildProcess>();
+  /** Runs this manager asked to stop: if their worker dies without a final status, they end "cancelled". */
+  private readonly stopping = new Set<string>();
+  private readonly launcher: Launcher | undefined;
+  private readonly maxConcurrent: number;
+  private readonly stopTimeoutMs: number;
+  private readonly owner: string;
+  private timer: NodeJS.Timeout | undefined;
+  private watchers: fs.FSWatcher[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private closed = false;
+  private ticking = false;
+
+  constructor(private readonly options: ManagerOptions) {
+    this.store = new RunStore(options.runsDir);
+    this.owner = options.owner ?? `pid ${process.pid}`;
+    this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, { isAlive: isProcessAlive });
+    this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
+    this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath) : undefined);
+  }
+
+  /**
+   * Start following the runs directory: take the queue if free (in "auto" mode), reattach to live workers, mark runs
+   * whose worker died as interrupted, start queued runs that fit, and keep doing so every pollMs and on fs events.
+   */
+  open(): this {
+    this.store.sweepTemp(60_000);
+    this.tick(true);
+    this.timer = setInterval(() => this.tick(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+    if (this.options.watch !== false) this.watchRoot();
+    return this;
+  }
+
+  /** Stop following. Workers keep running (they are detached); the queue lock is released for another manager. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const child of this.children.values()) {
+      child.removeAllListeners('exit');
+      child.unref();
+    }
+    if (this.queueLock.isHeld) {
+      this.queueLock.release();
+      this.events.emit({ type: 'queue', owner: false });
+    }
+  }
+
+  get ownsQueue(): boolean {
+    return this.queueLock.isHeld;
+  }
+
+  onEvent(listener: (event: RunEvent) => void): Disposable {
+    return this.events.on(listener);
+  }
+
+  list(): RunInfo[] {
+    return this.store.list();
+  }
+
+  get(idOrPrefix: string): RunInfo {
+    return this.store.get(idOrPrefix);
+  }
+
+  /** Create a queued run; it starts when the queue owner has a free slot (at once if that is this manager). */
+  enqueue(run: NewStoreRun): RunInfo {
+    const info = this.store.create(run);
+    this.tick();
+    return this.store.get(info.id);
+  }
+
+  /** A new queued run from the same spec, overrides and origin as `id` (which is left as it is). */
+  retry(id: string): RunInfo {
+    const old = this.store.get(id);
+    const spec = this.store.readSpec(old.id);
+    return this.enqueue({
+      spec: spec.spec,
+      sourcePath: spec.source.path,
+      sourceText: spec.source.text,
+      overrides: spec.overrides,
+      ...(old.search ? { search: old.search } : {}),
+    });
+  }
+
+  /**
+   * Queue an interrupted, cancelled or failed run again; its worker continues from the last checkpoint (or starts
+   * over when the run has none). A running, queued or completed run is left as it is (an error says why).
+   */
+  resume(id: string): RunInfo {
+    const run = this.store.get(id);
+    this.store.runLock(run.id, `resume (${this.owner})`).with(() => {
+      const read = readStatus(run.dir);
+      if (!read.status) throw new StoreError(`Cannot resume ${run.id}: ${read.problem}.`, undefined);
+      const status = read.status;
+      if (status.state === 'queued') return;
+      if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid ?? 'starting'}).`, 'EBUSY');
+      if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
+      // "running" here is a dead worker not yet marked interrupted: resumable like interrupted.
+      writeStatus(run.dir, { ...status, state: 'queued', pid: null, heartbeat: null, endedAt: null, exitReason: null });
+    });
+    this.tick();
+    return this.store.get(run.id);
+  }
+
+  /**
+   * Stop a run: a queued one is cancelled at once; a running one gets SIGTERM (its worker saves a checkpoint and ends
+   * "cancelled"), and its whole process group SIGKILL if it has not ended after the stop timeout (the run is then
+   * marked cancelled, resumable from its last checkpoint). Resolves with the run once it has stopped.
+   */
+  async stop(id: string, timeoutMs: number = this.stopTimeoutMs): Promise<RunInfo> {
+    const run = this.store.get(id);
+    let wasQueued = false;
+    this.store.runLock(run.id, `stop (${this.owner})`).with(() => {
+      const status = readStatus(run.dir).status;
+      if (status?.state === 'queued') {
+        writeStatus(run.dir, { ...status, state: 'cancelled', endedAt: new Date().toISOString(), exitReason: 'cancelled before it started' });
+        wasQueued = true;
+      }
+    });
+    if (wasQueued) return this.refreshed(run.id);
+
+    this.stopping.add(run.id);
+    try {
+      const deadline = Date.now() + timeoutMs;
+      // A run being launched has no pid yet: wait for the worker to write it (or for the launch to fail).
+      let status = readStatus(run.dir).status;
+      while (status && status.state === 'running' && status.pid === null && isLive(status) && Date.now() < deadline) {
+        await sleep(50);
+        status = readStatus(run.dir).status;
+      }
+      if (!status || status.state !== 'running') return this.refreshed(run.id);
+      const pid = status.pid;
+      if (pid !== null && isProcessAlive(pid)) {
+        signalGroup(pid, 'SIGTERM');
+        while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
+        if (isProcessAlive(pid)) {
+          signalGroup(pid, 'SIGKILL');
+          const killDeadline = Date.now() + 5_000;
+          while (isProcessAlive(pid) && Date.now() < killDeadline) await sleep(20);
+          this.finalizeDead(run.id, 'cancelled', `stopped: killed after ${Math.round(timeoutMs / 1000)} s without stopping on SIGTERM`);
+        }
+      }
+      this.finalizeDead(run.id, 'cancelled', 'stopped: the worker ended without writing a final status');
+      return this.refreshed(run.id);
+    } finally {
+      this.stopping.delete(run.id);
+    }
+  }
+
+  /** Delete a run's folder; refused while it is running. */
+  delete(id: string): void {
+    const run = this.store.get(id);
+    this.store.remove(run.id);
+    this.tick();
+  }
+
+  /**
+   * For short-lived clients (`mlbtc resume`): when nobody owns the queue, take it just long enough to start the
+   * queued runs that fit, then release it. The runs keep going on their own.
+   */
+  kick(): void {
+    if (this.queueLock.isHeld) return this.tick();
+    if (!this.queueLock.tryAcquire()) return;
+    try {
+      this.schedule(this.store.list());
+    } finally {
+      this.queueLock.release();
+    }
+  }
+
+  /** Resolve when `predicate` holds for the run (checked on every change), or reject after `timeoutMs`. */
+  waitFor(id: string, predicate: (run: RunInfo) => boolean, timeoutMs: number): Promise<RunInfo> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        let run: RunInfo;
+        try {
+          run = this.store.get(id);
+        } catch (e) {
+          return finish(() => reject(e));
+        }
+        if (predicate(run)) finish(() => resolve(run));
+      };
+      const finish = (f: () => void) => {
+        sub.dispose();
+        clearInterval(poll);
+        clearTimeout(timer);
+        f();
+      };
+      const sub = this.onEvent((e) => {
+        if ((e.type === 'state' && e.run.id === id) || (e.type === 'metrics' && e.id === id)) check();
+      });
+      const poll = setInterval(check, 200);
+      const timer = setTimeout(() => finish(() => reject(new Error(`Run ${id} did not reach the expected state within ${timeoutMs} ms.`))), timeoutMs);
+      check();
+    });
+  }
+
+  /**
+   * One pass over the runs directory: notice added and removed runs and state changes, mark dead runs interrupted,
+   * read new metrics of the runs being followed, and (as queue owner) start queued runs that fit. Runs by itself
+   * every pollMs; call it to force a refresh.
+   */
+  tick(initial = false): void {
+    if (this.closed || this.ticking) return;
+    this.ticking = true;
+    try {
+      if (this.options.queue !== 'never' && !this.queueLock.isHeld) {
+        try {
+          if (this.queueLock.tryAcquire()) this.events.emit({ type: 'queue', owner: true });
+        } catch {
+          // an unwritable runs directory: we follow runs but cannot own the queue
+        }
+      }
+      let runs = this.store.list();
+      let changed = false;
+      for (const run of runs) {
+        if (run.status?.state === 'running' && !isLive(run.status) && !this.children.has(run.id)) {
+          // A worker that died without a final status. (Our own children are finalised by their exit handler, which
+          // knows the exit code.)
+          changed = this.finalizeDead(run.id, 'interrupted', `the worker (pid ${run.status.pid ?? 'never started'}) ended without a final status: killed, crashed or the machine restarted`) || changed;
+        }
+      }
+      if (changed) runs = this.store.list();
+      this.diff(runs, initial);
+      if (this.queueLock.isHeld) this.schedule(runs);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private diff(runs: RunInfo[], initial: boolean): void {
+    const seen = new Set<string>();
+    for (const run of runs) {
+      seen.add(run.id);
+      let f = this.followed.get(run.id);
+      if (!f) {
+        // Follow metrics from their current end: earlier records are read on demand (series.ts).
+        f = { state: run.state, tail: new MetricsTail(path.join(run.dir, RunFiles.metrics), { fromEnd: true }) };
+        this.followed.set(run.id, f);
+        if (!initial) this.events.emit({ type: 'added', run });
+      }
+      const previous = f.state;
+      // Metrics are read while a run may be writing them, and once more when it has just stopped.
+      if (run.state === 'running' || run.state === 'queued' || previous !== run.state) this.pollMetrics(run.id, f);
+      if (previous !== run.state) {
+        f.state = run.state;
+        this.events.emit({ type: 'state', run, previous });
+      }
+    }
+    for (const id of [...this.followed.keys()]) {
+      if (!seen.has(id)) {
+        this.followed.delete(id);
+        this.events.emit({ type: 'removed', id });
+      }
+    }
+  }
+
+  private pollMetrics(id: string, f: Followed): void {
+    try {
+      const update = f.tail.poll();
+      if (update.records.length || update.reset) this.events.emit({ type: 'metrics', id, records: update.records, reset: update.reset });
+      for (const message of describeSkipped(`${id}/${RunFiles.metrics}`, update.report)) this.events.emit({ type: 'warning', id, message });
+    } catch (e) {
+      this.events.emit({ type: 'warning', id, message: `cannot read metrics of ${id}: ${(e as Error).message}` });
+    }
+  }
+
+  /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live. */
+  private schedule(runs: RunInfo[]): void {
+    let live = runs.filter((r) => r.status && isLive(r.status)).length;
+    for (const run of runs) {
+      if (live >= this.maxConcurrent) break;
+      if (run.state !== 'queued') continue;
+      if (this.start(run)) live++;
+    }
+  }
+
+  private start(run: RunInfo): boolean {
+    if (!this.launcher) return false; // a manager without a worker can queue runs but not start them
+    const lock = this.store.runLock(run.id, `start (${this.owner})`);
+    if (!lock.tryAcquire()) return false;
+    try {
+      const status = readStatus(run.dir).status;
+      if (status?.state !== 'queued') return false;
+      const resume = listCheckpoints(run.dir).length > 0;
+      const now = new Date().toISOString();
+      writeStatus(run.dir, { ...status, state: 'running', pid: null, heartbeat: now, endedAt: null, exitReason: null });
+      let child: ChildProcess;
+      try {
+        child = this.launcher({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
+      } catch (e) {
+        writeStatus(run.dir, failedStatus(status, `could not start the worker: ${(e as Error).message}`));
+        return false;
+      }
+      this.children.set(run.id, child);
+      child.once('error', (e) => this.onChildEnd(run.id, `could not start the worker: ${e.message}`, 'failed'));
+      child.once('exit', (code, signal) =>
+        this.onChildEnd(
+          run.id,
+          signal ? `the worker was killed by ${signal} before writing a final status` : `the worker exited with code ${code} without writing a final status${lastLogLine(run.dir)}`,
+          signal ? 'interrupted' : 'failed',
+        ),
+      );
+      return true;
+    } finally {
+      lock.release();
+    }
+  }
+
+  private onChildEnd(id: string, reason: string, state: 'interrupted' | 'failed'): void {
+    if (!this.children.has(id)) return;
+    this.children.delete(id);
+    if (this.closed) return;
+    // A run being stopped is finalised by stop(), which knows whether it had to kill the worker.
+    if (!this.stopping.has(id)) this.finalizeDead(id, state, reason);
+    this.tick();
+  }
+
+  /**
+   * Give a run whose worker is gone the final state it did not write. Under the run lock, and only if the status
+   * still says running with no live worker (it may have been finalised, or restarted, in the meantime).
+   */
+  private finalizeDead(id: string, state: RunState, reason: string): boolean {
+    const dir = this.store.runDir(id);
+    const lock = this.store.runLock(id, `finalize (${this.owner})`);
+    try {
+      if (!lock.tryAcquire()) return false;
+    } catch {
+      return false; // unwritable: leave it to a manager that can write
+    }
+    try {
+      const status = readStatus(dir).status;
+      if (!status || status.state !== 'running' || isLive(status)) return false;
+      writeStatus(dir, { ...status, state, pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      lock.release();
+    }
+  }
+
+  private refreshed(id: string): RunInfo {
+    this.tick();
+    return this.store.get(id);
+  }
+
+  private watchRoot(): void {
+    try {
+      fs.mkdirSync(this.store.root, { recursive: true });
+      const w = fs.watch(this.store.root, { persistent: false, recursive: false }, () => this.soon());
+      w.on('error', () => w.close());
+      this.watchers.push(w);
+    } catch (e) {
+      // Too many watchers, an unwritable parent, a file system without notifications: the poll still runs.
+      this.events.emit({ type: 'warning', message: `watching ${this.store.root} failed (${(e as Error).message}); polling every ${this.options.pollMs ?? 1000} ms instead` });
+    }
+  }
+
+  /** A tick shortly after a burst of fs events. */
+  private soon(): void {
+    if (this.debounce || this.closed) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.tick();
+    }, 50);
+    this.debounce.unref();
+  }
+}
+
+function failedStatus(status: RunStatus, reason: string): RunStatus {
+  return { ...status, state: 'failed', pid: null, endedAt: new Date().toISOString(), exitReason: reason };
+}
+
+/** "; last output: <line>" from the run's worker.log, so a crash at start-up explains itself. */
+function lastLogLine(runDir: string): string {
+  try {
+    const text = fs.readFileSync(path.join(runDir, RunFiles.log), 'utf8').trimEnd();
+    const line = text.slice(text.lastIndexOf('\n') + 1).trim();
+    return line ? `; last output: ${line.slice(0, 300)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

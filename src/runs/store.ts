@@ -1,0 +1,303 @@
+/**
+ * The run store: the runs directory read as a list of runs grouped into experiments, and the few operations that
+ * create or remove whole run folders. No vscode, no tfjs: the extension, the CLI and the search controller share it.
+ *
+ * Who writes what (one writer per file):
+ * - spec.json, and the first status.json ("queued"): the store, inside a hidden temp folder that is renamed into
+ *   place only when complete, so no half-created run is ever visible, whatever fails (full disk, permissions).
+ * - status.json afterwards, metrics.jsonl, worker.log, checkpoints/: the run's worker while it is alive; a manager
+ *   holding the run's lock when no worker is (marking a dead run interrupted, a queued run cancelled, a run queued
+ *   again for resume). See manager.ts for the lock protocol.
+ * - .index.jsonl: appended by whoever creates or first lists a run (a cache; see runIndex.ts).
+ * Readers never write run files.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRunFolder, readRunSpec } from '../engine/runFolder';
+import type { ResolvedSpec } from '../core/spec/resolve';
+import { effectiveState, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
+import { storeError, StoreError } from './fsErrors';
+import { isRunEntry, newRunId, StoreFiles } from './layout';
+import { FileLock } from './lock';
+import { isProcessAlive } from './process';
+import { appendIndex, indexFile, readIndex, type IndexEntry } from './runIndex';
+import { readStatus, type StatusRead } from './statusFile';
+
+/** What a run belongs to: the structure file it was started from, or the search that made it. */
+export interface Experiment {
+  /** "spec:<source path>" or "search:<search id>": equal keys, same experiment. */
+  key: string;
+  kind: 'spec' | 'search';
+  /** For display: the spec file's name, or "search <id>". */
+  label: string;
+}
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  /** The state to show: a running status with a stale heartbeat reads as interrupted (effectiveState). */
+  state: RunState | 'unknown';
+  status: RunStatus | null;
+  /** Why the status could not be read, when it could not. */
+  problem?: string;
+  name: string;
+  createdAt: string;
+  source: string | null;
+  search?: { id: string; trial: number };
+  experiment: Experiment;
+}
+
+export interface NewStoreRun {
+  spec: ResolvedSpec;
+  sourcePath: string;
+  sourceText: string;
+  overrides: RunOverrides;
+  search?: { id: string; trial: number };
+}
+
+export class RunNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+export function experimentOf(entry: Pick<IndexEntry, 'source' | 'search'>): Experiment {
+  if (entry.search) return { key: `search:${entry.search.id}`, kind: 'search', label: `search ${entry.search.id}` };
+  const source = entry.source ?? '(unknown source)';
+  return { key: `spec:${source}`, kind: 'spec', label: path.basename(source) };
+}
+
+export class RunStore {
+  readonly root: string;
+  /**
+   * Status and index reads keyed by the file's (inode, mtime, size): a manager lists every second, and an unchanged
+   * file then costs a stat, not a read and a parse. status.json is replaced by rename, so a new version always has a
+   * new inode.
+   */
+  private readonly statusCache = new Map<string, { signature: string; read: StatusRead }>();
+  private indexCache: { signature: string; entries: Map<string, IndexEntry> } | null = null;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  runDir(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  /** The lock a manager holds while it changes a run's state. */
+  runLock(id: string, owner: string): FileLock {
+    return new FileLock(path.join(this.runDir(id), StoreFiles.runLock), owner, { isAlive: isProcessAlive });
+  }
+
+  /**
+   * Every run, oldest first. Reads the index and each run's status.json only; runs missing from the index (made by
+   * `mlbtc train`, or whose index line was lost) are adopted from their spec.json once and added to the index.
+   */
+  list(now: number = Date.now()): RunInfo[] {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(this.root, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw storeError(e, 'list runs', this.root);
+    }
+    const index = this.index();
+    const seen = new Set<string>();
+    const adopted: IndexEntry[] = [];
+    const runs: RunInfo[] = [];
+    for (const d of names) {
+      if (!d.isDirectory() || !isRunEntry(d.name)) continue;
+      seen.add(d.name);
+      const read = this.status(d.name);
+      let entry = index.get(d.name);
+      if (!entry) {
+        const found = this.adopt(d.name, read.status !== null);
+        if (!found) continue; // neither spec.json nor status.json: not a run folder
+        entry = found;
+        adopted.push(entry);
+      }
+      runs.push(this.info(entry, read, now));
+    }
+    if (adopted.length) {
+      try {
+        appendIndex(this.root, adopted);
+      } catch {
+        // A read-only or full runs directory: listing still works, adoption is simply redone next time.
+      }
+    }
+    for (const id of this.statusCache.keys()) if (!seen.has(id)) this.statusCache.delete(id);
+    return runs.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** One run by id or by an unambiguous prefix of its id. */
+  get(idOrPrefix: string, now: number = Date.now()): RunInfo {
+    if (isRunEntry(idOrPrefix) && !idOrPrefix.includes('/') && fs.existsSync(path.join(this.runDir(idOrPrefix)))) {
+      const entry = this.index().get(idOrPrefix) ?? this.adopt(idOrPrefix, true);
+      if (entry) return this.info(entry, this.status(idOrPrefix), now);
+    }
+    const matches = this.list(now).filter((r) => r.id.startsWith(idOrPrefix));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw new RunNotFoundError(`No run "${idOrPrefix}" in ${this.root}. \`mlbtc runs\` lists the runs there.`);
+    throw new RunNotFoundError(`"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).map((r) => r.id).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`);
+  }
+
+  readSpec(id: string): RunSpecFile {
+    return readRunSpec(this.runDir(id));
+  }
+
+  /**
+   * Create a queued run. Everything is written into a hidden temp folder, the index line is appended, and only then
+   * is the folder renamed to its id: on any failure (ENOSPC, EACCES, EROFS) nothing is left behind but a dangling
+   * index line, which listing ignores.
+   */
+  create(run: NewStoreRun, now: Date = new Date()): RunInfo {
+    try {
+      fs.mkdirSync(this.root, { recursive: true });
+    } catch (e) {
+      throw storeError(e, 'create the runs directory', this.root, 'No run was created.');
+    }
+    const id = newRunId(run.search ? `${run.spec.name}-t${run.search.trial}` : run.spec.name, now);
+    const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}`);
+    try {
+      const file = createRunFolder(tmp, { spec: run.spec, sourcePath: run.sourcePath, sourceText: run.sourceText, overrides: run.overrides, name: id });
+      const entry: IndexEntry = { id, name: run.spec.name, createdAt: file.createdAt, source: run.sourcePath, ...(run.search ? { search: run.search } : {}) };
+      appendIndex(this.root, [entry]);
+      // rename() would replace an empty folder of the same name; the random id makes a clash all but impossible,
+      // and a clash with a non-empty run folder fails (ENOTEMPTY) rather than overwriting it.
+      fs.renameSync(tmp, this.runDir(id));
+      return this.info(entry, readStatus(this.runDir(id)), now.getTime());
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (e instanceof StoreError) throw e;
+      throw storeError(e, `create run ${id}`, this.root, 'No run was created.');
+    }
+  }
+
+  /**
+   * Delete a run's folder. Refuses while a worker may be writing it (state running with a live pid or a fresh
+   * heartbeat). The folder is first renamed out of sight, so a reader never sees half a run.
+   */
+  remove(id: string): void {
+    const lock = this.runLock(id, 'delete');
+    lock.with(() => {
+      const read = readStatus(this.runDir(id));
+      if (read.status && isLive(read.status)) {
+        throw new StoreError(`Run ${id} is running (pid ${read.status.pid ?? '?'}); stop it first (\`mlbtc stop ${id}\`), then delete it.`, 'EBUSY');
+      }
+      const aside = path.join(this.root, `${StoreFiles.tmpPrefix}delete-${id}`);
+      try {
+        fs.renameSync(this.runDir(id), aside);
+      } catch (e) {
+        throw storeError(e, `delete run ${id}`, this.root);
+      }
+      fs.rmSync(aside, { recursive: true, force: true });
+    });
+  }
+
+  /** Remove leftovers of creations and deletions that were interrupted (older than `olderThanMs`). */
+  sweepTemp(olderThanMs: number, now: number = Date.now()): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(StoreFiles.tmpPrefix)) continue;
+      const p = path.join(this.root, name);
+      try {
+        if (now - fs.statSync(p).mtimeMs > olderThanMs) fs.rmSync(p, { recursive: true, force: true });
+      } catch {
+        // gone already, or not ours to remove
+      }
+    }
+  }
+
+  private status(id: string): StatusRead {
+    const file = path.join(this.runDir(id), RunFiles.status);
+    const signature = fileSignature(file);
+    const cached = this.statusCache.get(id);
+    if (cached && signature !== null && cached.signature === signature) return cached.read;
+    const read = readStatus(this.runDir(id));
+    if (signature !== null) this.statusCache.set(id, { signature, read });
+    return read;
+  }
+
+  private index(): Map<string, IndexEntry> {
+    const signature = fileSignature(indexFile(this.root));
+    if (this.indexCache && signature !== null && this.indexCache.signature === signature) return this.indexCache.entries;
+    const entries = readIndex(this.root);
+    this.indexCache = signature === null ? null : { signature, entries };
+    return entries;
+  }
+
+  private adopt(id: string, hasStatus: boolean): IndexEntry | null {
+    const dir = this.runDir(id);
+    try {
+      const spec = readRunSpec(dir);
+      return { id, name: spec.spec.name, createdAt: spec.createdAt, source: spec.source.path };
+    } catch {
+      if (!hasStatus && !fs.existsSync(path.join(dir, RunFiles.spec))) return null;
+      // A run whose spec cannot be read still shows, so the user sees it and can delete it.
+      let createdAt = '';
+      try {
+        createdAt = fs.statSync(dir).birthtime.toISOString();
+      } catch {
+        // keep ''
+      }
+      return { id, name: id, createdAt, source: null };
+    }
+  }
+
+  private info(entry: IndexEntry, read: StatusRead, now: number): RunInfo {
+    return {
+      id: entry.id,
+      dir: this.runDir(entry.id),
+      state: read.status ? effectiveState(read.status, now) : 'unknown',
+      status: read.status,
+      ...(read.problem ? { problem: read.problem } : {}),
+      name: entry.name,
+      createdAt: entry.createdAt,
+      source: entry.source,
+      ...(entry.search ? { search: entry.search } : {}),
+      experiment: experimentOf(entry),
+    };
+  }
+}
+
+/**
+ * May a worker be writing this run now? A running status whose pid is alive and whose heartbeat is fresh; or one
+ * with no pid yet (a manager wrote "running" just before spawning) and a fresh heartbeat.
+ */
+export function isLive(status: RunStatus, now: number = Date.now()): boolean {
+  if (effectiveState(status, now) !== 'running') return false;
+  return status.pid === null || isProcessAlive(status.pid);
+}
+
+export interface ExperimentGroup {
+  experiment: Experiment;
+  runs: RunInfo[];
+}
+
+/** Runs grouped by experiment, groups in order of their first run. */
+export function groupByExperiment(runs: readonly RunInfo[]): ExperimentGroup[] {
+  const groups = new Map<string, ExperimentGroup>();
+  for (const run of runs) {
+    const g = groups.get(run.experiment.key) ?? { experiment: run.experiment, runs: [] };
+    g.runs.push(run);
+    groups.set(run.experiment.key, g);
+  }
+  return [...groups.values()];
+}
+
+/** "inode:mtime:size" of a file, or null when it cannot be stat'ed. */
+function fileSignature(file: string): string | null {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return null;
+  }
+}
