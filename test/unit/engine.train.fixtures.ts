@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, type RngState } from '../../src/core/random';
-import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
+import { resolveSpec, type ResolvedSpec, type ResolvedTraining } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import type { JobDependencies } from '../../src/engine/train/job';
 import type { Batch, Model, NamedParam, Task, TaskContext } from '../../src/engine/types';
@@ -110,15 +110,15 @@ export function toyDependencies(lossScale = 1): JobDependencies {
   };
 }
 
-/** A valid spec (the toy model ignores its architecture) with the given training block. */
-export function toySpec(training: NonNullable<StructureSpec['training']>): ResolvedSpec {
+/** A valid spec (the toy model ignores its architecture) with the given training fields, on the cpu backend. */
+export function toySpec(training: Partial<ResolvedTraining>): ResolvedSpec {
   return resolveSpec({
     name: 'toy',
     task: { kind: 'icl-regression', inputDim: 2, noise: 0 },
     model: { width: 8, heads: 2, layers: 1, seqLen: 8, mlpRatio: 4 },
     attention: { kind: 'dense', logitScale: 'standard', qkNorm: true },
     training: { backend: 'cpu', ...training },
-  } as StructureSpec);
+  } as unknown as StructureSpec);
 }
 
 export function tempDir(prefix: string): string {
