@@ -10,7 +10,7 @@ import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { createTask } from '../../src/engine/tasks';
-import { IclRegressionTask, curriculumAt, excessLossBaseline } from '../../src/engine/tasks/iclRegression';
+import { IclRegressionTask, curriculumAfter, excessLossBaseline } from '../../src/engine/tasks/iclRegression';
 import type { Model } from '../../src/engine/types';
 
 tf.setBackend('cpu');
@@ -30,11 +30,11 @@ function icl(spec: ResolvedSpec) {
   return spec.task;
 }
 
-test('curriculum reaches full size when §5.1’s table says (16 → 24k steps, 64 → 30k)', () => {
+test('curriculum reaches full size when §5.1’s table says (16 → after 24k steps, 32 → 28k, 64 → 30k)', () => {
   const firstFull = (inputDim: number) => {
     const task = icl(iclSpec(inputDim));
     for (let step = 0; ; step += 1000) {
-      const c = curriculumAt(task, step);
+      const c = curriculumAfter(task, step);
       if (c.dims === inputDim && c.points === 2 * inputDim) return step;
     }
   };
@@ -42,12 +42,28 @@ test('curriculum reaches full size when §5.1’s table says (16 → 24k steps, 
   assert.equal(firstFull(32), 28000);
   assert.equal(firstFull(64), 30000);
   const t16 = icl(iclSpec(16));
-  assert.deepEqual(curriculumAt(t16, 0), { dims: 4, points: 8 });
-  assert.deepEqual(curriculumAt(t16, 1999), { dims: 4, points: 8 });
-  assert.deepEqual(curriculumAt(t16, 2000), { dims: 5, points: 10 });
-  assert.deepEqual(curriculumAt(t16, 10 ** 6), { dims: 16, points: 32 }, 'clamped at inputDim and 2·inputDim');
+  assert.deepEqual(curriculumAfter(t16, 0), { dims: 4, points: 8 });
+  assert.deepEqual(curriculumAfter(t16, 1999), { dims: 4, points: 8 });
+  assert.deepEqual(curriculumAfter(t16, 2000), { dims: 5, points: 10 });
+  assert.deepEqual(curriculumAfter(t16, 10 ** 6), { dims: 16, points: 32 }, 'clamped at inputDim and 2·inputDim');
   const custom = icl(iclSpec(8, { curriculum: { startDims: 2, startPoints: 3, interval: 10, dimsIncrement: 3 } }));
-  assert.deepEqual(curriculumAt(custom, 25), { dims: 8, points: 15 });
+  assert.deepEqual(curriculumAfter(custom, 25), { dims: 8, points: 15 });
+});
+
+test('training step s (1-based) draws its batch after s − 1 curriculum updates', () => {
+  const spec = iclSpec(4, { curriculum: { startDims: 2, startPoints: 4, interval: 10, dimsIncrement: 1 } });
+  const task = new IclRegressionTask(spec, new Rng(0));
+  const activeDims = (step: number) => {
+    const b = task.nextBatch(step);
+    const x = b.inputs.arraySync() as number[][][];
+    const active = Math.max(...x.flatMap((prompt) => prompt.filter((_, t) => t % 2 === 0).map((xi) => xi.filter((v) => v !== 0).length)));
+    const points = (b.mask!.arraySync() as number[][])[0]!.reduce((a, m) => a + m, 0);
+    tf.dispose([b.inputs, b.targets, b.mask!]);
+    return [active, points];
+  };
+  assert.deepEqual(activeDims(1), [2, 4]);
+  assert.deepEqual(activeDims(10), [2, 4]);
+  assert.deepEqual(activeDims(11), [3, 6]);
 });
 
 test('excess-loss baseline Σ_{i<N} max(d − i, 0)/N', () => {
@@ -74,7 +90,7 @@ function solve(a: number[][], y: number[]): number[] {
 test('prompts: interleaved (x, ỹ) tokens, x ~ N(0, I/d_cur) on the active dims, y = xᵀw, mask on the active points', () => {
   const spec = iclSpec(6, { curriculum: { startDims: 3, startPoints: 5, interval: 100, dimsIncrement: 1 } }, { batchSize: 64 });
   const task = new IclRegressionTask(spec, new Rng(2));
-  const batch = task.nextBatch(100); // curriculum: 4 dims, 7 points
+  const batch = task.nextBatch(101); // the 101st step comes after 100 curriculum updates: 4 dims, 7 points
   const d = 6;
   const n = 12;
   assert.deepEqual(batch.inputs.shape, [64, 24, d]);
@@ -115,7 +131,7 @@ test('prompts: interleaved (x, ỹ) tokens, x ~ N(0, I/d_cur) on the active dims
 
 test('noise: y = xᵀw + noise·ε', () => {
   const spec = iclSpec(4, { noise: 0.5, curriculum: { startDims: 4, startPoints: 8 } }, { batchSize: 200 });
-  const batch = new IclRegressionTask(spec, new Rng(9)).nextBatch(0);
+  const batch = new IclRegressionTask(spec, new Rng(9)).nextBatch(1);
   const x = batch.inputs.arraySync() as number[][][];
   const y = batch.targets.arraySync() as number[][];
   // The residual of the least-squares fit over 8 points with 4 unknowns has variance noise²·(8 − 4)/8 per point.
@@ -166,7 +182,7 @@ function fakeModel(spec: ResolvedSpec, predict: (inputs: tf.Tensor) => tf.Tensor
 test('evaluate: a model that reads y from the ỹ tokens scores 0; predicting 0 scores the mean of y² over active points', () => {
   const spec = iclSpec(4, { curriculum: { startDims: 2, startPoints: 5, interval: 10 } });
   const task = new IclRegressionTask(spec, new Rng(1));
-  const step = 10; // 3 dims, 7 points
+  const step = 10; // evaluated after 10 steps = 10 curriculum updates: 3 dims, 7 points
   // Perfect: the ỹ token after x_i holds y_i, so reading odd tokens' first coordinate gives the targets at x positions.
   const cheat = fakeModel(spec, (inputs) => tf.reshape(tf.slice(tf.reshape(inputs, [inputs.shape[0]!, 8, 2, 4]), [0, 0, 1, 0], [-1, -1, 1, 1]), [-1, 8]));
   const perfect = task.evaluate(cheat, step);

@@ -29,10 +29,14 @@ export interface Curriculum {
   points: number;
 }
 
-/** The curriculum at a (0-based) step: the reference's Curriculum.update() has run `step` times before it. */
-export function curriculumAt(task: IclTask, step: number): Curriculum {
+/**
+ * The curriculum after `updates` calls of the reference's Curriculum.update(), which runs once per training step:
+ * training step s (1-based, the trainer's numbering) draws its batch after s − 1 updates, and an evaluation after
+ * step s sees s updates.
+ */
+export function curriculumAfter(task: IclTask, updates: number): Curriculum {
   const { startDims, startPoints, interval, dimsIncrement } = task.curriculum;
-  const increments = Math.floor(step / interval);
+  const increments = Math.floor(Math.max(0, updates) / interval);
   return {
     dims: Math.min(task.inputDim, startDims + increments * dimsIncrement),
     points: Math.min(2 * task.inputDim, startPoints + increments * 2 * dimsIncrement),
@@ -96,12 +100,14 @@ export class IclRegressionTask implements Task {
     };
   }
 
+  /** The batch of training step `step` (1-based). */
   nextBatch(step: number): Batch {
-    return this.sample(this.rng, this.spec.training.batchSize, curriculumAt(this.task, step));
+    return this.sample(this.rng, this.spec.training.batchSize, curriculumAfter(this.task, step - 1));
   }
 
+  /** Metrics after `step` training steps, at the curriculum the model has reached. */
   evaluate(model: Model, step: number): Metrics {
-    const curriculum = curriculumAt(this.task, step);
+    const curriculum = curriculumAfter(this.task, step);
     const rng = new Rng(this.evalSeed);
     const n = 2 * this.task.inputDim;
     let squaredSum = 0;
