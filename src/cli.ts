@@ -1,0 +1,26 @@
+/**
+ * The `mlbtc` command line (bundled to dist/cli.js; bin/mlbtc.js runs it).
+ *
+ * The command table: one line per command. A command is a module in src/cli/ exporting `command: CliCommand`
+ * (src/cli/command.ts); it is loaded only when it runs, so analysing a spec never loads the training engine.
+ */
+import { dispatch, type CommandTable } from './cli/dispatch';
+
+export const commands: CommandTable = {
+  analyze: { summary: 'parameters, compute, scoring rank and memory of a spec', load: () => import('./cli/analyze') },
+  validate: { summary: 'check specs and print every problem with its position', load: () => import('./cli/validate') },
+};
+
+dispatch(process.argv.slice(2), commands, {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`mlbtc: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);
