@@ -137,16 +137,28 @@ function checkNumber(schema: TSchema, value: unknown, path: JsonPath, r: Reporte
   return Invalid;
 }
 
+/** Per object schema: its properties and which of them a file must give. Validation runs per keystroke. */
+const objectShapes = new WeakMap<TSchema, { entries: [string, TSchema][]; required: Set<string> }>();
+function objectShape(schema: TSchema): { entries: [string, TSchema][]; required: Set<string> } {
+  let shape = objectShapes.get(schema);
+  if (!shape) {
+    const props = schema.properties as Record<string, TSchema>;
+    // A property with a default is optional in files: resolution fills it (TypeBox lists it as required).
+    shape = { entries: Object.entries(props), required: new Set(((schema.required ?? []) as string[]).filter((k) => !('default' in props[k]!))) };
+    objectShapes.set(schema, shape);
+  }
+  return shape;
+}
+
 function checkObject(schema: TSchema, value: unknown, path: JsonPath, r: Reporter): Checked {
   if (!isPlainObject(value)) return typeProblem(schema, value, path, r);
   const props = schema.properties as Record<string, TSchema>;
   if (schema.additionalProperties === false) {
     for (const key of Object.keys(value)) if (!hasOwn(props, key)) unknownProperty(schema, value, key, path, r);
   }
-  // A property with a default is optional in files: resolution fills it (TypeBox lists it as required).
-  const required = new Set(((schema.required ?? []) as string[]).filter((k) => !('default' in props[k]!)));
+  const { entries, required } = objectShape(schema);
   const out: Record<string, unknown> = {};
-  for (const [key, prop] of Object.entries(props)) {
+  for (const [key, prop] of entries) {
     const v = own(value, key);
     if (v === undefined) {
       if (required.has(key)) {
@@ -200,7 +212,8 @@ function checkUnion(schema: TSchema, value: unknown, path: JsonPath, r: Reporter
     return Invalid;
   }
   if (candidates.length === 1) return checkValue(candidates[0]!, value, path, r);
-  const tag = discriminator(candidates);
+  // Cached per schema array: pass the union's own member list when no member was filtered out (the usual case).
+  const tag = discriminator(candidates.length === members.length ? members : candidates);
   if (tag !== undefined) return checkTagged(candidates, tag, value as Record<string, unknown>, path, r);
   return checkByShape(candidates, value, path, r);
 }
