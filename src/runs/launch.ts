@@ -16,8 +16,14 @@ export interface LaunchRequest {
   logFile: string;
 }
 
+export interface Launched {
+  child: ChildProcess;
+  /** Settles once the job has been handed to the worker; a short-lived manager waits for it before exiting. */
+  delivered: Promise<void>;
+}
+
 /** Starts one worker; throws when it cannot even be spawned (an 'error' event reports later failures). */
-export type Launcher = (request: LaunchRequest) => ChildProcess;
+export type Launcher = (request: LaunchRequest) => Launched;
 
 /**
  * Launcher for the bundled worker (dist/worker.js) run by `execPath` (this Node or Electron's, with
@@ -41,9 +47,12 @@ export function launchDetachedWorker(workerPath: string, execPath: string = proc
       fs.closeSync(out); // the child has its own copy
     }
     const start: StartMessage = { type: 'start', runDir, ...(resume ? { resume: true } : {}) };
-    if (child.pid !== undefined) child.send(start, () => undefined);
+    const delivered = new Promise<void>((resolve) => {
+      if (child.pid === undefined) return resolve(); // spawn failed: the 'error' event says why
+      child.send(start, () => resolve());
+    });
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    return child;
+    return { child, delivered };
   };
 }

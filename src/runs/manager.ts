@@ -15,10 +15,11 @@
  *    interrupted or failed, delete. So two managers never both start a run, and a decision is never made on a stale
  *    read.
  * 3. While its worker lives, status.json has one writer: the worker. A manager writes it only when no worker is alive
- *    on the run (before spawning one, or after it died), always atomically. Before spawning, the starting manager
- *    writes state "running" with pid null and a fresh heartbeat ("launching"), so that no other manager starts the
- *    run again in the moment before the worker writes its own pid; a launch that never happened goes stale like any
- *    dead run.
+ *    on the run, always atomically. Between spawning a worker and the worker's first status write the run still
+ *    reads "queued"; the spawning manager writes <run>/launch.json with the worker's pid before releasing the run
+ *    lock (launchMarker.ts), so no manager starts the run twice and the queue counts it as running. (A manager that
+ *    dies in the microseconds between spawn and that write could let a second manager start the run again; the
+ *    window is not closed.)
  *
  * Workers are detached (own process group, stdio to the run's worker.log), so they outlive the manager. Stop is
  * SIGTERM first (the worker checkpoints and writes "cancelled"), then SIGKILL of the whole process group after a
@@ -34,6 +35,7 @@ import { Emitter, type Disposable, type RunEvent } from './events';
 import { StoreError } from './fsErrors';
 import { StoreFiles } from './layout';
 import { launchDetachedWorker, type Launcher } from './launch';
+import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
 import { describeSkipped, MetricsTail } from './metrics';
 import { isProcessAlive, signalGroup } from './process';
@@ -74,6 +76,8 @@ export class RunManager {
   private readonly queueLock: FileLock;
   private readonly followed = new Map<string, Followed>();
   private readonly children = new Map<string, ChildProcess>();
+  /** Start messages not yet handed to their worker. */
+  private readonly pending = new Set<Promise<void>>();
   /** Runs this manager asked to stop: if their worker dies without a final status, they end "cancelled". */
   private readonly stopping = new Set<string>();
   private readonly launcher: Launcher | undefined;
@@ -175,6 +179,7 @@ export class RunManager {
       if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid ?? 'starting'}).`, 'EBUSY');
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
       // "running" here is a dead worker not yet marked interrupted: resumable like interrupted.
+      clearLaunchMarker(run.dir);
       writeStatus(run.dir, { ...status, state: 'queued', pid: null, heartbeat: null, endedAt: null, exitReason: null });
     });
     this.tick();
@@ -191,7 +196,7 @@ export class RunManager {
     let wasQueued = false;
     this.store.runLock(run.id, `stop (${this.owner})`).with(() => {
       const status = readStatus(run.dir).status;
-      if (status?.state === 'queued') {
+      if (status?.state === 'queued' && launchState(run.dir).state !== 'starting') {
         writeStatus(run.dir, { ...status, state: 'cancelled', endedAt: new Date().toISOString(), exitReason: 'cancelled before it started' });
         wasQueued = true;
       }
@@ -201,13 +206,16 @@ export class RunManager {
     this.stopping.add(run.id);
     try {
       const deadline = Date.now() + timeoutMs;
-      // A run being launched has no pid yet: wait for the worker to write it (or for the launch to fail).
+      // A worker that is starting has not written its pid yet: wait until it has (or has died).
       let status = readStatus(run.dir).status;
-      while (status && status.state === 'running' && status.pid === null && isLive(status) && Date.now() < deadline) {
+      while (status?.state === 'queued' && launchState(run.dir).state === 'starting' && Date.now() < deadline) {
         await sleep(50);
         status = readStatus(run.dir).status;
       }
-      if (!status || status.state !== 'running') return this.refreshed(run.id);
+      if (status?.state !== 'running') {
+        this.settleDead(run.id, 'cancelled', 'stopped while its worker was starting');
+        return this.refreshed(run.id);
+      }
       const pid = status.pid;
       if (pid !== null && isProcessAlive(pid)) {
         signalGroup(pid, 'SIGTERM');
@@ -216,10 +224,10 @@ export class RunManager {
           signalGroup(pid, 'SIGKILL');
           const killDeadline = Date.now() + 5_000;
           while (isProcessAlive(pid) && Date.now() < killDeadline) await sleep(20);
-          this.finalizeDead(run.id, 'cancelled', `stopped: killed after ${Math.round(timeoutMs / 1000)} s without stopping on SIGTERM`);
+          this.settleDead(run.id, 'cancelled', `stopped: killed after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} without stopping on SIGTERM`);
         }
       }
-      this.finalizeDead(run.id, 'cancelled', 'stopped: the worker ended without writing a final status');
+      this.settleDead(run.id, 'cancelled', 'stopped: the worker ended without writing a final status');
       return this.refreshed(run.id);
     } finally {
       this.stopping.delete(run.id);
@@ -285,6 +293,7 @@ export class RunManager {
     try {
       if (this.options.queue !== 'never' && !this.queueLock.isHeld) {
         try {
+          fs.mkdirSync(this.store.root, { recursive: true });
           if (this.queueLock.tryAcquire()) this.events.emit({ type: 'queue', owner: true });
         } catch {
           // an unwritable runs directory: we follow runs but cannot own the queue
@@ -293,10 +302,12 @@ export class RunManager {
       let runs = this.store.list();
       let changed = false;
       for (const run of runs) {
-        if (run.status?.state === 'running' && !isLive(run.status) && !this.children.has(run.id)) {
-          // A worker that died without a final status. (Our own children are finalised by their exit handler, which
-          // knows the exit code.)
-          changed = this.finalizeDead(run.id, 'interrupted', `the worker (pid ${run.status.pid ?? 'never started'}) ended without a final status: killed, crashed or the machine restarted`) || changed;
+        // Our own children are settled by their exit handler, which knows the exit code or signal.
+        if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
+        if (run.status?.state === 'running' && !isLive(run.status) && !(run.status.pid !== null && isProcessAlive(run.status.pid))) {
+          changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
+        } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
+          changed = this.settleDead(run.id, 'failed', `the worker exited before starting the run${lastLogLine(run.dir)}`) || changed;
         }
       }
       if (changed) runs = this.store.list();
@@ -344,34 +355,45 @@ export class RunManager {
     }
   }
 
-  /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live. */
+  /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live or starting. */
   private schedule(runs: RunInfo[]): void {
-    let live = runs.filter((r) => r.status && isLive(r.status)).length;
-    for (const run of runs) {
+    if (!this.launcher) return; // a manager without a worker can queue runs but not start them
+    const waiting: RunInfo[] = [];
+    let live = 0;
+    for (const r of runs) {
+      if (r.status && isLive(r.status)) live++;
+      else if (r.state === 'queued') {
+        if (launchState(r.dir).state === 'starting') live++;
+        else waiting.push(r);
+      }
+    }
+    for (const run of waiting) {
       if (live >= this.maxConcurrent) break;
-      if (run.state !== 'queued') continue;
       if (this.start(run)) live++;
     }
   }
 
   private start(run: RunInfo): boolean {
-    if (!this.launcher) return false; // a manager without a worker can queue runs but not start them
     const lock = this.store.runLock(run.id, `start (${this.owner})`);
     if (!lock.tryAcquire()) return false;
     try {
       const status = readStatus(run.dir).status;
-      if (status?.state !== 'queued') return false;
-      const resume = listCheckpoints(run.dir).length > 0;
-      const now = new Date().toISOString();
-      writeStatus(run.dir, { ...status, state: 'running', pid: null, heartbeat: now, endedAt: null, exitReason: null });
-      let child: ChildProcess;
+      if (status?.state !== 'queued' || launchState(run.dir).state === 'starting') return false;
+      // A run that ran before (resumed, or re-queued after a crash) continues from its last checkpoint; the worker
+      // starts over (and drops stale metrics) when there is none.
+      const resume = status.startedAt !== null || listCheckpoints(run.dir).length > 0;
+      let launched: ReturnType<Launcher>;
       try {
-        child = this.launcher({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
+        launched = this.launcher!({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
       } catch (e) {
         writeStatus(run.dir, failedStatus(status, `could not start the worker: ${(e as Error).message}`));
         return false;
       }
+      const { child } = launched;
+      if (child.pid !== undefined) writeLaunchMarker(run.dir, child.pid);
       this.children.set(run.id, child);
+      this.pending.add(launched.delivered);
+      void launched.delivered.finally(() => this.pending.delete(launched.delivered));
       child.once('error', (e) => this.onChildEnd(run.id, `could not start the worker: ${e.message}`, 'failed'));
       child.once('exit', (code, signal) =>
         this.onChildEnd(
@@ -386,22 +408,28 @@ export class RunManager {
     }
   }
 
+  /** Resolves when every worker this manager started has received its job (call before a CLI process exits). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
   private onChildEnd(id: string, reason: string, state: 'interrupted' | 'failed'): void {
     if (!this.children.has(id)) return;
     this.children.delete(id);
     if (this.closed) return;
-    // A run being stopped is finalised by stop(), which knows whether it had to kill the worker.
-    if (!this.stopping.has(id)) this.finalizeDead(id, state, reason);
+    // A run being stopped is settled by stop(), which knows whether it had to kill the worker.
+    if (!this.stopping.has(id)) this.settleDead(id, state, reason);
     this.tick();
   }
 
   /**
    * Give a run whose worker is gone the final state it did not write. Under the run lock, and only if the status
-   * still says running with no live worker (it may have been finalised, or restarted, in the meantime).
+   * still says so: running with a dead pid, or queued with a launch whose worker died (it may have been settled, or
+   * restarted, by someone else in the meantime).
    */
-  private finalizeDead(id: string, state: RunState, reason: string): boolean {
+  private settleDead(id: string, state: RunState, reason: string): boolean {
     const dir = this.store.runDir(id);
-    const lock = this.store.runLock(id, `finalize (${this.owner})`);
+    const lock = this.store.runLock(id, `settle (${this.owner})`);
     try {
       if (!lock.tryAcquire()) return false;
     } catch {
@@ -409,7 +437,10 @@ export class RunManager {
     }
     try {
       const status = readStatus(dir).status;
-      if (!status || status.state !== 'running' || isLive(status)) return false;
+      if (!status) return false;
+      const deadWorker = status.state === 'running' && !(status.pid !== null && isProcessAlive(status.pid));
+      const deadLaunch = status.state === 'queued' && launchState(dir).state === 'died';
+      if (!deadWorker && !deadLaunch) return false;
       writeStatus(dir, { ...status, state, pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
       return true;
     } catch {

@@ -267,13 +267,9 @@ export class RunStore {
   }
 }
 
-/**
- * May a worker be writing this run now? A running status whose pid is alive and whose heartbeat is fresh; or one
- * with no pid yet (a manager wrote "running" just before spawning) and a fresh heartbeat.
- */
+/** May a worker be writing this run now? A running status whose heartbeat is fresh and whose pid is alive. */
 export function isLive(status: RunStatus, now: number = Date.now()): boolean {
-  if (effectiveState(status, now) !== 'running') return false;
-  return status.pid === null || isProcessAlive(status.pid);
+  return effectiveState(status, now) === 'running' && status.pid !== null && isProcessAlive(status.pid);
 }
 
 export interface ExperimentGroup {
