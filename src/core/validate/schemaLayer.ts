@@ -153,15 +153,21 @@ function objectShape(schema: TSchema): { entries: [string, TSchema][]; required:
 function checkObject(schema: TSchema, value: unknown, path: JsonPath, r: Reporter): Checked {
   if (!isPlainObject(value)) return typeProblem(schema, value, path, r);
   const props = schema.properties as Record<string, TSchema>;
+  // A misspelt required property is one mistake: reported once, as the unknown key with its rename.
+  const suggested = new Set<string>();
   if (schema.additionalProperties === false) {
-    for (const key of Object.keys(value)) if (!hasOwn(props, key)) unknownProperty(schema, value, key, path, r);
+    for (const key of Object.keys(value)) {
+      if (hasOwn(props, key)) continue;
+      const s = unknownProperty(schema, value, key, path, r);
+      if (s !== undefined) suggested.add(s);
+    }
   }
   const { entries, required } = objectShape(schema);
   const out: Record<string, unknown> = {};
   for (const [key, prop] of entries) {
     const v = own(value, key);
     if (v === undefined) {
-      if (required.has(key)) {
+      if (required.has(key) && !suggested.has(key)) {
         const what = firstSentence(prop);
         r.error('required', [...path, key], `${formatPath(path)} is missing required property "${key}"${what ? ` (${what})` : ''}`);
       }
@@ -173,7 +179,8 @@ function checkObject(schema: TSchema, value: unknown, path: JsonPath, r: Reporte
   return out;
 }
 
-function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: string, path: JsonPath, r: Reporter): void {
+/** Reports an unknown key; returns the property it was probably meant to be, if any. */
+function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: string, path: JsonPath, r: Reporter): string | undefined {
   const props = Object.keys(schema.properties as object);
   const where = formatPath(path);
   const suggestion = closest(key, props.filter((k) => !hasOwn(obj, k)));
@@ -181,7 +188,7 @@ function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: str
     r.error('unknown-property', [...path, key], `unknown property "${key}" in ${where}; did you mean "${suggestion}"?`, [
       { title: `Rename "${key}" to "${suggestion}"`, path, value: renamedKey(obj, key, suggestion) },
     ]);
-    return;
+    return suggestion;
   }
   const kind = schema.properties.kind;
   const family = kind?.[Kind] === 'Literal' && (AttentionKinds as readonly unknown[]).includes(kind.const) ? (kind.const as string) : undefined;
@@ -190,6 +197,7 @@ function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: str
     ? `: ${family} attention has no "${key}" (${orList(owners)} attention ${owners.length === 1 ? 'has' : 'have'} one)`
     : `; the properties here are ${props.join(', ')}`;
   r.error('unknown-property', [...path, key], `unknown property "${key}" in ${where}${hint}`);
+  return undefined;
 }
 
 /** For a string close to one of the allowed literals, offer it. */
