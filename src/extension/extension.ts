@@ -11,7 +11,9 @@ import { openExample } from './commands/openExample';
 import { StructureDiagnostics } from './editor/diagnostics';
 import { StructureQuickFixes } from './editor/quickFixes';
 import { ExperimentsTree, type RunNode } from './experiments/experimentsTree';
-import { structureSelector } from './structures/structureFiles';
+import { registerLens } from './lens/registerLens';
+import { registerPanels } from './panels/registerPanels';
+import { JSON_SERVICE_EXTENSION, structureSelector } from './structures/structureFiles';
 import { ValidationCache } from './structures/validation';
 
 /** What activate returns: used by the integration tests to read state the UI shows. */
@@ -55,7 +57,9 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     command('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
     command('mlbtc.experiments.refresh', 'any', () => experiments.refresh()),
   );
-  startJsonService();
+  registerPanels(context, cache);
+  registerLens(context, cache, diagnostics.onDidValidate);
+  void startJsonService().then(() => diagnostics.refreshAll());
   return { runs: () => experiments.getChildren() };
 }
 
@@ -64,9 +68,14 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
  * language through package.json "jsonLanguageParticipants". But that extension activates only for json/jsonc
  * documents, so with just a structure file open it would never start: start it ourselves.
  */
-function startJsonService(): void {
-  const json = vscode.extensions.getExtension('vscode.json-language-features');
-  if (json && !json.isActive) void Promise.resolve(json.activate()).catch(() => undefined);
+async function startJsonService(): Promise<void> {
+  const json = vscode.extensions.getExtension(JSON_SERVICE_EXTENSION);
+  if (!json || json.isActive) return;
+  try {
+    await json.activate();
+  } catch {
+    // Without it there is no schema completion, and diagnostics keep reporting syntax errors themselves.
+  }
 }
 
 export function deactivate(): void {

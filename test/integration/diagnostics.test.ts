@@ -1,7 +1,7 @@
 // Diagnostics, quick fixes and the JSON Schema of *.mlbtc.json inside the real editor.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, mlbtcDiagnostics, openCopyOfExample, replaceInEditor, sleep, waitFor } from './util';
+import { activateExtension, isOwnDiagnostic, mlbtcDiagnostics, openCopyOfExample, replaceInEditor, sleep, waitFor } from './util';
 
 const BROKEN = '[32, 8, 6, 4, 4, 4, 4, 5]';
 
@@ -67,7 +67,7 @@ describe('structure diagnostics', () => {
     assert.equal(editor.document.languageId, 'mlbtc');
     const fromSchema = await waitFor(
       "VS Code's JSON diagnostics for the unknown property",
-      () => vscode.languages.getDiagnostics(uri).find((d) => d.source !== 'mlbtc' && d.message.includes('rankz')),
+      () => vscode.languages.getDiagnostics(uri).find((d) => !isOwnDiagnostic(d) && d.message.includes('rankz')),
       30_000,
     );
     assert.match(fromSchema.message, /not allowed/);
@@ -77,5 +77,22 @@ describe('structure diagnostics', () => {
     const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, inKind);
     const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     for (const kind of ['"sliding-window"', '"global-local"', '"mlr"', '"bilinear-mlr"', '"bilinear-btt"', '"mlbtc"']) assert.ok(labels.includes(kind), `${kind} in ${labels.join(', ')}`);
+  });
+});
+
+describe('syntax errors', () => {
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('are reported once, by the JSON service, not a second time by MLBTC Studio', async () => {
+    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'diag-syntax.mlbtc.json', (t) => t.replace('"layers": 6,', '"layers": 6'));
+    const uri = editor.document.uri;
+    const fromJson = await waitFor('the JSON service to report the missing comma', () => vscode.languages.getDiagnostics(uri).filter((d) => !isOwnDiagnostic(d)).length > 0, 30_000);
+    assert.ok(fromJson);
+    await sleep(400);
+    assert.deepEqual(mlbtcDiagnostics(uri).map((d) => d.code), []);
+    // The file is still known to be invalid: Analyze refuses it.
+    assert.equal(await vscode.commands.executeCommand('mlbtc.analyze', uri), undefined);
   });
 });

@@ -42,8 +42,16 @@ export async function replaceInEditor(editor: vscode.TextEditor, find: string, r
   if (!ok) throw new Error('the editor refused the edit');
 }
 
+/**
+ * Diagnostics of MLBTC Studio's own validation: source "mlbtc" and a problem code. VS Code's JSON service, which
+ * also serves these files, may label its syntax errors with the language id "mlbtc" too, but with numeric codes.
+ */
+export function isOwnDiagnostic(d: vscode.Diagnostic): boolean {
+  return d.source === 'mlbtc' && typeof d.code === 'string';
+}
+
 export function mlbtcDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'mlbtc');
+  return vscode.languages.getDiagnostics(uri).filter(isOwnDiagnostic);
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails naming what it waited for. */

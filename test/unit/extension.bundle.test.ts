@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(__dirname, '../..');
 
 describe('the extension host bundle', () => {
   it('contains no tfjs, no engine code and nothing native: activation must stay cheap', async () => {

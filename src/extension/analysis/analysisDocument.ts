@@ -12,9 +12,13 @@ import { analysisMarkdown, invalidMarkdown } from './analysisMarkdown';
 
 export const ANALYSIS_SCHEME = 'mlbtc-analysis';
 
-/** The analysis document of a structure: the source URI travels in the query, so any scheme (file, untitled) works. */
+/**
+ * The analysis document of a structure, `<name>.analysis.md` beside it (the preview's title). The source URI
+ * travels in the query, so any scheme (file, untitled) works.
+ */
 export function analysisUri(source: vscode.Uri): vscode.Uri {
-  return vscode.Uri.from({ scheme: ANALYSIS_SCHEME, path: `${source.path}.analysis.md`, query: source.toString() });
+  const path = `${source.path.replace(/\.mlbtc\.json$/, '')}.analysis.md`;
+  return vscode.Uri.from({ scheme: ANALYSIS_SCHEME, path, query: source.toString() });
 }
 
 export class AnalysisDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {

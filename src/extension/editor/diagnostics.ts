@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LocatedProblem } from '../../core/validate/types';
-import { isStructureDocument } from '../structures/structureFiles';
+import { isStructureDocument, JSON_SERVICE_EXTENSION } from '../structures/structureFiles';
 import type { DocumentValidation, ValidationCache } from '../structures/validation';
 
 export const DIAGNOSTIC_SOURCE = 'mlbtc';
@@ -32,6 +32,11 @@ export class StructureDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.close(d)),
     ];
+    this.refreshAll();
+  }
+
+  /** Re-validates every open structure document (on start, and when the JSON service starts reporting syntax). */
+  refreshAll(): void {
     for (const d of vscode.workspace.textDocuments) this.refresh(d);
   }
 
@@ -51,7 +56,8 @@ export class StructureDiagnostics implements vscode.Disposable {
   private refresh(document: vscode.TextDocument): void {
     if (!isStructureDocument(document)) return;
     const validation = this.cache.of(document);
-    this.collection.set(document.uri, validation.problems.map((p) => toDiagnostic(document, p)));
+    const shown = jsonServiceReportsSyntax() ? validation.problems.filter((p) => p.code !== 'syntax') : validation.problems;
+    this.collection.set(document.uri, shown.map((p) => toDiagnostic(document, p)));
     this.validated.fire({ document, validation });
   }
 
@@ -68,6 +74,15 @@ export class StructureDiagnostics implements vscode.Disposable {
     this.pending.clear();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/**
+ * VS Code's JSON service parses the same text (it serves the mlbtc language, see extension.ts) and reports every
+ * syntax error already, in the same place; ours would show each one twice. So syntax errors are left to it while
+ * it validates, and shown by us only when it does not (extension disabled, or json.validate.enable off).
+ */
+function jsonServiceReportsSyntax(): boolean {
+  return vscode.extensions.getExtension(JSON_SERVICE_EXTENSION)?.isActive === true && vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
 }
 
 /** The range of a problem: exactly the offending value, as the validator located it. */

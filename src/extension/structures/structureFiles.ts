@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 
 export const STRUCTURE_LANGUAGE = 'mlbtc';
 export const STRUCTURE_SUFFIX = '.mlbtc.json';
+/** VS Code's built-in JSON service, which serves the mlbtc language through package.json "jsonLanguageParticipants". */
+export const JSON_SERVICE_EXTENSION = 'vscode.json-language-features';
 
 /**
  * Documents the editor features apply to: the language id covers untitled files switched to "MLBTC Structure";

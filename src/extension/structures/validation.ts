@@ -5,7 +5,7 @@
 import type * as vscode from 'vscode';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import { validateText } from '../../core/validate';
-import type { LocatedProblem } from '../../core/validate/types';
+import type { LocatedProblem, ProblemCode } from '../../core/validate';
 
 export interface DocumentValidation {
   version: number;
@@ -14,8 +14,6 @@ export interface DocumentValidation {
   spec?: ResolvedSpec;
 }
 
-/** Code of the problem reported when the validator itself fails: a bug in MLBTC Studio, never in the user's file. */
-export const INTERNAL_ERROR = 'internal-error';
 
 export class ValidationCache {
   private readonly byUri = new Map<string, DocumentValidation>();
@@ -44,6 +42,6 @@ export function validateSafely(text: string): Omit<DocumentValidation, 'version'
     return validateText(text);
   } catch (err) {
     const message = `MLBTC Studio could not check this file (${err instanceof Error ? err.message : String(err)}). This is a bug in MLBTC Studio, not in the file: please report it with the file attached.`;
-    return { problems: [{ code: INTERNAL_ERROR, severity: 'error', message, path: [], offset: 0, length: 0, line: 0, column: 0 }] };
+    return { problems: [{ code: 'internal' satisfies ProblemCode, severity: 'error', message, path: [], offset: 0, length: 0, line: 0, column: 0 }] };
   }
 }

@@ -17,6 +17,8 @@ const DEBOUNCE_MS = 250;
 
 export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A group to show once the webview is ready (a fresh panel opened from one group's lens). */
+  private pendingGroup: number | undefined;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -49,7 +51,15 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
   }
 
   protected async snapshot(): Promise<DiagramToWebview[]> {
-    return [await this.message()];
+    const group = this.pendingGroup;
+    this.pendingGroup = undefined;
+    return [await this.message(), ...(group !== undefined ? [{ type: 'diagram/select' as const, group }] : [])];
+  }
+
+  /** Show one head group: now if the webview is up, else as soon as it is. */
+  showGroup(group: number): void {
+    if (this.isReady) this.post({ type: 'diagram/select', group });
+    else this.pendingGroup = group;
   }
 
   protected onMessage(): void {

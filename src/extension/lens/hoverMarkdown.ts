@@ -1,0 +1,27 @@
+/** The hover over a structure's attention: the block picture of each group's scoring matrix and its numbers. Pure. */
+import type { GroupAnalysis } from '../../core/analysis/types';
+import { groupLabel } from '../../core/layout/labels';
+import { scoringLayout } from '../../core/layout/scoring';
+import type { ResolvedSpec } from '../../core/spec/resolve';
+import { exactCount, shortCount } from '../analysis/numbers';
+import { blockSvg, svgDataUri, type HoverPalette } from './blockSvg';
+import { rankText } from './lensModel';
+
+export function groupHoverMarkdown(spec: ResolvedSpec, analysis: GroupAnalysis, group: number, palette: HoverPalette): string {
+  const g = spec.groups[group];
+  const layout = scoringLayout(g, spec.model);
+  const label = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
+  const what = layout.space === 'sequence' ? `T×T logits (T = ${layout.size})` : `D×D bilinear matrix (D = ${layout.size})`;
+  const rows = layout.levels.map((lv, l) => `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`);
+  return [
+    `**${label}**: scoring matrix, ${what}, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`,
+    '',
+    `![block structure of the scoring matrix of ${label}](${svgDataUri(blockSvg(layout, palette))})`,
+    '',
+    `${rankText(analysis.rank)} · ${shortCount(analysis.macs.scoresPerHead)} score MACs/head · ${shortCount(analysis.scoringParams)} scoring params`,
+    '',
+    `| level | blocks | size | rank/block | ${layout.macsUnit === 'MACs / token / head' ? 'MACs/token/head' : 'score MACs/head'} per block |`,
+    '|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}

@@ -1,0 +1,102 @@
+/**
+ * The three panels: commands that open them, serializers that restore them after a window reload (each webview
+ * saves its state with setState; the serializer gets it back), and the paint timings they report.
+ *
+ * Commands:
+ * - mlbtc.showDiagram [uri] [{ group }]: the structure diagram of a file (the argument, else the active editor's
+ *   structure, else one picked from the workspace); one panel per file.
+ * - mlbtc.showTradeoffs: every structure of the workspace on compute/rank axes; one panel.
+ * - mlbtc.showLosses: curves of the runs under mlbtc.runsDirectory; one panel.
+ * - mlbtc.panels.perf (not in the palette): the paint timings recorded so far, for tests and benchmarks.
+ */
+import * as vscode from 'vscode';
+import { isStructureDocument, STRUCTURE_SUFFIX } from '../structures/structureFiles';
+import type { ValidationCache } from '../structures/validation';
+import { runsDirectories } from '../experiments/experimentsTree';
+import { DIAGRAM_VIEW_TYPE, DiagramPanel, isDiagramState } from './diagram/diagramPanel';
+import { LOSSES_VIEW_TYPE, LossesPanel } from './losses/lossesPanel';
+import { RunFolderSource } from './losses/runSource';
+import type { PanelServices } from './panelController';
+import { PanelPerf } from './perf';
+import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel } from './tradeoffs/tradeoffsPanel';
+
+export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', perf: 'mlbtc.panels.perf' } as const;
+
+/** Local runs directories (the run store reads files with Node's fs). */
+const localRunRoots = () => runsDirectories().filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+
+export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache): void {
+  const log = vscode.window.createOutputChannel('MLBTC Panels', { log: true });
+  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening (drawing ${r.renderMs.toFixed(1)} ms)`));
+  const services: PanelServices = { extensionUri: context.extensionUri, log, perf };
+  const diagrams = new Map<string, DiagramPanel>();
+  let tradeoffs: TradeoffsPanel | undefined;
+  let losses: LossesPanel | undefined;
+
+  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel>(panel: P, forget: () => void): P => {
+    panel.onDidDispose(forget);
+    return panel;
+  };
+  const adoptDiagram = (panel: DiagramPanel) => {
+    diagrams.set(panel.uri.toString(), panel);
+    return track(panel, () => diagrams.delete(panel.uri.toString()));
+  };
+  const adoptTradeoffs = (panel: TradeoffsPanel) => (tradeoffs = track(panel, () => (tradeoffs = undefined)));
+  const adoptLosses = (panel: LossesPanel) => (losses = track(panel, () => (losses = undefined)));
+
+  const showDiagram = async (target?: unknown, options?: { group?: number }) => {
+    const uri = target instanceof vscode.Uri ? target : await pickStructure();
+    if (!uri) return undefined;
+    const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation));
+    panel.reveal();
+    if (typeof options?.group === 'number') panel.showGroup(options.group);
+    return panel;
+  };
+
+  context.subscriptions.push(
+    log,
+    vscode.commands.registerCommand(PANEL_COMMANDS.diagram, showDiagram),
+    vscode.commands.registerCommand(PANEL_COMMANDS.tradeoffs, () => {
+      (tradeoffs ?? adoptTradeoffs(TradeoffsPanel.create(services))).reveal();
+    }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.losses, () => {
+      (losses ?? adoptLosses(LossesPanel.create(services, new RunFolderSource(localRunRoots)))).reveal();
+    }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.perf, () => perf.all()),
+    vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        if (!isDiagramState(state)) {
+          panel.dispose(); // never drew a structure: nothing to restore
+          return;
+        }
+        adoptDiagram(new DiagramPanel(panel, services, vscode.Uri.parse(state.uri, true), validation));
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(TRADEOFFS_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        adoptTradeoffs(new TradeoffsPanel(panel, services));
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(LOSSES_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        adoptLosses(new LossesPanel(panel, services, new RunFolderSource(localRunRoots)));
+      },
+    }),
+  );
+}
+
+/** The active editor's structure, else one picked from the workspace's structure files. */
+async function pickStructure(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && isStructureDocument(active)) return active.uri;
+  const files = await vscode.workspace.findFiles(`**/*${STRUCTURE_SUFFIX}`, '**/{node_modules,.git,.mlbtc}/**', 500);
+  if (!files.length) {
+    void vscode.window.showInformationMessage(`No *${STRUCTURE_SUFFIX} file is open or in this workspace. MLBTC: New Structure creates one.`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Show Structure Diagram', placeHolder: 'Structure file to draw' },
+  );
+  return picked?.uri;
+}
