@@ -3,7 +3,7 @@
 //   --only: just these node bundles (no webviews), e.g. for a test that spawns the built CLI.
 //   --outdir: write there instead of dist/ (tests build into a temporary folder).
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -62,7 +62,16 @@ async function writeSchema() {
   writeFileSync(path.join(dist, 'mlbtc.schema.json'), JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...jsonSchema() }, null, 2));
 }
 
+/** The worker's tfjs wasm backend loads its .wasm binaries from beside the bundle at run time (src/engine/backend.ts). */
+function copyWasmBinaries() {
+  if (!nodeEntries.some((e) => e.out === 'worker')) return;
+  const from = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  mkdirSync(dist, { recursive: true });
+  for (const f of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(path.join(from, f), path.join(dist, f));
+}
+
 await writeSchema();
+copyWasmBinaries();
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
   console.log('[build] watching');

@@ -105,15 +105,15 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
       task.restore(checkpoint.meta.task);
       position = checkpoint.meta.position;
       pendingLosses = [...checkpoint.meta.pendingLosses];
-      writer.truncateMetricsAfter(checkpoint.meta.step);
       if (checkpoint.meta.backend !== backend.name) {
         log('warn', `the checkpoint was written on ${checkpoint.meta.backend} and training continues on ${backend.name}: losses will differ slightly from an uninterrupted run`);
       }
       log('info', `resuming from ${latest.path} after step ${checkpoint.meta.step}`);
     } else if (options.resume) {
       log('info', 'no checkpoint to resume from: starting from step 1');
-      writer.truncateMetricsAfter(0);
     }
+    // Records a previous worker wrote after the step training restarts from would otherwise appear twice.
+    writer.truncateMetricsAfter(position.step);
     step = position.step;
     let lastCheckpoint = latest ? step : -1;
 
