@@ -3,7 +3,11 @@ export type JsonPath = (string | number)[];
 
 export type Severity = 'error' | 'warning';
 
-/** An obvious fix: replace the value at `path` (or insert it when absent) with `value`. */
+/**
+ * An obvious fix: replace the value at `path` (or insert it when absent) with `value`.
+ * Renaming or removing a property is expressed the same way, on the object that holds it: `path` is that object
+ * and `value` is the object with the key renamed in place (or left out), so one edit format covers every fix.
+ */
 export interface Fix {
   title: string;
   path: JsonPath;

@@ -64,6 +64,8 @@ export function checkMlbtc(a: Family<'mlbtc'>, path: JsonPath, shape: Shape, ctx
       { title: 'Keep the preset (remove levels)', path, value: without('levels') },
     ]);
   } else if (!hasPreset && !hasLevels) {
+    // Choice: resolution would fall back to the btt preset, but a structure with neither says nothing about its
+    // scoring matrix, so the file must name one (the fix inserts that same default).
     ctx.r.error('preset-or-levels', presetPath, `${formatPath(path)} needs a preset (low-rank, dense, btt, monarch or kronecker) or a list of levels`, [
       { title: 'Use preset "btt" (Block Tensor-Train)', path: presetPath, value: 'btt' },
     ]);
