@@ -76,8 +76,6 @@ export class RunManager {
   private readonly queueLock: FileLock;
   private readonly followed = new Map<string, Followed>();
   private readonly children = new Map<string, ChildProcess>();
-  /** Start messages not yet handed to their worker. */
-  private readonly pending = new Set<Promise<void>>();
   /** Runs this manager asked to stop: if their worker dies without a final status, they end "cancelled". */
   private readonly stopping = new Set<string>();
   private readonly launcher: Launcher | undefined;
@@ -382,18 +380,15 @@ export class RunManager {
       // A run that ran before (resumed, or re-queued after a crash) continues from its last checkpoint; the worker
       // starts over (and drops stale metrics) when there is none.
       const resume = status.startedAt !== null || listCheckpoints(run.dir).length > 0;
-      let launched: ReturnType<Launcher>;
+      let child: ChildProcess;
       try {
-        launched = this.launcher!({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
+        child = this.launcher!({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
       } catch (e) {
         writeStatus(run.dir, failedStatus(status, `could not start the worker: ${(e as Error).message}`));
         return false;
       }
-      const { child } = launched;
       if (child.pid !== undefined) writeLaunchMarker(run.dir, child.pid);
       this.children.set(run.id, child);
-      this.pending.add(launched.delivered);
-      void launched.delivered.finally(() => this.pending.delete(launched.delivered));
       child.once('error', (e) => this.onChildEnd(run.id, `could not start the worker: ${e.message}`, 'failed'));
       child.once('exit', (code, signal) =>
         this.onChildEnd(
@@ -406,11 +401,6 @@ export class RunManager {
     } finally {
       lock.release();
     }
-  }
-
-  /** Resolves when every worker this manager started has received its job (call before a CLI process exits). */
-  async settled(): Promise<void> {
-    await Promise.all([...this.pending]);
   }
 
   private onChildEnd(id: string, reason: string, state: 'interrupted' | 'failed'): void {

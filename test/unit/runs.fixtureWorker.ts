@@ -1,6 +1,6 @@
 /**
- * A stand-in for dist/worker.js in the run manager's tests: it speaks the same protocol (start message over IPC,
- * SIGTERM = checkpoint and stop) and writes its run folder through the real writer (src/engine/runFolder.ts), but
+ * A stand-in for dist/worker.js in the run manager's tests: it is started the same way (RUN_DIR [--resume] on the
+ * command line; SIGTERM = checkpoint and stop) and writes its run folder through the real writer (src/engine/runFolder.ts), but
  * "trains" by sleeping, so queueing, stopping, reattaching and killing can be tested in milliseconds per step.
  * The loss of step s is a pure function of (seed, s), so a resumed run must reproduce an uninterrupted one exactly.
  *
@@ -10,7 +10,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../src/engine/runFolder';
-import { asHostToWorker } from '../../src/protocol/worker';
 
 const stepMs = Number(process.env.FIXTURE_STEP_MS ?? 20);
 
@@ -59,13 +58,10 @@ function run(runDir: string, resume: boolean): void {
   next();
 }
 
-// Only as the worker process itself, not when a test imports fixtureLoss.
+// Only as the worker process itself (`fixture-worker.js RUN_DIR [--resume]`, like dist/worker.js), not when a test
+// imports fixtureLoss.
 if (require.main === module) {
-  process.on('message', (value) => {
-    const m = asHostToWorker(value);
-    if (m?.type === 'start') run(m.runDir, m.resume === true);
-    if (m?.type === 'stop') process.kill(process.pid, 'SIGTERM');
-  });
-  // Keep running when the manager that started us goes away (a detached worker has no parent to answer to).
-  process.on('disconnect', () => undefined);
+  const [runDir, ...flags] = process.argv.slice(2);
+  if (!runDir) throw new Error('usage: fixture-worker.js RUN_DIR [--resume]');
+  run(runDir, flags.includes('--resume'));
 }
