@@ -102,7 +102,13 @@ export interface DiagramProblemMessage {
   message: string;
 }
 
-export type DiagramToWebview = CommonToWebview | DiagramModelMessage | DiagramProblemMessage;
+/** Show this head group (the CodeLens of one group opens the diagram at it). */
+export interface DiagramSelectMessage {
+  type: 'diagram/select';
+  group: number;
+}
+
+export type DiagramToWebview = CommonToWebview | DiagramModelMessage | DiagramProblemMessage | DiagramSelectMessage;
 export type DiagramFromWebview = CommonFromWebview;
 
 /** What the diagram webview saves with setState, and what its serializer gets back after a reload. */
@@ -204,7 +210,10 @@ export type LossesFromWebview = CommonFromWebview | LossViewMessage;
 
 export interface LossRunsMessage {
   type: 'losses/runs';
+  /** Every run found, newest first. */
   runs: LossRunInfo[];
+  /** What to show when the webview has no saved choice: the running runs, else the newest few. */
+  defaultRunIds: string[];
 }
 
 /** One downsampled curve: raw values (drawn faint) and their EMA (drawn solid), each min/max per pixel. */

@@ -79,6 +79,9 @@ function receive(message: DiagramToWebview): void {
     case 'diagram/problem':
       showProblem(message);
       return;
+    case 'diagram/select':
+      setState({ group: message.group, level: -1 });
+      return;
     case 'exportResult':
       exporter.settle(message);
       return;

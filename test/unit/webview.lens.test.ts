@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseTree } from 'jsonc-parser';
+import { analyze } from '../../src/core/analysis';
+import { validateText } from '../../src/core/validate';
+import { lensItems, numbersTitle, rankText } from '../../src/extension/lens/lensModel';
+
+const example = (name: string) => readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.mlbtc.json`), 'utf8');
+
+function lenses(text: string, canTrain = false) {
+  const { spec, problems } = validateText(text);
+  return lensItems({ root: parseTree(text), problems, spec, analysis: spec && analyze(spec), canTrain });
+}
+
+test('one structure: numbers, then Diagram and Trade-offs, all above the "attention" key (§3.4 numbers)', () => {
+  // The paper's MLR without coverage normalisation: rank 808 of 1024, 40,321,024 score MACs per head (§3.4).
+  const text = example('char-lm-mlr').replace('"normalize": "coverage"', '"normalize": "none"');
+  const items = lenses(text);
+  const at = text.indexOf('"attention"');
+  assert.ok(at > 0);
+  assert.deepEqual(
+    items.map((i) => [i.offset, i.action]),
+    [
+      [at, 'analyze'],
+      [at, 'diagram'],
+      [at, 'tradeoffs'],
+    ],
+  );
+  assert.match(items[0].title, /^rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params$/);
+  assert.match(items[0].tooltip, /40,321,024/);
+});
+
+test('"▶ Train" shows only when the train command exists', () => {
+  const withTrain = lenses(example('icl-dense'), true).map((i) => i.title);
+  assert.ok(withTrain.includes('▶ Train'));
+  assert.ok(!lenses(example('icl-dense'), false).some((i) => i.action === 'train'));
+});
+
+test('head groups: the model line above "attention", and one lens per group above its object', () => {
+  const text = example('head-groups');
+  const items = lenses(text);
+  const at = text.indexOf('"attention"');
+  const firstGroup = text.indexOf('{', at);
+  const secondGroup = text.indexOf('{', text.indexOf('}', firstGroup));
+  assert.deepEqual(items.filter((i) => i.offset === at).map((i) => i.action), ['analyze', 'tradeoffs']);
+  assert.match(items[0].title, /^2 head groups · lowest rank 64 \/ 512 · 19\.5 M params$/);
+  const g0 = items.filter((i) => i.offset === firstGroup);
+  const g1 = items.filter((i) => i.offset === secondGroup);
+  assert.deepEqual(g0.map((i) => [i.action, i.group]), [
+    ['analyze', 0],
+    ['diagram', 0],
+  ]);
+  assert.match(g0[0].title, /^heads 0–3 · mlr: rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head · /);
+  // Dense heads of 64 at T 1024: 1024²·64 = 67,108,864 score MACs per head.
+  assert.match(g1[0].title, /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head · /);
+  assert.equal(g1[1].group, 1);
+});
+
+test('an invalid file gets one lens naming the first problem and its line, instead of numbers', () => {
+  const text = example('char-lm-mlr').replace('[32, 8, 6, 4, 4, 4, 4, 2]', '[32, 8, 6, 4, 4, 4, 4, 3]');
+  const items = lenses(text);
+  assert.equal(items.length, 1);
+  assert.equal(items[0].action, 'problems');
+  const line = text.slice(0, text.indexOf('[32, 8, 6')).split('\n').length;
+  assert.match(items[0].title, new RegExp(`^⚠ Line ${line}: `));
+  assert.match(items[0].title, /64/, 'says what the ranks must sum to');
+  assert.equal(items[0].offset, text.indexOf('"attention"'));
+});
+
+test('a file that does not parse still gets its lens at the top', () => {
+  const items = lenses('{ "name": ');
+  assert.equal(items.length, 1);
+  assert.equal(items[0].offset, 0);
+  assert.equal(items[0].action, 'problems');
+});
+
+test('rank text marks upper bounds and groups thousands', () => {
+  assert.equal(rankText({ scoring: 1000, max: 1024, space: 'sequence' }), 'rank 1,000 / 1,024');
+  assert.equal(rankText({ scoring: 10, max: 12, space: 'features', upperBound: true }), 'rank ≤ 10 / 12');
+  assert.equal(numbersTitle({ scoring: 808, max: 1024, space: 'sequence' }, 40_321_024, 5_000_000), 'rank 808 / 1,024 · 40.3 M score MACs/head · 5.00 M params');
+});

@@ -1,0 +1,120 @@
+/**
+ * The trade-off scatter: one point per structure (file, search candidate or finished run), compute on x against
+ * rank, parameters or final loss on y, optionally log-log, with the Pareto front drawn as a staircase through the
+ * points no other point beats on both axes.
+ */
+import * as d3 from 'd3';
+import { paretoFront, type ParetoGoals } from '../../src/core/pareto';
+import { exactCount, shortCount } from '../../src/extension/analysis/numbers';
+import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
+import type { Tooltip } from '../shared/tooltip';
+
+export const xChoices: Record<TradeoffX, string> = { macsPerToken: 'forward MACs per token', macsPerSequence: 'forward MACs per sequence' };
+export const yChoices: Record<TradeoffY, string> = { rank: 'scoring rank (per head)', params: 'parameters', finalLoss: 'final eval loss' };
+
+/** Compute is always a cost; rank is what one buys with it, parameters and loss are costs too. */
+export const goals: Record<TradeoffY, ParetoGoals> = {
+  rank: { x: 'min', y: 'max' },
+  params: { x: 'min', y: 'min' },
+  finalLoss: { x: 'min', y: 'min' },
+};
+
+const margin = { top: 16, right: 24, bottom: 44, left: 72 };
+
+export function valueOf(p: TradeoffPoint, axis: TradeoffX | TradeoffY): number | undefined {
+  return p[axis];
+}
+
+/** Points that can be drawn on these axes (present, and positive on a log axis). */
+export function drawable(points: TradeoffPoint[], s: TradeoffsState): TradeoffPoint[] {
+  const ok = (v: number | undefined, log: boolean) => v !== undefined && Number.isFinite(v) && (!log || v > 0);
+  return points.filter((p) => ok(valueOf(p, s.x), s.logX) && ok(valueOf(p, s.y), s.logY));
+}
+
+export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: TradeoffsState, width: number, height: number, tooltip: Tooltip, open: (p: TradeoffPoint) => void): number[] {
+  const svg = d3.select(svgEl);
+  svg.selectChildren().remove();
+  svg.attr('width', width).attr('height', height).attr('role', 'img');
+  const points = drawable(all, s);
+  svg.attr('aria-label', `${points.length} structures, ${yChoices[s.y]} against ${xChoices[s.x]}`);
+  const w = Math.max(100, width - margin.left - margin.right);
+  const h = Math.max(100, height - margin.top - margin.bottom);
+  const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
+  if (!points.length) return [];
+
+  const xs = points.map((p) => valueOf(p, s.x)!);
+  const ys = points.map((p) => valueOf(p, s.y)!);
+  const scale = (log: boolean, values: number[], range: [number, number]) => {
+    const [lo, hi] = d3.extent(values) as [number, number];
+    const sc = (log ? d3.scaleLog([lo / 1.4, hi * 1.4], range) : d3.scaleLinear([Math.min(0, lo), hi * 1.08 || 1], range)) as d3.ScaleContinuousNumeric<number, number>;
+    return sc.nice();
+  };
+  const x = scale(s.logX, xs, [0, w]);
+  const y = scale(s.logY, ys, [h, 0]);
+
+  const xTicks = Math.max(2, Math.floor(w / 90));
+  const yTicks = Math.max(2, Math.floor(h / 45));
+  g.append('g').attr('class', 'grid').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickSize(-h).tickFormat(() => ''));
+  g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(yTicks).tickSize(-w).tickFormat(() => ''));
+  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickFormat((v) => shortCount(Number(v))));
+  g.append('g').attr('class', 'axis').call(d3.axisLeft(y).ticks(yTicks).tickFormat((v) => (s.y === 'finalLoss' ? d3.format('.3~g')(Number(v)) : shortCount(Number(v)))));
+  g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 36).attr('text-anchor', 'middle').text(`${xChoices[s.x]}${s.logX ? ' (log)' : ''}`);
+  g.append('text').attr('class', 'axis-label').attr('transform', `translate(-56,${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(`${yChoices[s.y]}${s.logY ? ' (log)' : ''}`);
+
+  const front = paretoFront(xs.map((v, i) => [v, ys[i]] as const), goals[s.y]);
+  const onFront = new Set(front);
+  // Staircase through the front: from each point, along x to the next one, then to its y.
+  const stairs = d3.line().curve(d3.curveStepAfter)(front.map((i) => [x(xs[i]), y(ys[i])]));
+  g.append('path').attr('class', 'front-line').attr('d', stairs);
+
+  const symbol = d3.symbol().size(70);
+  const marks = g
+    .append('g')
+    .selectAll('path.point')
+    .data(points)
+    .join('path')
+    .attr('class', (p, i) => `point ${p.source}${onFront.has(i) ? ' front' : ''}`)
+    .attr('data-id', (p) => p.id)
+    .attr('tabindex', 0)
+    .attr('role', 'button')
+    .attr('aria-label', (p) => `${p.label}: ${exactCount(valueOf(p, s.y)!)} ${yChoices[s.y]}, ${exactCount(valueOf(p, s.x)!)} ${xChoices[s.x]}`)
+    .attr('transform', (_, i) => `translate(${x(xs[i])},${y(ys[i])})`)
+    .attr('d', (p) => symbol.type(p.rankSpace === 'sequence' ? d3.symbolSquare : d3.symbolCircle)());
+  marks
+    .on('pointermove', (event: PointerEvent, p) => {
+      tooltip.show(
+        [
+          p.label,
+          `rank ${exactCount(p.rank)} / ${exactCount(p.rankMax)} (${p.rankSpace === 'sequence' ? 'T×T' : 'D×D'})`,
+          `${shortCount(p.params)} parameters`,
+          `${shortCount(p.macsPerToken)} MACs/token · ${shortCount(p.macsPerSequence)} MACs/sequence`,
+          ...(p.finalLoss !== undefined ? [`final loss ${d3.format('.4~g')(p.finalLoss)}`] : []),
+          ...(p.uri ? ['click to open'] : []),
+        ],
+        event.clientX,
+        event.clientY,
+      );
+    })
+    .on('pointerleave', () => tooltip.hide())
+    .on('click', (_, p) => open(p))
+    .on('keydown', (event: KeyboardEvent, p) => (event.key === 'Enter' || event.key === ' ') && open(p));
+
+  // Names beside the points while they stay legible.
+  if (points.length <= 40) {
+    g.append('g')
+      .selectAll('text')
+      .data(points)
+      .join('text')
+      .attr('class', 'point-label')
+      .attr('x', (_, i) => x(xs[i]) + 8)
+      .attr('y', (_, i) => y(ys[i]) + 4)
+      .text((p) => p.label.split('/').pop()!.replace(/\.mlbtc\.json$/, ''));
+  }
+
+  const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(${w - 170},${s.y === 'rank' ? h - 40 : 4})`);
+  legend.append('path').attr('class', 'point').attr('d', symbol.type(d3.symbolCircle)()).attr('transform', 'translate(6,0)');
+  legend.append('text').attr('x', 16).attr('y', 4).text('rank over features (D×D)');
+  legend.append('path').attr('class', 'point').attr('d', symbol.type(d3.symbolSquare)()).attr('transform', 'translate(6,18)');
+  legend.append('text').attr('x', 16).attr('y', 22).text('rank over the sequence (T×T)');
+  return front.map((i) => all.indexOf(points[i]));
+}
