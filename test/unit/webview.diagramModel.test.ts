@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { analyze } from '../../src/core/analysis';
+import { validateText } from '../../src/core/validate';
+import { diagramModel } from '../../src/extension/panels/diagram/diagramModel';
+
+function model(name: string) {
+  const { spec } = validateText(readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.mlbtc.json`), 'utf8'));
+  assert.ok(spec, `${name} is valid`);
+  return { spec, analysis: analyze(spec), model: diagramModel(`file:///x/${name}.mlbtc.json`, `${name}.mlbtc.json`, spec, analyze(spec)) };
+}
+
+test('head groups: one diagram group each, with the layout of its own family', () => {
+  const { model: m } = model('head-groups');
+  assert.deepEqual(m.groups.map((g) => [g.kind, g.heads, g.firstHead, g.layout.space, g.networks?.length]), [
+    ['mlr', 4, 0, 'sequence', undefined],
+    ['dense', 4, 4, 'features', 1],
+  ]);
+  assert.deepEqual(m.model, { width: 512, heads: 8, headDim: 64, layers: 6, seqLen: 1024 });
+  // The dense heads' network: a rank-64 product of a 512×64 and a 64×512 factor (β, γ trivial).
+  const net = m.groups[1].networks![0];
+  assert.deepEqual(net.cores.map((c) => c.shape), [
+    [512, 1, 1, 64],
+    [64, 1, 1, 512],
+  ]);
+});
+
+test('block costs agree with the analysis: sequence blocks sum to score MACs, feature blocks to projections', () => {
+  for (const name of ['head-groups', 'icl-bilinear-mlr', 'icl-bilinear-btt', 'mlbtc-two-level', 'char-lm-global-local']) {
+    const { model: m, analysis } = model(name);
+    m.groups.forEach((g, i) => {
+      const total = g.layout.levels.reduce((t, lv) => t + lv.blocks * lv.blockMacs, 0);
+      if (g.layout.space === 'sequence') assert.equal(total, analysis.groups[i].macs.scoresPerHead, `${name} group ${i}`);
+      else assert.equal(total * g.heads, analysis.groups[i].macs.projectionsPerToken, `${name} group ${i}`);
+      assert.equal(g.scoreMacsPerHead, analysis.groups[i].macs.scoresPerHead);
+      assert.deepEqual(g.rank, analysis.groups[i].rank);
+    });
+  }
+});
