@@ -10,7 +10,8 @@ import { newStructure } from './commands/newStructure';
 import { openExample } from './commands/openExample';
 import { StructureDiagnostics } from './editor/diagnostics';
 import { StructureQuickFixes } from './editor/quickFixes';
-import { ExperimentsTree, type RunNode } from './experiments/experimentsTree';
+import type { RunInfo } from '../runs/store';
+import { ExperimentsTree } from './experiments/experimentsTree';
 import { registerLens } from './lens/registerLens';
 import { registerPanels } from './panels/registerPanels';
 import { JSON_SERVICE_EXTENSION, structureSelector } from './structures/structureFiles';
@@ -18,7 +19,8 @@ import { ValidationCache } from './structures/validation';
 
 /** What activate returns: used by the integration tests to read state the UI shows. */
 export interface MlbtcStudioApi {
-  runs(): Promise<RunNode[]>;
+  /** The runs the Experiments view shows. */
+  runs(): RunInfo[];
 }
 
 /**
@@ -60,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
   registerPanels(context, cache);
   registerLens(context, cache, diagnostics.onDidValidate);
   void startJsonService().then(() => diagnostics.refreshAll());
-  return { runs: () => experiments.getChildren() };
+  return { runs: () => experiments.runs() };
 }
 
 /**

@@ -93,17 +93,22 @@ describe('Experiments view', () => {
     const status = { version: 1, state: 'completed', pid: null, heartbeat: null, backend: 'wasm', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:10:00Z', exitReason: 'completed 200 steps', step: 200, totalSteps: 200 };
     await writeText(workspaceUri('.mlbtc', 'runs', 'run-a', 'status.json'), JSON.stringify(status));
     await writeText(workspaceUri('.mlbtc', 'runs', 'not-a-run', 'notes.txt'), 'no status here');
-    const runs = await waitFor('run-a to be listed', async () => {
-      const list = await api.runs();
+    const runs = await waitFor('run-a to be listed', () => {
+      const list = api.runs();
       return list.some((r) => r.id === 'run-a') ? list : undefined;
     });
-    assert.deepEqual(runs.map((r) => [r.id, r.state, r.step]), [['run-a', 'completed', 200]]);
+    assert.deepEqual(runs.map((r) => [r.id, r.state, r.status?.step]), [['run-a', 'completed', 200]]);
+
+    // A worker that died without writing a final state: "running" with a stale heartbeat reads as interrupted.
+    await writeText(workspaceUri('.mlbtc', 'runs', 'run-c', 'status.json'), JSON.stringify({ ...status, state: 'running', pid: 999999, heartbeat: '2020-01-01T00:00:00Z', endedAt: null }));
+    const dead = await waitFor('run-c to be listed', () => api.runs().find((r) => r.id === 'run-c'));
+    assert.equal(dead.state, 'interrupted');
 
     await writeText(workspaceUri('elsewhere', 'run-b', 'status.json'), JSON.stringify({ ...status, state: 'failed', step: 7 }));
     const config = vscode.workspace.getConfiguration('mlbtc');
     await config.update('runsDirectory', 'elsewhere', vscode.ConfigurationTarget.Workspace);
     try {
-      assert.deepEqual((await api.runs()).map((r) => [r.id, r.state]), [['run-b', 'failed']]);
+      assert.deepEqual(api.runs().map((r) => [r.id, r.state]), [['run-b', 'failed']]);
     } finally {
       await config.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
     }
