@@ -58,7 +58,11 @@ export interface ResolvedSpec {
 export function withDefaults<T extends object>(schema: TObject, value: T): T {
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const [key, prop] of Object.entries(schema.properties)) {
-    if (out[key] === undefined && 'default' in prop) out[key] = structuredClone(prop.default);
+    if (out[key] === undefined && 'default' in prop) {
+      const d: unknown = prop.default;
+      // Copy object defaults so callers can never mutate the schema; primitives need no copy (and validation is hot).
+      out[key] = typeof d === 'object' && d !== null ? structuredClone(d) : d;
+    }
   }
   return out as T;
 }
