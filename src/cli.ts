@@ -9,6 +9,7 @@ import { dispatch, type CommandTable } from './cli/dispatch';
 export const commands: CommandTable = {
   analyze: { summary: 'parameters, compute, scoring rank and memory of a spec', load: () => import('./cli/analyze') },
   validate: { summary: 'check specs and print every problem with its position', load: () => import('./cli/validate') },
+  train: { summary: 'train a spec in the foreground (Ctrl-C stops with a checkpoint; --resume continues)', load: () => import('./cli/train') },
 };
 
 dispatch(process.argv.slice(2), commands, {

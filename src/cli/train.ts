@@ -1,0 +1,236 @@
+/**
+ * `mlbtc train FILE` and `mlbtc train --resume DIR`: train in the foreground.
+ *
+ * The training itself always runs in a worker process (dist/worker.js, the same one the extension starts), so a
+ * run folder made here is the same as one made from the editor, and tfjs never loads in this process. Before a run
+ * folder is created the spec is validated and the task's data is read (createTask, which reads and checks data
+ * without any tensor), so bad specs and bad data are reported with their file and line and leave nothing behind.
+ *
+ * Ctrl-C reaches the worker too (same process group); it finishes its step, saves a checkpoint and ends the run
+ * "cancelled". A second Ctrl-C kills it without a checkpoint (the last periodic one remains).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../core/random';
+import type { ResolvedSpec } from '../core/spec/resolve';
+import { validateText } from '../core/validate';
+import { createRunFolder, readRunSpec, readRunStatus } from '../engine/runFolder';
+import { createTask, DataError } from '../engine/tasks';
+import { effectiveState, type RunOverrides } from '../protocol/run';
+import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
+import { DEFAULT_RUNS_DIR } from '../runs/layout';
+import { RunStore } from '../runs/store';
+import { Exit, UsageError, type CliCommand, type CliIo } from './command';
+import { plural, problemLine } from './problems';
+import { readSpecFile } from './readSpec';
+import { formatDuration, TrainProgress } from './trainProgress';
+
+const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+/** Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report an interrupted command. */
+const EXIT_CANCELLED = 130;
+
+export const command: CliCommand = {
+  usage: 'mlbtc train FILE [--steps N] [--backend B] [--seed S] [--out DIR]  |  mlbtc train --resume DIR',
+  help: `Trains the structure in FILE (a *.mlbtc.json) in the foreground, with its training settings, and writes a
+run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
+
+  --steps N     train N steps instead of training.steps
+  --backend B   auto (default: the fastest that starts), tensorflow, webgpu, wasm or cpu; a forced backend that
+                cannot start is an error
+  --seed S      seed for initialisation and data instead of training.seed
+  --out DIR     write the run folder to DIR (it must not hold a run). Default: a new folder in .mlbtc/runs of the
+                spec's workspace (the nearest folder above FILE with a .mlbtc, .vscode or .git folder, else FILE's
+                folder), where the editor's Experiments view finds it.
+  --resume DIR  continue the run in DIR from its last checkpoint, with the losses it would have had uninterrupted
+
+Progress shows step, loss, tokens/s and time left (one line per record when the output is not a terminal).
+Ctrl-C stops after the current step and saves a checkpoint; continue with --resume.
+
+Exit status: 0 completed, 1 invalid spec, bad data or a failed run (e.g. diverged), 2 bad command line or
+unreadable file, 130 stopped by Ctrl-C.`,
+  options: {
+    steps: { type: 'string' },
+    backend: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+  },
+  async run({ positionals, values }, io) {
+    const resume = values.resume as string | undefined;
+    if (resume !== undefined) {
+      if (positionals.length || values.steps !== undefined || values.backend !== undefined || values.seed !== undefined || values.out !== undefined) {
+        throw new UsageError('--resume DIR takes no FILE and no other option: the run continues as configured in DIR/spec.json');
+      }
+      return resumeRun(path.resolve(io.cwd, resume), io);
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one FILE' : 'give the FILE to train (or --resume DIR)');
+    const overrides = parseOverrides(values);
+    const file = positionals[0]!;
+    const read = readSpecFile(file, io.cwd);
+    if (!read.ok) {
+      io.stderr(`${file}: error: cannot read: ${read.reason}\n`);
+      return Exit.unreadable;
+    }
+    const { problems, spec: resolved } = validateText(read.text);
+    for (const p of problems) io.stderr(`${problemLine(file, p)}\n`);
+    if (!resolved) {
+      const errors = problems.filter((p) => p.severity === 'error').length;
+      io.stderr(`mlbtc train: ${file} is not a valid structure (${plural(errors, 'error')}); nothing was trained.\n`);
+      return Exit.invalid;
+    }
+    const spec: ResolvedSpec = { ...resolved, training: { ...resolved.training, ...overrides } };
+    const sourcePath = path.resolve(io.cwd, file);
+
+    try {
+      createTask({ spec, specDir: path.dirname(sourcePath), rng: new Rng(spec.training.seed) });
+    } catch (e) {
+      io.stderr(`${e instanceof DataError ? '' : 'mlbtc train: '}${(e as Error).message}\n`);
+      io.stderr(`mlbtc train: the task's data cannot be used; nothing was trained.\n`);
+      return Exit.invalid;
+    }
+
+    let runDir: string;
+    const run = { spec, sourcePath, sourceText: read.text, overrides };
+    if (values.out !== undefined) {
+      runDir = path.resolve(io.cwd, values.out as string);
+      try {
+        createRunFolder(runDir, run);
+      } catch (e) {
+        io.stderr(`mlbtc train: ${(e as Error).message}\n`);
+        return Exit.usage;
+      }
+    } else {
+      runDir = new RunStore(path.join(workspaceOf(sourcePath), DEFAULT_RUNS_DIR)).create(run).dir;
+    }
+    return trainInWorker({ type: 'start', runDir }, io);
+  },
+};
+
+function parseOverrides(values: Record<string, unknown>): RunOverrides {
+  const overrides: RunOverrides = {};
+  const int = (name: string, min: number): number | undefined => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > Number.MAX_SAFE_INTEGER) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${String(raw)}")`);
+    return n;
+  };
+  const steps = int('steps', 1);
+  const seed = int('seed', 0);
+  if (steps !== undefined) overrides.steps = steps;
+  if (seed !== undefined) overrides.seed = seed;
+  if (values.backend !== undefined) {
+    const b = values.backend as string;
+    if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')} (got "${b}")`);
+    overrides.backend = b as RunOverrides['backend'];
+  }
+  return overrides;
+}
+
+/** The nearest folder at or above the spec's folder that looks like a workspace root, else the spec's folder. */
+export function workspaceOf(specPath: string): string {
+  const start = path.dirname(specPath);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (['.mlbtc', '.vscode', '.git'].some((m) => fs.existsSync(path.join(dir, m)))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
+function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
+  let name: string;
+  try {
+    name = readRunSpec(runDir).name;
+  } catch (e) {
+    io.stderr(`mlbtc train: ${(e as Error).message}\n`);
+    return Exit.unreadable;
+  }
+  const status = readRunStatus(runDir);
+  const state = effectiveState(status);
+  if (state === 'completed') {
+    io.stderr(`mlbtc train: ${name} already completed its ${status.totalSteps} steps; nothing to resume.\n`);
+    return Exit.invalid;
+  }
+  if (state === 'running') {
+    io.stderr(`mlbtc train: ${name} is running (worker pid ${status.pid}, last heartbeat ${status.heartbeat}); stop it before resuming.\n`);
+    return Exit.invalid;
+  }
+  return trainInWorker({ type: 'start', runDir, resume: true }, io);
+}
+
+/**
+ * The worker beside this bundle (dist/worker.js next to dist/cli.js); from source, the TypeScript entry, run with
+ * this process's loader flags (tsx).
+ */
+function workerEntry(): string {
+  const bundled = path.join(__dirname, 'worker.js');
+  return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'worker.ts');
+}
+
+function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
+  const progress = new TrainProgress(Boolean(process.stdout.isTTY));
+  const began = Date.now();
+  return new Promise((resolve) => {
+    const child: ChildProcess = fork(workerEntry(), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // Native libraries (Dawn) write warnings to stderr: keep them, and show them only if the worker dies abruptly.
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-8_000);
+    });
+    let final: FinalMessage | undefined;
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        io.stdout(progress.line('stopping after the current step (a checkpoint is saved); Ctrl-C again to kill it now'));
+        if (child.connected) child.send({ type: 'stop' });
+      } else {
+        child.kill('SIGKILL');
+      }
+    };
+    process.on('SIGINT', onSigint);
+
+    child.on('message', (raw) => {
+      const m = asWorkerToHost(raw);
+      if (!m) return;
+      switch (m.type) {
+        case 'started':
+          progress.start(m.firstStep, m.totalSteps);
+          io.stdout(progress.line(`training on ${m.backend}: ${m.params.toLocaleString('en-US')} parameters, steps ${m.firstStep}–${m.totalSteps} → ${start.runDir}`));
+          break;
+        case 'metrics':
+          io.stdout(progress.metrics(m));
+          break;
+        case 'eval':
+          io.stdout(progress.evaluation(m));
+          break;
+        case 'log':
+          if (m.level !== 'info') io.stdout(progress.line(`${m.level}: ${m.message.split('\n')[0]}`));
+          break;
+        case 'checkpoint':
+          break;
+        default:
+          final = m;
+      }
+    });
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onSigint);
+      const took = formatDuration(Date.now() - began);
+      if (final?.type === 'finished') {
+        io.stdout(progress.line(`completed ${final.step} steps in ${took}; run folder ${start.runDir}`));
+        resolve(Exit.ok);
+      } else if (final?.type === 'cancelled') {
+        io.stdout(progress.line(`stopped after step ${final.step} (checkpoint saved); continue with: mlbtc train --resume ${start.runDir}`));
+        resolve(EXIT_CANCELLED);
+      } else if (final?.type === 'failed') {
+        io.stderr(progress.line(`mlbtc train: ${final.message}\n(details in ${path.join(start.runDir, 'worker.log')})`));
+        resolve(Exit.invalid);
+      } else {
+        io.stderr(progress.line(`mlbtc train: the worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}).${stderr ? `\n${stderr.trimEnd()}` : ''}`));
+        resolve(signal === 'SIGKILL' && interrupts > 1 ? EXIT_CANCELLED : Exit.invalid);
+      }
+    });
+    child.send(start);
+  });
+}
