@@ -56,7 +56,8 @@ async function pickFile(family: AttentionKind): Promise<vscode.Uri | undefined> 
     title: 'Save the new structure',
     saveLabel: 'Create Structure',
     defaultUri: folder ? vscode.Uri.joinPath(folder, `${family}.mlbtc.json`) : undefined,
-    filters: { 'MLBTC structure': ['mlbtc.json'], JSON: ['json'] },
+    // Native dialogs do not all accept a two-part extension; the suffix is completed after the dialog instead.
+    filters: { 'MLBTC structure (*.mlbtc.json)': ['json'] },
   });
 }
 
