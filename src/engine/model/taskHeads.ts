@@ -79,6 +79,14 @@ class IclRegressionHead implements TaskHead {
   }
 }
 
+/**
+ * One-hot rows (N, depth) of integer ids, as float32. Built as int32 and cast: the wasm OneHot kernel ignores the
+ * dtype argument and always writes int32 bits, which a float32 output would misread as ~1e-45.
+ */
+function oneHotFloat(ids: tf.Tensor, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32');
+}
+
 class LanguageModelHead implements TaskHead {
   private readonly tokens: tf.Variable;
   private readonly head: tf.Variable;
@@ -92,8 +100,7 @@ class LanguageModelHead implements TaskHead {
 
   embed(inputs: tf.Tensor): tf.Tensor3D {
     const [b, t] = inputs.shape;
-    const oneHot = tf.oneHot(tf.reshape(inputs, [-1]) as tf.Tensor1D, this.vocab, 1, 0, 'float32');
-    return tf.reshape(tf.matMul(oneHot, this.tokens as tf.Tensor2D), [b, t, -1]);
+    return tf.reshape(tf.matMul(oneHotFloat(inputs, this.vocab), this.tokens as tf.Tensor2D), [b, t, -1]);
   }
 
   predict(hidden: tf.Tensor3D): tf.Tensor3D {
@@ -102,7 +109,7 @@ class LanguageModelHead implements TaskHead {
 
   loss(predictions: tf.Tensor, batch: Batch): tf.Scalar {
     const logProbs = tf.logSoftmax(tf.reshape(predictions, [-1, this.vocab]));
-    const targets = tf.oneHot(tf.reshape(batch.targets, [-1]) as tf.Tensor1D, this.vocab, 1, 0, 'float32');
+    const targets = oneHotFloat(batch.targets, this.vocab);
     return tf.neg(tf.mean(tf.sum(tf.mul(logProbs, targets), -1))) as tf.Scalar;
   }
 }
