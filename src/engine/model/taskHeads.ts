@@ -84,7 +84,7 @@ class IclRegressionHead implements TaskHead {
  * dtype argument and always writes int32 bits, which a float32 output would misread as ~1e-45.
  */
 function oneHotFloat(ids: tf.Tensor, depth: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32');
+  return tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
 }
 
 class LanguageModelHead implements TaskHead {
