@@ -302,48 +302,106 @@ export const Training = Type.Object(
 
 export const SearchDimension = Type.Union(
   [
-    Type.Object({ choice: Type.Array(Type.Unknown(), { minItems: 1, description: 'Values to try.' }) }, { additionalProperties: false }),
-    Type.Object({ int: IntPair('[low, high], inclusive.', [[2, 8]]), step: Type.Optional(PositiveInt('Step between values.')) }, { additionalProperties: false }),
-    Type.Object({ logUniform: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], { description: '[low, high] for rates.' }) }, { additionalProperties: false }),
     Type.Object(
-      { rankSplits: Type.Object({ levels: Type.Union([PositiveInt('Levels L.'), Type.Array(Type.Integer({ minimum: 1 }))]), multipleOf: PositiveInt('Each rank is a multiple of k.', { default: 1 }) }, { additionalProperties: false }) },
-      { additionalProperties: false, description: 'Every split of model.headDim into L ranks.' },
+      { choice: Type.Array(Type.Unknown(), { minItems: 1, description: 'Values to try, each a complete value for the field (numbers, strings, lists, whole objects).' }) },
+      { additionalProperties: false, title: 'Choice', description: 'One of the listed values. Grid search tries each; random search draws one uniformly.', examples: [{ choice: [1, 2, 4] }] },
     ),
-    Type.Object({ factorizations: Type.Literal('width', { description: 'Every [a, b] with a·b = model.width.' }) }, { additionalProperties: false }),
-    Type.Object({ dyadicBlocks: Type.Literal(true, { description: 'Every dyadic block schedule for the current ranks.' }) }, { additionalProperties: false }),
+    Type.Object(
+      { int: IntPair('[low, high], inclusive.', [[2, 8]]), step: Type.Optional(PositiveInt('Step between values, from low (default 1).')) },
+      { additionalProperties: false, title: 'Integer range', description: 'Integers low, low + step, … up to high. Grid search tries each; random search draws one uniformly.', examples: [{ int: [2, 8], step: 2 }] },
+    ),
+    Type.Object(
+      { logUniform: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], { description: '[low, high] for rates.' }) },
+      {
+        additionalProperties: false,
+        title: 'Log-uniform range',
+        description: 'A positive number drawn uniformly in log scale (random, asha). A grid search tries low, the geometric mean and high; list other values with choice.',
+        examples: [{ logUniform: [1e-4, 1e-2] }],
+      },
+    ),
+    Type.Object(
+      {
+        rankSplits: Type.Object(
+          {
+            levels: Type.Union([PositiveInt('Levels L.'), Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, description: 'Several level counts: the splits of each.' })], {
+              description: 'How many ranks (levels) to split into: one count, or a list of counts.',
+            }),
+            multipleOf: PositiveInt('Each rank is a multiple of k.', { default: 1 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      {
+        additionalProperties: false,
+        title: 'Rank splits',
+        description: 'Every ordered split of model.headDim into L positive ranks, each a multiple of multipleOf (most global level first), for the ranks of mlr or bilinear-mlr. E.g. headDim 16, L 2, k 4: [12,4], [8,8], [4,12].',
+        examples: [{ rankSplits: { levels: 4, multipleOf: 4 } }],
+      },
+    ),
+    Type.Object(
+      { factorizations: Type.Literal('width', { description: 'Every [a, b] with a·b = model.width.' }) },
+      { additionalProperties: false, title: 'Factorisations', description: 'Every [a, b] with a·b = model.width, a ascending: for bilinear-btt factors.', examples: [{ factorizations: 'width' }] },
+    ),
+    Type.Object(
+      { dyadicBlocks: Type.Literal(true, { description: 'Every dyadic block schedule for the current ranks.' }) },
+      {
+        additionalProperties: false,
+        title: 'Dyadic block schedules',
+        description:
+          'For mlr blockSizes: every strictly decreasing list of block sizes seqLen/2^e (one per rank of the sibling "ranks"), each at least its level\'s rank. The standard dyadic schedule seqLen, seqLen/2, … comes first.',
+        examples: [{ dyadicBlocks: true }],
+      },
+    ),
   ],
   { description: 'A search dimension: a choice list, an integer range, a log-uniform range, or a structure-aware generator.' },
 );
 
+const Budget = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
+
 export const Search = Type.Object(
   {
     space: Type.Record(Type.String(), SearchDimension, {
-      description: 'Dimensions keyed by the dotted path of the spec field they set, e.g. "attention.ranks" or "training.lr".',
+      description:
+        'Dimensions keyed by the dotted path of the spec field they set, e.g. "attention.ranks", "training.lr", "attention.1.heads" (head group 1). Generators that depend on other fields (rankSplits on model.headDim, dyadicBlocks on the ranks) see the values the other dimensions chose.',
       examples: [{ 'attention.ranks': { rankSplits: { levels: 4, multipleOf: 4 } }, 'training.lr': { logUniform: [1e-4, 1e-2] } }],
     }),
-    strategy: Type.Union([Type.Literal('grid'), Type.Literal('random'), Type.Literal('asha')], { default: 'grid' }),
-    trials: Type.Optional(PositiveInt('Trials to draw (random and asha).')),
-    seed: Type.Integer({ minimum: 0, default: 0 }),
+    strategy: Type.Union([Type.Literal('grid'), Type.Literal('random'), Type.Literal('asha')], {
+      default: 'grid',
+      description:
+        '"grid": every combination. "random": `trials` seeded draws. "asha": asynchronous successive halving: trials start at the smallest budget and only the best 1/eta of each rung continue to the next.',
+    }),
+    trials: Type.Optional(PositiveInt('Trials to draw (random and asha; asha without it uses every grid combination). Invalid or over-budget draws are skipped, not counted.')),
+    seed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of the random draws: the same seed plans the same trials.' }),
+    objective: Type.String({
+      default: 'val.loss',
+      minLength: 1,
+      description: 'Metric to minimise, as metrics.jsonl names it: "val.loss" (every task), "val.bpc", "val.mse", or "loss" (the training loss). Read from the last record that has it.',
+      examples: ['val.loss', 'val.bpc'],
+    }),
     constraints: Type.Optional(
       Type.Object(
         {
-          maxMacsPerToken: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          maxScoreMacsPerSequence: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          maxParams: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          minRank: Type.Optional(PositiveInt('Minimum scoring rank.')),
+          maxMacsPerToken: Type.Optional(Budget('Forward MACs per token (projections, MLP, output head; analyze() macs.perToken).')),
+          maxMacsPerSequence: Type.Optional(Budget('Forward MACs of one whole sequence, attention scores included (macs.perSequence).')),
+          maxScoreMacsPerSequence: Type.Optional(Budget('Attention-score MACs of one sequence over every head and layer (layers · heads · macs.scoresPerHead).')),
+          maxParams: Type.Optional(Budget('Total trainable parameters.')),
+          minRank: Type.Optional(PositiveInt('Minimum scoring rank of every head (the lowest group, analyze() rank.scoring).')),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Candidates that break a constraint are planned out, with the measured value as the reason.' },
       ),
     ),
     asha: Type.Optional(
       Type.Object(
         {
-          unit: Type.Union([Type.Literal('steps'), Type.Literal('tokens')], { default: 'steps' }),
+          unit: Type.Union([Type.Literal('steps'), Type.Literal('tokens')], {
+            default: 'steps',
+            description: 'Budgets in optimiser steps, or in training tokens (converted to steps at batchSize · seqLen tokens per step).',
+          }),
           minBudget: PositiveInt('Budget of the first rung.'),
-          maxBudget: PositiveInt('Budget of the last rung.'),
+          maxBudget: PositiveInt('Budget of the last rung. Rungs are minBudget · eta^k, then maxBudget.'),
           eta: Type.Integer({ minimum: 2, default: 3, description: 'Keep 1/eta of the trials at each rung.' }),
         },
-        { additionalProperties: false },
+        { additionalProperties: false, description: 'Rungs for strategy "asha". A promoted trial continues from its checkpoint, not from scratch.' },
       ),
     ),
     maxConcurrent: Type.Optional(PositiveInt('Trials running at once (default: mlbtc.maxConcurrentRuns).')),
