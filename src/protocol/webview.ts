@@ -27,6 +27,8 @@ export interface ReadyMessage {
 export interface PaintedMessage {
   type: 'painted';
   renderMs: number;
+  /** What is on screen now, in a few words (e.g. "2 curves, x to 150"): logged, and read by tests. */
+  content: string;
 }
 
 export type ExportFormat = 'png' | 'svg' | 'csv';
@@ -241,4 +243,6 @@ export type LossesToWebview = CommonToWebview | LossRunsMessage | LossSeriesMess
 
 export interface LossesState {
   view: LossView;
+  /** The user picked the metrics; until then the panel shows the train loss and every eval "….loss". */
+  metricsChosen: boolean;
 }

@@ -135,7 +135,8 @@ function render(): void {
   const height = Math.max(240, window.innerHeight - figure.getBoundingClientRect().top - 16);
   if (state.view === 'network') drawNetwork(svg, group, level, width, tooltip);
   else drawMatrix(svg, { group, level, colourBy: state.colourBy, width, height, theme, tooltip });
-  host.post({ type: 'painted', renderMs: performance.now() - started });
+  const content = `${groupLabel(group, m.heads)}, ${state.view === 'network' ? 'tensor network' : 'blocks'}, ${level < 0 ? `${levels.length} levels` : `level ${level}`}, by ${state.colourBy}`;
+  host.post({ type: 'painted', renderMs: performance.now() - started, content });
 }
 
 /** One row per level and head group: a level's blocks are alike, and a level can hold up to T of them. */

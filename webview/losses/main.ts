@@ -22,6 +22,7 @@ const host = connectToHost<LossesToWebview, LossesFromWebview, LossesState>(rece
 const saved = host.savedState();
 let view: LossView = saved?.view ?? { runIds: [], metrics: ['loss'], x: 'step', logX: false, logY: false, smoothing: 0.6, buckets: 800 };
 let haveView = Boolean(saved);
+let metricsChosen = saved?.metricsChosen ?? false;
 let runs: LossRunInfo[] = [];
 /** Curves by "runId\u0000metric". */
 const series = new Map<string, LossSeries>();
@@ -106,12 +107,19 @@ exportButtons(exports, exporter, {
 function receive(message: LossesToWebview): void {
   switch (message.type) {
     case 'losses/runs': {
+      const known = JSON.stringify(runs.map((r) => [r.id, r.metrics]));
       runs = message.runs;
       if (!haveView) {
         haveView = true;
         changeView({ runIds: message.defaultRunIds, metrics: defaultMetrics(message.defaultRunIds) });
       } else if (revision === 0) changeView({});
-      renderSidebar();
+      else if (!metricsChosen && JSON.stringify(defaultMetrics(view.runIds)) !== JSON.stringify(view.metrics)) {
+        // A run's eval metrics became known once its records were read.
+        changeView({ metrics: defaultMetrics(view.runIds) });
+      }
+      // Rebuilding the lists re-creates their controls: only when runs or metrics changed, not per update.
+      if (known !== JSON.stringify(runs.map((r) => [r.id, r.metrics]))) renderSidebar();
+      else updateLastValues();
       return;
     }
     case 'losses/series': {
@@ -137,7 +145,7 @@ function defaultMetrics(runIds: string[]): string[] {
 
 function changeView(patch: Partial<LossView>): void {
   view = { ...view, ...patch, buckets: plotWidth() };
-  host.saveState({ view });
+  host.saveState({ view, metricsChosen });
   revision++;
   host.post({ type: 'losses/view', revision, view });
 }
@@ -186,7 +194,8 @@ function draw(): void {
     drawCanvas(canvas, curves, scales, view);
   }
   summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
-  host.post({ type: 'painted', renderMs: performance.now() - started });
+  const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
+  host.post({ type: 'painted', renderMs: performance.now() - started, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
 }
 
 function renderSidebar(): void {
@@ -196,7 +205,10 @@ function renderSidebar(): void {
   metricsBox.replaceChildren(
     metricsTitle,
     ...allMetrics.map((m) =>
-      checkbox(m === 'loss' ? 'train loss' : m, `metric-${m}`, view.metrics.includes(m), (on) => changeView({ metrics: on ? [...view.metrics, m] : view.metrics.filter((x) => x !== m) })),
+      checkbox(m === 'loss' ? 'train loss' : m, `metric-${m}`, view.metrics.includes(m), (on) => {
+        metricsChosen = true;
+        changeView({ metrics: on ? [...view.metrics, m] : view.metrics.filter((x) => x !== m) });
+      }),
     ),
   );
   const runsTitle = document.createElement('h2');

@@ -110,7 +110,7 @@ function render(): void {
     }),
   );
   skippedBox.replaceChildren(head, list);
-  host.post({ type: 'painted', renderMs: performance.now() - started });
+  host.post({ type: 'painted', renderMs: performance.now() - started, content: `${points.length} points, ${front.length} on the front, ${skipped.length} skipped` });
 }
 
 function pointsCsv(): string {

@@ -12,6 +12,8 @@ export interface PaintRecord {
   sinceOpenMs: number;
   /** Time spent in the webview's drawing code for this paint. */
   renderMs: number;
+  /** The webview's description of what it drew. */
+  content: string;
 }
 
 export class PanelPerf {

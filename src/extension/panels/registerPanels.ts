@@ -27,7 +27,7 @@ const localRunRoots = () => runsDirectories().filter((u) => u.scheme === 'file')
 
 export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache): void {
   const log = vscode.window.createOutputChannel('MLBTC Panels', { log: true });
-  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening (drawing ${r.renderMs.toFixed(1)} ms)`));
+  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening (drawing ${r.renderMs.toFixed(1)} ms): ${r.content}`));
   const services: PanelServices = { extensionUri: context.extensionUri, log, perf };
   const diagrams = new Map<string, DiagramPanel>();
   let tradeoffs: TradeoffsPanel | undefined;

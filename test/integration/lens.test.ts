@@ -1,0 +1,106 @@
+// CodeLens and hover over `attention` in the real editor: text and placement of the lenses, the setting that
+// turns them off, the lens of an invalid file, one lens per head group, and the hover's block picture.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { activateExtension, openCopyOfExample, replaceInEditor, waitFor } from './util';
+
+before(async () => {
+  await activateExtension();
+});
+
+afterEach(async () => {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
+
+/** MLBTC Studio's lenses of a document (other extensions' lenses, if any, are left out). */
+async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+  return all.filter((l) => l.command && (l.command.command.startsWith('mlbtc.') || l.command.command === 'workbench.actions.view.problems'));
+}
+
+const lineOf = (document: vscode.TextDocument, needle: string) => document.positionAt(document.getText().indexOf(needle)).line;
+
+describe('CodeLens above attention', () => {
+  it('shows rank, score MACs and params of the MLR example with Diagram and Trade-offs, above "attention"', async () => {
+    // Without coverage normalisation the paper's numbers apply: rank 808 of 1024 and 40,321,024 score MACs (§3.4).
+    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'lens-mlr.mlbtc.json', (t) => t.replace('"normalize": "coverage"', '"normalize": "none"'));
+    const found = await waitFor('the lenses', async () => {
+      const ls = await lenses(editor.document.uri);
+      return ls.length ? ls : undefined;
+    });
+    const line = lineOf(editor.document, '"attention"');
+    assert.deepEqual(
+      found.map((l) => [l.range.start.line, l.command!.title, l.command!.command]),
+      [
+        [line, 'rank 808 / 1,024 · 40.3 M score MACs/head · 5.03 M params', 'mlbtc.analyze'],
+        [line, 'Diagram', 'mlbtc.showDiagram'],
+        [line, 'Trade-offs', 'mlbtc.showTradeoffs'],
+      ],
+    );
+    assert.equal((found[1].command!.arguments![0] as vscode.Uri).toString(), editor.document.uri.toString());
+  });
+
+  it('follows edits, says what is wrong when the file breaks, and goes away when the setting is off', async () => {
+    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'lens-edit.mlbtc.json');
+    await waitFor('the numbers lens', async () => (await lenses(editor.document.uri)).find((l) => /^rank 32 \/ 256/.test(l.command!.title)));
+    await replaceInEditor(editor, '"heads": 8', '"heads": 7');
+    const broken = await waitFor('the problem lens', async () => (await lenses(editor.document.uri)).find((l) => l.command!.title.startsWith('⚠ Line')));
+    assert.equal(broken.command!.command, 'workbench.actions.view.problems');
+    assert.match(broken.command!.title, /^⚠ Line \d+: .*head/i);
+
+    const config = vscode.workspace.getConfiguration('mlbtc');
+    await config.update('codeLens.enabled', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      await waitFor('no lenses with the setting off', async () => (await lenses(editor.document.uri)).length === 0);
+    } finally {
+      await config.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor('lenses back', async () => (await lenses(editor.document.uri)).length > 0);
+  });
+
+  it('gives each head group its own lens above its object, opening the diagram at that group', async () => {
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument((await vscode.workspace.findFiles('head-groups.mlbtc.json'))[0]));
+    const found = await waitFor('the lenses', async () => {
+      const ls = await lenses(editor.document.uri);
+      return ls.length ? ls : undefined;
+    });
+    const text = editor.document.getText();
+    const first = editor.document.positionAt(text.indexOf('{ "heads": 4, "kind": "mlr"')).line;
+    const second = editor.document.positionAt(text.indexOf('{ "heads": 4, "kind": "dense"')).line;
+    const diagramAt = (line: number) => found.find((l) => l.range.start.line === line && l.command!.command === 'mlbtc.showDiagram');
+    assert.deepEqual(diagramAt(first)?.command!.arguments?.[1], { group: 0 });
+    assert.deepEqual(diagramAt(second)?.command!.arguments?.[1], { group: 1 });
+    assert.match(found.find((l) => l.range.start.line === second && l.command!.command === 'mlbtc.analyze')!.command!.title, /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head/);
+  });
+});
+
+describe('Hover over attention', () => {
+  it('shows the block picture of the scoring matrix as a data: SVG image, with the numbers', async () => {
+    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'hover-mlr.mlbtc.json');
+    const position = editor.document.positionAt(editor.document.getText().indexOf('"ranks"') + 2);
+    const hovers = await waitFor('a hover', async () => {
+      const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];
+      const ours = hs.filter((h) => h.contents.some((c) => (c as vscode.MarkdownString).value?.includes('scoring matrix')));
+      return ours.length ? ours : undefined;
+    });
+    const markdown = (hovers[0].contents[0] as vscode.MarkdownString).value;
+    assert.match(markdown, /^\*\*all 4 heads · mlr\*\*: scoring matrix, T×T logits \(T = 1024\), 8 levels/);
+    const image = /!\[[^\]]*\]\(data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)\)/.exec(markdown);
+    assert.ok(image, 'a data: SVG image');
+    const svg = Buffer.from(image[1], 'base64').toString('utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // 140 px for 1024 tokens: levels 0–6 have blocks of at least 2.2 px, one rectangle each (1+2+…+64 = 127);
+    // level 7's 128 blocks of 1.1 px are drawn as one band.
+    assert.equal((svg.match(/<rect x="[\d.]+" y=/g) ?? []).length, 127);
+    assert.equal((svg.match(/<path d="M0,0L[\d.]+,0L140,[\d.]+L140,140L/g) ?? []).length, 1);
+    assert.match(markdown, /rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head/);
+  });
+
+  it('has no hover outside attention', async () => {
+    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'hover-outside.mlbtc.json');
+    const position = editor.document.positionAt(editor.document.getText().indexOf('"seqLen"') + 2);
+    await waitFor('validation', async () => (await lenses(editor.document.uri)).length > 0);
+    const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];
+    assert.ok(!hs.some((h) => h.contents.some((c) => (c as vscode.MarkdownString).value?.includes('scoring matrix'))));
+  });
+});

@@ -1,0 +1,95 @@
+// The three panels in the real editor: each command opens its webview, which loads under its CSP, completes the
+// ready handshake and paints (the paint is reported back to the host: mlbtc.panels.perf). The live-losses panel
+// reads a run folder written in the run format and repaints when records are appended.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { formatMetricLine, initialStatus, type MetricRecord } from '../../src/protocol/run';
+import type { PaintRecord } from '../../src/extension/panels/perf';
+import { activateExtension, waitFor, workspaceUri, writeText } from './util';
+
+before(async () => {
+  await activateExtension();
+});
+
+afterEach(async () => {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
+
+const webviewTabs = (viewType: string) =>
+  vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType));
+const paints = async (panel: PaintRecord['panel']) => ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === panel);
+
+async function firstPaint(panel: PaintRecord['panel'], after: number): Promise<PaintRecord> {
+  return waitFor(`the ${panel} panel's first paint`, async () => (await paints(panel)).slice(after).find((r) => r.first), 30_000);
+}
+
+/** Waits for a paint (after the first `after` of this panel) whose content passes `accept`; fails listing what was painted. */
+async function paintShowing(panel: PaintRecord['panel'], after: number, what: string, accept: (content: string) => boolean, timeoutMs = 15_000): Promise<PaintRecord> {
+  try {
+    return await waitFor(what, async () => (await paints(panel)).slice(after).find((r) => accept(r.content)), timeoutMs);
+  } catch (e) {
+    const seen = (await paints(panel)).slice(after).map((r) => r.content);
+    throw new Error(`${(e as Error).message}; the ${panel} panel painted: ${JSON.stringify(seen)}`);
+  }
+}
+
+describe('Structure diagram panel', () => {
+  it('opens for a file, paints, and is reused for the same file', async () => {
+    const uri = workspaceUri('char-lm-mlr.mlbtc.json');
+    const before = (await paints('diagram')).length;
+    await vscode.commands.executeCommand('mlbtc.showDiagram', uri);
+    const paint = await firstPaint('diagram', before);
+    assert.ok(paint.renderMs >= 0 && paint.sinceOpenMs > 0);
+    assert.equal(paint.content, 'all 4 heads · mlr, blocks, 8 levels, by rank');
+    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: char-lm-mlr.mlbtc.json']);
+    await vscode.commands.executeCommand('mlbtc.showDiagram', uri, { group: 0 });
+    assert.equal(webviewTabs('mlbtc.diagram').length, 1, 'one panel per file');
+  });
+
+  it('opens for the active structure editor without an argument, at a head group', async () => {
+    await vscode.window.showTextDocument(workspaceUri('head-groups.mlbtc.json'));
+    const before = (await paints('diagram')).length;
+    await vscode.commands.executeCommand('mlbtc.showDiagram', undefined, { group: 1 });
+    await paintShowing('diagram', before, 'the dense group drawn', (c) => c.startsWith('heads 4–7 · dense'));
+    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: head-groups.mlbtc.json']);
+  });
+});
+
+describe('Trade-offs panel', () => {
+  it('opens once and paints the workspace structures', async () => {
+    const before = (await paints('tradeoffs')).length;
+    await vscode.commands.executeCommand('mlbtc.showTradeoffs');
+    await firstPaint('tradeoffs', before);
+    // Every structure file of the workspace is a point or, when invalid (other tests edit copies), skipped.
+    const files = (await vscode.workspace.findFiles('**/*.mlbtc.json', '**/.mlbtc/**')).length;
+    const paint = await paintShowing('tradeoffs', before, `${files} files as points or skipped`, (c) => {
+      const m = /^(\d+) points, \d+ on the front, (\d+) skipped$/.exec(c);
+      return Boolean(m && Number(m[1]) + Number(m[2]) === files);
+    });
+    assert.match(paint.content, /^([1-9]\d*) points, [1-9]\d* on the front/);
+    await vscode.commands.executeCommand('mlbtc.showTradeoffs');
+    assert.equal(webviewTabs('mlbtc.tradeoffs').length, 1);
+  });
+});
+
+describe('Live losses panel', () => {
+  const position = (step: number) => ({ step, tokens: step * 2048, flops: step * 6e9, wallMs: step * 40 });
+  const record = (step: number): MetricRecord => ({ kind: 'train', ...position(step), loss: 4 / Math.sqrt(step), lr: 1e-3 });
+
+  it('shows a run from the runs directory and repaints when records are appended', async () => {
+    const run = workspaceUri('.mlbtc', 'runs', 'panel-test-run');
+    await writeText(vscode.Uri.joinPath(run, 'status.json'), JSON.stringify({ ...initialStatus(1000), state: 'running', pid: process.pid, heartbeat: new Date().toISOString(), startedAt: new Date().toISOString(), step: 100 }));
+    const lines = Array.from({ length: 100 }, (_, i) => formatMetricLine(record(i + 1))).join('') + formatMetricLine({ kind: 'eval', ...position(100), 'val.loss': 0.5 });
+    await writeText(vscode.Uri.joinPath(run, 'metrics.jsonl'), lines);
+
+    const before = (await paints('losses')).length;
+    await vscode.commands.executeCommand('mlbtc.showLosses');
+    await firstPaint('losses', before);
+    // The run is shown by default (it is running): train loss and val.loss, to step 100.
+    await paintShowing('losses', before, 'train and eval curves to step 100', (c) => c === '2 curves, step to 100');
+
+    await writeText(vscode.Uri.joinPath(run, 'metrics.jsonl'), lines + Array.from({ length: 50 }, (_, i) => formatMetricLine(record(101 + i))).join(''));
+    await paintShowing('losses', before, 'the train curve grown to step 150', (c) => c === '2 curves, step to 150');
+    assert.equal(webviewTabs('mlbtc.losses').length, 1);
+  });
+});
