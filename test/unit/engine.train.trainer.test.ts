@@ -11,8 +11,8 @@ import { Rng } from '../../src/core/random';
 import { DivergedError, Trainer } from '../../src/engine/train/trainer';
 import { ToyModel, ToyTask, toySpec } from './engine.train.fixtures';
 
-function train(seed: number, steps: number, lossScale = 1): { losses: number[]; trainer: Trainer } {
-  const spec = toySpec({ steps, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed });
+function train(seed: number, steps: number, lossScale = 1, microBatchSize: number | null = null): { losses: number[]; trainer: Trainer } {
+  const spec = toySpec({ steps, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed, microBatchSize });
   const root = new Rng(spec.training.seed);
   const trainer = new Trainer(new ToyModel(spec, root.fork(), lossScale), new ToyTask(spec, root.fork()), spec.training);
   const losses: number[] = [];
@@ -57,6 +57,20 @@ describe('Trainer', () => {
     trainer.evaluate(10);
     assert.equal(tf.memory().numTensors, after1);
     dispose(trainer);
+  });
+
+  it('accumulates micro-batch gradients into the update of the whole batch', () => {
+    const whole = train(4, 6);
+    const micro = train(4, 6, 1, 4);
+    whole.losses.forEach((l, i) => assert.ok(Math.abs(l - micro.losses[i]) < 1e-5 * (1 + l), `step ${i + 1}: ${l} vs ${micro.losses[i]}`));
+    whole.trainer.model.params.forEach((p, i) => {
+      const a = p.variable.dataSync();
+      const b = micro.trainer.model.params[i].variable.dataSync();
+      a.forEach((x, e) => assert.ok(Math.abs(x - b[e]) < 1e-5, `${p.name}[${e}]`));
+    });
+    assert.equal(micro.trainer.passes, 4);
+    [whole, micro].forEach((r) => dispose(r.trainer));
+    assert.throws(() => train(4, 1, 1, 5), /training\.microBatchSize \(5\) must divide training\.batchSize \(16\)/);
   });
 
   it('stops on a non-finite loss with the step it happened at', () => {

@@ -275,6 +275,12 @@ export const Training = Type.Object(
   {
     steps: PositiveInt('Optimiser steps.', { default: 2000 }),
     batchSize: PositiveInt('Sequences per step.', { default: 16, examples: [16, 64] }),
+    microBatchSize: Type.Union([PositiveInt('Sequences per forward/backward pass.'), Type.Null()], {
+      default: null,
+      description:
+        'Gradient accumulation: each step runs batchSize/microBatchSize passes of microBatchSize sequences and averages their gradients, the same update in less memory (the reference LM runs use 4 × 8). Must divide batchSize. null: one pass of the whole batch.',
+      examples: [null, 4, 16],
+    }),
     lr: Type.Number({ exclusiveMinimum: 0, default: 1e-3, description: 'Base learning rate, scaled per tensor by µP (base width below).', examples: [1e-4, 3e-3] }),
     warmupSteps: Type.Integer({ minimum: 0, default: 100, description: 'Linear warm-up steps (reference: 1000 ICL, 2000 LM).' }),
     schedule: Type.Union([Type.Literal('constant'), Type.Literal('cosine')], { default: 'constant', description: 'After warm-up: constant (the reference) or cosine decay to minLrRatio·lr.' }),

@@ -5,11 +5,14 @@
  * Determinism: every random draw comes from the seeded Rngs of the model and task, the step order is fixed, and
  * tfjs runs one op at a time on one thread, so the same seed gives the same losses on the same backend.
  * Memory: everything a step creates lives inside one tf.tidy and the batch is disposed after it, so the number of
- * live tensors does not grow from step to step.
+ * live tensors does not grow from step to step. With training.microBatchSize the batch is split along its first axis
+ * and each part runs its own forward/backward pass (gradient accumulation): the activations of only one part are
+ * alive at a time, and the averaged gradients are those of the whole batch whenever the parts weigh the same in the
+ * loss (equal sizes; for masked losses, equal mask sums, as in an ICL batch, whose prompts share one curriculum).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedTraining } from '../../core/spec/resolve';
-import type { Model, Task } from '../types';
+import type { Batch, Model, Task } from '../types';
 import { AdamW } from './adamw';
 import { lrMultiplier } from './schedule';
 
@@ -41,8 +44,17 @@ export class Trainer {
     readonly task: Task,
     private readonly training: ResolvedTraining,
   ) {
+    if (training.microBatchSize !== null && training.batchSize % training.microBatchSize !== 0) {
+      throw new Error(`training.microBatchSize (${training.microBatchSize}) must divide training.batchSize (${training.batchSize})`);
+    }
     this.optimizer = new AdamW(model.params, training);
     this.variables = model.params.map((p) => p.variable);
+  }
+
+  /** Forward/backward passes per step. */
+  get passes(): number {
+    const micro = this.training.microBatchSize;
+    return micro === null ? 1 : this.training.batchSize / micro;
   }
 
   /**
@@ -55,12 +67,20 @@ export class Trainer {
     let lossValue: number;
     try {
       const loss = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => this.model.loss(batch), this.variables);
-        this.optimizer.apply(
-          this.variables.map((v) => grads[v.name]),
-          lr,
-        );
-        return value;
+        const parts = splitBatch(batch, this.passes);
+        let lossSum: tf.Tensor | undefined;
+        let gradSums: (tf.Tensor | undefined)[] = this.variables.map(() => undefined);
+        for (const part of parts) {
+          const { value, grads } = tf.variableGrads(() => this.model.loss(part), this.variables);
+          lossSum = lossSum ? tf.add(lossSum, value) : value;
+          gradSums = this.variables.map((v, i) => {
+            const g = grads[v.name];
+            return g && gradSums[i] ? tf.add(gradSums[i]!, g) : (g ?? gradSums[i]);
+          });
+        }
+        const k = parts.length;
+        this.optimizer.apply(k === 1 ? gradSums : gradSums.map((g) => g && tf.div(g, k)), lr);
+        return k === 1 ? lossSum! : tf.div(lossSum!, k);
       });
       lossValue = loss.dataSync()[0];
       loss.dispose();
@@ -81,4 +101,13 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** `k` equal batches along the first axis (the batch itself when k is 1). Call inside tf.tidy. */
+function splitBatch(batch: Batch, k: number): Batch[] {
+  if (k === 1) return [batch];
+  const inputs = tf.split(batch.inputs, k, 0);
+  const targets = tf.split(batch.targets, k, 0);
+  const masks = batch.mask ? tf.split(batch.mask, k, 0) : undefined;
+  return inputs.map((x, i) => ({ inputs: x, targets: targets[i], ...(masks ? { mask: masks[i] } : {}), tokens: batch.tokens / k }));
 }
