@@ -62,13 +62,10 @@ const quietSettings: Record<string, unknown> = {
   'chat.commandCenter.enabled': false,
 };
 
-/** Prefix of every instance folder; the leak check after a suite looks for processes that mention it. */
-export const instancePrefix = 'mlbtc-vscode-';
-
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   const log = options.log ?? (() => {});
   await ensureCodeServer(log);
-  const instanceDir = mkdtempSync(path.join(os.tmpdir(), instancePrefix));
+  const instanceDir = mkdtempSync(path.join(os.tmpdir(), 'mlbtc-vscode-'));
   const userDataDir = path.join(instanceDir, 'user');
   const extensionsDir = path.join(instanceDir, 'extensions');
   const configFile = path.join(instanceDir, 'config.yaml');

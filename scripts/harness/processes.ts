@@ -83,23 +83,33 @@ export async function killGroup(pgid: number, graceMs = 3000): Promise<void> {
 }
 
 /**
- * Pids of processes whose command line contains `marker` (for example an instance folder that only this
- * harness uses). Used after a suite to prove nothing was left behind, even when a test process was killed
- * too hard for its own cleanup to run.
+ * Pids of processes (other than this one) whose environment has `name=value`. Every process a test run
+ * starts inherits the run's marker variable, including servers in their own process groups and their
+ * children, so this finds what a killed test process could not clean up itself.
  */
-export function findProcesses(marker: string): number[] {
+export function findProcessesWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
+    let environ: string;
     try {
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
     } catch {
-      continue; // exited while we looked
+      continue; // exited while we looked, or not ours to read
     }
-    if (cmdline.includes(marker)) found.push(Number(entry));
+    if (environ.split('\0').includes(needle)) found.push(Number(entry));
   }
   return found;
+}
+
+/** `pid command line` for a report; empty when the process is gone. */
+export function describeProcess(pid: number): string {
+  try {
+    return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 200)}`;
+  } catch {
+    return '';
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
