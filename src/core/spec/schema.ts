@@ -60,7 +60,7 @@ export const IclRegressionTask = Type.Object(
 export const LanguageModelTask = Type.Object(
   {
     kind: Type.Literal('language-model'),
-    vocabSize: PositiveInt('Vocabulary size. When `data` is set, the character vocabulary of that file is used for training; this value is used for analysis.', {
+    vocabSize: PositiveInt('Vocabulary size of the model: its embedding rows and output logits. With `data`, the file\'s distinct characters take ids 0…n−1 in sorted order, and n must not exceed this value (tinyshakespeare: 65).', {
       default: 96,
       examples: [65, 96],
     }),
