@@ -37,7 +37,11 @@ export interface Model {
   predict(inputs: tf.Tensor): tf.Tensor;
   /** Scalar training loss of a batch. Pure: builds no variables; call inside tf.variableGrads/tf.tidy. */
   loss(batch: Batch): tf.Scalar;
-  /** Pre-softmax logits of every head of one layer for inputs X (B, T, D) after ln_1, for tests and diagrams. */
+  /**
+   * Pre-softmax logits (B, H, T, T) of every head of one layer (0-based) for inputs X (B, T, D) after ln_1, for tests
+   * and diagrams: every scale (and MLR's coverage weights) applied, the causal/window mask NOT applied; head groups in
+   * head order; global-local heads give the sum of their two scaled parts.
+   */
   attentionLogits(layer: number, x: tf.Tensor3D): tf.Tensor4D;
   dispose(): void;
 }
