@@ -1,10 +1,4 @@
 // `npm run package`: production build + vsce package into dist/ (see scripts/harness/package.ts).
-import { tsImport } from 'tsx/esm/api';
+import { runTs } from './harness/run-ts.mjs';
 
-const { packageExtension } = await tsImport('./harness/package.ts', import.meta.url);
-try {
-  await packageExtension();
-} catch (error) {
-  console.error(error.message);
-  process.exitCode = 1;
-}
+runTs(new URL('./harness/package.ts', import.meta.url), process.argv.slice(2));

@@ -1,6 +1,5 @@
 // `npm test` and `npm run test:<suite>`: node scripts/test.mjs [typecheck|build|unit|integration|e2e ...]
-// The harness is TypeScript (scripts/harness/, type-checked with the rest); tsx loads it.
-import { tsImport } from 'tsx/esm/api';
+// The harness is TypeScript (scripts/harness/, type-checked with the rest): see suites.ts.
+import { runTs } from './harness/run-ts.mjs';
 
-const { main } = await tsImport('./harness/suites.ts', import.meta.url);
-process.exitCode = await main(process.argv.slice(2));
+runTs(new URL('./harness/suites.ts', import.meta.url), process.argv.slice(2));

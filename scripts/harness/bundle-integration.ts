@@ -30,18 +30,23 @@ export async function bundleIntegrationTests(options: BundleOptions = {}): Promi
     { in: path.join(repoRoot, 'test', 'integration', 'index.ts'), out: 'index' },
     ...sources.map((file) => ({ in: file, out: path.join('integration', path.relative(testsDir, file).replace(/\.ts$/, '')) })),
   ];
-  await esbuild.build({
-    entryPoints,
-    outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'inline',
-    external: ['vscode', 'mocha'],
-    logLevel: 'warning',
-    absWorkingDir: repoRoot,
-  });
+  try {
+    await esbuild.build({
+      entryPoints,
+      outdir: outDir,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'inline',
+      external: ['vscode', 'mocha'],
+      logLevel: 'warning',
+      absWorkingDir: repoRoot,
+    });
+  } finally {
+    // esbuild's API keeps a service process alive for reuse; this process has no further use for it.
+    await esbuild.stop();
+  }
   return {
     indexFile: path.join(outDir, 'index.js'),
     testFiles: entryPoints.slice(1).map((e) => path.join(outDir, `${e.out}.js`)),

@@ -41,3 +41,10 @@ async function step(command: string, args: string[]): Promise<void> {
     throw new Error(`${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 }
+
+if (require.main === module) {
+  packageExtension().catch((error: Error) => {
+    console.error(error.message);
+    process.exitCode = 1;
+  });
+}

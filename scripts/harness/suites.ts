@@ -189,3 +189,13 @@ function readIfExists(file: string): string {
     return '';
   }
 }
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: Error) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
