@@ -20,7 +20,14 @@ export interface IndexEntry {
   /** Path of the structure file the run was made from (as given when it was made), or null when unknown. */
   source: string | null;
   /** Set for the trials of a structure search. */
-  search?: { id: string; trial: number };
+  search?: SearchTag;
+}
+
+/** Which search made a run: its trial, and for ASHA the rung (0 for the first budget; each rung is its own run). */
+export interface SearchTag {
+  id: string;
+  trial: number;
+  rung: number;
 }
 
 export function indexFile(root: string): string {
@@ -46,7 +53,9 @@ export function readIndex(root: string): Map<string, IndexEntry> {
           name: e.name,
           createdAt: typeof e.createdAt === 'string' ? e.createdAt : '',
           source: typeof e.source === 'string' ? e.source : null,
-          ...(e.search && typeof e.search.id === 'string' && typeof e.search.trial === 'number' ? { search: { id: e.search.id, trial: e.search.trial } } : {}),
+          ...(e.search && typeof e.search.id === 'string' && typeof e.search.trial === 'number'
+            ? { search: { id: e.search.id, trial: e.search.trial, rung: typeof e.search.rung === 'number' ? e.search.rung : 0 } }
+            : {}),
         });
       }
     } catch {

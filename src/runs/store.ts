@@ -13,15 +13,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRunFolder, readRunSpec } from '../engine/runFolder';
+import { createRunFolder, listCheckpoints, readRunSpec } from '../engine/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { effectiveState, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
+import { checkpointDirName, effectiveState, formatMetricLine, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { FileLock } from './lock';
 import { isProcessAlive } from './process';
-import { appendIndex, indexFile, readIndex, type IndexEntry } from './runIndex';
-import { readStatus, type StatusRead } from './statusFile';
+import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
+import { forEachMetric } from './metrics';
+import { readStatus, writeStatus, type StatusRead } from './statusFile';
 
 /** What a run belongs to: the structure file it was started from, or the search that made it. */
 export interface Experiment {
@@ -43,7 +44,7 @@ export interface RunInfo {
   name: string;
   createdAt: string;
   source: string | null;
-  search?: { id: string; trial: number };
+  search?: SearchTag;
   experiment: Experiment;
 }
 
@@ -52,7 +53,12 @@ export interface NewStoreRun {
   sourcePath: string;
   sourceText: string;
   overrides: RunOverrides;
-  search?: { id: string; trial: number };
+  search?: SearchTag;
+  /**
+   * Start from another run's checkpoint at `step` (an ASHA promotion: the next rung continues the trial). Its
+   * checkpoint and its metric records up to that step are copied, so the new run resumes there with the whole curve.
+   */
+  continueFrom?: { runDir: string; step: number };
 }
 
 export class RunNotFoundError extends Error {
@@ -162,6 +168,7 @@ export class RunStore {
     const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}`);
     try {
       const file = createRunFolder(tmp, { spec: run.spec, sourcePath: run.sourcePath, sourceText: run.sourceText, overrides: run.overrides, name: id });
+      if (run.continueFrom) seedFromCheckpoint(tmp, run.continueFrom.runDir, run.continueFrom.step);
       const entry: IndexEntry = { id, name: run.spec.name, createdAt: file.createdAt, source: run.sourcePath, ...(run.search ? { search: run.search } : {}) };
       appendIndex(this.root, [entry]);
       // rename() would replace an empty folder of the same name; the random id makes a clash all but impossible,
@@ -296,4 +303,29 @@ function fileSignature(file: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Copy `from`'s checkpoint at `step` and its records up to `step` into the (still hidden) new run folder `dir`. */
+function seedFromCheckpoint(dir: string, from: string, step: number): void {
+  const checkpoint = listCheckpoints(from).find((c) => c.step === step);
+  if (!checkpoint) throw new StoreError(`${from} has no checkpoint at step ${step} to continue from (it has ${listCheckpoints(from).map((c) => c.step).join(', ') || 'none'}).`, 'ENOENT');
+  fs.cpSync(checkpoint.path, path.join(dir, RunFiles.checkpoints, checkpointDirName(step)), { recursive: true });
+  const out = fs.openSync(path.join(dir, RunFiles.metrics), 'a');
+  try {
+    let pending = '';
+    forEachMetric(path.join(from, RunFiles.metrics), (r) => {
+      if (r.step > step) return false; // records are in step order
+      pending += formatMetricLine(r);
+      if (pending.length > 1 << 20) {
+        fs.writeSync(out, pending);
+        pending = '';
+      }
+    });
+    if (pending) fs.writeSync(out, pending);
+    fs.fsyncSync(out);
+  } finally {
+    fs.closeSync(out);
+  }
+  const status = readStatus(dir).status;
+  if (status) writeStatus(dir, { ...status, step });
 }

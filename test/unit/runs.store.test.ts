@@ -100,9 +100,9 @@ describe('RunStore', () => {
   it('groups runs by source spec and by search', () => {
     const store = new RunStore(fresh('groups'));
     store.create(newRun(tinySpec(), '/ws/a.mlbtc.json'));
-    store.create({ ...newRun(tinySpec(), '/ws/a.mlbtc.json'), search: { id: 's1', trial: 0 } });
+    store.create({ ...newRun(tinySpec(), '/ws/a.mlbtc.json'), search: { id: 's1', trial: 0, rung: 0 } });
     store.create(newRun(tinySpec(), '/ws/b.mlbtc.json'));
-    store.create({ ...newRun(tinySpec(), '/ws/a.mlbtc.json'), search: { id: 's1', trial: 1 } });
+    store.create({ ...newRun(tinySpec(), '/ws/a.mlbtc.json'), search: { id: 's1', trial: 1, rung: 0 } });
     store.create(newRun(tinySpec(), '/ws/a.mlbtc.json'));
     const groups = groupByExperiment(store.list());
     assert.deepEqual(groups.map((g) => [g.experiment.key, g.runs.length]), [

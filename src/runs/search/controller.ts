@@ -1,0 +1,212 @@
+/**
+ * The search controller: drives one search from its folder. Each pass rebuilds where every trial stands from the
+ * runs themselves (trialRuns.ts), resumes trials whose worker died, and launches what the schedule says (a new trial,
+ * an ASHA promotion) while fewer than maxConcurrent trials are active. All of its memory is on disk, so killing the
+ * controller loses nothing: trials keep training (they are detached runs), and a new controller continues where the
+ * old one stopped. One controller per search (controller.lock).
+ *
+ * Trials are runs created through the run manager; the queue owner starts them, so a search launched from the CLI
+ * while the editor owns the queue trains under the editor's maxConcurrentRuns too.
+ */
+import type { RunState } from '../../protocol/run';
+import type { RunManager } from '../manager';
+import type { RunInfo } from '../store';
+import { budgetSteps, withSteps } from './plan';
+import { activeCount, nextAction, type RungOutcome, type TrialProgress } from './schedule';
+import { controllerLock, readSearchFile, readSearchState, writeSearchState, type SearchFile, type SearchState } from './searchFolder';
+import { objectiveOf, trialRuns, type TrialRunMap } from './trialRuns';
+
+/** A run interrupted more often than this is left interrupted (and counts as failed) instead of resumed again. */
+const MAX_AUTO_RESUMES = 3;
+
+export type SearchEvent =
+  | { type: 'launched'; trial: number; rung: number; runId: string; promoted: boolean }
+  | { type: 'ended'; trial: number; rung: number; runId: string; state: RunState | 'unknown'; objective: number | null }
+  | { type: 'resumed'; trial: number; rung: number; runId: string }
+  | { type: 'finished' };
+
+export interface ControllerOptions {
+  /** Trials active at once; default: the plan's maxConcurrent, else 1. */
+  maxConcurrent?: number;
+  owner?: string;
+  onEvent?: (event: SearchEvent) => void;
+}
+
+export class SearchController {
+  readonly file: SearchFile;
+  private state: SearchState;
+  private readonly lock;
+  private readonly maxConcurrent: number;
+  /** Last reported state per run, so each ending is reported once. */
+  private readonly reported = new Map<string, string>();
+  /** state.json has changes not yet written (auto-resume counts). */
+  private stateDirty = false;
+
+  constructor(
+    private readonly manager: RunManager,
+    readonly id: string,
+    private readonly options: ControllerOptions = {},
+  ) {
+    const root = manager.store.root;
+    this.file = readSearchFile(root, id);
+    this.state = readSearchState(root, id);
+    this.lock = controllerLock(root, id, `search controller (${options.owner ?? `pid ${process.pid}`})`);
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? this.file.plan.maxConcurrent ?? 1);
+  }
+
+  get finished(): boolean {
+    return this.state.finishedAt !== null;
+  }
+
+  /** Take the controller lock; LockedError (naming the other controller) when another process drives the search. */
+  acquire(): void {
+    this.lock.acquire();
+  }
+
+  release(): void {
+    this.lock.release();
+  }
+
+  /** One pass. Returns true when the search has nothing left to do. Call holding the lock. */
+  step(): boolean {
+    const root = this.manager.store.root;
+    const plan = this.file.plan;
+    const rungs = plan.asha?.budgets.length ?? 1;
+    let runs = trialRuns(this.manager.store, this.id, this.state);
+    let progress = this.progress(runs);
+
+    let changed = false;
+    while (activeCount(progress) < this.maxConcurrent) {
+      const action = nextAction(progress, plan.trials.length, rungs, plan.asha?.eta ?? 2);
+      if (!action) break;
+      const rung = action.type === 'start' ? 0 : action.rung;
+      const run = this.launch(action.trial, rung, runs);
+      this.record(action.trial, rung, run.id);
+      changed = true;
+      this.options.onEvent?.({ type: 'launched', trial: action.trial, rung, runId: run.id, promoted: action.type === 'promote' });
+      runs = trialRuns(this.manager.store, this.id, this.state);
+      progress = this.progress(runs);
+    }
+    const done = activeCount(progress) === 0 && nextAction(progress, plan.trials.length, rungs, plan.asha?.eta ?? 2) === null;
+    if (done && this.state.finishedAt === null) {
+      this.state.finishedAt = new Date().toISOString();
+      changed = true;
+      this.options.onEvent?.({ type: 'finished' });
+    } else if (!done && this.state.finishedAt !== null) {
+      this.state.finishedAt = null; // a trial was resumed or retried after the search had ended
+      changed = true;
+    }
+    if (changed || this.stateDirty) {
+      writeSearchState(root, this.id, this.state);
+      this.stateDirty = false;
+    }
+    return done;
+  }
+
+  /** Drive the search until it finishes or `shouldStop()` says so, one pass per run event (or every pollMs). */
+  async run(shouldStop: () => boolean = () => false, pollMs = 500): Promise<boolean> {
+    let wake: (() => void) | undefined;
+    const sub = this.manager.onEvent((e) => {
+      if (e.type === 'state') wake?.();
+    });
+    try {
+      while (!shouldStop()) {
+        if (this.step()) return true;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pollMs);
+        });
+        wake = undefined;
+      }
+      return false;
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  /** Trials' runs currently queued or training (for a stop of the whole search). */
+  activeRuns(): RunInfo[] {
+    const out: RunInfo[] = [];
+    for (const rungs of trialRuns(this.manager.store, this.id, this.state).values()) {
+      for (const run of rungs.values()) if (run.state === 'queued' || run.state === 'running') out.push(run);
+    }
+    return out;
+  }
+
+  private progress(runs: TrialRunMap): TrialProgress[] {
+    const out: TrialProgress[] = [];
+    for (const [trial, rungs] of runs) {
+      const outcomes = new Map<number, RungOutcome>();
+      for (const [rung, run] of rungs) outcomes.set(rung, this.outcome(trial, rung, run));
+      out.push({ trial, rungs: outcomes });
+    }
+    return out;
+  }
+
+  private outcome(trial: number, rung: number, run: RunInfo): RungOutcome {
+    let outcome: RungOutcome;
+    switch (run.state) {
+      case 'queued':
+      case 'running':
+        return { state: 'active' };
+      case 'interrupted': {
+        const resumes = this.state.autoResumes[run.id] ?? 0;
+        if (resumes < MAX_AUTO_RESUMES) {
+          try {
+            this.manager.resume(run.id);
+            this.state.autoResumes[run.id] = resumes + 1;
+            this.stateDirty = true;
+            this.options.onEvent?.({ type: 'resumed', trial, rung, runId: run.id });
+            return { state: 'active' };
+          } catch {
+            // another process is resuming or stopping it right now: look again next pass
+            return { state: 'active' };
+          }
+        }
+        outcome = { state: 'failed' };
+        break;
+      }
+      case 'completed': {
+        const objective = objectiveOf(run, this.file.plan.objective);
+        // A completed run without the objective metric cannot be ranked: it counts like a failed one.
+        outcome = objective && Number.isFinite(objective.value) ? { state: 'completed', objective: objective.value } : { state: 'failed' };
+        break;
+      }
+      case 'cancelled':
+        outcome = { state: 'stopped' };
+        break;
+      default:
+        outcome = { state: 'failed' };
+    }
+    if (this.reported.get(run.id) !== run.state) {
+      this.reported.set(run.id, run.state);
+      this.options.onEvent?.({ type: 'ended', trial, rung, runId: run.id, state: run.state, objective: outcome.state === 'completed' ? outcome.objective : null });
+    }
+    return outcome;
+  }
+
+  /** Create the run of `trial` at `rung`: a fresh run at rung 0, else a continuation of its previous rung's run. */
+  private launch(trial: number, rung: number, runs: TrialRunMap): RunInfo {
+    const plan = this.file.plan;
+    const planned = plan.trials[trial]!;
+    const spec = plan.asha ? withSteps(planned.spec, budgetSteps(planned.spec, plan.asha.budgets[rung]!, plan.asha.unit)) : planned.spec;
+    const previous = rung > 0 ? runs.get(trial)?.get(rung - 1) : undefined;
+    return this.manager.enqueue({
+      spec,
+      sourcePath: this.file.source.path,
+      sourceText: this.file.source.text,
+      overrides: {},
+      search: { id: this.id, trial, rung },
+      ...(previous ? { continueFrom: { runDir: previous.dir, step: previous.status!.step } } : {}),
+    });
+  }
+
+  private record(trial: number, rung: number, runId: string): void {
+    let t = this.state.trials.find((x) => x.trial === trial);
+    if (!t) {
+      t = { trial, runs: [] };
+      this.state.trials.push(t);
+    }
+    t.runs.push({ rung, runId });
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A search on disk: <runs>/.searches/<id>/
+ *
+ *   search.json       SearchFile: the spec file it came from and the whole plan (every trial's spec). Written once.
+ *   state.json        SearchState: which run is each trial's run at each rung, and what the controller did. Replaced
+ *                     atomically, only by the controller holding controller.lock.
+ *   controller.lock   held by the one process driving the search (lock.ts protocol).
+ *
+ * The trials' runs are ordinary runs in the runs directory, tagged with the search (index.jsonl), so they are listed,
+ * stopped, resumed and retried like any run; a controller that restarts rebuilds its view from state.json plus the
+ * tagged runs (a retried trial is a newer run with the same tag, and takes over).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../../engine/runFolder';
+import { storeError } from '../fsErrors';
+import { newRunId, StoreFiles } from '../layout';
+import { FileLock } from '../lock';
+import { isProcessAlive } from '../process';
+import type { SearchPlan } from './plan';
+
+export const SEARCH_FORMAT_VERSION = 1;
+
+export const SearchFiles = { search: 'search.json', state: 'state.json', lock: 'controller.lock' } as const;
+
+export interface SearchFile {
+  version: typeof SEARCH_FORMAT_VERSION;
+  id: string;
+  createdAt: string;
+  source: { path: string; text: string };
+  plan: SearchPlan;
+}
+
+export interface TrialRuns {
+  trial: number;
+  runs: { rung: number; runId: string }[];
+}
+
+export interface SearchState {
+  version: typeof SEARCH_FORMAT_VERSION;
+  updatedAt: string;
+  trials: TrialRuns[];
+  /** Times the controller resumed each run after it was interrupted (bounded, so a crashing trial cannot loop). */
+  autoResumes: Record<string, number>;
+  /** When the controller found nothing left to do. */
+  finishedAt: string | null;
+}
+
+export function searchesDir(runsRoot: string): string {
+  return path.join(runsRoot, StoreFiles.searches);
+}
+
+export function searchDir(runsRoot: string, id: string): string {
+  return path.join(searchesDir(runsRoot), id);
+}
+
+export class SearchNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SearchNotFoundError';
+  }
+}
+
+/** Create the search folder (atomically: complete, or not there at all). */
+export function createSearchFolder(runsRoot: string, plan: SearchPlan, source: { path: string; text: string }, now: Date = new Date()): SearchFile {
+  const id = newRunId(plan.name, now);
+  const root = searchesDir(runsRoot);
+  const tmp = path.join(root, `${StoreFiles.tmpPrefix}${id}`);
+  const file: SearchFile = { version: SEARCH_FORMAT_VERSION, id, createdAt: now.toISOString(), source, plan };
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    writeFileAtomic(path.join(tmp, SearchFiles.search), JSON.stringify(file));
+    writeFileAtomic(path.join(tmp, SearchFiles.state), JSON.stringify(initialState(now)));
+    fs.renameSync(tmp, path.join(root, id));
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw storeError(e, `create search ${id}`, root, 'Nothing was started.');
+  }
+  return file;
+}
+
+function initialState(now: Date): SearchState {
+  return { version: SEARCH_FORMAT_VERSION, updatedAt: now.toISOString(), trials: [], autoResumes: {}, finishedAt: null };
+}
+
+/** A search by id or unambiguous id prefix. */
+export function resolveSearchId(runsRoot: string, idOrPrefix: string): string {
+  const ids = listSearchIds(runsRoot);
+  if (ids.includes(idOrPrefix)) return idOrPrefix;
+  const matches = ids.filter((id) => id.startsWith(idOrPrefix));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new SearchNotFoundError(`No search "${idOrPrefix}" in ${searchesDir(runsRoot)}${ids.length ? ` (searches: ${ids.slice(-5).join(', ')})` : ''}.`);
+  throw new SearchNotFoundError(`"${idOrPrefix}" matches ${matches.length} searches (${matches.slice(0, 5).join(', ')}); give more of the id.`);
+}
+
+export function listSearchIds(runsRoot: string): string[] {
+  try {
+    return fs
+      .readdirSync(searchesDir(runsRoot), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export function readSearchFile(runsRoot: string, id: string): SearchFile {
+  const file = path.join(searchDir(runsRoot, id), SearchFiles.search);
+  let value: SearchFile;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8')) as SearchFile;
+  } catch (e) {
+    throw new SearchNotFoundError(`${file}: cannot read the search (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+  }
+  if (value.version !== SEARCH_FORMAT_VERSION) throw new SearchNotFoundError(`${file}: search format version ${String(value.version)}; this version reads ${SEARCH_FORMAT_VERSION}.`);
+  return value;
+}
+
+/** The state, or a fresh one when the file is missing or unreadable (the tagged runs still say what was done). */
+export function readSearchState(runsRoot: string, id: string): SearchState {
+  try {
+    const value = JSON.parse(fs.readFileSync(path.join(searchDir(runsRoot, id), SearchFiles.state), 'utf8')) as SearchState;
+    if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials)) return { ...value, autoResumes: value.autoResumes ?? {} };
+  } catch {
+    // fall through
+  }
+  return initialState(new Date());
+}
+
+export function writeSearchState(runsRoot: string, id: string, state: SearchState): void {
+  writeFileAtomic(path.join(searchDir(runsRoot, id), SearchFiles.state), JSON.stringify({ ...state, updatedAt: new Date().toISOString() }));
+}
+
+export function controllerLock(runsRoot: string, id: string, owner: string): FileLock {
+  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAlive });
+}
