@@ -78,6 +78,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.runCommand('MLBTC: Analyze Structure');
       const message = await wb.waitForNotification(/is not a valid structure/);
       assert.match(message, new RegExp(`${MLR.replaceAll('.', '\\.')} is not a valid structure.*Line 6: attention\\.ranks sum to 67`));
+      await sleep(500); // let the toast finish sliding in
       await wb.screenshot('analyze-invalid');
     });
 
@@ -89,6 +90,12 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.ok(await preview.getByRole('heading', { name: /Parameters/ }).isVisible());
       assert.ok(await preview.getByText('32 / 256 (features)').first().isVisible());
       await wb.screenshot('analysis-preview');
+      // The tables further down, with the preview maximised, for a look at the layout.
+      await wb.editorTab('Preview icl-dense.analysis.md').click();
+      await wb.runCommand('View: Maximize Editor Group and Hide Side Bars');
+      await preview.getByRole('heading', { name: 'Head groups' }).scrollIntoViewIfNeeded();
+      await sleep(300);
+      await wb.screenshot('analysis-tables');
     });
   });
 }
