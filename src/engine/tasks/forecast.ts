@@ -60,8 +60,6 @@ export interface ForecastData {
   values: Float32Array;
   rows: number;
   splits: Record<SplitName, SplitRange>;
-  mean: Float64Array;
-  std: Float64Array;
 }
 
 export function loadForecastData(specDir: string, task: ForecastSpec): ForecastData {
@@ -112,7 +110,7 @@ export function loadForecastData(specDir: string, task: ForecastSpec): ForecastD
   });
   const values = new Float32Array(rows * c);
   for (let r = 0; r < rows; r++) picked.forEach((col, k) => (values[r * c + k] = (table.rows[r]![col]! - mean[k]!) / std[k]!));
-  return { file, channels, targetChannel: channels.indexOf(task.target), values, rows, splits, mean, std };
+  return { file, channels, targetChannel: channels.indexOf(task.target), values, rows, splits };
 }
 
 interface ForecastState {
