@@ -27,11 +27,17 @@ function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   const exitAfterCleanup = (code: number) => {
-    // A second Ctrl-C while cleaning up means "now": the 'exit' hook below still SIGKILLs the groups.
-    const force = () => process.exit(code);
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
-    void runCleanups().finally(force);
+    // A second Ctrl-C while cleaning up means "now" (the 'exit' hook below still SIGKILLs the groups).
+    // Copies of the first signal arrive within moments (the terminal signals the whole process group
+    // and npm and the tsx wrapper forward it again): those are ignored.
+    const firstAt = Date.now();
+    const force = () => {
+      if (Date.now() - firstAt > 1500) process.exit(code);
+    };
+    process.on('SIGINT', force);
+    process.on('SIGTERM', force);
+    process.on('SIGHUP', force);
+    void runCleanups().finally(() => process.exit(code));
   };
   process.once('SIGINT', () => exitAfterCleanup(130));
   process.once('SIGTERM', () => exitAfterCleanup(143));
