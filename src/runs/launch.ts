@@ -25,10 +25,12 @@ export type Launcher = (request: LaunchRequest) => ChildProcess;
  * worker reports is in its run folder anyway.
  */
 export function launchDetachedWorker(workerPath: string, execPath: string = process.execPath): Launcher {
+  // Running from source (tests, `node --import tsx`): the TypeScript entry needs this process's loader flags.
+  const loader = workerPath.endsWith('.ts') ? process.execArgv : [];
   return ({ runDir, resume, logFile }) => {
     const out = fs.openSync(logFile, 'a');
     try {
-      const child = spawn(execPath, [workerPath, runDir, ...(resume ? ['--resume'] : [])], {
+      const child = spawn(execPath, [...loader, workerPath, runDir, ...(resume ? ['--resume'] : [])], {
         cwd: runDir,
         detached: true,
         stdio: ['ignore', out, out],

@@ -1,0 +1,238 @@
+/**
+ * `mlbtc search FILE [--plan]`, `mlbtc search status ID`, `mlbtc search resume ID`: structure search from the
+ * command line. The plan (trials, each candidate's analysis, rejected candidates with the reason, total compute) is
+ * printed before anything launches; the search then runs in the foreground, its trials as detached runs, and ends
+ * with a table of trials and the Pareto fronts. Killing this process loses nothing: `mlbtc resume ID` continues.
+ */
+import * as path from 'node:path';
+import { validateText } from '../core/validate';
+import type { StructureSpec } from '../core/spec/schema';
+import { parse } from 'jsonc-parser';
+import { exactCount, shortCount } from '../extension/analysis/numbers';
+import { LockedError } from '../runs/lock';
+import { RunManager } from '../runs/manager';
+import { SearchController, type SearchEvent } from '../runs/search/controller';
+import { planSearch, SearchPlanError, type SearchPlan } from '../runs/search/plan';
+import { rankFront, searchResults, type SearchResults } from '../runs/search/results';
+import { createSearchFolder, readSearchFile, readSearchState, resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
+import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
+import { plural, problemLine } from './problems';
+import { readSpecFile } from './readSpec';
+import { RUNS_OPTION_HELP, runsDirOf, textTable, workerPath } from './runs';
+
+const short = (n: number) => (n >= 1000 ? shortCount(n) : exactCount(n));
+const objectiveText = (v: number | null) => (v === null ? '' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3));
+
+export function formatPlan(plan: SearchPlan): string {
+  const lines: string[] = [];
+  const head = `Search "${plan.name}": ${plan.strategy}, seed ${plan.seed}, minimising ${plan.objective}`;
+  lines.push(head, `${plural(plan.trials.length, 'trial')} from ${plural(plan.considered, 'candidate')} (${plan.rejected.length} rejected)`);
+  if (plan.asha) lines.push(`Rungs (${plan.asha.unit}): ${plan.asha.budgets.map(exactCount).join(' → ')}, keeping 1/${plan.asha.eta} at each`);
+  lines.push('');
+  if (plan.trials.length) {
+    const front = new Set(rankFront(plan.trials));
+    lines.push(
+      textTable(
+        ['#', 'CANDIDATE', 'RANK', 'PARAMS', 'MACS/TOKEN', 'MACS/SEQ', 'STEPS', 'TRAIN FLOPS'],
+        plan.trials.map((t) => [
+          String(t.trial),
+          t.label,
+          `${t.analysis.rank.scoring}/${t.analysis.rank.max}${t.analysis.rank.space === 'sequence' ? ' seq' : ''}${front.has(t.trial) ? ' *' : '  '}`,
+          short(t.analysis.params),
+          short(t.analysis.macsPerToken),
+          short(t.analysis.macsPerSequence),
+          exactCount(t.spec.training.steps),
+          shortCount(t.analysis.flopsPerStep * t.spec.training.steps),
+        ]),
+        new Set([0, 3, 4, 5, 6, 7]),
+      ),
+      '* on the compute–rank Pareto front (least MACs per sequence for the rank)',
+    );
+  }
+  if (plan.rejected.length) {
+    lines.push('', 'Rejected:');
+    for (const r of plan.rejected.slice(0, 50)) lines.push(`  ${r.label || '(no values)'}: ${r.reason}`);
+    if (plan.rejected.length > 50) lines.push(`  … and ${plan.rejected.length - 50} more`);
+  }
+  lines.push(
+    '',
+    plan.asha
+      ? `Total compute: ${shortCount(plan.compute.expectedFlops)}FLOPs expected with ASHA (at most ${shortCount(plan.compute.maxFlops)}FLOPs if every trial reached the last rung)`
+      : `Total compute: ${shortCount(plan.compute.maxFlops)}FLOPs of training`,
+  );
+  for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatResults(id: string, plan: SearchPlan, results: SearchResults, finished: boolean): string {
+  const lines = [`Search ${id} (${plan.strategy}, ${plan.objective}): ${finished ? 'finished' : 'in progress'}`, ''];
+  const lossFront = new Set(results.lossFront);
+  lines.push(
+    textTable(
+      ['#', 'CANDIDATE', 'RUNG', 'STATE', 'STEP', plan.objective.toUpperCase(), 'TRAIN FLOPS', 'RANK', 'RUN'],
+      results.rows.map((r) => [
+        String(r.trial),
+        r.label,
+        r.rung === null ? '' : String(r.rung),
+        r.state,
+        r.step === null ? '' : exactCount(r.step),
+        `${objectiveText(r.objective)}${lossFront.has(r.trial) ? ' *' : '  '}`,
+        r.flops === null ? '' : shortCount(r.flops),
+        `${r.planned.analysis.rank.scoring}/${r.planned.analysis.rank.max}`,
+        r.runId ?? '',
+      ]),
+      new Set([0, 2, 4, 5, 6]),
+    ),
+    `* on the compute–${plan.objective} Pareto front`,
+  );
+  const byTrial = new Map(results.rows.map((r) => [r.trial, r]));
+  lines.push('', `Pareto front, compute vs ${plan.objective} (training FLOPs spent, lower ${plan.objective}):`);
+  if (results.lossFront.length === 0) lines.push('  (no trial has a result yet)');
+  for (const t of results.lossFront) {
+    const r = byTrial.get(t)!;
+    lines.push(`  #${t}  ${shortCount(r.flops!)}FLOPs  ${plan.objective} ${objectiveText(r.objective)}  ${r.label}`);
+  }
+  lines.push('', 'Pareto front, compute vs rank (forward MACs per sequence, higher scoring rank):');
+  for (const t of results.rankFront) {
+    const r = byTrial.get(t)!;
+    lines.push(`  #${t}  ${shortCount(r.planned.analysis.macsPerSequence)}MACs  rank ${r.planned.analysis.rank.scoring}/${r.planned.analysis.rank.max}  ${r.label}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeEvent(e: SearchEvent, plan: SearchPlan): string {
+  const rung = (k: number) => (plan.asha ? ` rung ${k} (${exactCount(plan.asha.budgets[k]!)} ${plan.asha.unit})` : '');
+  switch (e.type) {
+    case 'launched':
+      return `trial ${e.trial}${rung(e.rung)}: ${e.promoted ? 'promoted' : 'queued'} as ${e.runId}`;
+    case 'resumed':
+      return `trial ${e.trial}${rung(e.rung)}: resuming ${e.runId} after its worker died`;
+    case 'ended':
+      return `trial ${e.trial}${rung(e.rung)}: ${e.state}${e.objective !== null ? `, ${plan.objective} ${objectiveText(e.objective)}` : ''}`;
+    case 'finished':
+      return 'search finished';
+  }
+}
+
+/** Run a search's controller in the foreground until it finishes or is interrupted; print the results. */
+export async function driveSearch(id: string, values: ParsedArgs['values'], io: CliIo): Promise<number> {
+  const runsDir = runsDirOf(values, io);
+  const file = readSearchFile(runsDir, id);
+  const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
+  const manager = new RunManager({ runsDir, workerPath: workerPath(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
+  const controller = new SearchController(manager, id, { maxConcurrent, owner: 'mlbtc search', onEvent: (e) => io.stdout(`${describeEvent(e, file.plan)}\n`) });
+  try {
+    controller.acquire();
+  } catch (e) {
+    manager.close();
+    if (e instanceof LockedError) {
+      io.stderr(`mlbtc search: search ${id} already has a controller: ${e.message}\n`);
+      return Exit.invalid;
+    }
+    throw e;
+  }
+  // Ctrl-C stops the search cleanly: no new trials, the active ones checkpoint and stop (the workers are detached,
+  // so the terminal's SIGINT does not reach them). SIGTERM (e.g. `mlbtc stop ID`) stops only this controller.
+  let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSigint = () => (interrupted = 'SIGINT');
+  const onSigterm = () => (interrupted = 'SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    io.stdout(`search ${id}: ${plural(file.plan.trials.length, 'trial')}, up to ${maxConcurrent} at once; runs in ${runsDir}\n`);
+    const finished = await controller.run(() => interrupted !== null);
+    if (interrupted === 'SIGINT') {
+      const active = controller.activeRuns();
+      io.stdout(`stopping ${plural(active.length, 'active trial')} …\n`);
+      await Promise.all(active.map((r) => manager.stop(r.id)));
+    }
+    io.stdout(`\n${formatResults(id, file.plan, searchResults(manager.store, id, file.plan, readSearchState(runsDir, id)), finished)}`);
+    if (!finished) io.stdout(`Continue it with \`mlbtc resume ${id}\` (or \`mlbtc search resume ${id}\`).\n`);
+    return finished ? Exit.ok : 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    controller.release();
+    manager.close();
+  }
+}
+
+export const command: CliCommand = {
+  usage: 'mlbtc search FILE [--plan] [--max-concurrent N] [--runs DIR]  |  mlbtc search status ID  |  mlbtc search resume ID',
+  help: `Runs the structure search of FILE's "search" block: every combination (grid), seeded draws (random), or
+successive halving (asha: trials start at the smallest budget; the best 1/eta of each rung continue from their
+checkpoint to the next). Candidates that fail validation or break search.constraints are planned out, each with
+the reason.
+
+  --plan              print the plan and exit: the trials, each candidate's analysis (scoring rank,
+                      parameters, MACs), the rejected candidates and the total compute. Nothing is launched.
+  --max-concurrent N  trials training at once (default: search.maxConcurrent, else 1)
+${RUNS_OPTION_HELP}
+
+The search runs in the foreground and ends with a table of trials (objective, compute, rank) and two Pareto
+fronts: compute vs the objective, and compute vs scoring rank. Its state lives in <runs>/.searches/ID, and its
+trials are ordinary runs (\`mlbtc runs\`, \`mlbtc stop\`, \`mlbtc resume\`, \`mlbtc export\` work on each).
+Ctrl-C stops the search and its active trials; if this process is killed, the trials keep training. Either way
+\`mlbtc search resume ID\` (or \`mlbtc resume ID\`) continues it.
+
+  search status ID    the table and fronts of a search so far, without running it
+
+Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command line or unreadable file,
+130 stopped before it finished.`,
+  options: { plan: { type: 'boolean' }, 'max-concurrent': { type: 'string' }, runs: { type: 'string' } },
+  async run({ positionals, values }, io) {
+    if (values['max-concurrent'] !== undefined) {
+      const n = Number(values['max-concurrent']);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-concurrent must be an integer ≥ 1 (got "${String(values['max-concurrent'])}")`);
+    }
+    const [first, second, ...rest] = positionals;
+    if ((first === 'status' || first === 'resume') && second !== undefined) {
+      if (rest.length) throw new UsageError(`search ${first} takes one ID`);
+      const runsDir = runsDirOf(values, io);
+      let id: string;
+      try {
+        id = resolveSearchId(runsDir, second);
+      } catch (e) {
+        if (!(e instanceof SearchNotFoundError)) throw e;
+        io.stderr(`mlbtc search: ${e.message}\n`);
+        return Exit.invalid;
+      }
+      if (first === 'resume') return driveSearch(id, values, io);
+      const file = readSearchFile(runsDir, id);
+      const state = readSearchState(runsDir, id);
+      io.stdout(formatResults(id, file.plan, searchResults(new RunManager({ runsDir, queue: 'never' }).store, id, file.plan, state), state.finishedAt !== null));
+      return Exit.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError('give one FILE (or: search status ID, search resume ID)');
+    const specPath = path.resolve(io.cwd, first!);
+    const read = readSpecFile(first!, io.cwd);
+    if (!read.ok) {
+      io.stderr(`${first}: error: cannot read: ${read.reason}\n`);
+      return Exit.unreadable;
+    }
+    const { problems, spec } = validateText(read.text);
+    for (const p of problems) io.stderr(`${problemLine(first!, p)}\n`);
+    if (!spec) {
+      io.stderr(`mlbtc search: ${first} is not a valid structure; nothing was planned.\n`);
+      return Exit.invalid;
+    }
+    let plan: SearchPlan;
+    try {
+      plan = planSearch(parse(read.text) as StructureSpec);
+    } catch (e) {
+      if (!(e instanceof SearchPlanError)) throw e;
+      io.stderr(`mlbtc search: ${first}: ${e.message}\n`);
+      return Exit.invalid;
+    }
+    io.stdout(formatPlan(plan));
+    if (values.plan) return Exit.ok;
+    if (plan.trials.length === 0) {
+      io.stderr('mlbtc search: no trial to run.\n');
+      return Exit.invalid;
+    }
+    const runsDir = runsDirOf(values, io, path.dirname(specPath));
+    const created = createSearchFolder(runsDir, plan, { path: specPath, text: read.text });
+    io.stdout(`\nsearch ${created.id} created in ${runsDir}\n`);
+    return driveSearch(created.id, { ...values, runs: runsDir }, io);
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * `mlbtc stop ID`: stop a run (SIGTERM: the worker saves a checkpoint and ends "cancelled"; its process group is
+ * killed if it has not stopped after --timeout), or a whole search (its controller, then its active trials).
+ */
+import { RunManager } from '../runs/manager';
+import { isProcessAlive } from '../runs/process';
+import { readLock } from '../runs/lock';
+import { SearchController } from '../runs/search/controller';
+import { SearchFiles, searchDir } from '../runs/search/searchFolder';
+import * as path from 'node:path';
+import { Exit, UsageError, type CliCommand } from './command';
+import { resolveTarget } from './resume';
+import { RUNS_OPTION_HELP, runsDirOf } from './runs';
+
+export const command: CliCommand = {
+  usage: 'mlbtc stop ID [--timeout SECONDS] [--runs DIR]',
+  help: `Stops the run ID (or an unambiguous prefix of it): the worker finishes its step, saves a checkpoint and ends
+"cancelled", resumable with \`mlbtc resume ID\`. A worker that has not stopped after the timeout is killed with
+its whole process group (the run is still resumable from its last checkpoint). A queued run is cancelled at
+once.
+
+ID may also name a search: its controller is stopped first (so it launches nothing more), then each of its
+active trials as above; continue it with \`mlbtc resume ID\`.
+
+  --timeout S   seconds to wait after SIGTERM before killing (default 15)
+${RUNS_OPTION_HELP}
+
+Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
+  options: { timeout: { type: 'string' }, runs: { type: 'string' } },
+  async run({ positionals, values }, io) {
+    if (positionals.length !== 1) throw new UsageError('give one run or search ID');
+    const timeout = values.timeout === undefined ? 15 : Number(values.timeout);
+    if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be a number of seconds ≥ 0 (got "${String(values.timeout)}")`);
+    const manager = new RunManager({ runsDir: runsDirOf(values, io), queue: 'never', owner: 'mlbtc stop' });
+    const target = resolveTarget(manager, positionals[0]!);
+    if ('error' in target) {
+      io.stderr(`mlbtc stop: ${target.error}\n`);
+      return Exit.invalid;
+    }
+    if (target.kind === 'run') {
+      const before = target.run.state;
+      const run = await manager.stop(target.run.id, timeout * 1000);
+      io.stdout(before === run.state ? `${run.id} is ${run.state}; nothing to stop.\n` : `${run.id}: ${run.state} at step ${run.status?.step ?? '?'} (${run.status?.exitReason ?? ''})\n`);
+      return Exit.ok;
+    }
+    // A search: its controller first, so it does not launch replacements for the trials stopped below.
+    const lockFile = path.join(searchDir(manager.store.root, target.id), SearchFiles.lock);
+    const holder = readLock(lockFile);
+    if (holder && isProcessAlive(holder.pid)) {
+      process.kill(holder.pid, 'SIGTERM');
+      const deadline = Date.now() + timeout * 1000;
+      while (isProcessAlive(holder.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      io.stdout(`stopped the controller of search ${target.id} (pid ${holder.pid})\n`);
+    }
+    const active = new SearchController(manager, target.id).activeRuns();
+    for (const r of active) {
+      const run = await manager.stop(r.id, timeout * 1000);
+      io.stdout(`${run.id}: ${run.state} at step ${run.status?.step ?? '?'}\n`);
+    }
+    io.stdout(`search ${target.id} stopped (${active.length} active trial${active.length === 1 ? '' : 's'} stopped); continue it with \`mlbtc resume ${target.id}\`.\n`);
+    return Exit.ok;
+  },
+};
