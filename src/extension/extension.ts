@@ -1,13 +1,15 @@
 /**
  * MLBTC Studio in VS Code. Activated by opening a structure file (language `mlbtc`, i.e. any *.mlbtc.json), by its
  * commands or by its view: never at start-up. The host side only validates, analyses and reads run folders, so the
- * bundle stays small and never contains tfjs; training (later) runs in a separate worker process.
+ * bundle stays small and never contains tfjs; training (later) runs in a separate worker process. Commands are
+ * registered with their Workspace Trust needs (commands/registerCommand.ts).
  */
 import * as vscode from 'vscode';
 import { AnalysisDocuments, ANALYSIS_SCHEME } from './analysis/analysisDocument';
 import { analyzeStructure } from './commands/analyzeStructure';
 import { newStructure } from './commands/newStructure';
 import { openExample } from './commands/openExample';
+import { registerCommand } from './commands/registerCommand';
 import { StructureDiagnostics } from './editor/diagnostics';
 import { StructureQuickFixes } from './editor/quickFixes';
 import type { RunInfo } from '../runs/store';
@@ -23,29 +25,11 @@ export interface MlbtcStudioApi {
   runs(): RunInfo[];
 }
 
-/**
- * Who may run a command. Everything today only reads and computes, so it works in untrusted (Restricted Mode)
- * folders, as capabilities.untrustedWorkspaces promises; a command that spawns a process (training, search) must
- * be registered as 'trusted'.
- */
-type Trust = 'any' | 'trusted';
-
 export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
   const cache = new ValidationCache();
   const diagnostics = new StructureDiagnostics(cache);
   const analyses = new AnalysisDocuments(cache, diagnostics);
   const experiments = new ExperimentsTree();
-
-  const command = (id: string, trust: Trust, run: (...args: unknown[]) => unknown) =>
-    vscode.commands.registerCommand(id, (...args: unknown[]) => {
-      if (trust === 'trusted' && !vscode.workspace.isTrusted) {
-        void vscode.window
-          .showWarningMessage(`${id} starts processes, so it only runs in a trusted folder. Analysis and validation work here as they are.`, 'Manage Workspace Trust')
-          .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-        return undefined;
-      }
-      return run(...args);
-    });
 
   context.subscriptions.push(
     diagnostics,
@@ -54,10 +38,10 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     vscode.workspace.registerTextDocumentContentProvider(ANALYSIS_SCHEME, analyses),
     vscode.languages.registerCodeActionsProvider(structureSelector, new StructureQuickFixes(cache), StructureQuickFixes.metadata),
     vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments }),
-    command('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
-    command('mlbtc.newStructure', 'any', (args) => newStructure(args)),
-    command('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
-    command('mlbtc.experiments.refresh', 'any', () => experiments.refresh()),
+    registerCommand('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
+    registerCommand('mlbtc.newStructure', 'any', (args) => newStructure(args)),
+    registerCommand('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
+    registerCommand('mlbtc.experiments.refresh', 'any', () => experiments.refresh()),
   );
   registerPanels(context, cache);
   registerLens(context, cache, diagnostics.onDidValidate);
