@@ -1,0 +1,237 @@
+/**
+ * Training throughput of our engine beside an independent PyTorch implementation of the same models
+ * (bench/torch_reference.py), at the reference shapes:
+ *   - in-context regression (§5.1): width 128 and 256, 6 layers, 8 heads, inputDim 32 (T = 128), batch 64, for
+ *     dense, mlr, bilinear-mlr and bilinear-btt attention;
+ *   - a character LM: width 256, 4 heads, 6 layers, T = 256, batch 16, dense attention;
+ *   - MLR against dense attention scores at T = 1024 (score FLOP ratio 0.60 by core analyze()).
+ * Both sides run on one thread (tfjs's wasm backend has one under Node; PyTorch via set_num_threads(1) and
+ * OMP/OpenBLAS thread counts of 1). Times are CPU time of the process, not wall time: this machine's two cores are
+ * shared, and CPU time of a single-threaded process is what contention distorts least. Wall time is printed too.
+ * Prints tables; asserts nothing. Findings: bench/README.md.
+ *
+ *   npm run bench -- train                      (or: node --import tsx bench/train.bench.ts)
+ *   options: --steps N (measured steps, default 3)  --backend B (default auto)  --only SUBSTRING  --profile
+ *            --no-torch
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { analyze } from '../src/core/analysis';
+import { Rng } from '../src/core/random';
+import { resolveSpec, type ResolvedSpec } from '../src/core/spec/resolve';
+import type { StructureSpec } from '../src/core/spec/schema';
+import { startBackend, type BackendChoice } from '../src/engine/backend';
+import { buildModel } from '../src/engine/model';
+import { createTask } from '../src/engine/tasks';
+import { Trainer } from '../src/engine/train/trainer';
+
+const root = path.resolve(__dirname, '..');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const STEPS = Number(arg('steps') ?? 3);
+const BACKEND = (arg('backend') ?? 'auto') as BackendChoice;
+const ONLY = arg('only');
+const PROFILE = process.argv.includes('--profile');
+const NO_TORCH = process.argv.includes('--no-torch');
+
+interface Case {
+  label: string;
+  spec: ResolvedSpec;
+  /** The same model for torch_reference.py. */
+  torch: Record<string, unknown>;
+}
+
+const LM_TEXT = ['/work/shared/data/tinyshakespeare.txt', path.join(root, 'examples/data/shakespeare.txt')].find((f) => fs.existsSync(f))!;
+
+function iclCase(width: number, family: string, attention: Record<string, unknown>, microBatchSize: number): Case {
+  const spec = resolveSpec({
+    name: `icl-${family}-${width}`,
+    task: { kind: 'icl-regression', inputDim: 32 },
+    model: { width, heads: 8, layers: 6, seqLen: 128 },
+    attention: { kind: family, ...attention },
+    // The full batch of 64 needs more than tfjs-wasm's 4 GB heap: gradient accumulation, the same update.
+    training: { batchSize: 64, microBatchSize, warmupSteps: 0 },
+  } as unknown as StructureSpec);
+  return {
+    label: `ICL ${family} D${width}`,
+    spec,
+    torch: { task: 'icl', family, width, heads: 8, layers: 6, seqLen: 128, batch: 64, inputDim: 32, ...attention },
+  };
+}
+
+function lmCase(): Case {
+  const spec = resolveSpec({
+    name: 'char-lm-dense-256',
+    task: { kind: 'language-model', vocabSize: 65, data: LM_TEXT },
+    model: { width: 256, heads: 4, layers: 6, seqLen: 256 },
+    attention: { kind: 'dense' },
+    training: { batchSize: 16, warmupSteps: 0 },
+  } as unknown as StructureSpec);
+  return { label: 'char LM dense D256 T256', spec, torch: { task: 'lm', family: 'dense', width: 256, heads: 4, layers: 6, seqLen: 256, batch: 16, vocab: 65 } };
+}
+
+const cases: Case[] = [
+  ...[128, 256].flatMap((w) => {
+    const r = w / 8; // head dim
+    const micro = w === 128 ? 16 : 8;
+    return [
+      iclCase(w, 'dense', { logitScale: 'standard' }, micro),
+      iclCase(w, 'mlr', { ranks: [r / 2, r / 4, r / 8, r / 8] }, micro),
+      iclCase(w, 'bilinear-mlr', { ranks: [r / 4, r / 4, r / 4, r / 4] }, micro),
+      iclCase(w, 'bilinear-btt', { rank: 1 }, micro),
+    ];
+  }),
+  lmCase(),
+].filter((c) => !ONLY || c.label.includes(ONLY));
+
+// ─── measuring ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Timing {
+  cpuMs: number;
+  wallMs: number;
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function measure(run: () => void, n: number): Timing {
+  const cpu0 = cpuNow();
+  const wall0 = performance.now();
+  for (let i = 0; i < n; i++) run();
+  return { cpuMs: (cpuNow() - cpu0) / n, wallMs: (performance.now() - wall0) / n };
+}
+
+function python(): string | null {
+  if (NO_TORCH) return null;
+  for (const exe of [process.env.MLBTC_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+    const r = spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return exe;
+  }
+  return null;
+}
+
+function torchTiming(exe: string, config: Record<string, unknown>): { cpuMs: number; wallMs: number } | string {
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(exe, [path.join(__dirname, 'torch_reference.py'), JSON.stringify({ steps: STEPS, warmup: 1, ...config })], { encoding: 'utf8', env });
+  if (r.status !== 0) return `failed: ${r.stderr.trim().split('\n').at(-1)}`;
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; wallMs: number };
+  return out;
+}
+
+async function profileStep(trainer: Trainer, step: number): Promise<void> {
+  const info = await tf.profile(() => {
+    trainer.step(step);
+  });
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const ms = Number(await (k.kernelTimeMs as unknown as Promise<number> | number));
+    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+    const e = byKernel.get(key) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    byKernel.set(key, e);
+  }
+  const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+  console.log(`  ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; top 12:`);
+  for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+
+async function main(): Promise<void> {
+  const backend = await startBackend(BACKEND, (line) => console.log(`  ${line}`));
+  const exe = python();
+  console.log(`backend: ${backend.description}; PyTorch: ${exe ? `${exe} (1 thread)` : 'skipped (no python3 with torch; set MLBTC_PYTHON)'}; ${STEPS} measured steps after 1 warm-up\n`);
+
+  const rows: string[][] = [['model', 'params', 'tokens/step', 'ours ms/step (cpu / wall)', 'ours tok/s', 'PyTorch ms/step (cpu / wall)', 'PyTorch tok/s', 'ours/PyTorch']];
+  for (const c of cases) {
+    const rng = new Rng(0);
+    const model = buildModel(c.spec, rng.fork());
+    const task = createTask({ spec: c.spec, specDir: root, rng: rng.fork() });
+    const trainer = new Trainer(model, task, c.spec.training);
+    const tokens = c.spec.training.batchSize * c.spec.model.seqLen;
+    let step = 1;
+    trainer.step(step++);
+    const ours = measure(() => trainer.step(step++), STEPS);
+    if (PROFILE) await profileStep(trainer, step++);
+    trainer.dispose();
+    model.dispose();
+    const torch = exe ? torchTiming(exe, c.torch) : 'skipped';
+    const oursRate = (tokens / ours.cpuMs) * 1000;
+    const torchRate = typeof torch === 'string' ? NaN : (tokens / torch.cpuMs) * 1000;
+    rows.push([
+      c.label + (c.spec.training.microBatchSize ? ` (${c.spec.training.batchSize / c.spec.training.microBatchSize}×${c.spec.training.microBatchSize})` : ''),
+      fmt(analyze(c.spec).params.total),
+      fmt(tokens),
+      `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`,
+      fmt(oursRate),
+      typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`,
+      fmt(torchRate),
+      Number.isFinite(torchRate) ? (oursRate / torchRate).toFixed(3) : '–',
+    ]);
+    console.log(`  ${c.label}: ours ${fmt(ours.cpuMs)} ms/step cpu${typeof torch === 'string' ? '' : `, PyTorch ${fmt(torch.cpuMs)}`}`);
+  }
+  console.log(`\nTraining step, one thread (${backend.description}):`);
+  printTable(rows);
+
+  if (!ONLY || 'T1024 scores'.includes(ONLY)) await scoresAtT1024(exe);
+}
+
+/** MLR vs dense attention scores of one layer at T = 1024 (the char-LM shape): forward time against FLOP ratio. */
+async function scoresAtT1024(exe: string | null): Promise<void> {
+  const make = (attention: Record<string, unknown>): ResolvedSpec =>
+    resolveSpec({
+      name: 'scores',
+      task: { kind: 'language-model', vocabSize: 65 },
+      model: { width: 256, heads: 4, layers: 1, seqLen: 1024 },
+      attention,
+    } as unknown as StructureSpec);
+  const mlrAttention = { kind: 'mlr', ranks: [32, 8, 6, 4, 4, 4, 4, 2], normalize: 'coverage' };
+  const specs = { dense: make({ kind: 'dense' }), mlr: make(mlrAttention) };
+  const flopRatio = analyze(specs.mlr).macs.scoresPerHead / analyze(specs.dense).macs.scoresPerHead;
+  const batch = 2;
+  const x = tf.randomNormal([batch, 1024, 256]) as tf.Tensor3D;
+  const rows: string[][] = [['scores (B 2, T 1024, D 256, 4 heads)', 'ours ms (cpu / wall)', 'PyTorch ms (cpu / wall)']];
+  const times: Record<string, { ours: number; torch: number }> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const model = buildModel(spec, new Rng(1));
+    tf.tidy(() => model.attentionLogits(0, x).dataSync());
+    const ours = measure(() => tf.tidy(() => model.attentionLogits(0, x).dataSync()), STEPS);
+    model.dispose();
+    const torch = exe
+      ? torchTiming(exe, { mode: 'scores', task: 'lm', family: name, width: 256, heads: 4, layers: 1, seqLen: 1024, batch, vocab: 65, ...(name === 'mlr' ? mlrAttention : {}) })
+      : 'skipped';
+    times[name] = { ours: ours.cpuMs, torch: typeof torch === 'string' ? NaN : torch.cpuMs };
+    rows.push([name, `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`, typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`]);
+  }
+  x.dispose();
+  rows.push([
+    `mlr / dense (score FLOP ratio ${flopRatio.toFixed(2)})`,
+    (times.mlr!.ours / times.dense!.ours).toFixed(2),
+    Number.isFinite(times.mlr!.torch) ? (times.mlr!.torch / times.dense!.torch).toFixed(2) : '–',
+  ]);
+  console.log('\nAttention scores forward, one layer:');
+  printTable(rows);
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(`| ${r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w, j) => (j === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  }
+}
+
+main().then(
+  () => process.exit(0), // Dawn keeps the event loop alive when the webgpu backend was started
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
