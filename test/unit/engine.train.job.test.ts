@@ -6,10 +6,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { parseMetricLines, RunFiles, type EvalRecord, type TrainRecord } from '../../src/protocol/run';
 import type { WorkerToHost } from '../../src/protocol/worker';
 import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/engine/runFolder';
 import { runJob } from '../../src/engine/train/job';
+import { startBackend } from '../../src/engine/backend';
+import { Trainer } from '../../src/engine/train/trainer';
+import { buildModel } from '../../src/engine/model';
+import { createTask } from '../../src/engine/tasks';
+import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { tempDir, toyDependencies, toySpec } from './engine.train.fixtures';
@@ -157,6 +163,39 @@ describe('training job with the real engine', () => {
     assert.deepEqual(train.map((r) => r.step), [2, 4]);
     assert.equal(evals.length, 1);
     assert.ok(Object.keys(evals[0]).some((k) => k.includes('.')), `eval metrics: ${Object.keys(evals[0])}`);
+  });
+
+  it('resumes a transformer on wasm with exactly the losses of an uninterrupted run', async () => {
+    const spec = tiny({ kind: 'icl-regression', inputDim: 4, noise: 0 });
+    spec.training = { ...spec.training, steps: 6, logEvery: 1, evalEvery: 3, checkpointEvery: 2, backend: 'wasm' };
+    const straight = newRun(spec);
+    await runJob({ runDir: straight });
+    const stopped = newRun(spec);
+    let seen = 0;
+    const first = await runJob({ runDir: stopped, emit: (m) => void (m.type === 'metrics' && (seen = m.step)), stopRequested: () => (seen >= 3 ? 'test' : null) });
+    assert.deepEqual(first, { type: 'cancelled', step: 3 });
+    await runJob({ runDir: stopped, resume: true });
+    const losses = (dir: string) => metrics(dir).train.map((r) => r.loss);
+    assert.equal(losses(straight).length, 6);
+    assert.deepEqual(losses(stopped), losses(straight));
+    assert.deepEqual(metrics(stopped).evals.map((r) => r['val.loss']), metrics(straight).evals.map((r) => r['val.loss']));
+  });
+
+  it('keeps the live tensor count of a transformer flat from step to step', async () => {
+    await startBackend('cpu');
+    const spec = tiny({ kind: 'language-model', vocabSize: 9, data: 'text.txt' });
+    const dir = tempDir('lm');
+    fs.writeFileSync(path.join(dir, 'text.txt'), 'abcdefgh '.repeat(200));
+    const rng = new Rng(1);
+    const model = buildModel(spec, rng.fork());
+    const trainer = new Trainer(model, createTask({ spec, specDir: dir, rng: rng.fork() }), spec.training);
+    trainer.step(1);
+    const live = tf.memory().numTensors;
+    for (let s = 2; s <= 4; s++) trainer.step(s);
+    trainer.evaluate(4);
+    assert.equal(tf.memory().numTensors, live);
+    trainer.dispose();
+    model.dispose();
   });
 
   it('fails before training on a data error, naming the file', async () => {
