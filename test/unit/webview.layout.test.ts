@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blocksAt, layoutBlocks, scoringLayout, twoCoreBlockRank } from '../../src/core/layout/scoring';
+import { blocksAt, layoutBlocks, scoringLayout, stackedValue, twoCoreBlockRank } from '../../src/core/layout/scoring';
 import { tensorNetwork } from '../../src/core/layout/tensorNetwork';
 import { twoCoreLevels } from '../../src/core/layout/twoCore';
 import { resolveSpec } from '../../src/core/spec/resolve';
@@ -161,4 +161,27 @@ test('a huge level is described, not listed: T = 2^20 with unit blocks costs not
     [0, 0, 0],
     [1, 123_456, 123_456],
   ]);
+});
+
+test('stacked values: a block drawn on top shows the sum over the levels that cover it (MLR T=16, ranks 2|1|1)', () => {
+  const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, { width: 16, heads: 4, seqLen: 16 });
+  const layout = scoringLayout(s.groups[0], s.model);
+  const rank = (lv: { blockRank: number }) => lv.blockRank;
+  assert.deepEqual(
+    layoutBlocks(layout).map((b) => [b.level, b.index, stackedValue(layout, b, rank)]),
+    [
+      [0, 0, 2],
+      [1, 0, 3],
+      [1, 1, 3],
+      [2, 0, 4],
+      [2, 1, 4],
+      [2, 2, 4],
+      [2, 3, 4],
+    ],
+  );
+  // Reversed custom schedule (finest level first): the global level still sits below and adds its rank.
+  const r = spec({ kind: 'mlr', ranks: [1, 1, 2], blockSizes: [4, 8, 16] }, { width: 16, heads: 4, seqLen: 16 });
+  const rev = scoringLayout(r.groups[0], r.model);
+  assert.deepEqual(layoutBlocks(rev, 0).map((b) => stackedValue(rev, b, rank)), [4, 4, 4, 4]);
+  assert.deepEqual(layoutBlocks(rev, 2).map((b) => stackedValue(rev, b, rank)), [2]);
 });

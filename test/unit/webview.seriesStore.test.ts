@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricRecord } from '../../src/protocol/run';
 import type { LossView } from '../../src/protocol/webview';
-import { curves, RunSeries, sharedDomain } from '../../src/extension/panels/losses/seriesStore';
+import { CurveCache, curves, RunSeries, sharedDomain } from '../../src/extension/panels/losses/seriesStore';
 
 const train = (step: number, loss: number): MetricRecord => ({ kind: 'train', step, tokens: step * 100, flops: step * 1e9, wallMs: step * 10, loss, lr: 1e-3 });
 const evalAt = (step: number, metrics: Record<string, number>): MetricRecord => ({ kind: 'eval', step, tokens: step * 100, flops: step * 1e9, wallMs: step * 10, ...metrics });
@@ -88,4 +88,27 @@ test('log x: records at x ≤ 0 are left out of the range', () => {
   a.append([train(0, 3), train(1, 2), train(100, 1)]);
   assert.deepEqual(sharedDomain([a.columns('loss', 'step')!], true), [1, 100]);
   assert.deepEqual([...curves(new Map([['a', a]]), view({ logX: true }))[0].raw.x], [1, 100]);
+});
+
+test('the curve cache reuses curves across y-scale changes and recomputes a run once it has new records', () => {
+  const a = new RunSeries();
+  const b = new RunSeries();
+  a.append([train(1, 3), train(2, 2)]);
+  b.append([train(1, 5), train(2, 4)]);
+  const store = new Map([
+    ['a', a],
+    ['b', b],
+  ]);
+  const cache = new CurveCache();
+  const v = view({ runIds: ['a', 'b'] });
+  const first = curves(store, v, v.runIds, cache);
+  const logY = curves(store, { ...v, logY: true }, v.runIds, cache);
+  assert.equal(logY[0], first[0], 'y scale does not change the downsampled curve');
+  assert.equal(logY[1], first[1]);
+  b.append([train(2, 3.5)]);
+  const after = curves(store, v, v.runIds, cache);
+  assert.equal(after[0], first[0], 'a is unchanged');
+  assert.notEqual(after[1], first[1], 'b has a new record');
+  assert.deepEqual(after[1].last, { x: 2, y: 3.5 });
+  assert.notEqual(curves(store, { ...v, smoothing: 0.5 }, v.runIds, cache)[0], first[0], 'smoothing changes the curves');
 });

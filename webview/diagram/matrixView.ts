@@ -5,7 +5,7 @@
  */
 import * as d3 from 'd3';
 import { shortCount } from '../../src/extension/analysis/numbers';
-import { blocksAt, layoutBlocks, type LayoutLevel } from '../../src/core/layout/scoring';
+import { blocksAt, layoutBlocks, stackedValue, type LayoutBlock, type LayoutLevel } from '../../src/core/layout/scoring';
 import type { DiagramGroup } from '../../src/protocol/webview';
 import type { ThemeColours } from '../shared/theme';
 import type { Tooltip } from '../shared/tooltip';
@@ -23,7 +23,7 @@ export interface MatrixOptions {
 }
 
 const margin = { top: 36, right: 16, bottom: 16, left: 56 };
-const legendWidth = 110;
+const legendWidth = 140;
 
 /** Levels with more blocks than this, or blocks under 1.5 px, are drawn as one band along the diagonal. */
 const maxBlocksDrawn = 2048;
@@ -42,40 +42,44 @@ export function drawMatrix(svgEl: SVGSVGElement, o: MatrixOptions): void {
   svg.attr('aria-label', `${layout.size}×${layout.size} ${layout.space === 'sequence' ? 'sequence' : 'feature'} scoring matrix, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`);
 
   const s = d3.scaleLinear([0, layout.size], [0, side]);
-  const shownLevels = layout.levels.map((_, l) => l).filter((l) => o.level < 0 || l === o.level);
-  const colour = colourScale(layout.levels.map((lv) => levelValue(lv, o.colourBy)), o.theme);
   const plot = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
-  const opacity = o.level < 0 && layout.levels.length > 1 ? 0.7 : 0.95;
-
   plot.append('rect').attr('class', 'matrix-frame').attr('width', side).attr('height', side);
+
+  // One level: its blocks and their own value. All levels: largest blocks first, each coloured by the sum over the
+  // levels covering it (stackedValue), so every visible region shows what the pairs in it get from all levels.
+  const pick = (lv: LayoutLevel) => levelValue(lv, o.colourBy);
+  const order = layout.levels
+    .map((_, l) => l)
+    .filter((l) => o.level < 0 || l === o.level)
+    .sort((a, b) => layout.levels[b].blockSize - layout.levels[a].blockSize);
+  const valueOf = (b: LayoutBlock) => (o.level < 0 ? stackedValue(layout, b, pick) : pick(layout.levels[b.level]));
+  const drawnAsRects = (l: number) => layout.levels[l].blocks <= maxBlocksDrawn && s(layout.levels[l].blockSize) - s(0) >= 1.5;
+  const marks = order.map((l) => ({ level: l, blocks: drawnAsRects(l) ? layoutBlocks(layout, l) : layoutBlocks(layout, l).slice(0, 1) }));
+  const colour = colourScale(marks.flatMap((m) => m.blocks.map(valueOf)), o.theme);
+
   const blocks = plot.append('g').attr('class', 'blocks');
-  for (const l of shownLevels) {
-    const lv = layout.levels[l];
-    const px = s(lv.blockSize) - s(0);
-    const fill = colour(levelValue(lv, o.colourBy));
-    const paint = (marks: d3.Selection<d3.BaseType, unknown, null, undefined>) => {
-      marks.attr('fill', fill).attr('fill-opacity', opacity);
-      if (o.theme.contrastBorder) marks.attr('stroke', o.theme.contrastBorder);
-    };
-    paint(
-      (lv.blocks <= maxBlocksDrawn && px >= 1.5
-        ? blocks
-            .selectAll(`rect[data-level="${l}"]`)
-            .data(layoutBlocks(layout, l))
-            .join('rect')
-            .attr('class', 'block')
-            .attr('data-level', l)
-            .attr('x', (b) => s(b.start))
-            .attr('y', (b) => s(b.start))
-            .attr('width', px)
-            .attr('height', px)
-        : // Sub-pixel blocks: the band |i − j| < T_l around the diagonal that their union fills.
-          blocks
-            .append('path')
-            .attr('class', 'block band')
-            .attr('data-level', l)
-            .attr('d', `M0,0L${px},0L${side},${side - px}L${side},${side}L${side - px},${side}L0,${px}Z`)) as unknown as d3.Selection<d3.BaseType, unknown, null, undefined>,
-    );
+  for (const { level: l, blocks: list } of marks) {
+    const px = s(layout.levels[l].blockSize) - s(0);
+    const drawn = drawnAsRects(l)
+      ? blocks
+          .selectAll(`rect[data-level="${l}"]`)
+          .data(list)
+          .join('rect')
+          .attr('class', 'block')
+          .attr('data-level', l)
+          .attr('x', (b) => s(b.start))
+          .attr('y', (b) => s(b.start))
+          .attr('width', px)
+          .attr('height', px)
+          .attr('fill', (b) => colour(valueOf(b)))
+      : // Sub-pixel blocks: the band |i − j| < T_l around the diagonal that their union fills.
+        blocks
+          .append('path')
+          .attr('class', 'block band')
+          .attr('data-level', l)
+          .attr('d', `M0,0L${px},0L${side},${side - px}L${side},${side}L${side - px},${side}L0,${px}Z`)
+          .attr('fill', colour(valueOf(list[0])));
+    if (o.theme.contrastBorder) (drawn as unknown as d3.Selection<d3.BaseType, unknown, null, undefined>).attr('stroke', o.theme.contrastBorder);
   }
 
   if (layout.space === 'sequence') {
@@ -120,10 +124,13 @@ export function drawMatrix(svgEl: SVGSVGElement, o: MatrixOptions): void {
       const where = layout.space === 'sequence' ? `query i = ${row}, key j = ${col}${col > row ? ' (masked: j > i)' : ''}` : `output feature ${row}, input feature ${col}`;
       const lines = covering.map((b) => {
         const lv = layout.levels[b.level];
-        return `level ${b.level}, block ${b.index + 1}/${lv.blocks}: ${b.size}×${b.size}, rank ${b.rank}${lv.requestedRank > b.rank ? ` (of ${lv.requestedRank} asked)` : ''}, ${shortCount(b.macs)} ${unit}`;
+        return `level ${b.level} · block ${b.index + 1}/${lv.blocks} · ${b.size}×${b.size} · rank ${b.rank}${lv.requestedRank > b.rank ? ` (of ${lv.requestedRank})` : ''} · ${shortCount(b.macs)} MACs`;
       });
       if (!covering.length) lines.push('outside every block: no score (0)');
-      else if (layout.space === 'sequence' && covering.length > 1) lines.push(`this pair shares ${covering.length} levels: rank ${covering.reduce((t, b) => t + b.rank, 0)} together`);
+      else {
+        if (covering.length > 1) lines.push(`${layout.space === 'sequence' ? 'this pair shares' : 'this entry sums'} ${covering.length} levels: rank ${covering.reduce((t, b) => t + b.rank, 0)} together`);
+        lines.push(`MACs: ${unit}`);
+      }
       o.tooltip.show([where, ...lines], event.clientX, event.clientY);
     })
     .on('pointerleave', () => {
@@ -141,7 +148,8 @@ function drawLegend(g: d3.Selection<SVGGElement, unknown, null, undefined>, colo
   // Stops sampled evenly along the legend's own axis (log or linear), so bar and ticks agree.
   const at = (t: number) => (colour.log ? lo * (hi / lo) ** t : lo + t * (hi - lo));
   for (let t = 0; t <= 1.0001; t += 0.1) gradient.append('stop').attr('offset', t).attr('stop-color', colour(at(t)));
-  g.append('text').attr('class', 'axis-label').attr('y', -10).text(o.colourBy === 'rank' ? 'rank / block' : 'MACs / block');
+  const what = o.colourBy === 'rank' ? 'rank' : 'MACs';
+  g.append('text').attr('class', 'axis-label').attr('y', -10).text(o.level < 0 ? `${what}, levels summed` : `${what} / block`);
   g.append('rect').attr('class', 'legend-bar').attr('width', 12).attr('height', height).attr('fill', `url(#${id})`);
   const axisScale = (colour.log ? d3.scaleLog([lo, hi], [height, 0]) : d3.scaleLinear([lo, hi], [height, 0])) as d3.ScaleContinuousNumeric<number, number>;
   g.append('g')
@@ -150,9 +158,18 @@ function drawLegend(g: d3.Selection<SVGGElement, unknown, null, undefined>, colo
     .call(
       d3
         .axisRight(axisScale)
-        .ticks(4)
+        .tickValues(legendTicks(lo, hi, colour.log))
         .tickFormat((v) => shortCount(Number(v))),
     );
+}
+
+/** A few legend ticks: the ends and, on a log scale, the powers of ten between them. */
+function legendTicks(lo: number, hi: number, log: boolean): number[] {
+  if (lo === hi) return [lo];
+  const inner = log ? d3.range(Math.ceil(Math.log10(lo)), Math.floor(Math.log10(hi)) + 1).map((e) => 10 ** e) : d3.ticks(lo, hi, 3);
+  // Drop inner ticks that would crowd an end.
+  const far = (v: number) => (log ? Math.abs(Math.log10(v / lo)) > 0.15 && Math.abs(Math.log10(hi / v)) > 0.15 : Math.abs(v - lo) > (hi - lo) * 0.1 && Math.abs(hi - v) > (hi - lo) * 0.1);
+  return [lo, ...inner.filter(far), hi];
 }
 
 /** Sliding-window heads: the causal window over the sequence that masks the logits (not part of W). */

@@ -22,7 +22,9 @@ export function drawNetwork(svgEl: SVGSVGElement, group: DiagramGroup, level: nu
   svg.selectChildren().remove();
   const networks = group.networks ?? [];
   const rows = networks.map((n, i) => ({ n, i })).filter(({ i }) => level < 0 || i === level);
-  const w = Math.max(520, Math.min(width, 760));
+  const w = Math.max(440, Math.min(width, 760));
+  // Open legs reach out to the sides, leaving room for their labels.
+  const reach = Math.min(200, w / 2 - 70);
   svg.attr('width', w).attr('height', Math.max(1, rows.length) * rowHeight + 10).attr('role', 'img');
   svg.attr('aria-label', `tensor network of ${rows.length} level${rows.length === 1 ? '' : 's'}`);
   if (!rows.length) {
@@ -31,13 +33,14 @@ export function drawNetwork(svgEl: SVGSVGElement, group: DiagramGroup, level: nu
   }
   rows.forEach(({ n, i }, row) => {
     const g = svg.append('g').attr('class', 'network').attr('data-level', i).attr('transform', `translate(0,${row * rowHeight})`);
-    const caption = `${group.layout.levels[i].label}${n.blocks > 1 ? ` · ×${n.blocks} blocks on the diagonal` : ''}`;
+    const lv = group.layout.levels[i];
+    const caption = `${lv.label} · each ${lv.blockSize}×${lv.blockSize}`;
     g.append('text').attr('class', 'network-caption').attr('x', 8).attr('y', 18).text(`${row > 0 ? '+ ' : ''}${caption}`);
-    drawLevel(g.append('g').attr('transform', `translate(${w / 2},${rowHeight / 2 + 12})`), n, tooltip);
+    drawLevel(g.append('g').attr('transform', `translate(${w / 2},${rowHeight / 2 + 12})`), n, reach, tooltip);
   });
 }
 
-function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: TensorNetwork, tooltip: Tooltip): void {
+function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: TensorNetwork, reach: number, tooltip: Tooltip): void {
   const [left, right] = n.cores;
   const pos: Record<string, Point> = n.cores.length === 2 && left.id === 'A' ? { A: { x: 0, y: -36 }, B: { x: 0, y: 36 } } : { [left.id]: { x: -80, y: 0 }, [right.id]: { x: 80, y: 0 } };
   const legs = g.append('g').attr('class', 'legs');
@@ -66,14 +69,14 @@ function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: Te
       // A leg of one core: straight out to its side.
       const from = ends[0];
       const yOff = n.cores.length === 2 && left.id === 'A' ? 0 : leg.side === 'out' ? -14 : 14;
-      const to = { x: from.x + dir * 120, y: from.y + yOff };
+      const to = { x: from.x + dir * Math.max(60, reach - 80), y: from.y + yOff };
       line(from, to, leg);
       label({ x: to.x + dir * 6, y: to.y }, leg, dir < 0 ? 'end' : 'start');
     } else {
       // Shared by both cores: a copy-tensor dot between them, above for β (rows), below for γ (columns).
       const hub = { x: 0, y: leg.side === 'out' ? -62 : 62 };
       for (const e of ends) line(e, hub, leg);
-      const to = { x: dir * 200, y: hub.y };
+      const to = { x: dir * reach, y: hub.y };
       line(hub, to, leg);
       legs.append('circle').attr('class', `hub${leg.trivial ? ' trivial' : ''}`).attr('cx', hub.x).attr('cy', hub.y).attr('r', 3.5);
       label({ x: to.x + dir * 6, y: to.y }, leg, dir < 0 ? 'end' : 'start');

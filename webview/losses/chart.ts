@@ -31,34 +31,56 @@ export function styleOf(colourIndex: number, metricIndex: number, theme: ThemeCo
   return { colour: theme.series[colourIndex % theme.series.length], dash: dashes[metricIndex % dashes.length] };
 }
 
-function extent(values: Iterable<number>, positiveOnly: boolean): [number, number] | undefined {
+/** Range of the finite values of some arrays (positive only on a log axis). */
+function extent(arrays: Float64Array[], positiveOnly: boolean, scale = 1): [number, number] | undefined {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of values) {
-    if (!Number.isFinite(v) || (positiveOnly && v <= 0)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i] * scale;
+      if (!Number.isFinite(v) || (positiveOnly && v <= 0)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
   return lo <= hi ? [lo, hi] : undefined;
 }
 
-function* allOf(series: LossSeries[], pick: (s: LossSeries) => Float64Array[]): Iterable<number> {
-  for (const s of series) for (const a of pick(s)) yield* a;
-}
-
+/**
+ * Scales for the curves. Linear domains are rounded outwards to nice values, so a streaming curve moves the axes
+ * only when it crosses one: between those, unchanged curves keep their cached paths.
+ */
 export function scalesFor(series: LossSeries[], view: LossView, width: number, height: number): Scales | undefined {
   const showRaw = view.smoothing > 0;
-  const xs = extent(allOf(series, (s) => [s.raw.x]), view.logX);
-  const ys = extent(allOf(series, (s) => (showRaw ? [s.raw.y, s.smooth.y] : [s.smooth.y])), view.logY);
+  const xs = extent(series.map((s) => s.raw.x), view.logX, view.x === 'wallMs' ? 1 / 1000 : 1);
+  const ys = extent(series.flatMap((s) => (showRaw ? [s.raw.y, s.smooth.y] : [s.smooth.y])), view.logY);
   if (!xs || !ys) return undefined;
   const w = Math.max(50, width - margin.left - margin.right);
   const h = Math.max(50, height - margin.top - margin.bottom);
-  const [x0, x1] = [xValue(view, xs[0]), xValue(view, xs[1])];
-  const x = (view.logX ? d3.scaleLog([x0, x1 > x0 ? x1 : x0 * 10], [0, w]) : d3.scaleLinear([x0, x1 > x0 ? x1 : x0 + 1], [0, w])) as d3.ScaleContinuousNumeric<number, number>;
+  const [x0, x1] = xs;
+  const x = (view.logX ? d3.scaleLog([x0, x1 > x0 ? x1 : x0 * 10], [0, w]) : d3.scaleLinear([x0, x1 > x0 ? x1 : x0 + 1], [0, w]).nice()) as d3.ScaleContinuousNumeric<number, number>;
   const pad = view.logY ? 0 : (ys[1] - ys[0]) * 0.04 || 1;
-  const y = (view.logY ? d3.scaleLog([ys[0], ys[1] > ys[0] ? ys[1] : ys[0] * 10], [h, 0]) : d3.scaleLinear([ys[0] - pad, ys[1] + pad], [h, 0])) as d3.ScaleContinuousNumeric<number, number>;
-  if (!view.logY) y.nice();
+  const y = (view.logY ? d3.scaleLog([ys[0], ys[1] > ys[0] ? ys[1] : ys[0] * 10], [h, 0]) : d3.scaleLinear([ys[0] - pad, ys[1] + pad], [h, 0]).nice()) as d3.ScaleContinuousNumeric<number, number>;
   return { x, y, width: w, height: h };
+}
+
+/** v ↦ pixel of a linear or log scale as one multiply-add (d3's scale functions are too slow per point here). */
+function affine(scale: d3.ScaleContinuousNumeric<number, number>, log: boolean, unit = 1): (v: number) => number {
+  const [d0, d1] = scale.domain();
+  const [r0, r1] = scale.range();
+  if (log) {
+    const a = (r1 - r0) / (Math.log(d1) - Math.log(d0));
+    const b = r0 - a * Math.log(d0) + a * Math.log(unit);
+    return (v) => a * Math.log(v) + b;
+  }
+  const a = ((r1 - r0) / (d1 - d0)) * unit;
+  const b = r0 - ((r1 - r0) / (d1 - d0)) * d0;
+  return (v) => a * v + b;
+}
+
+/** What the pixel positions of a curve depend on: when it is unchanged, a cached path is still right. */
+export function scaleSignature(s: Scales, view: LossView): string {
+  return `${s.x.domain()}|${s.y.domain()}|${s.width}|${s.height}|${view.logX}|${view.logY}|${view.x}`;
 }
 
 export function drawAxes(g: d3.Selection<SVGGElement, unknown, null, undefined>, s: Scales, view: LossView, yLabel: string): void {
@@ -78,15 +100,19 @@ export function drawAxes(g: d3.Selection<SVGGElement, unknown, null, undefined>,
 }
 
 /** Points of a curve in pixels, skipping what a log axis cannot show. */
-function pixels(xs: Float64Array, ys: Float64Array, s: Scales, view: LossView): [number, number][] {
-  const out: [number, number][] = [];
+function pixels(xs: Float64Array, ys: Float64Array, s: Scales, view: LossView): Float64Array {
+  const px = affine(s.x, view.logX, view.x === 'wallMs' ? 1 / 1000 : 1);
+  const py = affine(s.y, view.logY);
+  const out = new Float64Array(xs.length * 2);
+  let n = 0;
   for (let i = 0; i < xs.length; i++) {
-    const x = xValue(view, xs[i]);
+    const x = xs[i];
     const y = ys[i];
     if (!Number.isFinite(y) || (view.logX && x <= 0) || (view.logY && y <= 0)) continue;
-    out.push([s.x(x), s.y(y)]);
+    out[n++] = px(x);
+    out[n++] = py(y);
   }
-  return out;
+  return out.subarray(0, n);
 }
 
 export interface Curve {
@@ -94,7 +120,23 @@ export interface Curve {
   style: CurveStyle;
 }
 
-export function drawCanvas(canvas: HTMLCanvasElement, curves: Curve[], s: Scales, view: LossView): void {
+/** Canvas paths of curves, kept while the curve data and the scales stay the same (streaming redraws one run). */
+export class PathCache {
+  private readonly paths = new WeakMap<Float64Array, { signature: string; path: Path2D }>();
+
+  get(xs: Float64Array, ys: Float64Array, s: Scales, view: LossView, signature: string): Path2D {
+    const hit = this.paths.get(xs);
+    if (hit?.signature === signature) return hit.path;
+    const pts = pixels(xs, ys, s, view);
+    const path = new Path2D();
+    if (pts.length) path.moveTo(pts[0], pts[1]);
+    for (let i = 2; i < pts.length; i += 2) path.lineTo(pts[i], pts[i + 1]);
+    this.paths.set(xs, { signature, path });
+    return path;
+  }
+}
+
+export function drawCanvas(canvas: HTMLCanvasElement, curves: Curve[], s: Scales, view: LossView, cache: PathCache): void {
   const ratio = window.devicePixelRatio || 1;
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -105,37 +147,39 @@ export function drawCanvas(canvas: HTMLCanvasElement, curves: Curve[], s: Scales
   ctx.clip();
   ctx.translate(margin.left, margin.top);
   ctx.lineJoin = 'round';
-  const stroke = (pts: [number, number][], style: CurveStyle, alpha: number, width: number) => {
-    if (!pts.length) return;
-    ctx.beginPath();
-    ctx.moveTo(pts[0][0], pts[0][1]);
-    for (let i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0], pts[i][1]);
+  const signature = scaleSignature(s, view);
+  const stroke = (xs: Float64Array, ys: Float64Array, style: CurveStyle, alpha: number, width: number) => {
     ctx.globalAlpha = alpha;
     ctx.strokeStyle = style.colour;
     ctx.lineWidth = width;
     ctx.setLineDash(style.dash);
-    ctx.stroke();
+    ctx.stroke(cache.get(xs, ys, s, view, signature));
   };
   // Raw values faint under their smoothed curve, as TensorBoard shows them.
-  if (view.smoothing > 0) for (const c of curves) stroke(pixels(c.series.raw.x, c.series.raw.y, s, view), c.style, 0.22, 1);
-  for (const c of curves) stroke(pixels(c.series.smooth.x, c.series.smooth.y, s, view), c.style, 1, 1.6);
+  if (view.smoothing > 0) for (const c of curves) stroke(c.series.raw.x, c.series.raw.y, c.style, 0.22, 1);
+  for (const c of curves) stroke(c.series.smooth.x, c.series.smooth.y, c.style, 1, 1.6);
   ctx.restore();
 }
 
 /** The curves as SVG paths (for export: the same picture as the canvas). */
 export function appendCurvePaths(g: d3.Selection<SVGGElement, unknown, null, undefined>, curves: Curve[], s: Scales, view: LossView): void {
-  const line = d3.line();
-  const add = (pts: [number, number][], style: CurveStyle, opacity: number, width: number) =>
+  const d = (xs: Float64Array, ys: Float64Array) => {
+    const pts = pixels(xs, ys, s, view);
+    let out = '';
+    for (let i = 0; i < pts.length; i += 2) out += `${i ? 'L' : 'M'}${pts[i].toFixed(1)},${pts[i + 1].toFixed(1)}`;
+    return out;
+  };
+  const add = (xs: Float64Array, ys: Float64Array, style: CurveStyle, opacity: number, width: number) =>
     g
       .append('path')
       .attr('class', 'curve')
-      .attr('d', line(pts))
+      .attr('d', d(xs, ys))
       .attr('stroke', style.colour)
       .attr('stroke-opacity', opacity)
       .attr('stroke-width', width)
       .attr('stroke-dasharray', style.dash.join(' ') || null);
-  if (view.smoothing > 0) for (const c of curves) add(pixels(c.series.raw.x, c.series.raw.y, s, view), c.style, 0.22, 1);
-  for (const c of curves) add(pixels(c.series.smooth.x, c.series.smooth.y, s, view), c.style, 1, 1.6);
+  if (view.smoothing > 0) for (const c of curves) add(c.series.raw.x, c.series.raw.y, c.style, 0.22, 1);
+  for (const c of curves) add(c.series.smooth.x, c.series.smooth.y, c.style, 1, 1.6);
 }
 
 /** Index of the point of `xs` nearest to x (xs non-decreasing). */

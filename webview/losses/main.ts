@@ -13,7 +13,7 @@ import { connectToHost } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
-import { appendCurvePaths, drawAxes, drawCanvas, margin, nearest, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
+import { appendCurvePaths, drawAxes, drawCanvas, margin, nearest, PathCache, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
 import css from './losses.css';
 
 adoptStyles(baseCss, css);
@@ -29,6 +29,7 @@ const series = new Map<string, LossSeries>();
 let revision = 0;
 let theme = readTheme();
 let scales: Scales | undefined;
+const paths = new PathCache();
 
 const app = document.getElementById('app')!;
 const header = document.createElement('header');
@@ -86,6 +87,7 @@ const hover = plot.append('g');
 const sidebar = document.createElement('aside');
 sidebar.className = 'sidebar';
 const metricsBox = document.createElement('div');
+metricsBox.className = 'metrics';
 const runsBox = document.createElement('div');
 runsBox.id = 'runs';
 sidebar.append(metricsBox, runsBox);
@@ -171,8 +173,9 @@ function draw(): void {
   const width = chart.clientWidth || 600;
   const height = Math.max(260, Math.min(560, window.innerHeight - chart.getBoundingClientRect().top - 16));
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
+  // Resizing a canvas clears and reallocates it: only when the size really changed.
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
   canvas.style.setProperty('width', `${width}px`);
   canvas.style.setProperty('height', `${height}px`);
   chart.style.setProperty('height', `${height}px`);
@@ -190,12 +193,18 @@ function draw(): void {
     axes.selectChildren().remove();
     canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
   } else {
-    drawAxes(axes, scales, view, view.metrics.length === 1 ? view.metrics[0] : 'value');
-    drawCanvas(canvas, curves, scales, view);
+    drawAxes(axes, scales, view, yLabel());
+    drawCanvas(canvas, curves, scales, view, paths);
   }
   summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
   const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
   host.post({ type: 'painted', renderMs: performance.now() - started, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
+}
+
+/** The y axis names what is plotted: the metric, "loss" for losses only, else "value". */
+function yLabel(): string {
+  if (view.metrics.length === 1) return view.metrics[0] === 'loss' ? 'train loss' : view.metrics[0];
+  return view.metrics.every((m) => m === 'loss' || m.endsWith('.loss')) ? 'loss' : 'value';
 }
 
 function renderSidebar(): void {

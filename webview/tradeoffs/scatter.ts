@@ -7,6 +7,7 @@ import * as d3 from 'd3';
 import { paretoFront, type ParetoGoals } from '../../src/core/pareto';
 import { exactCount, shortCount } from '../../src/extension/analysis/numbers';
 import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
+import { tickLabels } from '../shared/ticks';
 import type { Tooltip } from '../shared/tooltip';
 
 export const xChoices: Record<TradeoffX, string> = { macsPerToken: 'forward MACs per token', macsPerSequence: 'forward MACs per sequence' };
@@ -46,8 +47,10 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const ys = points.map((p) => valueOf(p, s.y)!);
   const scale = (log: boolean, values: number[], range: [number, number]) => {
     const [lo, hi] = d3.extent(values) as [number, number];
-    const sc = (log ? d3.scaleLog([lo / 1.4, hi * 1.4], range) : d3.scaleLinear([Math.min(0, lo), hi * 1.08 || 1], range)) as d3.ScaleContinuousNumeric<number, number>;
-    return sc.nice();
+    // Log: a margin of a quarter decade around the data (nice() would widen to whole decades). Linear: from 0.
+    return log
+      ? (d3.scaleLog([lo / 1.8, hi * 1.8], range) as d3.ScaleContinuousNumeric<number, number>)
+      : (d3.scaleLinear([Math.min(0, lo), hi * 1.08 || 1], range).nice() as d3.ScaleContinuousNumeric<number, number>);
   };
   const x = scale(s.logX, xs, [0, w]);
   const y = scale(s.logY, ys, [h, 0]);
@@ -56,8 +59,9 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const yTicks = Math.max(2, Math.floor(h / 45));
   g.append('g').attr('class', 'grid').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickSize(-h).tickFormat(() => ''));
   g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(yTicks).tickSize(-w).tickFormat(() => ''));
-  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickFormat((v) => shortCount(Number(v))));
-  g.append('g').attr('class', 'axis').call(d3.axisLeft(y).ticks(yTicks).tickFormat((v) => (s.y === 'finalLoss' ? d3.format('.3~g')(Number(v)) : shortCount(Number(v)))));
+  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickFormat(tickLabels(x, xTicks, shortCount, s.logX)));
+  const yFormat = s.y === 'finalLoss' ? d3.format('.3~g') : shortCount;
+  g.append('g').attr('class', 'axis').call(d3.axisLeft(y).ticks(yTicks).tickFormat(tickLabels(y, yTicks, yFormat, s.logY)));
   g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 36).attr('text-anchor', 'middle').text(`${xChoices[s.x]}${s.logX ? ' (log)' : ''}`);
   g.append('text').attr('class', 'axis-label').attr('transform', `translate(-56,${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(`${yChoices[s.y]}${s.logY ? ' (log)' : ''}`);
 
@@ -99,22 +103,31 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     .on('click', (_, p) => open(p))
     .on('keydown', (event: KeyboardEvent, p) => (event.key === 'Enter' || event.key === ' ') && open(p));
 
-  // Names beside the points while they stay legible.
-  if (points.length <= 40) {
-    g.append('g')
-      .selectAll('text')
-      .data(points)
-      .join('text')
-      .attr('class', 'point-label')
-      .attr('x', (_, i) => x(xs[i]) + 8)
-      .attr('y', (_, i) => y(ys[i]) + 4)
-      .text((p) => p.label.split('/').pop()!.replace(/\.mlbtc\.json$/, ''));
+  // Names beside the points, where they do not collide: points at the same place share one label, and a label
+  // that would overlap one already placed moves up or down a line, or is left to the tooltip.
+  const labelLayer = g.append('g');
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  const groups = d3.groups(
+    points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })),
+    (d) => `${d.px},${d.py}`,
+  );
+  for (const [, at] of groups) {
+    const text = at.map((d) => d.p.label.split('/').pop()!.replace(/\.mlbtc\.json$/, '')).join(', ');
+    const width = text.length * 6.2;
+    const { px, py } = at[0];
+    for (const dy of [0, -13, 13, -26, 26]) {
+      const box = { x0: px + 8, x1: px + 8 + width, y0: py + dy - 6, y1: py + dy + 7 };
+      if (box.x1 > w + margin.right || placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) continue;
+      placed.push(box);
+      labelLayer.append('text').attr('class', 'point-label').attr('x', box.x0).attr('y', py + dy + 4).text(text);
+      break;
+    }
   }
 
   const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(${w - 170},${s.y === 'rank' ? h - 40 : 4})`);
-  legend.append('path').attr('class', 'point').attr('d', symbol.type(d3.symbolCircle)()).attr('transform', 'translate(6,0)');
+  legend.append('path').attr('class', 'legend-symbol').attr('d', symbol.type(d3.symbolCircle)()).attr('transform', 'translate(6,0)');
   legend.append('text').attr('x', 16).attr('y', 4).text('rank over features (D×D)');
-  legend.append('path').attr('class', 'point').attr('d', symbol.type(d3.symbolSquare)()).attr('transform', 'translate(6,18)');
+  legend.append('path').attr('class', 'legend-symbol').attr('d', symbol.type(d3.symbolSquare)()).attr('transform', 'translate(6,18)');
   legend.append('text').attr('x', 16).attr('y', 22).text('rank over the sequence (T×T)');
   return front.map((i) => all.indexOf(points[i]));
 }

@@ -126,3 +126,16 @@ export function scoringLayout(group: ResolvedHeadGroup, model: ResolvedModel): S
   const window = a.kind === 'sliding-window' || a.kind === 'global-local' ? { size: a.window, seqLen: model.seqLen } : undefined;
   return { space: 'features', size: model.width, macsUnit: 'MACs / token / head', levels, ...(window ? { window } : {}) };
 }
+
+/**
+ * What a block adds up to where it is drawn on top: `value` summed over the levels whose blocks are at least as
+ * large and contain the block's first diagonal entry. Drawn largest first, each visible region then shows the sum
+ * over the levels covering it, e.g. the rank the levels give a (query, key) pair together: nearby pairs, covered
+ * by more levels, get more. Exact whenever each block lies inside one block of every coarser level (dyadic and every
+ * schedule of nested divisors); for non-nested custom block sizes it describes the block's first row.
+ */
+export function stackedValue(layout: ScoringLayout, block: LayoutBlock, value: (level: LayoutLevel) => number): number {
+  let total = 0;
+  for (const b of blocksAt(layout, block.start, block.start)) if (b.size >= block.size) total += value(layout.levels[b.level]);
+  return total;
+}

@@ -24,33 +24,35 @@ export interface Downsampled {
   y: Float64Array;
 }
 
-const transform = (scale: AxisScale) => (scale === 'log' ? Math.log : (v: number) => v);
-
 /**
  * Keep per bucket the first, min, max and last point, in their original order. Points outside the domain are
  * dropped except the nearest one on each side, so a line still runs to the plot's edge when zoomed in.
+ * One pass, no allocation per point: it runs over every point of every shown run whenever the view changes.
  */
 export function downsampleMinMax(x: ArrayLike<number>, y: ArrayLike<number>, options: DownsampleOptions): Downsampled {
   const n = Math.min(x.length, y.length);
-  const scale = options.scale ?? 'linear';
-  const usable = (i: number) => Number.isFinite(y[i]) && Number.isFinite(x[i]) && (scale === 'linear' || x[i] > 0);
-
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < n; i++) {
-    if (!usable(i)) continue;
-    if (first < 0) first = i;
-    last = i;
-  }
-  if (first < 0) return { x: new Float64Array(0), y: new Float64Array(0) };
-
-  const [lo, hi] = options.domain ?? [x[first], x[last]];
-  const t = transform(scale);
-  const t0 = t(scale === 'log' ? Math.max(lo, Number.MIN_VALUE) : lo);
-  const span = t(hi) - t0;
+  const log = options.scale === 'log';
   const buckets = Math.max(1, Math.floor(options.buckets));
 
-  // Indices kept, in order. At most four per bucket plus the two edge neighbours.
+  let lo: number;
+  let hi: number;
+  if (options.domain) [lo, hi] = options.domain;
+  else {
+    lo = Number.POSITIVE_INFINITY;
+    hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const xi = x[i];
+      if (!Number.isFinite(y[i]) || !Number.isFinite(xi) || (log && xi <= 0)) continue;
+      if (xi < lo) lo = xi;
+      if (xi > hi) hi = xi;
+    }
+    if (lo > hi) return { x: new Float64Array(0), y: new Float64Array(0) };
+  }
+  const t0 = log ? Math.log(Math.max(lo, Number.MIN_VALUE)) : lo;
+  const span = (log ? Math.log(hi) : hi) - t0;
+  const perUnit = span > 0 ? buckets / span : 0;
+
+  // Indices kept, in order: at most four per bucket plus the two edge neighbours.
   const kept: number[] = [];
   let beforeDomain = -1;
   let afterDomain = -1;
@@ -60,35 +62,43 @@ export function downsampleMinMax(x: ArrayLike<number>, y: ArrayLike<number>, opt
   let bMax = -1;
   let bLast = -1;
   const flush = () => {
-    if (bFirst < 0) return;
-    // Emit the four (possibly coinciding) indices in index order, each once.
-    const four = [bFirst, bMin, bMax, bLast].sort((a, b) => a - b);
-    for (let k = 0; k < 4; k++) if (k === 0 || four[k] !== four[k - 1]) kept.push(four[k]);
+    // The four (possibly coinciding) indices in index order, each once.
+    const a = bFirst;
+    const d = bLast;
+    const b = bMin < bMax ? bMin : bMax;
+    const c = bMin < bMax ? bMax : bMin;
+    kept.push(a);
+    if (b !== a) kept.push(b);
+    if (c !== b) kept.push(c);
+    if (d !== c) kept.push(d);
   };
 
-  for (let i = first; i <= last; i++) {
-    if (!usable(i)) continue;
+  for (let i = 0; i < n; i++) {
     const xi = x[i];
+    const yi = y[i];
+    if (!(yi === yi && yi !== Infinity && yi !== -Infinity) || !Number.isFinite(xi)) continue;
     if (xi < lo) {
-      beforeDomain = i;
+      if (!log || xi > 0) beforeDomain = i;
       continue;
     }
     if (xi > hi) {
-      if (afterDomain < 0) afterDomain = i;
-      continue;
+      afterDomain = i;
+      break; // x is non-decreasing: nothing after this is in the domain
     }
-    const b = span > 0 ? Math.min(buckets - 1, Math.floor(((t(xi) - t0) / span) * buckets)) : 0;
-    if (b !== bucket) {
-      flush();
-      bucket = b;
+    const tx = log ? Math.log(xi) : xi;
+    let bk = ((tx - t0) * perUnit) | 0;
+    if (bk >= buckets) bk = buckets - 1;
+    if (bk !== bucket) {
+      if (bucket >= 0) flush();
+      bucket = bk;
       bFirst = bMin = bMax = bLast = i;
     } else {
       bLast = i;
-      if (y[i] < y[bMin]) bMin = i;
-      if (y[i] > y[bMax]) bMax = i;
+      if (yi < y[bMin]) bMin = i;
+      if (yi > y[bMax]) bMax = i;
     }
   }
-  flush();
+  if (bucket >= 0) flush();
   if (beforeDomain >= 0) kept.unshift(beforeDomain);
   if (afterDomain >= 0) kept.push(afterDomain);
 

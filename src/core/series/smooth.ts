@@ -8,7 +8,8 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): Float64Arr
   if (!(weight >= 0 && weight < 1)) throw new RangeError(`smoothing weight must be in [0, 1), got ${weight}`);
   const out = new Float64Array(values.length);
   let mean = 0;
-  let seen = 0;
+  // weight^k for the k finite values seen so far, kept as a running product (Math.pow per value is slow).
+  let weightPower = 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) {
@@ -16,8 +17,8 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): Float64Arr
       continue;
     }
     mean = weight * mean + (1 - weight) * v;
-    seen++;
-    out[i] = weight === 0 ? v : mean / (1 - weight ** seen);
+    weightPower *= weight;
+    out[i] = weight === 0 ? v : mean / (1 - weightPower);
   }
   return out;
 }

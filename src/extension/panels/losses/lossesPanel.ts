@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { LossesFromWebview, LossesToWebview, LossRunInfo, LossView } from '../../../protocol/webview';
 import { PanelController, type PanelServices } from '../panelController';
 import type { RunSeriesSource } from './runSource';
-import { curves, RunSeries, TRAIN_LOSS } from './seriesStore';
+import { CurveCache, curves, RunSeries, TRAIN_LOSS } from './seriesStore';
 
 export const LOSSES_VIEW_TYPE = 'mlbtc.losses';
 const UPDATE_MS = 250;
@@ -17,6 +17,7 @@ const DEFAULT_RUNS = 5;
 
 export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebview> {
   private readonly store = new Map<string, RunSeries>();
+  private readonly cache = new CurveCache();
   private view: LossView | undefined;
   private revision = 0;
   private readonly dirty = new Set<string>();
@@ -34,7 +35,10 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
         return;
       }
       let run = this.store.get(e.runId);
-      if (!run || e.reset) this.store.set(e.runId, (run = new RunSeries()));
+      if (!run || e.reset) {
+        this.store.set(e.runId, (run = new RunSeries()));
+        this.cache.forget(e.runId);
+      }
       run.append(e.records);
       this.dirty.add(e.runId);
       this.timer ??= setTimeout(() => this.flush(), UPDATE_MS);
@@ -72,7 +76,7 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
     this.revision = message.revision;
     this.source.follow(message.view.runIds);
     this.dirty.clear();
-    this.post({ type: 'losses/series', revision: this.revision, complete: true, series: curves(this.store, this.view) });
+    this.post({ type: 'losses/series', revision: this.revision, complete: true, series: curves(this.store, this.view, this.view.runIds, this.cache) });
   }
 
   /** Send the curves of the runs that received records since the last update. */
@@ -83,6 +87,6 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
     this.post(this.runsMessage());
     if (!this.view) return;
     const shown = changed.filter((id) => this.view!.runIds.includes(id));
-    if (shown.length) this.post({ type: 'losses/series', revision: this.revision, complete: false, series: curves(this.store, this.view, shown) });
+    if (shown.length) this.post({ type: 'losses/series', revision: this.revision, complete: false, series: curves(this.store, this.view, shown, this.cache) });
   }
 }

@@ -41,22 +41,50 @@ class Column {
 
 /** Records of one kind (train or eval): the four x axes and one column per metric, NaN where a record lacks it. */
 class Table {
-  readonly x = new Map<LossXAxis, Column>(X_AXES.map((a) => [a, new Column()]));
+  readonly step = new Column();
+  readonly tokens = new Column();
+  readonly flops = new Column();
+  readonly wallMs = new Column();
   readonly y = new Map<string, Column>();
   rows = 0;
 
-  add(record: MetricRecord, metrics: [string, number][]): void {
-    for (const a of X_AXES) this.x.get(a)!.push(record[a]);
+  xColumn(axis: LossXAxis): Column {
+    return this[axis];
+  }
+
+  private position(r: MetricRecord): void {
+    this.step.push(r.step);
+    this.tokens.push(r.tokens);
+    this.flops.push(r.flops);
+    this.wallMs.push(r.wallMs);
+  }
+
+  /** A metric column, created (NaN for the earlier rows, which lack it) when first seen. */
+  private column(key: string): Column {
+    let col = this.y.get(key);
+    if (!col) {
+      col = new Column();
+      for (let i = 0; i < this.rows; i++) col.push(Number.NaN);
+      this.y.set(key, col);
+    }
+    return col;
+  }
+
+  /** A train record: always the same two metrics (the hot path: one call per training record). */
+  addTrain(r: Extract<MetricRecord, { kind: 'train' }>): void {
+    this.position(r);
+    this.column(TRAIN_LOSS).push(r.loss);
+    this.column('lr').push(r.lr);
+    this.rows++;
+  }
+
+  /** An eval record: whatever metrics it carries; columns it lacks get NaN. */
+  addEval(r: MetricRecord): void {
+    this.position(r);
     const seen = new Set<string>();
-    for (const [key, value] of metrics) {
-      let col = this.y.get(key);
-      if (!col) {
-        // A metric first seen now: earlier rows lack it.
-        col = new Column();
-        for (let i = 0; i < this.rows; i++) col.push(Number.NaN);
-        this.y.set(key, col);
-      }
-      col.push(value);
+    for (const [key, value] of Object.entries(r)) {
+      if (NOT_METRICS.has(key) || typeof value !== 'number') continue;
+      this.column(key).push(value);
       seen.add(key);
     }
     for (const [key, col] of this.y) if (!seen.has(key)) col.push(Number.NaN);
@@ -72,8 +100,8 @@ export class RunSeries {
 
   append(records: readonly MetricRecord[]): void {
     for (const r of records) {
-      if (r.kind === 'train') this.train.add(r, [[TRAIN_LOSS, r.loss], ['lr', r.lr]]);
-      else this.evals.add(r, Object.entries(r).filter((e): e is [string, number] => !NOT_METRICS.has(e[0]) && typeof e[1] === 'number'));
+      if (r.kind === 'train') this.train.addTrain(r);
+      else this.evals.addEval(r);
       this.records++;
     }
   }
@@ -87,7 +115,7 @@ export class RunSeries {
   columns(metric: string, x: LossXAxis): { x: Float32Array; y: Float32Array } | undefined {
     const table = this.train.y.has(metric) ? this.train : this.evals.y.has(metric) ? this.evals : undefined;
     if (!table) return undefined;
-    return { x: table.x.get(x)!.view(), y: table.y.get(metric)!.view() };
+    return { x: table.xColumn(x).view(), y: table.y.get(metric)!.view() };
   }
 }
 
@@ -111,10 +139,31 @@ export function sharedDomain(columns: ReadonlyArray<{ x: Float32Array; y: Float3
 }
 
 /**
- * The curves of `view` for the runs in `runIds` (all of the view's runs, or the ones that changed). `domain` is
- * the shared x range; computed from the view's runs when not given.
+ * Curves already computed, reused while their run has no new records and the view's x axis, smoothing, width and
+ * range are unchanged: switching the y scale, or showing one more run, recomputes nothing else.
  */
-export function curves(store: ReadonlyMap<string, RunSeries>, view: LossView, runIds: readonly string[] = view.runIds, domain?: [number, number]): LossSeries[] {
+export class CurveCache {
+  private readonly entries = new Map<string, { key: string; series: LossSeries }>();
+
+  get(runId: string, metric: string, key: string, compute: () => LossSeries): LossSeries {
+    const id = `${runId}\u0000${metric}`;
+    const hit = this.entries.get(id);
+    if (hit?.key === key) return hit.series;
+    const series = compute();
+    this.entries.set(id, { key, series });
+    return series;
+  }
+
+  forget(runId: string): void {
+    for (const id of [...this.entries.keys()]) if (id.startsWith(`${runId}\u0000`)) this.entries.delete(id);
+  }
+}
+
+/**
+ * The curves of `view` for the runs in `runIds` (all of the view's runs, or the ones that changed), over the x
+ * range shared by all of the view's runs.
+ */
+export function curves(store: ReadonlyMap<string, RunSeries>, view: LossView, runIds: readonly string[] = view.runIds, cache?: CurveCache): LossSeries[] {
   const wanted: { runId: string; metric: string; cols: { x: Float32Array; y: Float32Array } }[] = [];
   const collect = (ids: readonly string[]) => {
     const out: typeof wanted = [];
@@ -129,15 +178,19 @@ export function curves(store: ReadonlyMap<string, RunSeries>, view: LossView, ru
     return out;
   };
   wanted.push(...collect(runIds));
-  const range = domain ?? sharedDomain(collect(view.runIds).map((w) => w.cols), view.logX);
+  const range = sharedDomain(collect(view.runIds).map((w) => w.cols), view.logX);
   if (!range) return [];
   const options = { buckets: view.buckets, domain: range, scale: view.logX ? ('log' as const) : ('linear' as const) };
-  return wanted.map(({ runId, metric, cols }) => {
-    const smoothed = view.smoothing > 0 ? emaSmooth(cols.y, view.smoothing) : cols.y;
+  const compute = (runId: string, metric: string, cols: { x: Float32Array; y: Float32Array }): LossSeries => {
     const raw = downsampleMinMax(cols.x, cols.y, options);
-    const smooth = view.smoothing > 0 ? downsampleMinMax(cols.x, smoothed, options) : raw;
+    const smooth = view.smoothing > 0 ? downsampleMinMax(cols.x, emaSmooth(cols.y, view.smoothing), options) : raw;
     const last = lastFinite(cols.x, cols.y);
     return { runId, metric, raw, smooth, ...(last ? { last } : {}) };
+  };
+  return wanted.map(({ runId, metric, cols }) => {
+    if (!cache) return compute(runId, metric, cols);
+    const key = `${view.x}|${view.logX}|${view.smoothing}|${view.buckets}|${range[0]}|${range[1]}|${cols.x.length}`;
+    return cache.get(runId, metric, key, () => compute(runId, metric, cols));
   });
 }
 

@@ -1,0 +1,253 @@
+// The inline previews and the three panels as a user meets them, in the light and the dark theme: the CodeLens and
+// the hover picture over `attention`, the structure diagram (blocks, hover read-out, tensor network, export through
+// the save dialog, restoration after a window reload), the trade-offs scatter (click opens the file) and the live
+// losses of 50 runs streaming. Screenshots: test-results/panel-*-<theme>.png. Paint timings come from the panels'
+// own reports to the host (the "MLBTC Panels" log) and are written to test-results/panels-perf-<theme>.json.
+import * as assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { saveArtifact } from '../../scripts/harness/artifacts';
+import { sleep } from '../../scripts/harness/processes';
+import { formatMetricLine, initialStatus, type MetricRecord } from '../../src/protocol/run';
+import { Workbench, type Theme } from './harness/workbench';
+
+const RUNS = 50;
+/** Per run: more than four points per pixel column, so every curve is downsampled as a 100,000-point one would be. */
+const POINTS = 4000;
+
+interface Paint {
+  panel: string;
+  first: boolean;
+  sinceOpenMs: number;
+  renderMs: number;
+  content: string;
+}
+
+/** Paint reports the extension logged to its "MLBTC Panels" output channel (a log file of the instance). */
+function paintsLogged(wb: Workbench): Paint[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('MLBTC Panels.log')) files.push(p);
+    }
+  };
+  const logs = path.join(wb.server.userDataDir, 'logs');
+  if (existsSync(logs)) walk(logs);
+  const paints: Paint[] = [];
+  const line = /\] (\w+): (first paint|repaint) (\d+) ms after opening \(drawing ([\d.]+) ms\): (.*)$/;
+  for (const f of files)
+    for (const l of readFileSync(f, 'utf8').split('\n')) {
+      const m = line.exec(l);
+      if (m) paints.push({ panel: m[1]!, first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), renderMs: Number(m[4]), content: m[5]! });
+    }
+  return paints;
+}
+
+async function waitForPaint(wb: Workbench, what: string, accept: (p: Paint) => boolean, timeoutMs = 30_000): Promise<Paint> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = paintsLogged(wb).filter(accept).at(-1);
+    if (found) return found;
+    await sleep(250);
+  }
+  throw new Error(`no paint of ${what} within ${timeoutMs / 1000} s; painted: ${JSON.stringify(paintsLogged(wb).map((p) => `${p.panel}: ${p.content}`))}`);
+}
+
+/** The webview of the panel whose frame shows `selector` (panels open beside editors, so there may be several). */
+async function panelFrame(wb: Workbench, selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const count = await wb.page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < count; i++) {
+      const frame = wb.webview(i);
+      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+    }
+    await sleep(250);
+  }
+  throw new Error(`no webview shows ${selector} within ${timeoutMs / 1000} s`);
+}
+
+async function closeAll(wb: Workbench): Promise<void> {
+  await wb.runCommand('View: Close All Editor Groups');
+  await sleep(500);
+}
+
+/** Accept the save dialog's proposed path (VS Code's own dialog in the browser: a quick input holding the path). */
+async function acceptSaveDialog(wb: Workbench): Promise<void> {
+  const input = wb.quickInput.locator('.quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await sleep(300);
+  await wb.page.keyboard.press('Enter');
+}
+
+function writeRuns(workspace: string): string[] {
+  const ids: string[] = [];
+  const now = Date.now();
+  for (let r = 0; r < RUNS; r++) {
+    const id = `run-${String(r).padStart(2, '0')}`;
+    const dir = path.join(workspace, '.mlbtc', 'runs', id);
+    mkdirSync(dir, { recursive: true });
+    const started = new Date(now - (RUNS - r) * 60_000).toISOString();
+    writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ ...initialStatus(10_000), state: r < 3 ? 'running' : 'completed', pid: r < 3 ? process.pid : null, heartbeat: new Date(now).toISOString(), startedAt: started, step: POINTS }));
+    const lines: string[] = [];
+    // Loss curves of different speeds and noise, with an eval every 200 steps.
+    const rate = 0.0004 + r * 0.00002;
+    for (let s = 1; s <= POINTS; s++) {
+      const noise = Math.sin(s * 12.9898 + r * 78.233) * 43758.5453;
+      const position = { step: s, tokens: s * 32 * 1024, flops: s * 6 * 5e6 * 32 * 1024, wallMs: s * (50 + r) };
+      lines.push(formatMetricLine({ kind: 'train', ...position, loss: 1.2 + 3 * Math.exp(-rate * s) + 0.08 * (noise - Math.floor(noise) - 0.5), lr: 3e-3 } as MetricRecord));
+      if (s % 200 === 0) lines.push(formatMetricLine({ kind: 'eval', ...position, 'val.loss': 1.3 + 3 * Math.exp(-rate * s) } as MetricRecord));
+    }
+    writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join(''));
+    ids.push(id);
+  }
+  return ids;
+}
+
+for (const theme of ['light', 'dark'] as Theme[]) {
+  describe(`Inline previews and panels (${theme} theme)`, () => {
+    let wb: Workbench;
+    before(async () => {
+      wb = await Workbench.open({ theme });
+    });
+    after(async () => {
+      if (wb) saveArtifact(`panels-perf-${theme}.json`, JSON.stringify(paintsLogged(wb), null, 2));
+      await wb?.close();
+    });
+
+    it('shows the CodeLens above attention and the block picture in the hover', async () => {
+      await wb.openFile('char-lm-mlr.mlbtc.json');
+      const lens = wb.page.locator('.codelens-decoration', { hasText: 'score MACs/head' });
+      await lens.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.match((await lens.textContent()) ?? '', /rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
+      for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
+
+      await wb.page.locator('.view-line span', { hasText: '"ranks"' }).first().hover();
+      const image = wb.page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
+      await image.waitFor({ state: 'visible', timeout: 30_000 });
+      // Rendered, not just present: the browser decoded the data: SVG and gave it its size.
+      const size = await image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]);
+      assert.deepEqual(size, [true, 142, 142]);
+      await wb.page.locator('.monaco-hover', { hasText: 'score MACs/head' }).first().waitFor({ state: 'visible' });
+      await wb.screenshot('panel-lens-hover');
+      await wb.page.keyboard.press('Escape');
+    });
+
+    it('draws the structure diagram with a hover read-out, and exports CSV, SVG and PNG through the save dialog', async () => {
+      await wb.page.locator('.codelens-decoration a', { hasText: /^Diagram$/ }).first().click();
+      const frame = await panelFrame(wb, 'svg rect.block');
+      // MLR 32|8|6|4|4|4|4|2 over T = 1024: levels with blocks of at least 1.5 px are drawn block by block.
+      assert.ok((await frame.locator('svg rect.block[data-level="0"]').count()) === 1);
+      assert.equal(await frame.locator('svg rect.block[data-level="3"]').count(), 8);
+      const first = await waitForPaint(wb, 'the diagram', (p) => p.panel === 'diagram' && p.first);
+      assert.equal(first.content, 'all 4 heads · mlr, blocks, 8 levels, by rank');
+
+      // Hover near the diagonal: several levels share the pair.
+      const box = (await frame.locator('svg rect.hit-area').boundingBox())!;
+      await frame.locator('svg rect.hit-area').hover({ position: { x: box.width * 0.52, y: box.height * 0.53 } });
+      const tip = frame.locator('.tooltip');
+      await tip.waitFor({ state: 'visible' });
+      assert.match((await tip.textContent()) ?? '', /query i = \d+, key j = \d+.*level 0 · block 1\/1 · 1024×1024 · rank 32 · .*this pair shares \d levels: rank \d+ together/);
+      await wb.screenshot('panel-diagram');
+
+      for (const [format, check] of [
+        ['csv', (b: Buffer) => assert.match(b.toString('utf8'), /^group,kind,space,level,level_label,blocks,block_size,requested_rank,block_rank,block_macs,level_macs,macs_unit\r\n/)],
+        ['svg', (b: Buffer) => {
+          const svg = b.toString('utf8');
+          assert.match(svg, /^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+          assert.doesNotMatch(svg, /var\(--/, 'theme colours are resolved');
+        }],
+        ['png', (b: Buffer) => assert.deepEqual([...b.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47])],
+      ] as const) {
+        const file = path.join(wb.workspace, `char-lm-mlr.blocks.${format}`);
+        await frame.locator(`vscode-button[data-export="${format}"]`).click();
+        await acceptSaveDialog(wb);
+        await frame.locator('.export-status', { hasText: `Saved char-lm-mlr.blocks.${format}` }).waitFor({ state: 'visible', timeout: 15_000 });
+        check(readFileSync(file));
+      }
+    });
+
+    it('shows a bilinear structure as a tensor network', async () => {
+      await closeAll(wb);
+      await wb.openFile('mlbtc-two-level.mlbtc.json');
+      await wb.runCommand('MLBTC: Show Structure Diagram');
+      const frame = await panelFrame(wb, 'vscode-radio[data-value="network"]');
+      await frame.locator('vscode-radio[data-value="network"]').click();
+      await frame.locator('svg g.network').first().waitFor({ state: 'visible' });
+      assert.equal(await frame.locator('svg g.network').count(), 2, 'one network per level');
+      assert.deepEqual(await frame.locator('svg g.network').first().locator('.core-name').allTextContents(), ['R', 'L']);
+      await wb.screenshot('panel-diagram-network');
+    });
+
+    it('restores the diagram, at its head group, after a window reload', async () => {
+      await closeAll(wb);
+      await wb.openFile('head-groups.mlbtc.json');
+      await wb.runCommand('MLBTC: Show Structure Diagram');
+      const frame = await panelFrame(wb, '#group-select');
+      await frame.locator('#group-select').click();
+      await frame.locator('#group-select').locator('vscode-option', { hasText: 'heads 4–7 · dense' }).click({ force: true }).catch(async () => {
+        // The dropdown list lives in the select's shadow root.
+        await frame.locator('#group-select').evaluate((el: HTMLElement & { value: string }) => {
+          el.value = '1';
+          el.dispatchEvent(new Event('change'));
+        });
+      });
+      await frame.locator('.group-line', { hasText: 'heads 4–7 · dense' }).waitFor({ state: 'visible' });
+
+      await wb.runCommand('Developer: Reload Window');
+      await sleep(3000);
+      await wb.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      const restored = await panelFrame(wb, '.group-line', 90_000);
+      await restored.locator('.group-line', { hasText: 'heads 4–7 · dense' }).waitFor({ state: 'visible', timeout: 60_000 });
+      assert.equal(await restored.locator('#group-select').evaluate((el: HTMLElement & { value: string }) => el.value), '1');
+      await wb.screenshot('panel-diagram-restored');
+    });
+
+    it('plots every structure on compute against rank with its Pareto front; a click opens the file', async () => {
+      await closeAll(wb);
+      await wb.runCommand('MLBTC: Show Trade-offs');
+      const frame = await panelFrame(wb, 'svg path.point');
+      const examples = readdirSync(wb.workspace).filter((f) => f.endsWith('.mlbtc.json')).length;
+      await waitForPaint(wb, 'every example as a point', (p) => p.panel === 'tradeoffs' && p.content.startsWith(`${examples} points`));
+      assert.equal(await frame.locator('svg path.point').count(), examples);
+      assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
+      await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
+      await wb.screenshot('panel-tradeoffs');
+      await frame.locator('svg path.point[data-id$="icl-dense.mlbtc.json"]').click();
+      await wb.editorTab('icl-dense.mlbtc.json').waitFor({ state: 'visible', timeout: 15_000 });
+    });
+
+    it('streams the losses of 50 runs', async () => {
+      await closeAll(wb);
+      const ids = writeRuns(wb.workspace);
+      await wb.runCommand('MLBTC: Show Live Losses');
+      const frame = await panelFrame(wb, '#runs .run');
+      // The three running runs are shown by default, train loss and val.loss each.
+      await waitForPaint(wb, 'the running runs', (p) => p.panel === 'losses' && p.content === `6 curves, step to ${POINTS}`, 60_000);
+      // Show all 50.
+      for (const id of ids.slice(3)) await frame.locator(`.run[data-run="${id}"] vscode-checkbox`).click();
+      await waitForPaint(wb, 'all 50 runs', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS}`, 120_000);
+      await sleep(1000);
+      await wb.screenshot('panel-losses');
+
+      // A running run trains on: its curve grows, and only it is sent again.
+      const repaintsBefore = paintsLogged(wb).filter((p) => p.panel === 'losses').length;
+      const more = Array.from({ length: 100 }, (_, i) => formatMetricLine({ kind: 'train', step: POINTS + 1 + i, tokens: 0, flops: 0, wallMs: 0, loss: 1.25, lr: 3e-3 } as MetricRecord)).join('');
+      appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), more);
+      const update = await waitForPaint(wb, 'the streamed records', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`, 30_000);
+      assert.ok(paintsLogged(wb).filter((p) => p.panel === 'losses').length > repaintsBefore);
+      saveArtifact(`panels-losses-update-${theme}.json`, JSON.stringify(update));
+
+      // Hover read-out lists the curves at the pointer.
+      const overlay = frame.locator('svg.overlay');
+      const box = (await overlay.boundingBox())!;
+      await overlay.hover({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+      await frame.locator('.tooltip', { hasText: 'train loss' }).waitFor({ state: 'visible' });
+      await wb.screenshot('panel-losses-hover');
+    });
+  });
+}
