@@ -183,7 +183,8 @@ export function parseMetricLines(text: string): MetricRecord[] {
   return records;
 }
 
-function isMetricRecord(value: unknown): value is MetricRecord {
+/** True for a parsed JSON value that is a metric record (exported for streaming readers that parse line by line). */
+export function isMetricRecord(value: unknown): value is MetricRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   return (r.kind === 'train' || r.kind === 'eval') && typeof r.step === 'number';

@@ -2,11 +2,11 @@
  * Reading metrics.jsonl without trusting it and without holding it: records are streamed in fixed-size chunks (so a
  * 1,000,000-line file costs the same memory as a short one), and any line that is not a metric record — a torn
  * write from a killed worker, a hand edit, a disk error — is skipped with a warning naming its line, never fatal,
- * never hiding the lines around it. What a valid line is comes from the format itself (parseMetricLines in
- * src/protocol/run.ts), so readers and the worker agree on one definition.
+ * never hiding the lines around it. What a valid record is comes from the format itself (isMetricRecord in
+ * src/protocol/run.ts, which parseMetricLines uses too), so readers and the worker agree on one definition.
  */
 import * as fs from 'node:fs';
-import { parseMetricLines, type MetricRecord } from '../protocol/run';
+import { isMetricRecord, type MetricRecord } from '../protocol/run';
 
 const CHUNK_BYTES = 1 << 16;
 const NEWLINE = 0x0a;
@@ -38,7 +38,12 @@ export function describeSkipped(file: string, report: ReadReport): string[] {
 
 /** Parse one complete line (without its newline); null for anything that is not a metric record. */
 export function parseMetricLine(line: string): MetricRecord | null {
-  return parseMetricLines(`${line}\n`)[0] ?? null;
+  try {
+    const value = JSON.parse(line) as unknown;
+    return isMetricRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -61,6 +61,9 @@ export interface NewStoreRun {
   continueFrom?: { runDir: string; step: number };
 }
 
+/** Fresh ids drawn when one is taken before giving up (with four random hex digits a clash is already rare). */
+const MAX_ID_ATTEMPTS = 20;
+
 export class RunNotFoundError extends Error {
   constructor(message: string) {
     super(message);
@@ -164,19 +167,30 @@ export class RunStore {
     } catch (e) {
       throw storeError(e, 'create the runs directory', this.root, 'No run was created.');
     }
-    const id = newRunId(run.search ? `${run.spec.name}-t${run.search.trial}` : run.spec.name, now);
+    // Ids carry four random hex digits: runs created in the same second (a search, a bench) can clash, so a taken id
+    // is drawn again. The final rename is the real claim: onto a non-empty run folder it fails (ENOTEMPTY, EEXIST).
+    for (let attempt = 0; ; attempt++) {
+      const id = newRunId(run.search ? `${run.spec.name}-t${run.search.trial}` : run.spec.name, now);
+      if (fs.existsSync(this.runDir(id)) && attempt < MAX_ID_ATTEMPTS) continue;
+      const created = this.createAs(id, run, now, attempt < MAX_ID_ATTEMPTS);
+      if (created) return created;
+    }
+  }
+
+  /** Create the run under `id`; null when the id turned out to be taken (and `mayRetry`). */
+  private createAs(id: string, run: NewStoreRun, now: Date, mayRetry: boolean): RunInfo | null {
     const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}`);
     try {
       const file = createRunFolder(tmp, { spec: run.spec, sourcePath: run.sourcePath, sourceText: run.sourceText, overrides: run.overrides, name: id });
       if (run.continueFrom) seedFromCheckpoint(tmp, run.continueFrom.runDir, run.continueFrom.step);
       const entry: IndexEntry = { id, name: run.spec.name, createdAt: file.createdAt, source: run.sourcePath, ...(run.search ? { search: run.search } : {}) };
       appendIndex(this.root, [entry]);
-      // rename() would replace an empty folder of the same name; the random id makes a clash all but impossible,
-      // and a clash with a non-empty run folder fails (ENOTEMPTY) rather than overwriting it.
       fs.renameSync(tmp, this.runDir(id));
       return this.info(entry, readStatus(this.runDir(id)), now.getTime());
     } catch (e) {
       fs.rmSync(tmp, { recursive: true, force: true });
+      const code = (e as NodeJS.ErrnoException).code;
+      if (mayRetry && (code === 'ENOTEMPTY' || code === 'EEXIST')) return null; // its index line dangles, harmlessly
       if (e instanceof StoreError) throw e;
       throw storeError(e, `create run ${id}`, this.root, 'No run was created.');
     }

@@ -51,6 +51,38 @@ describe('RunStore', () => {
     assert.equal(readIndex(root).get(run.id)?.source, '/ws/a.mlbtc.json');
   });
 
+  it('draws another id when one is taken, even when the clash shows only at the final rename', () => {
+    const root = fresh('clash');
+    const store = new RunStore(root);
+    const now = new Date(2026, 0, 1);
+    const realRandom = Math.random;
+    const draws = [0.5, 0.5, 0.5, 0.25];
+    Math.random = () => draws.shift() ?? realRandom();
+    try {
+      const first = store.create(newRun(tinySpec()), now);
+      // The second draw repeats the first id: existsSync catches it, the third draw too, but pretend it did not
+      // (a creator in another process claiming the id in between): the rename onto the run folder fails instead.
+      const mutable = require('node:fs') as { existsSync: typeof fs.existsSync };
+      const realExists = mutable.existsSync;
+      let lied = false;
+      mutable.existsSync = ((p: fs.PathLike) => (!lied && String(p) === first.dir ? ((lied = true), false) : realExists(p))) as typeof fs.existsSync;
+      let second;
+      try {
+        second = store.create(newRun(tinySpec()), now);
+      } finally {
+        mutable.existsSync = realExists;
+      }
+      assert.ok(lied, 'the clash went through to the rename');
+      assert.equal(first.id, 'tiny-20260101-000000-8000');
+      assert.equal(second.id, 'tiny-20260101-000000-4000');
+      assert.equal(store.readSpec(first.id).name, first.id, 'the first run is intact');
+      assert.deepEqual(store.list().map((r) => r.id).sort(), [second.id, first.id].sort());
+      assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.tmp')), []);
+    } finally {
+      Math.random = realRandom;
+    }
+  });
+
   it('adopts a run folder made without the store (mlbtc train) once, then lists it from the index', () => {
     const root = fresh('adopt');
     const store = new RunStore(root);
