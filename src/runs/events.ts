@@ -12,6 +12,8 @@ export type RunEvent =
   | { type: 'removed'; id: string }
   /** The run's state (as readers show it: effectiveState) changed. */
   | { type: 'state'; run: RunInfo; previous: RunState | 'unknown' }
+  /** A running run reached a new step (from its status.json, refreshed with every heartbeat or record). */
+  | { type: 'progress'; run: RunInfo }
   /**
    * Records appended to the run's metrics.jsonl since the previous event for it. With `reset`, the file was rewritten
    * (a resume dropped records after its checkpoint): `records` is then the whole file and replaces what came before.
