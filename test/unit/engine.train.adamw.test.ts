@@ -97,19 +97,19 @@ describe('AdamW', () => {
     tf.dispose([a, b]);
   });
 
-  it('treats a missing gradient as zero and round-trips its state', () => {
+  it('treats a missing gradient as zero and round-trips its state', async () => {
     const a = tf.variable(tf.tensor1d([1, 2, 3]));
     const b = tf.variable(tf.tensor1d([4]));
     const settings = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClip: 1 };
     const opt = new AdamW([{ name: 'a', variable: a, lrScale: 1, decay: false }, { name: 'b', variable: b, lrScale: 1, decay: false }], settings);
     tf.tidy(() => opt.apply([tf.tensor1d([1, -1, 0.5]), undefined], 0.1));
     assert.equal(b.dataSync()[0], 4);
-    const state = opt.getState();
+    const state = await opt.getState();
     assert.equal(state.step, 1);
     assert.equal(state.m[3], 0);
     const copy = new AdamW([{ name: 'a', variable: a, lrScale: 1, decay: false }, { name: 'b', variable: b, lrScale: 1, decay: false }], settings);
     copy.setState(state);
-    assert.deepEqual(copy.getState(), state);
+    assert.deepEqual(await copy.getState(), state);
     assert.throws(() => copy.setState({ step: 1, m: new Float32Array(2), v: new Float32Array(2) }), /holds 2 moments, the model has 4 parameters/);
     opt.dispose();
     copy.dispose();

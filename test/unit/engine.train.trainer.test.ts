@@ -73,6 +73,17 @@ describe('Trainer', () => {
     assert.throws(() => train(4, 1, 1, 5), /training\.microBatchSize \(5\) must divide training\.batchSize \(16\)/);
   });
 
+  it('reads the loss asynchronously in stepAsync, with the same result as step', async () => {
+    const a = train(8, 3);
+    const spec = toySpec({ steps: 3, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed: 8 });
+    const root = new Rng(8);
+    const trainer = new Trainer(new ToyModel(spec, root.fork()), new ToyTask(spec, root.fork()), spec.training);
+    const losses: number[] = [];
+    for (let s = 1; s <= 3; s++) losses.push((await trainer.stepAsync(s)).loss);
+    assert.deepEqual(losses, a.losses);
+    [a.trainer, trainer].forEach(dispose);
+  });
+
   it('stops on a non-finite loss with the step it happened at', () => {
     assert.throws(
       () => train(1, 3, Infinity),

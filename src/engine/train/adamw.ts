@@ -103,9 +103,11 @@ export class AdamW {
     this.params.forEach((q, i) => q.variable.assign(tf.reshape(parts[i], q.variable.shape)));
   }
 
-  getState(): AdamWState {
+  /** A copy of the state (read asynchronously: the webgpu backend cannot read synchronously under Node). */
+  async getState(): Promise<AdamWState> {
     // Copies: a backend may hand out its live buffer, which the next update would overwrite.
-    return { step: this.t, m: (this.m.dataSync() as Float32Array).slice(), v: (this.v.dataSync() as Float32Array).slice() };
+    const [m, v] = await Promise.all([this.m.data(), this.v.data()]);
+    return { step: this.t, m: (m as Float32Array).slice(), v: (v as Float32Array).slice() };
   }
 
   setState(state: AdamWState): void {

@@ -17,22 +17,36 @@ export interface CheckpointContent {
   step: number;
   position: MetricPosition;
   backend: string;
-  params: readonly NamedParam[];
+  params: CheckpointTensor[];
+  /** Every parameter's values, concatenated in `params` order. */
+  weights: Float32Array;
   optimizer: AdamWState;
   task: unknown;
   pendingLosses: number[];
 }
 
-/** Write a checkpoint's files into `dir` (an empty temp folder; the run folder writer makes it durable and atomic). */
-export function writeCheckpointFiles(dir: string, c: CheckpointContent): void {
+/**
+ * Read the model's weights into a checkpoint's layout (asynchronously: the webgpu backend cannot read synchronously
+ * under Node).
+ */
+export async function snapshotParams(params: readonly NamedParam[]): Promise<{ params: CheckpointTensor[]; weights: Float32Array }> {
   const tensors: CheckpointTensor[] = [];
   let offset = 0;
-  for (const p of c.params) {
+  for (const p of params) {
     tensors.push({ name: p.name, shape: [...p.variable.shape], offset });
     offset += p.variable.size;
   }
   const weights = new Float32Array(offset);
-  c.params.forEach((p, i) => weights.set(p.variable.dataSync() as Float32Array, tensors[i].offset));
+  const values = await Promise.all(params.map((p) => p.variable.data()));
+  values.forEach((v, i) => weights.set(v as Float32Array, tensors[i].offset));
+  return { params: tensors, weights };
+}
+
+/** Write a checkpoint's files into `dir` (an empty temp folder; the run folder writer makes it durable and atomic). */
+export function writeCheckpointFiles(dir: string, c: CheckpointContent): void {
+  const tensors = c.params;
+  const weights = c.weights;
+  const offset = weights.length;
   const meta: CheckpointMeta = {
     version: RUN_FORMAT_VERSION,
     step: c.step,

@@ -21,7 +21,7 @@ import { buildModel } from '../model';
 import { listCheckpoints, readRunSpec, RunFolderWriter } from '../runFolder';
 import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
-import { readCheckpoint, restoreParams, writeCheckpointFiles } from './checkpoint';
+import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
 import { trainingFlopsPerStep } from './flops';
 import { DivergedError, Trainer } from './trainer';
 
@@ -117,18 +117,17 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     step = position.step;
     let lastCheckpoint = latest ? step : -1;
 
-    const checkpoint = (): void => {
-      const dir = writer.saveCheckpoint(step, (tmp) =>
-        writeCheckpointFiles(tmp, {
-          step,
-          position,
-          backend: backend.name,
-          params: model!.params,
-          optimizer: trainer!.optimizer.getState(),
-          task: task.state(),
-          pendingLosses,
-        }),
-      );
+    const checkpoint = async (): Promise<void> => {
+      const content = {
+        step,
+        position,
+        backend: backend.name,
+        ...(await snapshotParams(model!.params)),
+        optimizer: await trainer!.optimizer.getState(),
+        task: task.state(),
+        pendingLosses,
+      };
+      const dir = writer.saveCheckpoint(step, (tmp) => writeCheckpointFiles(tmp, content));
       lastCheckpoint = step;
       writer.updateStatus({ step });
       emit({ type: 'checkpoint', step, path: dir });
@@ -138,14 +137,14 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     while (step < t.steps) {
       const stop = options.stopRequested?.() ?? null;
       if (stop) {
-        if (step > 0 && lastCheckpoint !== step) checkpoint();
+        if (step > 0 && lastCheckpoint !== step) await checkpoint();
         const reason = `stopped by ${stop} after step ${step}`;
         log('info', reason);
         writer.updateStatus({ state: 'cancelled', step, endedAt: new Date().toISOString(), exitReason: reason });
         return finish({ type: 'cancelled', step });
       }
       const started = performance.now();
-      const result = trainer.step(step + 1);
+      const result = await trainer.stepAsync(step + 1);
       step = result.step;
       position = {
         step,
@@ -168,7 +167,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
         writer.appendMetric({ kind: 'eval', ...roundedPosition(position), ...metrics });
         emit({ type: 'eval', step, metrics });
       }
-      if (step % t.checkpointEvery === 0 || last) checkpoint();
+      if (step % t.checkpointEvery === 0 || last) await checkpoint();
       await yieldToEventLoop();
     }
     const reason = `completed ${step} steps`;

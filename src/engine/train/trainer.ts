@@ -59,12 +59,24 @@ export class Trainer {
 
   /**
    * Run step number `step` (1-based: the first step of a run is 1, matching the schedule and the metric records).
-   * Throws DivergedError when the loss is not finite.
+   * Throws DivergedError when the loss is not finite. Reads the loss synchronously: for cpu and wasm; the webgpu
+   * backend has no synchronous read under Node, use stepAsync (the training job always does).
    */
   step(step: number): StepResult {
+    const { loss, ...rest } = this.update(step);
+    return this.result(rest, loss.dataSync()[0], loss);
+  }
+
+  /** step() reading the loss asynchronously, which every backend supports. */
+  async stepAsync(step: number): Promise<StepResult> {
+    const { loss, ...rest } = this.update(step);
+    return this.result(rest, (await loss.data())[0], loss);
+  }
+
+  /** Draw the batch, compute the loss and its gradients, apply AdamW; the loss stays a tensor to read. */
+  private update(step: number): { step: number; lr: number; tokens: number; loss: tf.Scalar } {
     const lr = this.training.lr * lrMultiplier(step, this.training);
     const batch = this.task.nextBatch(step);
-    let lossValue: number;
     try {
       const loss = tf.tidy(() => {
         const parts = splitBatch(batch, this.passes);
@@ -80,17 +92,20 @@ export class Trainer {
         }
         const k = parts.length;
         this.optimizer.apply(k === 1 ? gradSums : gradSums.map((g) => g && tf.div(g, k)), lr);
-        return k === 1 ? lossSum! : tf.div(lossSum!, k);
+        return (k === 1 ? lossSum! : tf.div(lossSum!, k)) as tf.Scalar;
       });
-      lossValue = loss.dataSync()[0];
-      loss.dispose();
+      return { step, lr, tokens: batch.tokens, loss };
     } finally {
       batch.inputs.dispose();
       batch.targets.dispose();
       batch.mask?.dispose();
     }
-    if (!Number.isFinite(lossValue)) throw new DivergedError(step, lossValue);
-    return { step, loss: lossValue, lr, tokens: batch.tokens };
+  }
+
+  private result(r: { step: number; lr: number; tokens: number }, lossValue: number, loss: tf.Scalar): StepResult {
+    loss.dispose();
+    if (!Number.isFinite(lossValue)) throw new DivergedError(r.step, lossValue);
+    return { ...r, loss: lossValue };
   }
 
   /** The task's evaluation metrics after `step`. */
