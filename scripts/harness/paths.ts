@@ -6,9 +6,6 @@ import path from 'node:path';
 /** The repository root (this file lives in scripts/harness/). */
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** Git-ignored cache for everything the harness downloads or generates (see .gitignore: `.cache/`). */
-export const cacheDir = path.join(repoRoot, '.cache');
-
 /**
  * code-server 4.100.3 ships VS Code 1.100.3, the newest whose server still runs on Node 20
  * (shared/reference/environment.md). package.json pins engines.vscode ^1.100.0 to match.
