@@ -84,7 +84,8 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'build':
       return runStep(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], suiteTimeoutMs.build);
     case 'unit':
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, []);
+      // A per-test limit too, so one hung test fails alone instead of costing the suite its report.
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [`--test-timeout=${minutes(10)}`]);
     case 'integration': {
       await ensureCodeServer();
       const { counts, problems } = await runIntegration({ timeoutMs: suiteTimeoutMs.integration });
@@ -93,7 +94,7 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'e2e': {
       await ensureCodeServer();
       // One workbench at a time: each file starts its own code-server and chromium.
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1']);
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1', `--test-timeout=${minutes(5)}`]);
     }
   }
 }

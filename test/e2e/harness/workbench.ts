@@ -245,11 +245,6 @@ export class Workbench {
     });
   }
 
-  /** Messages of the notification toasts currently shown. */
-  async notifications(): Promise<string[]> {
-    return this.page.locator('.notifications-toasts .notification-list-item-message').allTextContents();
-  }
-
   async waitForNotification(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const toast = this.page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();
     await toast.waitFor({ state: 'visible', timeout: timeoutMs });
