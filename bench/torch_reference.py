@@ -100,9 +100,8 @@ class MlrScores(nn.Module):
             ql = q[..., start:start + r].reshape(B, H, n, t, r)
             kl = k[..., start:start + r].reshape(B, H, n, t, r)
             blocks = ql @ kl.transpose(-1, -2) / r  # (B, H, n, t, t)
-            idx = torch.arange(n)
-            view = S.view(B, H, n, t, n, t)
-            view[:, :, idx, :, idx, :] = view[:, :, idx, :, idx, :] + blocks.permute(2, 0, 1, 3, 4)
+            # The n diagonal (t, t) blocks of S as a strided view (B, H, t, t, n): add in place, no T x T per level.
+            S.view(B, H, n, t, n, t).diagonal(0, 2, 4).add_(blocks.permute(0, 1, 3, 4, 2))
             start += r
         return S * self.omega if self.omega is not None else S
 
