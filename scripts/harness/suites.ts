@@ -34,6 +34,12 @@ const suiteTimeoutMs: Record<SuiteName, number> = {
   e2e: Number(process.env.MLBTC_E2E_TIMEOUT_MS ?? minutes(20)),
 };
 
+/**
+ * node:test's --test-timeout. Node 20 applies it to each test file's process as a whole, not only to each
+ * test (measured), so it is a per-file limit: a hung file fails alone, and the suite keeps its report.
+ */
+const fileTimeoutMs = minutes(10);
+
 /** Parses `node scripts/test.mjs [suite ...]` and runs. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !(suiteNames as readonly string[]).includes(a));
@@ -84,8 +90,7 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'build':
       return runStep(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], suiteTimeoutMs.build);
     case 'unit':
-      // A per-test limit too, so one hung test fails alone instead of costing the suite its report.
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [`--test-timeout=${minutes(10)}`]);
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [`--test-timeout=${fileTimeoutMs}`]);
     case 'integration': {
       await ensureCodeServer();
       const { counts, problems } = await runIntegration({ timeoutMs: suiteTimeoutMs.integration });
@@ -94,7 +99,7 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'e2e': {
       await ensureCodeServer();
       // One workbench at a time: each file starts its own code-server and chromium.
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1', `--test-timeout=${minutes(5)}`]);
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`]);
     }
   }
 }
