@@ -1,6 +1,9 @@
 // `npm test`: typecheck, build, unit, integration and e2e in that order, each suite's summary, and one
 // final line `N passed, N failed[, N skipped]` over all of them. Exit code 1 when anything failed or a
 // suite could not run (which counts as one failed test, so the final line never hides it).
+// Choices: typecheck and build each count as one test; integration and e2e always build first (the
+// extension host loads dist/), so `npm run test:integration` reports the build too; processes a suite
+// leaves behind are killed and count as one failure of that suite.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -57,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     const started = Date.now();
     console.log(`\n=== ${name} ===`);
     let result: SuiteResult;
-    if (name !== 'build' && results.some(([n, r]) => n === 'build' && r.counts.failed > 0) && (name === 'integration' || name === 'e2e')) {
+    const buildFailed = results.some(([n, r]) => n === 'build' && r.counts.failed > 0);
+    if (buildFailed && (name === 'integration' || name === 'e2e')) {
       result = { counts: { ...noTests, failed: 1 }, notes: ['not run: the build failed'] };
     } else {
       try {
@@ -66,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         result = { counts: { ...noTests, failed: 1 }, notes: [`could not run: ${(error as Error).message}`] };
       }
     }
-    const leaked = await reapLeftovers();
+    const leaked = reapLeftovers();
     if (leaked.length > 0) {
       result.counts.failed += 1;
       result.notes.push(`left ${leaked.length} process(es) running (now killed):\n    ${leaked.join('\n    ')}`);
@@ -175,7 +179,7 @@ function run(command: string, args: string[], timeoutMs: number, stdio: 'pipe' |
 }
 
 /** Kills what a suite left behind (found by the run marker in its environment) and describes it. */
-async function reapLeftovers(): Promise<string[]> {
+function reapLeftovers(): string[] {
   const pids = findProcessesWithEnv(runMarkerVar, process.env[runMarkerVar]!);
   const described = pids.map(describeProcess).filter(Boolean);
   for (const pid of pids) {
