@@ -84,6 +84,14 @@ async function acceptSaveDialog(wb: Workbench): Promise<void> {
   await wb.page.keyboard.press('Enter');
 }
 
+// Loss curves of different speeds with deterministic noise, and an eval every 200 steps.
+const rate = (run: number) => 0.0004 + run * 0.00002;
+const position = (run: number, step: number) => ({ step, tokens: step * 32 * 1024, flops: step * 6 * 5e6 * 32 * 1024, wallMs: step * (50 + run) });
+function trainRecord(run: number, step: number): MetricRecord {
+  const noise = Math.sin(step * 12.9898 + run * 78.233) * 43758.5453;
+  return { kind: 'train', ...position(run, step), loss: 1.2 + 3 * Math.exp(-rate(run) * step) + 0.08 * (noise - Math.floor(noise) - 0.5), lr: 3e-3 };
+}
+
 function writeRuns(workspace: string): string[] {
   const ids: string[] = [];
   const now = Date.now();
@@ -94,13 +102,9 @@ function writeRuns(workspace: string): string[] {
     const started = new Date(now - (RUNS - r) * 60_000).toISOString();
     writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ ...initialStatus(10_000), state: r < 3 ? 'running' : 'completed', pid: r < 3 ? process.pid : null, heartbeat: new Date(now).toISOString(), startedAt: started, step: POINTS }));
     const lines: string[] = [];
-    // Loss curves of different speeds and noise, with an eval every 200 steps.
-    const rate = 0.0004 + r * 0.00002;
     for (let s = 1; s <= POINTS; s++) {
-      const noise = Math.sin(s * 12.9898 + r * 78.233) * 43758.5453;
-      const position = { step: s, tokens: s * 32 * 1024, flops: s * 6 * 5e6 * 32 * 1024, wallMs: s * (50 + r) };
-      lines.push(formatMetricLine({ kind: 'train', ...position, loss: 1.2 + 3 * Math.exp(-rate * s) + 0.08 * (noise - Math.floor(noise) - 0.5), lr: 3e-3 } as MetricRecord));
-      if (s % 200 === 0) lines.push(formatMetricLine({ kind: 'eval', ...position, 'val.loss': 1.3 + 3 * Math.exp(-rate * s) } as MetricRecord));
+      lines.push(formatMetricLine(trainRecord(r, s)));
+      if (s % 200 === 0) lines.push(formatMetricLine({ kind: 'eval', ...position(r, s), 'val.loss': 1.3 + 3 * Math.exp(-rate(r) * s) } as MetricRecord));
     }
     writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join(''));
     ids.push(id);
@@ -236,7 +240,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
 
       // A running run trains on: its curve grows, and only it is sent again.
       const repaintsBefore = paintsLogged(wb).filter((p) => p.panel === 'losses').length;
-      const more = Array.from({ length: 100 }, (_, i) => formatMetricLine({ kind: 'train', step: POINTS + 1 + i, tokens: 0, flops: 0, wallMs: 0, loss: 1.25, lr: 3e-3 } as MetricRecord)).join('');
+      const more = Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 1 + i))).join('');
       appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), more);
       const update = await waitForPaint(wb, 'the streamed records', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`, 30_000);
       assert.ok(paintsLogged(wb).filter((p) => p.panel === 'losses').length > repaintsBefore);

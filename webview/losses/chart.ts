@@ -136,17 +136,8 @@ export class PathCache {
   }
 }
 
-export function drawCanvas(canvas: HTMLCanvasElement, curves: Curve[], s: Scales, view: LossView, cache: PathCache): void {
-  const ratio = window.devicePixelRatio || 1;
-  const ctx = canvas.getContext('2d')!;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(margin.left, margin.top, s.width, s.height);
-  ctx.clip();
-  ctx.translate(margin.left, margin.top);
-  ctx.lineJoin = 'round';
+/** Stroke curves (raw values faint under their smoothed curve, as TensorBoard shows them) on a 2D context. */
+function strokeCurves(ctx: CanvasRenderingContext2D, curves: readonly Curve[], s: Scales, view: LossView, cache: PathCache): void {
   const signature = scaleSignature(s, view);
   const stroke = (xs: Float64Array, ys: Float64Array, style: CurveStyle, alpha: number, width: number) => {
     ctx.globalAlpha = alpha;
@@ -155,10 +146,56 @@ export function drawCanvas(canvas: HTMLCanvasElement, curves: Curve[], s: Scales
     ctx.setLineDash(style.dash);
     ctx.stroke(cache.get(xs, ys, s, view, signature));
   };
-  // Raw values faint under their smoothed curve, as TensorBoard shows them.
   if (view.smoothing > 0) for (const c of curves) stroke(c.series.raw.x, c.series.raw.y, c.style, 0.22, 1);
   for (const c of curves) stroke(c.series.smooth.x, c.series.smooth.y, c.style, 1, 1.6);
-  ctx.restore();
+}
+
+export const curveKey = (c: { runId: string; metric: string }) => `${c.runId}\u0000${c.metric}`;
+
+/**
+ * The curves' canvas, in two layers so streaming stays cheap: a cached bitmap of every curve that is not streaming
+ * (drawn once per scale change), and the streaming ("hot") curves drawn over it on each update. While the scales
+ * keep their nice bounds and the same runs stream, an update costs one bitmap copy plus the hot curves.
+ */
+export class CurveCanvas {
+  private readonly base = document.createElement('canvas');
+  private baseKey = '';
+  readonly paths = new PathCache();
+
+  draw(canvas: HTMLCanvasElement, curves: readonly Curve[], s: Scales, view: LossView, hot: ReadonlySet<string>): void {
+    const cold = curves.filter((c) => !hot.has(curveKey(c.series)));
+    const warm = curves.filter((c) => hot.has(curveKey(c.series)));
+    const key = `${scaleSignature(s, view)}|${canvas.width}x${canvas.height}|${cold.map((c) => `${curveKey(c.series)}:${c.style.colour}:${c.series.smooth.x.length}`).join(',')}`;
+    if (key !== this.baseKey) {
+      this.base.width = canvas.width;
+      this.base.height = canvas.height;
+      this.paint(this.base, cold, s, view, false);
+      this.baseKey = key;
+    }
+    this.paint(canvas, warm, s, view, true);
+  }
+
+  private paint(target: HTMLCanvasElement, curves: readonly Curve[], s: Scales, view: LossView, withBase: boolean): void {
+    const ratio = window.devicePixelRatio || 1;
+    const ctx = target.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, target.width, target.height);
+    if (withBase) ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(margin.left, margin.top, s.width, s.height);
+    ctx.clip();
+    ctx.translate(margin.left, margin.top);
+    ctx.lineJoin = 'round';
+    strokeCurves(ctx, curves, s, view, this.paths);
+    ctx.restore();
+  }
+
+  clear(canvas: HTMLCanvasElement): void {
+    canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+    this.baseKey = '';
+  }
 }
 
 /** The curves as SVG paths (for export: the same picture as the canvas). */

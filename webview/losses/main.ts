@@ -13,7 +13,7 @@ import { connectToHost } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
-import { appendCurvePaths, drawAxes, drawCanvas, margin, nearest, PathCache, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
+import { appendCurvePaths, curveKey, CurveCanvas, drawAxes, margin, nearest, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
 import css from './losses.css';
 
 adoptStyles(baseCss, css);
@@ -29,7 +29,9 @@ const series = new Map<string, LossSeries>();
 let revision = 0;
 let theme = readTheme();
 let scales: Scales | undefined;
-const paths = new PathCache();
+const curveCanvas = new CurveCanvas();
+/** Curves of the latest streaming update: drawn over the cached bitmap of all others. */
+let hot = new Set<string>();
 
 const app = document.getElementById('app')!;
 const header = document.createElement('header');
@@ -127,7 +129,8 @@ function receive(message: LossesToWebview): void {
     case 'losses/series': {
       if (message.revision !== revision) return; // an answer to a view we have since changed
       if (message.complete) series.clear();
-      for (const s of message.series) series.set(`${s.runId}\u0000${s.metric}`, s);
+      hot = message.complete ? new Set() : new Set(message.series.map(curveKey));
+      for (const s of message.series) series.set(curveKey(s), s);
       draw();
       updateLastValues();
       return;
@@ -161,7 +164,7 @@ function curvesShown(): Curve[] {
   for (const [i, run] of runs.entries()) {
     if (!view.runIds.includes(run.id)) continue;
     view.metrics.forEach((metric, m) => {
-      const s = series.get(`${run.id}\u0000${metric}`);
+      const s = series.get(curveKey({ runId: run.id, metric }));
       if (s) out.push({ series: s, style: styleOf(i, m, theme) });
     });
   }
@@ -191,10 +194,13 @@ function draw(): void {
   );
   if (!scales) {
     axes.selectChildren().remove();
-    canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+    curveCanvas.clear(canvas);
   } else {
     drawAxes(axes, scales, view, yLabel());
-    drawCanvas(canvas, curves, scales, view, paths);
+    curveCanvas.draw(canvas, curves, scales, view, hot);
+    // Chromium rasterises canvas commands lazily, after this function: reading one pixel makes it happen now, so
+    // renderMs (the paint timing the host records) is what drawing really costs.
+    canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
   }
   summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
   const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
@@ -248,7 +254,7 @@ function renderSidebar(): void {
 function updateLastValues(): void {
   const fmt = d3.format('.4~g');
   for (const row of Array.from(runsBox.querySelectorAll<HTMLElement>('.run'))) {
-    const last = series.get(`${row.dataset.run}\u0000${view.metrics[0]}`)?.last;
+    const last = series.get(curveKey({ runId: row.dataset.run!, metric: view.metrics[0] }))?.last;
     row.querySelector('.last')!.textContent = last ? fmt(last.y) : '';
   }
 }

@@ -111,11 +111,14 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })),
     (d) => `${d.px},${d.py}`,
   );
+  const frontIds = new Set(front.map((i) => points[i].id));
   for (const [, at] of groups) {
     const text = at.map((d) => d.p.label.split('/').pop()!.replace(/\.mlbtc\.json$/, '')).join(', ');
     const width = text.length * 6.2;
     const { px, py } = at[0];
-    for (const dy of [0, -13, 13, -26, 26]) {
+    // The front's staircase leaves a front point to the right at its height: label those above the line.
+    const offsets = at.some((d) => frontIds.has(d.p.id)) ? [-13, 13, -26, 26] : [0, -13, 13, -26, 26];
+    for (const dy of offsets) {
       const box = { x0: px + 8, x1: px + 8 + width, y0: py + dy - 6, y1: py + dy + 7 };
       if (box.x1 > w + margin.right || placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) continue;
       placed.push(box);
