@@ -394,8 +394,11 @@ export class RunManager {
     for (const r of runs) {
       if (r.status && isLive(r.status)) live++;
       else if (r.state === 'queued') {
-        if (launchState(r.dir).state === 'starting') live++;
-        else waiting.push(r);
+        // A launch that died is settled (failed or interrupted) by the exit handler or the next tick, never simply
+        // launched again: a worker that crashes at start-up would otherwise be restarted forever.
+        const launch = launchState(r.dir).state;
+        if (launch === 'starting') live++;
+        else if (launch === 'none') waiting.push(r);
       }
     }
     for (const run of waiting) {
@@ -409,7 +412,7 @@ export class RunManager {
     if (!lock.tryAcquire()) return false;
     try {
       const status = readStatus(run.dir).status;
-      if (status?.state !== 'queued' || launchState(run.dir).state === 'starting') return false;
+      if (status?.state !== 'queued' || launchState(run.dir).state !== 'none') return false;
       // A run that ran before (resumed, or re-queued after a crash) continues from its last checkpoint; the worker
       // starts over (and drops stale metrics) when there is none.
       const resume = status.startedAt !== null || listCheckpoints(run.dir).length > 0;
@@ -422,10 +425,11 @@ export class RunManager {
       }
       if (child.pid !== undefined) writeLaunchMarker(run.dir, child.pid);
       this.children.set(run.id, child);
-      child.once('error', (e) => this.onChildEnd(run.id, `could not start the worker: ${e.message}`, 'failed'));
+      child.once('error', (e) => this.onChildEnd(run.id, child, `could not start the worker: ${e.message}`, 'failed'));
       child.once('exit', (code, signal) =>
         this.onChildEnd(
           run.id,
+          child,
           signal ? `the worker was killed by ${signal} before writing a final status` : `the worker exited with code ${code} without writing a final status${lastLogLine(run.dir)}`,
           signal ? 'interrupted' : 'failed',
         ),
@@ -436,12 +440,13 @@ export class RunManager {
     }
   }
 
-  private onChildEnd(id: string, reason: string, state: 'interrupted' | 'failed'): void {
-    if (!this.children.has(id)) return;
+  private onChildEnd(id: string, child: ChildProcess, reason: string, state: 'interrupted' | 'failed'): void {
+    // Only the run's current worker: the exit of an earlier one (killed, then the run resumed) can arrive late.
+    if (this.children.get(id) !== child) return;
     this.children.delete(id);
     if (this.closed) return;
     // A run being stopped is settled by stop(), which knows whether it had to kill the worker.
-    if (!this.stopping.has(id)) this.settleDead(id, state, reason);
+    if (!this.stopping.has(id)) this.settleDead(id, state, reason, child.pid);
     this.tick();
   }
 
@@ -450,7 +455,7 @@ export class RunManager {
    * still says so: running with a dead pid, or queued with a launch whose worker died (it may have been settled, or
    * restarted, by someone else in the meantime).
    */
-  private settleDead(id: string, state: RunState, reason: string): boolean {
+  private settleDead(id: string, state: RunState, reason: string, deadPid?: number): boolean {
     const dir = this.store.runDir(id);
     const lock = this.store.runLock(id, `settle (${this.owner})`);
     try {
@@ -461,8 +466,11 @@ export class RunManager {
     try {
       const status = readStatus(dir).status;
       if (!status) return false;
-      const deadWorker = status.state === 'running' && !(status.pid !== null && isProcessAlive(status.pid));
-      const deadLaunch = status.state === 'queued' && launchState(dir).state === 'died';
+      // `deadPid`: a process this manager saw exit (its 'exit' event), dead whatever a liveness probe says.
+      const dead = (pid: number | null | undefined) => pid === null || pid === undefined || pid === deadPid || !isProcessAlive(pid);
+      const deadWorker = status.state === 'running' && dead(status.pid);
+      const launch = launchState(dir);
+      const deadLaunch = status.state === 'queued' && launch.marker !== null && (launch.state === 'died' || dead(launch.marker.workerPid));
       if (!deadWorker && !deadLaunch) return false;
       writeStatus(dir, { ...status, state, pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
       return true;

@@ -11,6 +11,7 @@ import { Rng } from '../../src/core/random';
 import { CheckpointFiles, RunFiles, type MetricRecord } from '../../src/protocol/run';
 import { listCheckpoints } from '../../src/engine/runFolder';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
+import { launchDetachedWorker, type Launcher } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runs/process';
@@ -35,8 +36,17 @@ after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
+/** Every worker launch, for the messages of failed assertions. */
+const launches: string[] = [];
+
 function manager(name: string, max = 1): RunManager {
-  const m = new RunManager({ runsDir: path.join(work, name), workerPath, maxConcurrentRuns: max, pollMs: 50, owner: 'fault test' }).open();
+  const launch = launchDetachedWorker(workerPath);
+  const launcher: Launcher = (request) => {
+    const child = launch(request);
+    launches.push(`${Date.now() % 100_000} ${child.pid} ${path.basename(request.runDir)}${request.resume ? ' resume' : ''}`);
+    return child;
+  };
+  const m = new RunManager({ runsDir: path.join(work, name), launcher, maxConcurrentRuns: max, pollMs: 50, owner: 'fault test' }).open();
   managers.push(m);
   return m;
 }
@@ -51,12 +61,27 @@ function read(run: RunInfo): { records: MetricRecord[]; skipped: number } {
 /** What must agree between an interrupted-and-resumed run and an uninterrupted one (wall time aside). */
 const comparable = (records: MetricRecord[]) => records.map(({ wallMs: _wallMs, ...rest }) => rest);
 
+/** Live processes whose command line names `runDir` (Linux /proc): the workers training it. */
+function workersOn(runDir: string): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes(runDir) && isProcessAlive(Number(pid))) out.push(`${pid}: ${cmd.join(' ')}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
 const finished = (r: RunInfo) => r.state === 'completed' || r.state === 'failed' || r.state === 'cancelled';
 
 describe('faults with the real worker', () => {
   it('survives 20 SIGKILLs at random moments: the run stays readable after each, and resuming finishes it exactly like an uninterrupted run', async () => {
     const m = manager('sigkill', 2);
-    const spec = tinySpec({ steps: 120, logEvery: 1, evalEvery: 10, checkpointEvery: 3, seed: 11 });
+    // Long enough that 20 kills land before it could finish (a tiny step takes a few ms; start-up some 400 ms).
+    const spec = tinySpec({ steps: 200, logEvery: 1, evalEvery: 20, checkpointEvery: 3, seed: 11 });
     const reference = m.enqueue(newRun(spec));
     const victim = m.enqueue(newRun(spec));
     const rng = new Rng(2026);
@@ -68,7 +93,7 @@ describe('faults with the real worker', () => {
       // Half the kills after a random delay (start-up, backend init, first writes), half a few steps into training.
       const byDelay = rng.next() < 0.5;
       if (byDelay) {
-        const delay = Math.floor(rng.next() * 700);
+        const delay = Math.floor(rng.next() * 450);
         schedule.push(`${delay} ms`);
         await sleep(delay);
       } else {
@@ -80,9 +105,12 @@ describe('faults with the real worker', () => {
       if (finished(m.get(victim.id))) break;
       process.kill(-pid, 'SIGKILL');
       while (isProcessAlive(pid)) await sleep(10);
+      assert.deepEqual(workersOn(victim.dir), [], `no worker of the run survives kill ${kills + 1} of ${pid} (${schedule.join(', ')}); launches:\n${launches.join('\n')}`);
 
       // Readable after every kill: a parseable status, metrics in strictly increasing steps, complete checkpoints.
-      const after = await m.waitFor(victim.id, (r) => r.state === 'interrupted' || finished(r), 10_000);
+      const after = await m.waitFor(victim.id, (r) => r.state === 'interrupted' || finished(r), 10_000).catch((e: Error) => {
+        throw new Error(`${e.message} after kill ${kills + 1} (${schedule.join(', ')}): ${JSON.stringify(readStatus(victim.dir))} launch ${JSON.stringify(readLaunchMarker(victim.dir))}`);
+      });
       assert.ok(after.status, `status readable after kill ${kills + 1} (${schedule.join(', ')}): ${after.problem}`);
       const { records } = read(after);
       const trainSteps = records.filter((r) => r.kind === 'train').map((r) => r.step);
@@ -100,7 +128,7 @@ describe('faults with the real worker', () => {
     }
     if (!finished(m.get(victim.id))) m.resume(victim.id);
     const [done, ref] = await Promise.all([m.waitFor(victim.id, finished, 60_000), m.waitFor(reference.id, finished, 60_000)]);
-    assert.ok(kills >= 15, `at least 15 kills landed before the run completed (${kills}: ${schedule.join(', ')})`);
+    assert.equal(kills, 20, `20 kills landed before the run completed (${schedule.join(', ')})`);
     assert.equal(ref.state, 'completed', ref.status?.exitReason ?? '');
     assert.equal(done.state, 'completed', `${done.status?.exitReason} after kills at ${schedule.join(', ')}`);
     const victimRecords = read(done);
