@@ -4,7 +4,6 @@
 // Choices: typecheck and build each count as one test; integration and e2e always build first (the
 // extension host loads dist/), so `npm run test:integration` reports the build too; processes a suite
 // leaves behind are killed and count as one failure of that suite.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { addCounts, countsFromTap, formatCounts, noTests, type Counts } from './
 import { findFiles } from './find-files';
 import { runIntegration } from './integration';
 import { repoRoot } from './paths';
-import { describeProcess, findProcessesWithEnv, killGroup, onCleanup } from './processes';
+import { describeProcess, findProcessesWithEnv, killGroup, onCleanup, spawnGroup } from './processes';
 
 export const suiteNames = ['typecheck', 'build', 'unit', 'integration', 'e2e'] as const;
 export type SuiteName = (typeof suiteNames)[number];
@@ -158,7 +157,7 @@ async function runNodeTests(files: string[], timeoutMs: number, extraArgs: strin
  */
 function run(command: string, args: string[], timeoutMs: number, stdio: 'pipe' | 'inherit'): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', stdio, stdio], detached: true });
+    const child = spawnGroup(command, args, { cwd: repoRoot, stdio: ['ignore', stdio, stdio] });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
