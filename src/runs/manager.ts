@@ -178,9 +178,9 @@ export class RunManager {
       if (!read.status) throw new StoreError(`Cannot resume ${run.id}: ${read.problem}.`, undefined);
       const status = read.status;
       if (status.state === 'queued') return;
-      if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid ?? 'starting'}).`, 'EBUSY');
+      if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
-      // "running" here is a dead worker not yet marked interrupted: resumable like interrupted.
+      // Left: the RESUMABLE_STATES, and "running" with a dead worker not yet marked interrupted (resumable alike).
       clearLaunchMarker(run.dir);
       writeStatus(run.dir, { ...status, state: 'queued', pid: null, heartbeat: null, endedAt: null, exitReason: null });
     });

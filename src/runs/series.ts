@@ -13,7 +13,6 @@ import { forEachMetric, lastMetric, type ReadReport } from './metrics';
 
 /** What a chart can put on its x axis: every record carries all four. */
 export type XAxis = keyof MetricPosition;
-export const X_AXES: readonly XAxis[] = ['step', 'tokens', 'flops', 'wallMs'];
 
 export interface SeriesRequest {
   x: XAxis;

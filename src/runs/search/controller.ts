@@ -54,10 +54,6 @@ export class SearchController {
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? this.file.plan.maxConcurrent ?? 1);
   }
 
-  get finished(): boolean {
-    return this.state.finishedAt !== null;
-  }
-
   /** Take the controller lock; LockedError (naming the other controller) when another process drives the search. */
   acquire(): void {
     this.lock.acquire();
