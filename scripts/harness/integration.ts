@@ -7,7 +7,7 @@ import path from 'node:path';
 import { saveArtifact, saveScreenshot } from './artifacts';
 import { bundleIntegrationTests, type BundleOptions } from './bundle-integration';
 import { launchChromium } from './chromium';
-import { startCodeServer, type Theme } from './code-server';
+import { startCodeServer, type CodeServer, type Theme } from './code-server';
 import { countsFromEvents, type Counts } from './counts';
 import { examplesDir, repoRoot } from './paths';
 import { withTimeout } from './processes';
@@ -29,6 +29,8 @@ export interface IntegrationOptions extends BundleOptions {
   artifactsName?: string;
   log?: (line: string) => void;
 }
+
+export const defaultIntegrationTimeoutMs = 15 * 60_000;
 
 export interface IntegrationResult {
   counts: Counts;
@@ -56,11 +58,17 @@ export async function runIntegration(options: IntegrationOptions = {}): Promise<
   const problems: string[] = [];
   let events: TestEvent[] = [];
   const consoleLines: string[] = [];
-  const server = await startCodeServer({
-    theme: options.theme,
-    env: { ...options.env, [resultsEnvVar]: resultsFile, ...(grep ? { [grepEnvVar]: grep } : {}) },
-    log,
-  });
+  let server: CodeServer;
+  try {
+    server = await startCodeServer({
+      theme: options.theme,
+      env: { ...options.env, [resultsEnvVar]: resultsFile, ...(grep ? { [grepEnvVar]: grep } : {}) },
+      log,
+    });
+  } catch (error) {
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
   try {
     const browser = await launchChromium();
     try {
@@ -74,8 +82,7 @@ export async function runIntegration(options: IntegrationOptions = {}): Promise<
       const printer = startPrinter(resultsFile, log);
       try {
         await page.goto(server.url({ folder: workspace, extensionDevelopmentPath: extensionPath, extensionTestsPath: bundle.indexFile }));
-        const timeoutMs = options.timeoutMs ?? Number(process.env.MLBTC_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
-        const code = await withTimeout(exitCode, timeoutMs, 'the integration suite did not finish: the workbench or a test hung');
+        const code = await withTimeout(exitCode, options.timeoutMs ?? defaultIntegrationTimeoutMs, 'the integration suite did not finish: the workbench or a test hung');
         if (code !== 0 && !parseEvents(readIfExists(resultsFile)).some((e) => e.event === 'fail')) {
           problems.push(`the workbench exited with code ${code} but no test failed: the tests module or the extension host failed before or after the tests`);
         }

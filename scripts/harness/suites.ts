@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ensureCodeServer } from './code-server-install';
 import { addCounts, countsFromTap, formatCounts, noTests, type Counts } from './counts';
 import { findFiles } from './find-files';
-import { runIntegration } from './integration';
+import { defaultIntegrationTimeoutMs, runIntegration } from './integration';
 import { repoRoot } from './paths';
 import { describeProcess, findProcessesWithEnv, killGroup, onCleanup, spawnGroup } from './processes';
 
@@ -32,7 +32,7 @@ const suiteTimeoutMs: Record<SuiteName, number> = {
   typecheck: minutes(5),
   build: minutes(5),
   unit: Number(process.env.MLBTC_UNIT_TIMEOUT_MS ?? minutes(20)),
-  integration: Number(process.env.MLBTC_INTEGRATION_TIMEOUT_MS ?? minutes(15)),
+  integration: Number(process.env.MLBTC_INTEGRATION_TIMEOUT_MS ?? defaultIntegrationTimeoutMs),
   e2e: Number(process.env.MLBTC_E2E_TIMEOUT_MS ?? minutes(20)),
 };
 
