@@ -29,6 +29,10 @@ export interface PaintedMessage {
   renderMs: number;
   /** What is on screen now, in a few words (e.g. "2 curves, x to 150"): logged, and read by tests. */
   content: string;
+  /** Time since the webview document started loading (performance.now() there): the webview's own share of a first paint. */
+  sinceLoadMs: number;
+  /** When the panel's script started running, on the same clock: what came before is loading the document and bundle. */
+  scriptStartMs: number;
 }
 
 export type ExportFormat = 'png' | 'svg' | 'csv';
@@ -239,7 +243,13 @@ export interface LossSeriesMessage {
   series: LossSeries[];
 }
 
-export type LossesToWebview = CommonToWebview | LossRunsMessage | LossSeriesMessage;
+/** Show exactly these runs (the Experiments view's selection, "Show Live Losses" on a run that just started). */
+export interface LossSelectMessage {
+  type: 'losses/select';
+  runIds: string[];
+}
+
+export type LossesToWebview = CommonToWebview | LossRunsMessage | LossSeriesMessage | LossSelectMessage;
 
 export interface LossesState {
   view: LossView;

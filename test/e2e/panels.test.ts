@@ -21,6 +21,8 @@ interface Paint {
   panel: string;
   first: boolean;
   sinceOpenMs: number;
+  sinceLoadMs: number;
+  scriptStartMs: number;
   renderMs: number;
   content: string;
 }
@@ -38,11 +40,11 @@ function paintsLogged(wb: Workbench): Paint[] {
   const logs = path.join(wb.server.userDataDir, 'logs');
   if (existsSync(logs)) walk(logs);
   const paints: Paint[] = [];
-  const line = /\] (\w+): (first paint|repaint) (\d+) ms after opening \(drawing ([\d.]+) ms\): (.*)$/;
+  const line = /\] (\w+): (first paint|repaint) (\d+) ms after opening, (\d+) ms after the webview loaded, script from (\d+) ms \(drawing ([\d.]+) ms\): (.*)$/;
   for (const f of files)
     for (const l of readFileSync(f, 'utf8').split('\n')) {
       const m = line.exec(l);
-      if (m) paints.push({ panel: m[1]!, first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), renderMs: Number(m[4]), content: m[5]! });
+      if (m) paints.push({ panel: m[1]!, first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), sinceLoadMs: Number(m[4]), scriptStartMs: Number(m[5]), renderMs: Number(m[6]), content: m[7]! });
     }
   return paints;
 }
@@ -242,8 +244,11 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const repaintsBefore = paintsLogged(wb).filter((p) => p.panel === 'losses').length;
       const more = Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 1 + i))).join('');
       appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), more);
-      const update = await waitForPaint(wb, 'the streamed records', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`, 30_000);
+      await waitForPaint(wb, 'the streamed records', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`, 30_000);
       assert.ok(paintsLogged(wb).filter((p) => p.panel === 'losses').length > repaintsBefore);
+      // A second batch within the axes' nice bounds: the steady streaming case (settled curves stay a cached bitmap).
+      appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 101 + i))).join(''));
+      const update = await waitForPaint(wb, 'the second batch', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 200}`, 30_000);
       saveArtifact(`panels-losses-update-${theme}.json`, JSON.stringify(update));
 
       // Hover read-out lists the curves at the pointer.
@@ -255,3 +260,29 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     });
   });
 }
+
+describe('Panels in a high-contrast theme', () => {
+  let wb: Workbench;
+  before(async () => {
+    wb = await Workbench.open({ theme: 'dark', settings: { 'workbench.colorTheme': 'Default High Contrast' } });
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('draws the diagram and the trade-offs with contrast borders', async () => {
+    await wb.openFile('icl-bilinear-mlr.mlbtc.json');
+    await wb.runCommand('MLBTC: Show Structure Diagram');
+    const frame = await panelFrame(wb, 'svg rect.block');
+    // Every block gets the theme's contrast border (4 levels: 1 + 2 + 4 + 8 blocks).
+    const strokes = await frame.locator('svg rect.block').evaluateAll((rects) => rects.map((r) => r.getAttribute('stroke')));
+    assert.equal(strokes.length, 15);
+    assert.ok(strokes.every((s) => s && s !== 'none'), JSON.stringify(strokes));
+    await wb.screenshot('panel-hc-diagram');
+    await closeAll(wb);
+    await wb.runCommand('MLBTC: Show Trade-offs');
+    await panelFrame(wb, 'svg path.point');
+    await sleep(500);
+    await wb.screenshot('panel-hc-tradeoffs');
+  });
+});

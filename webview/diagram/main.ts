@@ -9,7 +9,7 @@ import baseCss from '../shared/base.css';
 import { radios, select, spacer, toolbar, type Choice } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
-import { connectToHost } from '../shared/host';
+import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
@@ -36,10 +36,11 @@ const groupSelect = select<string>('Head group', 'group-select', [], '0', (v) =>
 const levelSelect = select<string>('Level', 'level-select', [], '-1', (v) => setState({ level: Number(v) }));
 const exports = document.createElement('div');
 exports.className = 'group';
+const colourBy = radios('Colour by', 'colour-by', [{ value: 'rank', label: 'Rank' }, { value: 'macs', label: 'MACs' }], state.colourBy, (v) => setState({ colourBy: v }));
 const bar = toolbar(
   groupSelect.element,
   levelSelect.element,
-  radios('Colour by', 'colour-by', [{ value: 'rank', label: 'Rank' }, { value: 'macs', label: 'MACs' }], state.colourBy, (v) => setState({ colourBy: v })),
+  colourBy,
   radios('View', 'view', [{ value: 'matrix', label: 'Blocks' }, { value: 'network', label: 'Tensor network' }], state.view, (v) => setState({ view: v })),
   spacer(),
   exports,
@@ -131,12 +132,13 @@ function render(): void {
   kind.textContent = groupLabel(group, m.heads);
   groupLine.append(kind, ` · ${rank} · ${shortCount(group.scoreMacsPerHead)} score MACs/head · ${shortCount(group.scoringParams)} scoring params`);
 
+  colourBy.hidden = state.view === 'network'; // the network has no colour scale
   const width = figure.clientWidth || window.innerWidth - 32;
   const height = Math.max(240, window.innerHeight - figure.getBoundingClientRect().top - 16);
   if (state.view === 'network') drawNetwork(svg, group, level, width, tooltip);
   else drawMatrix(svg, { group, level, colourBy: state.colourBy, width, height, theme, tooltip });
   const content = `${groupLabel(group, m.heads)}, ${state.view === 'network' ? 'tensor network' : 'blocks'}, ${level < 0 ? `${levels.length} levels` : `level ${level}`}, by ${state.colourBy}`;
-  host.post({ type: 'painted', renderMs: performance.now() - started, content });
+  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content });
 }
 
 /** One row per level and head group: a level's blocks are alike, and a level can hold up to T of them. */

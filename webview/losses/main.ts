@@ -9,7 +9,7 @@ import baseCss from '../shared/base.css';
 import { checkbox, select, spacer, toolbar } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
-import { connectToHost } from '../shared/host';
+import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
@@ -126,6 +126,12 @@ function receive(message: LossesToWebview): void {
       else updateLastValues();
       return;
     }
+    case 'losses/select': {
+      haveView = true;
+      changeView({ runIds: message.runIds, metrics: metricsChosen ? view.metrics : defaultMetrics(message.runIds) });
+      renderSidebar();
+      return;
+    }
     case 'losses/series': {
       if (message.revision !== revision) return; // an answer to a view we have since changed
       if (message.complete) series.clear();
@@ -204,7 +210,7 @@ function draw(): void {
   }
   summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
   const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
-  host.post({ type: 'painted', renderMs: performance.now() - started, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
+  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
 }
 
 /** The y axis names what is plotted: the metric, "loss" for losses only, else "value". */

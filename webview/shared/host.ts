@@ -11,6 +11,9 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+/** When this bundle started running (performance.now(): ms since the webview document started loading). */
+export const scriptStartMs = performance.now();
+
 export interface HostConnection<FromWebview, State> {
   post(message: FromWebview | CommonFromWebview): void;
   /** The state saved before a reload or hide, if any. */

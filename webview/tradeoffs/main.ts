@@ -7,7 +7,7 @@ import baseCss from '../shared/base.css';
 import { checkbox, select, spacer, toolbar, type Choice } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
-import { connectToHost } from '../shared/host';
+import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
@@ -110,7 +110,7 @@ function render(): void {
     }),
   );
   skippedBox.replaceChildren(head, list);
-  host.post({ type: 'painted', renderMs: performance.now() - started, content: `${points.length} points, ${front.length} on the front, ${skipped.length} skipped` });
+  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${points.length} points, ${front.length} on the front, ${skipped.length} skipped` });
 }
 
 function pointsCsv(): string {

@@ -76,7 +76,7 @@ export abstract class PanelController<ToWebview extends { type: string }, FromWe
         }
         case 'painted': {
           const m = message as CommonFromWebview & { type: 'painted' };
-          this.services.perf.record({ panel: this.kind, first: !this.painted, sinceOpenMs: performance.now() - this.createdAt, renderMs: m.renderMs, content: String(m.content) });
+          this.services.perf.record({ panel: this.kind, first: !this.painted, sinceOpenMs: performance.now() - this.createdAt, renderMs: m.renderMs, sinceLoadMs: m.sinceLoadMs, scriptStartMs: m.scriptStartMs, content: String(m.content) });
           this.painted = true;
           return;
         }

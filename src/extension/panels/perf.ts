@@ -12,6 +12,10 @@ export interface PaintRecord {
   sinceOpenMs: number;
   /** Time spent in the webview's drawing code for this paint. */
   renderMs: number;
+  /** From the webview document's start to this paint: the rest of sinceOpenMs is VS Code creating the webview. */
+  sinceLoadMs: number;
+  /** From the webview document's start to its script running (loading the document and bundle). */
+  scriptStartMs: number;
   /** The webview's description of what it drew. */
   content: string;
 }

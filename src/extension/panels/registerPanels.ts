@@ -6,28 +6,36 @@
  * - mlbtc.showDiagram [uri] [{ group }]: the structure diagram of a file (the argument, else the active editor's
  *   structure, else one picked from the workspace); one panel per file.
  * - mlbtc.showTradeoffs: every structure of the workspace on compute/rank axes; one panel.
- * - mlbtc.showLosses: curves of the runs under mlbtc.runsDirectory; one panel.
+ * - mlbtc.showLosses [run node | { runIds }] [selected nodes]: curves of the runs under mlbtc.runsDirectory; one panel.
+ *   Invoked on runs (the Experiments view's selection) it shows those; from the palette, the panel's own choice
+ *   (the running runs, else the newest), which its run list changes.
  * - mlbtc.panels.perf (not in the palette): the paint timings recorded so far, for tests and benchmarks.
  */
 import * as vscode from 'vscode';
 import { isStructureDocument, STRUCTURE_SUFFIX } from '../structures/structureFiles';
 import type { ValidationCache } from '../structures/validation';
-import { runsDirectories } from '../experiments/experimentsTree';
 import { DIAGRAM_VIEW_TYPE, DiagramPanel, isDiagramState } from './diagram/diagramPanel';
 import { LOSSES_VIEW_TYPE, LossesPanel } from './losses/lossesPanel';
-import { RunFolderSource } from './losses/runSource';
+import type { RunSeriesSource } from './losses/runSource';
 import type { PanelServices } from './panelController';
 import { PanelPerf } from './perf';
-import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel } from './tradeoffs/tradeoffsPanel';
+import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
 export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', perf: 'mlbtc.panels.perf' } as const;
 
-/** Local runs directories (the run store reads files with Node's fs). */
-const localRunRoots = () => runsDirectories().filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+/** What the panels get from the runs side (src/extension/runs/runService.ts). */
+export interface PanelRunFeeds {
+  /** A run source for a new live-losses panel (the panel disposes it). */
+  lossesSource(): RunSeriesSource;
+  /** The runs Show Live Losses was invoked on; empty for the panel's own choice. */
+  runsToShow(args: unknown[]): string[];
+  /** Finished runs for the trade-offs panel. */
+  tradeoffRuns: RunPointSource;
+}
 
-export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache): void {
+export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache, runs: PanelRunFeeds): void {
   const log = vscode.window.createOutputChannel('MLBTC Panels', { log: true });
-  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening (drawing ${r.renderMs.toFixed(1)} ms): ${r.content}`));
+  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening, ${r.sinceLoadMs.toFixed(0)} ms after the webview loaded, script from ${r.scriptStartMs.toFixed(0)} ms (drawing ${r.renderMs.toFixed(1)} ms): ${r.content}`));
   const services: PanelServices = { extensionUri: context.extensionUri, log, perf };
   const diagrams = new Map<string, DiagramPanel>();
   let tradeoffs: TradeoffsPanel | undefined;
@@ -57,10 +65,13 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
     log,
     vscode.commands.registerCommand(PANEL_COMMANDS.diagram, showDiagram),
     vscode.commands.registerCommand(PANEL_COMMANDS.tradeoffs, () => {
-      (tradeoffs ?? adoptTradeoffs(TradeoffsPanel.create(services))).reveal();
+      (tradeoffs ?? adoptTradeoffs(TradeoffsPanel.create(services, runs.tradeoffRuns))).reveal();
     }),
-    vscode.commands.registerCommand(PANEL_COMMANDS.losses, () => {
-      (losses ?? adoptLosses(LossesPanel.create(services, new RunFolderSource(localRunRoots)))).reveal();
+    vscode.commands.registerCommand(PANEL_COMMANDS.losses, (...args: unknown[]) => {
+      const runIds = runs.runsToShow(args);
+      const panel = losses ?? adoptLosses(LossesPanel.create(services, runs.lossesSource()));
+      panel.reveal();
+      if (runIds.length) panel.showRuns(runIds);
     }),
     vscode.commands.registerCommand(PANEL_COMMANDS.perf, () => perf.all()),
     vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
@@ -74,12 +85,12 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
     }),
     vscode.window.registerWebviewPanelSerializer(TRADEOFFS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
-        adoptTradeoffs(new TradeoffsPanel(panel, services));
+        adoptTradeoffs(new TradeoffsPanel(panel, services, runs.tradeoffRuns));
       },
     }),
     vscode.window.registerWebviewPanelSerializer(LOSSES_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
-        adoptLosses(new LossesPanel(panel, services, new RunFolderSource(localRunRoots)));
+        adoptLosses(new LossesPanel(panel, services, runs.lossesSource()));
       },
     }),
   );

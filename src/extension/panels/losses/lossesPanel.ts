@@ -19,6 +19,8 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
   private readonly store = new Map<string, RunSeries>();
   private readonly cache = new CurveCache();
   private view: LossView | undefined;
+  /** Runs asked for by showRuns that the webview has not shown yet. */
+  private selection: string[] | undefined;
   private revision = 0;
   private readonly dirty = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,13 +67,21 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
     return { type: 'losses/runs', runs, defaultRunIds: this.defaultRuns() };
   }
 
+  /** Show exactly these runs. Kept until the webview reports a view of them, so a webview still loading gets it too. */
+  showRuns(runIds: string[]): void {
+    this.selection = runIds;
+    this.post({ type: 'losses/select', runIds });
+  }
+
   protected snapshot(): LossesToWebview[] {
     // The curves follow when the webview reports its view (its width is known only there).
-    return [this.runsMessage()];
+    return [this.runsMessage(), ...(this.selection ? [{ type: 'losses/select' as const, runIds: this.selection }] : [])];
   }
 
   protected onMessage(message: LossesFromWebview): void {
     if (message.type !== 'losses/view') return;
+    const selection = this.selection;
+    if (selection && selection.length === message.view.runIds.length && selection.every((id) => message.view.runIds.includes(id))) this.selection = undefined;
     this.view = message.view;
     this.revision = message.revision;
     this.source.follow(message.view.runIds);

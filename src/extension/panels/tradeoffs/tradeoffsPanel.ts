@@ -18,10 +18,20 @@ const EXCLUDE = '**/{node_modules,.git,.mlbtc}/**';
 const MAX_FILES = 2000;
 const DEBOUNCE_MS = 300;
 
+/** Points beyond the workspace's files: finished runs with their final loss (the scaling view). */
+export interface RunPointSource {
+  points(): TradeoffPoint[];
+  onDidChange(listener: () => void): { dispose(): void };
+}
+
 export class TradeoffsPanel extends PanelController<TradeoffsToWebview, TradeoffsFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(panel: vscode.WebviewPanel, services: PanelServices) {
+  constructor(
+    panel: vscode.WebviewPanel,
+    services: PanelServices,
+    private readonly runs?: RunPointSource,
+  ) {
     super('tradeoffs', panel, services);
     const watcher = vscode.workspace.createFileSystemWatcher(GLOB);
     const later = () => this.schedule();
@@ -32,12 +42,13 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
       watcher.onDidDelete(later),
       vscode.workspace.onDidChangeTextDocument((e) => isStructureDocument(e.document) && later()),
       { dispose: () => clearTimeout(this.timer) },
+      ...(runs ? [runs.onDidChange(later)] : []),
     );
   }
 
-  static create(services: PanelServices): TradeoffsPanel {
+  static create(services: PanelServices, runs?: RunPointSource): TradeoffsPanel {
     const panel = vscode.window.createWebviewPanel(TRADEOFFS_VIEW_TYPE, 'Trade-offs', { viewColumn: vscode.ViewColumn.Active }, {});
-    return new TradeoffsPanel(panel, services);
+    return new TradeoffsPanel(panel, services, runs);
   }
 
   private schedule(): void {
@@ -74,6 +85,7 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
         else points.push(tradeoffPoint(uri.toString(), vscode.workspace.asRelativePath(uri), 'file', uri.toString(), analyze(spec)));
       }),
     );
+    points.push(...(this.runs?.points() ?? []));
     points.sort((a, b) => a.label.localeCompare(b.label));
     skipped.sort((a, b) => a.fileName.localeCompare(b.fileName));
     return { type: 'tradeoffs/points', points, skipped };
