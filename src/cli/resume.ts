@@ -3,6 +3,7 @@
  * training after this command returns), or a search whose controller stopped (in the foreground, like
  * `mlbtc search`).
  */
+import { launchState } from '../runs/launchMarker';
 import { RunManager } from '../runs/manager';
 import { resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { RunNotFoundError, type RunInfo } from '../runs/store';
@@ -74,7 +75,9 @@ run that did not complete, 2 bad command line.`,
     manager.kick();
     run = manager.get(run.id);
     const what = values.retry ? `${run.id} (a new run of ${target.run.id})` : run.id;
-    if (run.state === 'queued') io.stdout(`${what}: queued; the process that owns the queue of ${manager.store.root} starts it when a slot is free.\n`);
+    const launch = launchState(run.dir);
+    if (run.state === 'queued' && launch.state === 'starting') io.stdout(`${what}: started (worker pid ${launch.marker!.workerPid}), continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
+    else if (run.state === 'queued') io.stdout(`${what}: queued; the process that owns the queue of ${manager.store.root} starts it when a slot is free.\n`);
     else io.stdout(`${what}: ${run.state}, continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
     if (!values.wait) return Exit.ok;
 

@@ -100,13 +100,14 @@ export function formatResults(id: string, plan: SearchPlan, results: SearchResul
   return `${lines.join('\n')}\n`;
 }
 
-function describeEvent(e: SearchEvent, plan: SearchPlan): string {
+/** One line per search event, for the CLI's output and the editor's output channel. */
+export function describeSearchEvent(e: SearchEvent, plan: SearchPlan): string {
   const rung = (k: number) => (plan.asha ? ` rung ${k} (${exactCount(plan.asha.budgets[k]!)} ${plan.asha.unit})` : '');
   switch (e.type) {
     case 'launched':
       return `trial ${e.trial}${rung(e.rung)}: ${e.promoted ? 'promoted' : 'queued'} as ${e.runId}`;
     case 'resumed':
-      return `trial ${e.trial}${rung(e.rung)}: resuming ${e.runId} after its worker died`;
+      return `trial ${e.trial}${rung(e.rung)}: resuming ${e.runId} from its last checkpoint`;
     case 'ended':
       return `trial ${e.trial}${rung(e.rung)}: ${e.state}${e.objective !== null ? `, ${plan.objective} ${objectiveText(e.objective)}` : ''}`;
     case 'finished':
@@ -120,7 +121,7 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const file = readSearchFile(runsDir, id);
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
   const manager = new RunManager({ runsDir, workerPath: workerPath(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
-  const controller = new SearchController(manager, id, { maxConcurrent, owner: 'mlbtc search', onEvent: (e) => io.stdout(`${describeEvent(e, file.plan)}\n`) });
+  const controller = new SearchController(manager, id, { maxConcurrent, owner: 'mlbtc search', onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
   try {
     controller.acquire();
   } catch (e) {
@@ -132,7 +133,8 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
     throw e;
   }
   // Ctrl-C stops the search cleanly: no new trials, the active ones checkpoint and stop (the workers are detached,
-  // so the terminal's SIGINT does not reach them). SIGTERM (e.g. `mlbtc stop ID`) stops only this controller.
+  // so the terminal's SIGINT does not reach them) and resume with the search. SIGTERM (sent by `mlbtc stop ID`,
+  // which then pauses the trials itself) stops only this controller.
   let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
   const onSigint = () => (interrupted = 'SIGINT');
   const onSigterm = () => (interrupted = 'SIGTERM');
@@ -142,9 +144,8 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
     io.stdout(`search ${id}: ${plural(file.plan.trials.length, 'trial')}, up to ${maxConcurrent} at once; runs in ${runsDir}\n`);
     const finished = await controller.run(() => interrupted !== null);
     if (interrupted === 'SIGINT') {
-      const active = controller.activeRuns();
-      io.stdout(`stopping ${plural(active.length, 'active trial')} …\n`);
-      await Promise.all(active.map((r) => manager.stop(r.id)));
+      io.stdout(`stopping ${plural(controller.activeRuns().length, 'active trial')} …\n`);
+      await controller.pause();
     }
     io.stdout(`\n${formatResults(id, file.plan, searchResults(manager.store, id, file.plan, readSearchState(runsDir, id)), finished)}`);
     if (!finished) io.stdout(`Continue it with \`mlbtc resume ${id}\` (or \`mlbtc search resume ${id}\`).\n`);

@@ -52,12 +52,20 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
       while (isProcessAlive(holder.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       io.stdout(`stopped the controller of search ${target.id} (pid ${holder.pid})\n`);
     }
-    const active = new SearchController(manager, target.id).activeRuns();
-    for (const r of active) {
-      const run = await manager.stop(r.id, timeout * 1000);
-      io.stdout(`${run.id}: ${run.state} at step ${run.status?.step ?? '?'}\n`);
+    const controller = new SearchController(manager, target.id, { owner: 'mlbtc stop' });
+    try {
+      controller.acquire();
+    } catch (e) {
+      io.stderr(`mlbtc stop: ${(e as Error).message}\n`);
+      return Exit.invalid;
     }
-    io.stdout(`search ${target.id} stopped (${active.length} active trial${active.length === 1 ? '' : 's'} stopped); continue it with \`mlbtc resume ${target.id}\`.\n`);
+    try {
+      const stopped = await controller.pause(timeout * 1000);
+      for (const run of stopped) io.stdout(`${run.id}: ${run.state} at step ${run.status?.step ?? '?'}\n`);
+      io.stdout(`search ${target.id} stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} stopped); continue it with \`mlbtc resume ${target.id}\`.\n`);
+    } finally {
+      controller.release();
+    }
     return Exit.ok;
   },
 };

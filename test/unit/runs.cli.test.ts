@@ -16,7 +16,7 @@ import { isProcessAlive } from '../../src/runs/process';
 import { readSearchFile, readSearchState, listSearchIds } from '../../src/runs/search/searchFolder';
 import { trialRuns } from '../../src/runs/search/trialRuns';
 import { RunStore } from '../../src/runs/store';
-import { bundle, newRun, repoRoot, sleep, tempDir, tinySpec } from './runs.helpers';
+import { bundle, newRun, repoRoot, sleep, tempDir, tinyRawSpec, tinySpec } from './runs.helpers';
 
 let work: string;
 let cli: string;
@@ -143,6 +143,48 @@ describe('mlbtc stop / resume beside a manager that owns the queue', () => {
     assert.equal(retry.code, 0, retry.stderr);
     assert.match(retry.stdout, new RegExp(`\\(a new run of ${run.id}\\): queued`));
     owner.close();
+  });
+});
+
+describe('mlbtc resume / stop without another manager (real worker)', () => {
+  it('resume starts the worker itself when nobody owns the queue; --wait follows it to the end', () => {
+    const ws = workspace('resume-alone');
+    const store = new RunStore(ws.runs);
+    const run = store.create(newRun(tinySpec({ steps: 30, checkpointEvery: 10, evalEvery: 10 }), path.join(ws.dir, 'tiny.mlbtc.json')));
+    const status = path.join(run.dir, RunFiles.status);
+    fs.writeFileSync(status, JSON.stringify({ ...JSON.parse(fs.readFileSync(status, 'utf8')), state: 'cancelled', exitReason: 'cancelled before it started' }));
+    const r = mlbtc(ws.dir, 'resume', run.id, '--wait');
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`${run.id}: started \\(worker pid \\d+\\), continuing after step 0 of 30`));
+    assert.match(r.stdout, /completed step 30\/30\n.*completed 30 steps/);
+    assert.equal(store.get(run.id).state, 'completed');
+    assert.deepEqual(records(run.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it('stop on a search stops its controller and pauses its trials; resume continues them', async () => {
+    const ws = workspace('stop-search');
+    fs.writeFileSync(
+      path.join(ws.dir, 'grid.mlbtc.json'),
+      JSON.stringify({ ...tinyRawSpec({ steps: 150, checkpointEvery: 10, evalEvery: 50 }, 'grid'), search: { space: { 'training.seed': { choice: [1, 2] } }, maxConcurrent: 2 } }),
+    );
+    const controller = spawn(process.execPath, [cli, 'search', 'grid.mlbtc.json'], { cwd: ws.dir, stdio: 'ignore' });
+    const store = new RunStore(ws.runs);
+    const deadline = Date.now() + 60_000;
+    while (store.list().filter((r) => r.state === 'running' && (r.status?.step ?? 0) >= 10).length < 2 && Date.now() < deadline) await sleep(100);
+    const [id] = listSearchIds(ws.runs);
+    const stop = mlbtc(ws.dir, 'stop', id!);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, new RegExp(`stopped the controller of search ${id} \\(pid ${controller.pid}\\)`));
+    assert.match(stop.stdout, /\(2 active trials stopped\); continue it with `mlbtc resume/);
+    assert.equal(isProcessAlive(controller.pid!), false);
+    assert.deepEqual(store.list().map((r) => r.state), ['cancelled', 'cancelled']);
+    assert.equal(readSearchState(ws.runs, id!).paused.length, 2);
+
+    const resumed = mlbtc(ws.dir, 'search', 'resume', id!);
+    assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
+    assert.equal(resumed.stdout.match(/: resuming .* from its last checkpoint/g)?.length, 2);
+    assert.deepEqual(store.list().map((r) => r.state), ['completed', 'completed']);
+    for (const r of store.list()) assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 150 }, (_, i) => i + 1));
   });
 });
 

@@ -150,4 +150,37 @@ describe('SearchController (fixture worker)', () => {
     assert.equal(results.rows[0]!.runId, retry.id);
     assert.ok(Math.abs(results.rows[0]!.objective! - (fixtureLoss(10, 40) + 0.1)) < 1e-12);
   });
+
+  it('stopping the whole search pauses its active trials, and the next controller resumes them from their checkpoints', async () => {
+    const runsDir = path.join(work, 'pause');
+    const file = start(runsDir, seedSearch([20, 21, 22], { maxConcurrent: 2 }, { steps: 40, checkpointEvery: 5 }));
+    const m = manager(runsDir, 2, 15);
+    const first = new SearchController(m, file.id);
+    first.acquire();
+    let stop = false;
+    const loop = first.run(() => stop, 50);
+    while (first.activeRuns().filter((r) => r.state === 'running' && (r.status?.step ?? 0) >= 5).length < 2) await sleep(20);
+    stop = true;
+    assert.equal(await loop, false);
+    const paused = await first.pause();
+    first.release();
+    assert.equal(paused.length, 2);
+    assert.ok(paused.every((r) => r.state === 'cancelled'));
+    assert.deepEqual(readSearchState(runsDir, file.id).paused.sort(), paused.map((r) => r.id).sort());
+
+    const events: SearchEvent[] = [];
+    const second = new SearchController(m, file.id, { onEvent: (e) => events.push(e) });
+    second.acquire();
+    assert.equal(await second.run(() => false, 50), true);
+    second.release();
+    assert.deepEqual(events.filter((e) => e.type === 'resumed').map((e) => (e as { runId: string }).runId).sort(), paused.map((r) => r.id).sort());
+    const results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
+    assert.deepEqual(results.rows.map((r) => r.state), ['completed', 'completed', 'completed']);
+    for (const r of paused) {
+      const log = fs.readFileSync(path.join(r.dir, RunFiles.log), 'utf8');
+      assert.match(log, /resuming at step [1-9]\d*/, 'continued from its checkpoint, not from scratch');
+      assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 40 }, (_, i) => i + 1));
+    }
+    assert.deepEqual(readSearchState(runsDir, file.id).paused, []);
+  });
 });

@@ -22,6 +22,7 @@ const MAX_AUTO_RESUMES = 3;
 export type SearchEvent =
   | { type: 'launched'; trial: number; rung: number; runId: string; promoted: boolean }
   | { type: 'ended'; trial: number; rung: number; runId: string; state: RunState | 'unknown'; objective: number | null }
+  /** A trial run resumed: its worker had died, or the whole search had been stopped. */
   | { type: 'resumed'; trial: number; rung: number; runId: string }
   | { type: 'finished' };
 
@@ -67,6 +68,7 @@ export class SearchController {
   step(): boolean {
     const root = this.manager.store.root;
     const plan = this.file.plan;
+    this.resumePaused();
     const rungs = plan.asha?.budgets.length ?? 1;
     let runs = trialRuns(this.manager.store, this.id, this.state);
     let progress = this.progress(runs);
@@ -120,7 +122,36 @@ export class SearchController {
     }
   }
 
-  /** Trials' runs currently queued or training (for a stop of the whole search). */
+  /**
+   * Stop the whole search: every active trial run is stopped (checkpoint, cancelled) and remembered as paused, so
+   * the next controller resumes it. Call holding the lock, with no run() loop going.
+   */
+  async pause(timeoutMs?: number): Promise<RunInfo[]> {
+    const stopped = await Promise.all(this.activeRuns().map((r) => this.manager.stop(r.id, timeoutMs)));
+    this.state.paused.push(...stopped.filter((r) => r.state === 'cancelled').map((r) => r.id));
+    writeSearchState(this.manager.store.root, this.id, this.state);
+    return stopped;
+  }
+
+  /** Resume the trial runs a stop of the whole search paused. */
+  private resumePaused(): void {
+    if (this.state.paused.length === 0) return;
+    const byId = new Map(this.manager.list().map((r) => [r.id, r]));
+    for (const id of this.state.paused) {
+      const run = byId.get(id);
+      if (run?.state !== 'cancelled') continue; // resumed, retried or deleted by hand meanwhile
+      try {
+        this.manager.resume(id);
+        if (run.search) this.options.onEvent?.({ type: 'resumed', trial: run.search.trial, rung: run.search.rung, runId: id });
+      } catch {
+        // being changed by another process right now; it stays as that process leaves it
+      }
+    }
+    this.state.paused = [];
+    this.stateDirty = true;
+  }
+
+  /** Trials' runs currently queued or training. */
   activeRuns(): RunInfo[] {
     const out: RunInfo[] = [];
     for (const rungs of trialRuns(this.manager.store, this.id, this.state).values()) {

@@ -42,6 +42,11 @@ export interface SearchState {
   trials: TrialRuns[];
   /** Times the controller resumed each run after it was interrupted (bounded, so a crashing trial cannot loop). */
   autoResumes: Record<string, number>;
+  /**
+   * Trial runs stopped because the whole search was stopped (Ctrl-C, `mlbtc stop SEARCH`): the next controller
+   * resumes them. A trial stopped on its own is not listed and stays stopped.
+   */
+  paused: string[];
   /** When the controller found nothing left to do. */
   finishedAt: string | null;
 }
@@ -80,7 +85,7 @@ export function createSearchFolder(runsRoot: string, plan: SearchPlan, source: {
 }
 
 function initialState(now: Date): SearchState {
-  return { version: SEARCH_FORMAT_VERSION, updatedAt: now.toISOString(), trials: [], autoResumes: {}, finishedAt: null };
+  return { version: SEARCH_FORMAT_VERSION, updatedAt: now.toISOString(), trials: [], autoResumes: {}, paused: [], finishedAt: null };
 }
 
 /** A search by id or unambiguous id prefix. */
@@ -121,7 +126,7 @@ export function readSearchFile(runsRoot: string, id: string): SearchFile {
 export function readSearchState(runsRoot: string, id: string): SearchState {
   try {
     const value = JSON.parse(fs.readFileSync(path.join(searchDir(runsRoot, id), SearchFiles.state), 'utf8')) as SearchState;
-    if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials)) return { ...value, autoResumes: value.autoResumes ?? {} };
+    if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials)) return { ...value, autoResumes: value.autoResumes ?? {}, paused: value.paused ?? [] };
   } catch {
     // fall through
   }
