@@ -11,7 +11,15 @@ import type { FrameLocator } from 'playwright-core';
 import { saveArtifact } from '../../scripts/harness/artifacts';
 import { sleep } from '../../scripts/harness/processes';
 import { formatMetricLine, initialStatus, type MetricRecord } from '../../src/protocol/run';
+import { bilinearMlr, headGroups, paperMlr, twoLevelMlbtc } from '../fixtures/structures';
 import { Workbench, type Theme } from './harness/workbench';
+
+/** The structures these tests open, written into the workspace (examples/ may change; these numbers may not). */
+function writeFixtures(workspace: string): void {
+  for (const [name, text] of Object.entries({ 'paper-mlr': paperMlr, 'head-groups-fixture': headGroups, 'two-level': twoLevelMlbtc, 'bilinear-mlr-fixture': bilinearMlr })) {
+    writeFileSync(path.join(workspace, `${name}.mlbtc.json`), text);
+  }
+}
 
 const RUNS = 50;
 /** Per run: more than four points per pixel column, so every curve is downsampled as a 100,000-point one would be. */
@@ -94,6 +102,16 @@ function trainRecord(run: number, step: number): MetricRecord {
   return { kind: 'train', ...position(run, step), loss: 1.2 + 3 * Math.exp(-rate(run) * step) + 0.08 * (noise - Math.floor(noise) - 0.5), lr: 3e-3 };
 }
 
+/** *.mlbtc.json files anywhere in the workspace (outside .mlbtc), as the panel finds them. */
+function countStructures(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name !== '.mlbtc' && e.name !== 'node_modules') n += countStructures(path.join(dir, e.name));
+    else if (e.name.endsWith('.mlbtc.json')) n++;
+  }
+  return n;
+}
+
 function writeRuns(workspace: string): string[] {
   const ids: string[] = [];
   const now = Date.now();
@@ -119,6 +137,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     let wb: Workbench;
     before(async () => {
       wb = await Workbench.open({ theme });
+      writeFixtures(wb.workspace);
     });
     after(async () => {
       if (wb) saveArtifact(`panels-perf-${theme}.json`, JSON.stringify(paintsLogged(wb), null, 2));
@@ -126,10 +145,10 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     });
 
     it('shows the CodeLens above attention and the block picture in the hover', async () => {
-      await wb.openFile('char-lm-mlr.mlbtc.json');
+      await wb.openFile('paper-mlr.mlbtc.json');
       const lens = wb.page.locator('.codelens-decoration', { hasText: 'score MACs/head' });
       await lens.waitFor({ state: 'visible', timeout: 30_000 });
-      assert.match((await lens.textContent()) ?? '', /rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
+      assert.match((await lens.textContent()) ?? '', /rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
       for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
 
       await wb.page.locator('.view-line span', { hasText: '"ranks"' }).first().hover();
@@ -169,17 +188,17 @@ for (const theme of ['light', 'dark'] as Theme[]) {
         }],
         ['png', (b: Buffer) => assert.deepEqual([...b.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47])],
       ] as const) {
-        const file = path.join(wb.workspace, `char-lm-mlr.blocks.${format}`);
+        const file = path.join(wb.workspace, `paper-mlr.blocks.${format}`);
         await frame.locator(`vscode-button[data-export="${format}"]`).click();
         await acceptSaveDialog(wb);
-        await frame.locator('.export-status', { hasText: `Saved char-lm-mlr.blocks.${format}` }).waitFor({ state: 'visible', timeout: 15_000 });
+        await frame.locator('.export-status', { hasText: `Saved paper-mlr.blocks.${format}` }).waitFor({ state: 'visible', timeout: 15_000 });
         check(readFileSync(file));
       }
     });
 
     it('shows a bilinear structure as a tensor network', async () => {
       await closeAll(wb);
-      await wb.openFile('mlbtc-two-level.mlbtc.json');
+      await wb.openFile('two-level.mlbtc.json');
       await wb.runCommand('MLBTC: Show Structure Diagram');
       const frame = await panelFrame(wb, 'vscode-radio[data-value="network"]');
       await frame.locator('vscode-radio[data-value="network"]').click();
@@ -191,7 +210,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
 
     it('restores the diagram, at its head group, after a window reload', async () => {
       await closeAll(wb);
-      await wb.openFile('head-groups.mlbtc.json');
+      await wb.openFile('head-groups-fixture.mlbtc.json');
       await wb.runCommand('MLBTC: Show Structure Diagram');
       const frame = await panelFrame(wb, '#group-select');
       await frame.locator('#group-select').click();
@@ -217,14 +236,16 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await closeAll(wb);
       await wb.runCommand('MLBTC: Show Trade-offs');
       const frame = await panelFrame(wb, 'svg path.point');
-      const examples = readdirSync(wb.workspace).filter((f) => f.endsWith('.mlbtc.json')).length;
-      await waitForPaint(wb, 'every example as a point', (p) => p.panel === 'tradeoffs' && p.content.startsWith(`${examples} points`));
-      assert.equal(await frame.locator('svg path.point').count(), examples);
+      const structures = countStructures(wb.workspace);
+      const paint = await waitForPaint(wb, 'every structure as a point or skipped', (p) => p.panel === 'tradeoffs' && /^\d+ points, \d+ on the front, \d+ skipped$/.test(p.content));
+      const [points, , skipped] = paint.content.match(/\d+/g)!.map(Number);
+      assert.equal(points + skipped, structures);
+      assert.equal(await frame.locator('svg path.point').count(), points);
       assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
       await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
       await wb.screenshot('panel-tradeoffs');
-      await frame.locator('svg path.point[data-id$="icl-dense.mlbtc.json"]').click();
-      await wb.editorTab('icl-dense.mlbtc.json').waitFor({ state: 'visible', timeout: 15_000 });
+      await frame.locator('svg path.point[data-id$="/paper-mlr.mlbtc.json"]').click();
+      await wb.editorTab('paper-mlr.mlbtc.json').waitFor({ state: 'visible', timeout: 15_000 });
     });
 
     it('streams the losses of 50 runs', async () => {
@@ -265,6 +286,7 @@ describe('Panels in a high-contrast theme', () => {
   let wb: Workbench;
   before(async () => {
     wb = await Workbench.open({ theme: 'dark', settings: { 'workbench.colorTheme': 'Default High Contrast' } });
+    writeFixtures(wb.workspace);
   });
   after(async () => {
     await wb?.close();

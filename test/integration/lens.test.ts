@@ -2,7 +2,15 @@
 // turns them off, the lens of an invalid file, one lens per head group, and the hover's block picture.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, openCopyOfExample, replaceInEditor, waitFor } from './util';
+import { bilinearMlr, headGroups, paperMlr, paperMlrNumbers } from '../fixtures/structures';
+import { activateExtension, EXTENSION_ID, replaceInEditor, waitFor, workspaceUri, writeText } from './util';
+
+/** Writes a fixture into the workspace under `name` and opens it. */
+async function openFixture(name: string, text: string): Promise<vscode.TextEditor> {
+  const uri = workspaceUri(name);
+  await writeText(uri, text);
+  return vscode.window.showTextDocument(uri, { preview: false });
+}
 
 before(async () => {
   await activateExtension();
@@ -22,27 +30,34 @@ const lineOf = (document: vscode.TextDocument, needle: string) => document.posit
 
 describe('CodeLens above attention', () => {
   it('shows rank, score MACs and params of the MLR example with Diagram and Trade-offs, above "attention"', async () => {
-    // Without coverage normalisation the paper's numbers apply: rank 808 of 1024 and 40,321,024 score MACs (§3.4).
-    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'lens-mlr.mlbtc.json', (t) => t.replace('"normalize": "coverage"', '"normalize": "none"'));
+    // The paper's numbers (§3.4): rank 808 of 1024 and 40,321,024 score MACs; 5,033,984 parameters.
+    assert.deepEqual(paperMlrNumbers, { rank: 808, scoreMacsPerHead: 40_321_024, params: 5_033_984 });
+    const editor = await openFixture('lens-mlr.mlbtc.json', paperMlr);
     const found = await waitFor('the lenses', async () => {
       const ls = await lenses(editor.document.uri);
       return ls.length ? ls : undefined;
     });
     const line = lineOf(editor.document, '"attention"');
+    // "▶ Train" is there exactly when the extension contributes the train command.
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const canTrain = manifest.contributes.commands.some((c) => c.command === 'mlbtc.train');
     assert.deepEqual(
       found.map((l) => [l.range.start.line, l.command!.title, l.command!.command]),
       [
         [line, 'rank 808 / 1,024 · 40.3 M score MACs/head · 5.03 M params', 'mlbtc.analyze'],
+        ...(canTrain ? [[line, '▶ Train', 'mlbtc.train']] : []),
         [line, 'Diagram', 'mlbtc.showDiagram'],
         [line, 'Trade-offs', 'mlbtc.showTradeoffs'],
       ],
     );
-    assert.equal((found[1].command!.arguments![0] as vscode.Uri).toString(), editor.document.uri.toString());
+    const diagram = found.find((l) => l.command!.command === 'mlbtc.showDiagram')!;
+    assert.equal((diagram.command!.arguments![0] as vscode.Uri).toString(), editor.document.uri.toString());
   });
 
   it('follows edits, says what is wrong when the file breaks, and goes away when the setting is off', async () => {
-    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'lens-edit.mlbtc.json');
-    await waitFor('the numbers lens', async () => (await lenses(editor.document.uri)).find((l) => /^rank 32 \/ 256/.test(l.command!.title)));
+    const editor = await openFixture('lens-edit.mlbtc.json', bilinearMlr);
+    // Bilinear MLR 8|8|8|8 at D 256: rank Σ r_l·2^l = 120 of 256 (§3.3).
+    await waitFor('the numbers lens', async () => (await lenses(editor.document.uri)).find((l) => /^rank 120 \/ 256/.test(l.command!.title)));
     await replaceInEditor(editor, '"heads": 8', '"heads": 7');
     const broken = await waitFor('the problem lens', async () => (await lenses(editor.document.uri)).find((l) => l.command!.title.startsWith('⚠ Line')));
     assert.equal(broken.command!.command, 'workbench.actions.view.problems');
@@ -59,7 +74,7 @@ describe('CodeLens above attention', () => {
   });
 
   it('gives each head group its own lens above its object, opening the diagram at that group', async () => {
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument((await vscode.workspace.findFiles('head-groups.mlbtc.json'))[0]));
+    const editor = await openFixture('lens-groups.mlbtc.json', headGroups);
     const found = await waitFor('the lenses', async () => {
       const ls = await lenses(editor.document.uri);
       return ls.length ? ls : undefined;
@@ -76,7 +91,7 @@ describe('CodeLens above attention', () => {
 
 describe('Hover over attention', () => {
   it('shows the block picture of the scoring matrix as a data: SVG image, with the numbers', async () => {
-    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'hover-mlr.mlbtc.json');
+    const editor = await openFixture('hover-mlr.mlbtc.json', paperMlr);
     const position = editor.document.positionAt(editor.document.getText().indexOf('"ranks"') + 2);
     const hovers = await waitFor('a hover', async () => {
       const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];
@@ -93,11 +108,11 @@ describe('Hover over attention', () => {
     // level 7's 128 blocks of 1.1 px are drawn as one band.
     assert.equal((svg.match(/<rect x="[\d.]+" y=/g) ?? []).length, 127);
     assert.equal((svg.match(/<path d="M0,0L[\d.]+,0L140,[\d.]+L140,140L/g) ?? []).length, 1);
-    assert.match(markdown, /rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head/);
+    assert.match(markdown, /rank 808 \/ 1,024 · 40\.3 M score MACs\/head/);
   });
 
   it('has no hover outside attention', async () => {
-    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'hover-outside.mlbtc.json');
+    const editor = await openFixture('hover-outside.mlbtc.json', paperMlr);
     const position = editor.document.positionAt(editor.document.getText().indexOf('"seqLen"') + 2);
     await waitFor('validation', async () => (await lenses(editor.document.uri)).length > 0);
     const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { formatMetricLine, initialStatus, type MetricRecord } from '../../src/protocol/run';
 import type { PaintRecord } from '../../src/extension/panels/perf';
+import { headGroups, paperMlr } from '../fixtures/structures';
 import { activateExtension, waitFor, workspaceUri, writeText } from './util';
+
+async function fixture(name: string, text: string): Promise<vscode.Uri> {
+  const uri = workspaceUri(name);
+  await writeText(uri, text);
+  return uri;
+}
 
 before(async () => {
   await activateExtension();
@@ -35,23 +42,23 @@ async function paintShowing(panel: PaintRecord['panel'], after: number, what: st
 
 describe('Structure diagram panel', () => {
   it('opens for a file, paints, and is reused for the same file', async () => {
-    const uri = workspaceUri('char-lm-mlr.mlbtc.json');
+    const uri = await fixture('panel-mlr.mlbtc.json', paperMlr);
     const before = (await paints('diagram')).length;
     await vscode.commands.executeCommand('mlbtc.showDiagram', uri);
     const paint = await firstPaint('diagram', before);
     assert.ok(paint.renderMs >= 0 && paint.sinceOpenMs > 0);
     assert.equal(paint.content, 'all 4 heads · mlr, blocks, 8 levels, by rank');
-    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: char-lm-mlr.mlbtc.json']);
+    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: panel-mlr.mlbtc.json']);
     await vscode.commands.executeCommand('mlbtc.showDiagram', uri, { group: 0 });
     assert.equal(webviewTabs('mlbtc.diagram').length, 1, 'one panel per file');
   });
 
   it('opens for the active structure editor without an argument, at a head group', async () => {
-    await vscode.window.showTextDocument(workspaceUri('head-groups.mlbtc.json'));
+    await vscode.window.showTextDocument(await fixture('panel-groups.mlbtc.json', headGroups));
     const before = (await paints('diagram')).length;
     await vscode.commands.executeCommand('mlbtc.showDiagram', undefined, { group: 1 });
     await paintShowing('diagram', before, 'the dense group drawn', (c) => c.startsWith('heads 4–7 · dense'));
-    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: head-groups.mlbtc.json']);
+    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: panel-groups.mlbtc.json']);
   });
 });
 

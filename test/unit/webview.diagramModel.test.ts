@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/core/analysis';
 import { validateText } from '../../src/core/validate';
 import { diagramModel } from '../../src/extension/panels/diagram/diagramModel';
+import { bilinearMlr, headGroups, paperMlr, twoLevelMlbtc } from '../fixtures/structures';
+
+/** A fixture with another attention block. */
+const withAttention = (text: string, attention: unknown) => JSON.stringify({ ...JSON.parse(text), attention });
+
+const fixtures: Record<string, string> = {
+  'head-groups': headGroups,
+  'paper-mlr': paperMlr,
+  'bilinear-mlr': bilinearMlr,
+  'two-level': twoLevelMlbtc,
+  'bilinear-btt': withAttention(bilinearMlr, { kind: 'bilinear-btt', rank: 2 }),
+  'global-local': withAttention(paperMlr, { kind: 'global-local', window: 512, split: [48, 16] }),
+};
 
 function model(name: string) {
-  const { spec } = validateText(readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.mlbtc.json`), 'utf8'));
+  const { spec } = validateText(fixtures[name]);
   assert.ok(spec, `${name} is valid`);
   return { spec, analysis: analyze(spec), model: diagramModel(`file:///x/${name}.mlbtc.json`, `${name}.mlbtc.json`, spec, analyze(spec)) };
 }
@@ -28,7 +39,7 @@ test('head groups: one diagram group each, with the layout of its own family', (
 });
 
 test('block costs agree with the analysis: sequence blocks sum to score MACs, feature blocks to projections', () => {
-  for (const name of ['head-groups', 'icl-bilinear-mlr', 'icl-bilinear-btt', 'mlbtc-two-level', 'char-lm-global-local']) {
+  for (const name of Object.keys(fixtures)) {
     const { model: m, analysis } = model(name);
     m.groups.forEach((g, i) => {
       const total = g.layout.levels.reduce((t, lv) => t + lv.blocks * lv.blockMacs, 0);

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 import { parseTree } from 'jsonc-parser';
 import { analyze } from '../../src/core/analysis';
 import { validateText } from '../../src/core/validate';
 import { lensItems, numbersTitle, rankText } from '../../src/extension/lens/lensModel';
-
-const example = (name: string) => readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.mlbtc.json`), 'utf8');
+import { bilinearMlr, headGroups, paperMlr } from '../fixtures/structures';
 
 function lenses(text: string, canTrain = false) {
   const { spec, problems } = validateText(text);
@@ -16,7 +13,7 @@ function lenses(text: string, canTrain = false) {
 
 test('one structure: numbers, then Diagram and Trade-offs, all above the "attention" key (§3.4 numbers)', () => {
   // The paper's MLR without coverage normalisation: rank 808 of 1024, 40,321,024 score MACs per head (§3.4).
-  const text = example('char-lm-mlr').replace('"normalize": "coverage"', '"normalize": "none"');
+  const text = paperMlr;
   const items = lenses(text);
   const at = text.indexOf('"attention"');
   assert.ok(at > 0);
@@ -33,13 +30,13 @@ test('one structure: numbers, then Diagram and Trade-offs, all above the "attent
 });
 
 test('"▶ Train" shows only when the train command exists', () => {
-  const withTrain = lenses(example('icl-dense'), true).map((i) => i.title);
+  const withTrain = lenses(bilinearMlr, true).map((i) => i.title);
   assert.ok(withTrain.includes('▶ Train'));
-  assert.ok(!lenses(example('icl-dense'), false).some((i) => i.action === 'train'));
+  assert.ok(!lenses(bilinearMlr, false).some((i) => i.action === 'train'));
 });
 
 test('head groups: the model line above "attention", and one lens per group above its object', () => {
-  const text = example('head-groups');
+  const text = headGroups;
   const items = lenses(text);
   const at = text.indexOf('"attention"');
   const firstGroup = text.indexOf('{', at);
@@ -59,7 +56,7 @@ test('head groups: the model line above "attention", and one lens per group abov
 });
 
 test('an invalid file gets one lens naming the first problem and its line, instead of numbers', () => {
-  const text = example('char-lm-mlr').replace('[32, 8, 6, 4, 4, 4, 4, 2]', '[32, 8, 6, 4, 4, 4, 4, 3]');
+  const text = paperMlr.replace('[32, 8, 6, 4, 4, 4, 4, 2]', '[32, 8, 6, 4, 4, 4, 4, 3]');
   const items = lenses(text);
   assert.equal(items.length, 1);
   assert.equal(items[0].action, 'problems');
