@@ -40,7 +40,7 @@ import { FileLock } from './lock';
 import { describeSkipped, MetricsTail } from './metrics';
 import { isProcessAlive, signalGroup } from './process';
 import { readStatus, writeStatus } from './statusFile';
-import { isLive, RunStore, type NewStoreRun, type RunInfo } from './store';
+import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 
 export interface ManagerOptions {
   runsDir: string;
@@ -179,6 +179,9 @@ export class RunManager {
       const status = read.status;
       if (status.state === 'queued') return;
       if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
+      if (mayHaveWorker(status)) {
+        throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
+      }
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
       // Left: the RESUMABLE_STATES, and "running" with a dead worker not yet marked interrupted (resumable alike).
       clearLaunchMarker(run.dir);
@@ -219,7 +222,7 @@ export class RunManager {
         return this.refreshed(run.id);
       }
       const pid = status.pid;
-      if (pid !== null && isProcessAlive(pid)) {
+      if (pid !== null && mayHaveWorker(status)) {
         signalGroup(pid, 'SIGTERM');
         while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
         if (isProcessAlive(pid)) {
@@ -301,22 +304,33 @@ export class RunManager {
           // an unwritable runs directory: we follow runs but cannot own the queue
         }
       }
-      let runs = this.store.list();
+      let runs = this.listOrWarn();
+      if (!runs) return;
       let changed = false;
       for (const run of runs) {
         // Our own children are settled by their exit handler, which knows the exit code or signal.
         if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
-        if (run.status?.state === 'running' && !isLive(run.status) && !(run.status.pid !== null && isProcessAlive(run.status.pid))) {
+        if (run.status?.state === 'running' && !mayHaveWorker(run.status)) {
           changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
         } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
           changed = this.settleDead(run.id, 'failed', `the worker exited before starting the run${lastLogLine(run.dir)}`) || changed;
         }
       }
-      if (changed) runs = this.store.list();
+      if (changed) runs = this.listOrWarn() ?? runs;
       this.diff(runs, initial);
       if (this.queueLock.isHeld) this.schedule(runs);
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Ticks run from timers and watchers: a runs directory that vanished or became unreadable is reported, not thrown. */
+  private listOrWarn(): RunInfo[] | null {
+    try {
+      return this.store.list();
+    } catch (e) {
+      this.events.emit({ type: 'warning', message: (e as Error).message });
+      return null;
     }
   }
 
@@ -467,10 +481,9 @@ export class RunManager {
       const status = readStatus(dir).status;
       if (!status) return false;
       // `deadPid`: a process this manager saw exit (its 'exit' event), dead whatever a liveness probe says.
-      const dead = (pid: number | null | undefined) => pid === null || pid === undefined || pid === deadPid || !isProcessAlive(pid);
-      const deadWorker = status.state === 'running' && dead(status.pid);
+      const deadWorker = status.state === 'running' && (status.pid === deadPid || !mayHaveWorker(status));
       const launch = launchState(dir);
-      const deadLaunch = status.state === 'queued' && launch.marker !== null && (launch.state === 'died' || dead(launch.marker.workerPid));
+      const deadLaunch = status.state === 'queued' && launch.marker !== null && (launch.state === 'died' || launch.marker.workerPid === deadPid);
       if (!deadWorker && !deadLaunch) return false;
       writeStatus(dir, { ...status, state, pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
       return true;

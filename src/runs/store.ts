@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunFolder, listCheckpoints, readRunSpec } from '../engine/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { checkpointDirName, effectiveState, formatMetricLine, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
+import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { FileLock } from './lock';
@@ -204,7 +204,7 @@ export class RunStore {
     const lock = this.runLock(id, 'delete');
     lock.with(() => {
       const read = readStatus(this.runDir(id));
-      if (read.status && isLive(read.status)) {
+      if (read.status && mayHaveWorker(read.status)) {
         throw new StoreError(`Run ${id} is running (pid ${read.status.pid ?? '?'}); stop it first (\`mlbtc stop ${id}\`), then delete it.`, 'EBUSY');
       }
       const aside = path.join(this.root, `${StoreFiles.tmpPrefix}delete-${id}`);
@@ -288,9 +288,27 @@ export class RunStore {
   }
 }
 
-/** May a worker be writing this run now? A running status whose heartbeat is fresh and whose pid is alive. */
+/** Is a worker writing this run now? A running status whose heartbeat is fresh and whose pid is alive. */
 export function isLive(status: RunStatus, now: number = Date.now()): boolean {
   return effectiveState(status, now) === 'running' && status.pid !== null && isProcessAlive(status.pid);
+}
+
+/**
+ * After this long without a heartbeat, a live process with the worker's pid is taken to be another process that
+ * reused the pid, not a hung worker. (Choice: ten times the staleness limit; a worker blocked that long is treated
+ * as dead, and a resume may then start a second one.)
+ */
+const PID_TRUST_MS = 10 * HEARTBEAT_STALE_MS;
+
+/**
+ * Might a worker still be attached to this run, even if silent? Running, its pid alive, and a heartbeat recent
+ * enough that the pid is still the worker's. Such a run is never resumed or deleted (it could write again); stop
+ * kills it. Otherwise a running status belongs to a dead worker.
+ */
+export function mayHaveWorker(status: RunStatus, now: number = Date.now()): boolean {
+  if (status.state !== 'running' || status.pid === null || !isProcessAlive(status.pid)) return false;
+  const beat = status.heartbeat ? Date.parse(status.heartbeat) : NaN;
+  return Number.isFinite(beat) && now - beat <= PID_TRUST_MS;
 }
 
 export interface ExperimentGroup {

@@ -4,6 +4,7 @@
  * per run. The fault tests with the real engine worker are in runs.faults.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -218,6 +219,32 @@ describe('RunManager (fixture worker)', () => {
     assert.match(failed.status?.exitReason ?? '', /exited with code 3 .*cannot load the engine \(simulated\)/);
     await sleep(200);
     assert.equal(fs.readFileSync(path.join(run.dir, RunFiles.log), 'utf8').match(/simulated/g)?.length, 1);
+  });
+
+  it('a silent worker whose process is alive is neither settled nor resumed, but stop kills it; a pid silent for long is not trusted', async () => {
+    const runsDir = path.join(work, 'hung');
+    const m = manager(runsDir).open();
+    const run = new RunStore(runsDir).create(newRun(tinySpec()));
+    // A "hung worker": a live process that never writes (its own process group, like a launched worker).
+    const hung = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    const status = path.join(run.dir, RunFiles.status);
+    const write = (patch: object) => fs.writeFileSync(status, JSON.stringify({ ...JSON.parse(fs.readFileSync(status, 'utf8')), ...patch }));
+    write({ state: 'running', pid: hung.pid, heartbeat: new Date(Date.now() - 120_000).toISOString(), startedAt: new Date().toISOString(), step: 7 });
+    m.tick();
+    assert.equal(m.get(run.id).state, 'interrupted', 'shown as interrupted (stale heartbeat)');
+    assert.equal(m.get(run.id).status?.state, 'running', 'but not settled: the process may still write');
+    assert.throws(() => m.resume(run.id), /its worker \(pid \d+\) is alive but has been silent since .*stop it first/);
+    assert.throws(() => m.delete(run.id), /is running .*stop it first/);
+    const stopped = await m.stop(run.id, 300);
+    assert.equal(stopped.state, 'cancelled');
+    assert.equal(isProcessAlive(hung.pid!), false);
+    // Silent for longer than the pid is trusted: the pid is taken to belong to someone else now.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    write({ state: 'running', pid: other.pid, heartbeat: new Date(Date.now() - 3_600_000).toISOString(), endedAt: null, exitReason: null });
+    m.tick();
+    assert.equal(m.get(run.id).status?.state, 'interrupted');
+    assert.ok(isProcessAlive(other.pid!), 'and the unrelated process is left alone');
+    process.kill(other.pid!, 'SIGKILL');
   });
 
   it('two managers on one runs directory: one owns the queue, each run starts once, the other takes over when the owner closes', async () => {
