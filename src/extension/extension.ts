@@ -1,8 +1,9 @@
 /**
  * MLBTC Studio in VS Code. Activated by opening a structure file (language `mlbtc`, i.e. any *.mlbtc.json), by its
  * commands or by its view: never at start-up. The host side only validates, analyses and reads run folders, so the
- * bundle stays small and never contains tfjs; training (later) runs in a separate worker process. Commands are
- * registered with their Workspace Trust needs (commands/registerCommand.ts).
+ * bundle stays small and never contains tfjs; training runs in detached worker processes that the run service
+ * (runs/runService.ts) starts and follows, lazily. Commands are registered with their Workspace Trust needs
+ * (commands/registerCommand.ts).
  */
 import * as vscode from 'vscode';
 import { AnalysisDocuments, ANALYSIS_SCHEME } from './analysis/analysisDocument';
@@ -14,6 +15,9 @@ import { StructureDiagnostics } from './editor/diagnostics';
 import { StructureQuickFixes } from './editor/quickFixes';
 import type { RunInfo } from '../runs/store';
 import { ExperimentsTree } from './experiments/experimentsTree';
+import { lossesRuns } from './runs/runActions';
+import { registerRunCommands } from './runs/registerRunCommands';
+import { RunService } from './runs/runService';
 import { registerLens } from './lens/registerLens';
 import { registerPanels } from './panels/registerPanels';
 import { JSON_SERVICE_EXTENSION, structureSelector } from './structures/structureFiles';
@@ -23,30 +27,61 @@ import { ValidationCache } from './structures/validation';
 export interface MlbtcStudioApi {
   /** The runs the Experiments view shows. */
   runs(): RunInfo[];
+  /** The Experiments view's rows as it shows them now: each experiment with its runs. */
+  experimentsView(): ViewRow[];
+}
+
+export interface ViewRow {
+  label: string;
+  description: string;
+  contextValue: string;
+  tooltip: string;
+  /** The ThemeIcon's id and colour, e.g. "pass testing.iconPassed". */
+  icon: string;
+  children?: ViewRow[];
 }
 
 export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
   const cache = new ValidationCache();
   const diagnostics = new StructureDiagnostics(cache);
   const analyses = new AnalysisDocuments(cache, diagnostics);
-  const experiments = new ExperimentsTree();
+  const runs = new RunService(context);
+  const experiments = new ExperimentsTree(runs);
 
   context.subscriptions.push(
     diagnostics,
     analyses,
+    runs,
     experiments,
     vscode.workspace.registerTextDocumentContentProvider(ANALYSIS_SCHEME, analyses),
     vscode.languages.registerCodeActionsProvider(structureSelector, new StructureQuickFixes(cache), StructureQuickFixes.metadata),
-    vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments }),
+    vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments, canSelectMany: true }),
     registerCommand('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
     registerCommand('mlbtc.newStructure', 'any', (args) => newStructure(args)),
     registerCommand('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
-    registerCommand('mlbtc.experiments.refresh', 'any', () => experiments.refresh()),
+    registerCommand('mlbtc.experiments.refresh', 'any', () => {
+      runs.start().refresh();
+      experiments.refresh();
+    }),
+    ...registerRunCommands(runs, cache),
   );
-  registerPanels(context, cache);
+  registerPanels(context, cache, {
+    lossesSource: () => runs.lossesSource(),
+    runsToShow: (args) => lossesRuns(runs, args),
+    tradeoffRuns: runs.tradeoffPoints,
+  });
   registerLens(context, cache, diagnostics.onDidValidate);
   void startJsonService().then(() => diagnostics.refreshAll());
-  return { runs: () => experiments.runs() };
+  return {
+    runs: () => runs.start().runs(),
+    experimentsView: () => experiments.snapshot().map(({ item, children }) => ({ ...viewRow(item), children: children.map(viewRow) })),
+  };
+}
+
+function viewRow(item: vscode.TreeItem): ViewRow {
+  const text = (v: string | vscode.TreeItemLabel | vscode.MarkdownString | boolean | undefined) => (typeof v === 'string' ? v : v && typeof v === 'object' && 'label' in v ? v.label : v && typeof v === 'object' ? v.value : '');
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? [item.iconPath.id, item.iconPath.color?.id].filter(Boolean).join(' ') : '';
+  return { label: text(item.label), description: text(item.description), contextValue: item.contextValue ?? '', tooltip: text(item.tooltip), icon };
 }
 
 /**

@@ -168,7 +168,8 @@ describe('ModelSeriesSource (the live-losses panel fed by the model)', () => {
     const records = events.filter((e): e is Extract<SourceEvent, { kind: 'records' }> => e.kind === 'records' && e.runId === run.id);
     assert.equal(records[0]?.reset, true);
     assert.ok(records.length > 2, `records arrive in several updates while the run trains (${records.length})`);
-    const received = records.slice(records.findLastIndex((e) => e.reset)).flatMap((e) => e.records);
+    const lastReset = records.map((e) => e.reset).lastIndexOf(true);
+    const received = records.slice(lastReset).flatMap((e) => e.records);
     assert.deepEqual(received, fileRecords(m.run(run.id)!));
     // The run list followed the run's states.
     const lists = events.filter((e): e is Extract<SourceEvent, { kind: 'runs' }> => e.kind === 'runs').map((e) => e.runs.find((r) => r.id === run.id)?.state);

@@ -1,122 +1,222 @@
 /**
- * The Experiments view: the runs in mlbtc.runsDirectory of each workspace folder, grouped by experiment (the
- * structure file they were started from, or the search that made them), as the run store lists them. It only
- * reads; while there are no runs the view's welcome content (package.json viewsWelcome) offers New Structure and
- * Open Example. Watches the status files so runs appear and change state without a refresh.
+ * The Experiments view: experiments (the structure file runs were started from, or the search that made them) and
+ * their runs, live. Each run shows its state as a coloured icon (spinning while it trains), its step, latest training
+ * loss, backend and duration; context actions depend on its state (contextValue "mlbtc.run.<state>", see package.json
+ * menus).
+ *
+ * It refreshes from the run managers' events only (through the RunService's model): a run's step, loss or state
+ * changes its own row; a run added or deleted changes its experiment; the roots changing changes everything.
+ * Updates are coalesced to one per UPDATE_MS, so a run logging every step does not redraw the view 50 times a
+ * second. While there are no runs the view's welcome content (package.json viewsWelcome) shows instead.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunState } from '../../protocol/run';
-import { DEFAULT_RUNS_DIR } from '../../runs/layout';
-import { groupByExperiment, RunStore, type ExperimentGroup, type RunInfo } from '../../runs/store';
+import { groupByExperiment, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
+import type { RunService } from '../runs/runService';
+import type { LatestLoss } from '../runs/runsModel';
+import { formatDuration } from '../../cli/trainProgress';
+import { describeRun, formatLoss } from './runDescription';
 
-export const RUNS_DIRECTORY_SETTING = 'mlbtc.runsDirectory';
-const REFRESH_DEBOUNCE_MS = 250;
+const UPDATE_MS = 200;
 
-type Node = { kind: 'experiment'; group: ExperimentGroup } | { kind: 'run'; run: RunInfo };
+export interface ExperimentNode {
+  kind: 'experiment';
+  key: string;
+}
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+}
+
+export type ExperimentsNode = ExperimentNode | RunNode;
 
 const runIcons: Record<RunState | 'unknown', vscode.ThemeIcon> = {
-  queued: new vscode.ThemeIcon('clock'),
-  running: new vscode.ThemeIcon('sync~spin'),
+  queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('testing.iconQueued')),
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
   completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
-  cancelled: new vscode.ThemeIcon('circle-slash'),
-  interrupted: new vscode.ThemeIcon('debug-pause'),
+  cancelled: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconSkipped')),
+  interrupted: new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground')),
   unknown: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
 };
 
-export class ExperimentsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** One store per runs directory, kept so its status cache makes re-listing cost a stat per run. */
-  private stores = new Map<string, RunStore>();
-  private watchers: vscode.Disposable[] = [];
-  private readonly subscriptions: vscode.Disposable[];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ExperimentsNode | ExperimentsNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Nodes handed to VS Code, reused so that firing one of them refreshes exactly that row. */
+  private readonly experimentNodes = new Map<string, ExperimentNode>();
+  private readonly runNodes = new Map<string, RunNode>();
+  /** The experiment each shown run was listed under (a deleted run's experiment is no longer in the model). */
+  private readonly experimentOfRun = new Map<string, string>();
+  private pending = new Set<ExperimentsNode>();
+  private pendingAll = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
-    this.subscriptions = [
-      this.changed,
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(RUNS_DIRECTORY_SETTING) && this.rewatch()),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
-    ];
-    this.rewatch();
-  }
-
-  refresh(): void {
-    this.changed.fire();
-  }
-
-  /** Every run of every runs directory, newest experiment activity last (the store's order). */
-  runs(): RunInfo[] {
-    return [...this.stores.values()].flatMap((store) => {
-      try {
-        return store.list();
-      } catch {
-        return []; // An unreadable runs directory (permissions) shows as no runs rather than breaking the view.
+  constructor(private readonly service: RunService) {
+    const model = service.model;
+    const events = model.onEvent(({ event }) => {
+      switch (event.type) {
+        case 'added':
+          this.changedExperiment(event.run.experiment.key);
+          return;
+        case 'removed': {
+          const key = this.experimentOfRun.get(event.id);
+          this.runNodes.delete(event.id);
+          this.experimentOfRun.delete(event.id);
+          if (key) this.changedExperiment(key);
+          return;
+        }
+        case 'state':
+          this.changedRun(event.run.id);
+          this.changedExperiment(event.run.experiment.key); // its "n running" count
+          return;
+        case 'progress':
+          this.changedRun(event.run.id);
+          return;
+        case 'metrics':
+          this.changedRun(event.id);
+          return;
+        default:
+          return;
       }
     });
+    const roots = model.onRootsChanged(() => this.refresh());
+    this.subscriptions = [this.changed, { dispose: () => clearTimeout(this.timer) }, { dispose: () => (events.dispose(), roots.dispose()) }];
   }
 
-  getChildren(parent?: Node): Node[] {
-    if (!parent) return groupByExperiment(this.runs()).map((group) => ({ kind: 'experiment', group }));
-    if (parent.kind === 'experiment') return [...parent.group.runs].reverse().map((run) => ({ kind: 'run', run }));
-    return [];
+  /** Redraw the whole view. */
+  refresh(): void {
+    this.pendingAll = true;
+    this.schedule();
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
-    return node.kind === 'experiment' ? experimentItem(node.group) : runItem(node.run);
+  getChildren(parent?: ExperimentsNode): ExperimentsNode[] {
+    const model = this.service.start(); // the view is visible: follow the runs from now on
+    if (!parent) {
+      const groups = groupByExperiment(model.runs());
+      return groups.map((g) => this.experimentNode(g.experiment.key));
+    }
+    if (parent.kind === 'run') return [];
+    const runs = this.groupOf(parent.key)?.runs ?? [];
+    for (const run of runs) this.experimentOfRun.set(run.id, parent.key);
+    return orderInGroup(runs).map((run) => this.runNode(run.id));
   }
 
-  /** Watch `<runs dir>/*\/status.json` of every folder; re-list (debounced) when any appears, changes or goes. */
-  private rewatch(): void {
-    for (const w of this.watchers) w.dispose();
-    const dirs = runsDirectories();
-    this.stores = new Map(dirs.map((dir) => [dir.fsPath, this.stores.get(dir.fsPath) ?? new RunStore(dir.fsPath)]));
-    this.watchers = dirs.map((dir) => {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*/status.json'));
-      const later = () => {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.refresh(), REFRESH_DEBOUNCE_MS);
-      };
-      watcher.onDidCreate(later);
-      watcher.onDidChange(later);
-      watcher.onDidDelete(later);
-      return watcher;
-    });
-    this.refresh();
+  getParent(node: ExperimentsNode): ExperimentsNode | undefined {
+    if (node.kind === 'experiment') return undefined;
+    const key = this.service.model.run(node.id)?.experiment.key;
+    return key ? this.experimentNode(key) : undefined;
+  }
+
+  getTreeItem(node: ExperimentsNode): vscode.TreeItem {
+    if (node.kind === 'experiment') {
+      const group = this.groupOf(node.key);
+      return group ? this.experimentItem(group) : new vscode.TreeItem(node.key);
+    }
+    const run = this.service.model.run(node.id);
+    if (!run) return new vscode.TreeItem(node.id); // deleted a moment ago; the parent's refresh removes it
+    return runItem(run, this.service.model.latestLoss(run.id));
+  }
+
+  /** The tree as the view shows it (labels, descriptions, context values), for tests and the API. */
+  snapshot(): { item: vscode.TreeItem; children: vscode.TreeItem[] }[] {
+    return this.getChildren().map((e) => ({ item: this.getTreeItem(e), children: this.getChildren(e).map((r) => this.getTreeItem(r)) }));
+  }
+
+  private experimentItem(group: ExperimentGroup): vscode.TreeItem {
+    const { experiment, runs } = group;
+    const item = new vscode.TreeItem(experiment.label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `experiment:${experiment.key}`;
+    const running = runs.filter((r) => r.state === 'running').length;
+    const search = searchRefOf(group);
+    const driving = search ? this.service.searches.isDriving(search) : false;
+    item.description = [`${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '', driving ? 'searching' : ''].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(experiment.kind === 'search' ? 'search' : 'beaker');
+    item.tooltip = experimentTooltip(experiment, runs);
+    item.contextValue = experiment.kind === 'search' ? `mlbtc.experiment.search.${driving ? 'driving' : 'idle'}` : 'mlbtc.experiment.spec';
+    return item;
+  }
+
+  private groupOf(key: string): ExperimentGroup | undefined {
+    return groupByExperiment(this.service.model.runs().filter((r) => r.experiment.key === key))[0];
+  }
+
+  private experimentNode(key: string): ExperimentNode {
+    let node = this.experimentNodes.get(key);
+    if (!node) this.experimentNodes.set(key, (node = { kind: 'experiment', key }));
+    return node;
+  }
+
+  private runNode(id: string): RunNode {
+    let node = this.runNodes.get(id);
+    if (!node) this.runNodes.set(id, (node = { kind: 'run', id }));
+    return node;
+  }
+
+  private changedRun(id: string): void {
+    const node = this.runNodes.get(id);
+    if (!node) return; // not shown yet: it appears with its experiment
+    this.pending.add(node);
+    this.schedule();
+  }
+
+  private changedExperiment(key: string): void {
+    const node = this.experimentNodes.get(key);
+    // A new experiment, or one whose last run went: the list of experiments itself changed.
+    if (!node || !this.service.model.runs().some((r) => r.experiment.key === key)) this.pendingAll = true;
+    else this.pending.add(node);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (this.pendingAll) this.changed.fire(undefined);
+      else if (this.pending.size) this.changed.fire([...this.pending]);
+      this.pendingAll = false;
+      this.pending = new Set();
+    }, UPDATE_MS);
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    for (const d of [...this.watchers, ...this.subscriptions]) d.dispose();
+    for (const d of this.subscriptions) d.dispose();
   }
 }
 
-function experimentItem(group: ExperimentGroup): vscode.TreeItem {
-  const item = new vscode.TreeItem(group.experiment.label, vscode.TreeItemCollapsibleState.Expanded);
-  item.description = `${group.runs.length} run${group.runs.length === 1 ? '' : 's'}`;
-  item.iconPath = new vscode.ThemeIcon(group.experiment.kind === 'search' ? 'search' : 'beaker');
-  const source = group.runs.find((r) => r.source)?.source;
-  item.tooltip = source ?? group.experiment.label;
-  item.contextValue = `mlbtc.experiment.${group.experiment.kind}`;
-  return item;
+/** A search experiment's runs directory and id (its runs all live in the directory holding the search). */
+export function searchRefOf(group: ExperimentGroup): { root: string; id: string } | undefined {
+  const run = group.runs.find((r) => r.search);
+  return run?.search ? { root: path.dirname(run.dir), id: run.search.id } : undefined;
 }
 
-function runItem(run: RunInfo): vscode.TreeItem {
-  const item = new vscode.TreeItem(run.id, vscode.TreeItemCollapsibleState.None);
-  const s = run.status;
-  item.description = [run.state, s ? `step ${s.step} / ${s.totalSteps}` : undefined].filter(Boolean).join(' · ');
+/** Newest first for a structure's runs; by trial and rung for a search's. */
+function orderInGroup(runs: readonly RunInfo[]): RunInfo[] {
+  if (runs.some((r) => r.search)) return [...runs].sort((a, b) => (a.search?.trial ?? 0) - (b.search?.trial ?? 0) || (a.search?.rung ?? 0) - (b.search?.rung ?? 0) || a.createdAt.localeCompare(b.createdAt));
+  return [...runs].reverse();
+}
+
+function runItem(run: RunInfo, loss: LatestLoss | null): vscode.TreeItem {
+  const label = run.search ? `trial ${run.search.trial}${run.search.rung ? ` · rung ${run.search.rung}` : ''}` : run.id;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = `run:${run.dir}`;
+  item.description = describeRun(run, loss, Date.now());
   item.iconPath = runIcons[run.state];
   item.contextValue = `mlbtc.run.${run.state}`;
+  const s = run.status;
   // Plain text: the exit reason and problem come from files, not from us.
   item.tooltip = [
     `${run.id}: ${run.state}`,
+    s ? `step ${s.step} of ${s.totalSteps}` : '',
+    loss ? `latest training loss ${formatLoss(loss.loss)} (step ${loss.step})` : '',
     s?.backend ? `backend ${s.backend}` : '',
     s?.startedAt ? `started ${s.startedAt}` : '',
-    s?.endedAt ? `ended ${s.endedAt}` : '',
+    s?.endedAt ? `ended ${s.endedAt}${s.startedAt ? ` after ${formatDuration(Date.parse(s.endedAt) - Date.parse(s.startedAt))}` : ''}` : '',
     s?.exitReason ?? '',
     run.problem ?? '',
+    run.source ? `from ${run.source}` : '',
     run.dir,
   ]
     .filter(Boolean)
@@ -124,10 +224,7 @@ function runItem(run: RunInfo): vscode.TreeItem {
   return item;
 }
 
-/** The runs directory of each workspace folder: the setting resolved against the folder unless it is absolute. */
-export function runsDirectories(): vscode.Uri[] {
-  return (vscode.workspace.workspaceFolders ?? []).map((folder) => {
-    const setting = vscode.workspace.getConfiguration('mlbtc', folder).get<string>('runsDirectory') || DEFAULT_RUNS_DIR;
-    return path.isAbsolute(setting) ? vscode.Uri.file(setting) : vscode.Uri.joinPath(folder.uri, setting);
-  });
+function experimentTooltip(experiment: Experiment, runs: readonly RunInfo[]): string {
+  const source = runs.find((r) => r.source)?.source;
+  return experiment.kind === 'search' ? `${experiment.label}${source ? ` of ${source}` : ''}` : (source ?? experiment.label);
 }

@@ -1,0 +1,121 @@
+/**
+ * The host side of training: one run manager per runs directory (mlbtc.runsDirectory of each workspace folder),
+ * behind one live model that the Experiments tree, the panels and the output channel share.
+ *
+ * - Lazy: nothing is read or started until something asks for the runs (the Experiments view becomes visible, a run
+ *   command or panel is used), so activation stays cheap.
+ * - Workers run as detached processes of dist/worker.js under this Node (process.execPath): tfjs never loads in the
+ *   extension host. They outlive the window; on the next activation the managers find them again (reattach), and
+ *   on deactivation the managers only stop watching.
+ * - Restricted Mode: the managers only read and never own the run queue, so a run folder that arrives queued with a
+ *   cloned repository never starts a process. Trusting the folder reopens them as queue owners.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RunManager } from '../../runs/manager';
+import type { RunPointSource } from '../panels/tradeoffs/tradeoffsPanel';
+import { ModelSeriesSource } from './lossesSource';
+import { RunLog } from './runLog';
+import { RunsModel } from './runsModel';
+import { SearchDriver } from './searchDriver';
+import { localRunsDirectories, maxConcurrentRuns, Settings } from './settings';
+import { RunTradeoffs } from './tradeoffRuns';
+
+/** Names this window in lock files and in messages about who owns the queue or drives a search. */
+const OWNER = `VS Code window (pid ${process.pid})`;
+
+export class RunService implements vscode.Disposable {
+  readonly model: RunsModel;
+  readonly log: vscode.LogOutputChannel;
+  private readonly tradeoffs: RunTradeoffs;
+  readonly searches: SearchDriver;
+  private readonly runLog: RunLog;
+  private readonly workerPath: string;
+  /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
+  private readonly extraRoots = new Set<string>();
+  private started = false;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(context: vscode.ExtensionContext) {
+    this.workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
+    this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
+    this.model = new RunsModel((root) => this.openManager(root));
+    this.runLog = new RunLog(this.model, this.log);
+    this.tradeoffs = new RunTradeoffs(this.model);
+    this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns);
+    this.subscriptions = [
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!this.started) return;
+        if (e.affectsConfiguration(Settings.runsDirectory)) this.model.setRoots(this.roots());
+        if (e.affectsConfiguration(Settings.maxConcurrentRuns)) this.model.reopen();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.started && this.model.setRoots(this.roots())),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.started && this.model.reopen()),
+    ];
+    // A search this window was driving when it closed continues as soon as the window is back.
+    if (this.searches.hasRemembered()) this.start();
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** Follow the runs directories (first call), and return the model. */
+  start(): RunsModel {
+    if (!this.started) {
+      this.started = true;
+      this.model.setRoots(this.roots());
+      this.searches.continueRemembered();
+    } else {
+      // The settings are read again on every use, so a value the change event has not reached yet is honoured too.
+      this.model.setRoots(this.roots());
+    }
+    return this.model;
+  }
+
+  /** Make sure `root` is followed (a run is about to be created there). */
+  follow(root: string): void {
+    const resolved = path.resolve(root);
+    if (!localRunsDirectories().some((r) => path.resolve(r) === resolved)) this.extraRoots.add(resolved);
+    this.start();
+  }
+
+  /** Completed runs for the trade-offs panel; reading them starts following the runs. */
+  readonly tradeoffPoints: RunPointSource = {
+    points: () => {
+      this.start();
+      return this.tradeoffs.points();
+    },
+    onDidChange: (listener) => this.tradeoffs.onDidChange(listener),
+  };
+
+  /** A run source for one live-losses panel (the panel disposes it). */
+  lossesSource(): ModelSeriesSource {
+    this.start();
+    return new ModelSeriesSource(this.model);
+  }
+
+  private roots(): string[] {
+    return [...new Set([...localRunsDirectories().map((r) => path.resolve(r)), ...this.extraRoots])];
+  }
+
+  private openManager(root: string): RunManager {
+    const trusted = vscode.workspace.isTrusted;
+    return new RunManager({
+      runsDir: root,
+      ...(trusted ? { workerPath: this.workerPath } : {}),
+      queue: trusted ? 'auto' : 'never',
+      maxConcurrentRuns: maxConcurrentRuns(),
+      owner: OWNER,
+    }).open();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.searches.dispose();
+    this.runLog.dispose();
+    this.tradeoffs.dispose();
+    this.model.dispose(); // the managers stop watching; detached workers keep training
+    this.log.dispose();
+  }
+}

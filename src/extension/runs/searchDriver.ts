@@ -1,0 +1,167 @@
+/**
+ * Drives structure searches from the window, as `mlbtc search` does from a terminal: one SearchController per
+ * search (it holds the search's controller.lock), looping until the search finishes or is stopped. Its trials are
+ * ordinary detached runs that the window's queue owner starts.
+ *
+ * A window reload must not orphan a search: the searches this window drives are remembered in the workspace state
+ * and driven again when the window comes back (their trials kept training meanwhile). A search stopped on purpose
+ * is forgotten, so it stays stopped until resumed.
+ *
+ * Each controller gets its own client manager (queue "never", not following the directory): it only creates and
+ * resumes trial runs, so it keeps working when the window's managers are reopened after a settings change.
+ */
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import { describeSearchEvent } from '../../cli/search';
+import type { Disposable } from '../../runs/events';
+import { LockedError, readLock } from '../../runs/lock';
+import { RunManager } from '../../runs/manager';
+import { isProcessAlive } from '../../runs/process';
+import { SearchController } from '../../runs/search/controller';
+import type { SearchPlan } from '../../runs/search/plan';
+import { createSearchFolder, readSearchFile, SearchFiles, searchDir } from '../../runs/search/searchFolder';
+import type { RunInfo } from '../../runs/store';
+import type { LogSink } from './runLog';
+import type { RunsModel } from './runsModel';
+
+const REMEMBERED_KEY = 'mlbtc.drivenSearches';
+
+export interface SearchRef {
+  /** The runs directory holding the search (absolute). */
+  root: string;
+  id: string;
+}
+
+interface Driving extends SearchRef {
+  controller: SearchController;
+  manager: RunManager;
+  stopRequested: boolean;
+  /** Resolves true when the search finished, false when it was stopped. */
+  done: Promise<boolean>;
+}
+
+export class SearchDriver implements Disposable {
+  private readonly driving = new Map<string, Driving>();
+  private disposed = false;
+
+  constructor(
+    private readonly model: RunsModel,
+    private readonly memento: vscode.Memento,
+    private readonly log: LogSink,
+    private readonly owner: string,
+    /** Trials at once for a search whose spec does not say (search.maxConcurrent): mlbtc.maxConcurrentRuns. */
+    private readonly defaultConcurrency: () => number,
+  ) {}
+
+  /** Create the search folder for `plan` and start driving it. */
+  start(root: string, plan: SearchPlan, source: { path: string; text: string }): SearchRef {
+    const file = createSearchFolder(root, plan, source);
+    const ref = { root: path.resolve(root), id: file.id };
+    this.log.info(`[search ${file.id}] created in ${root}: ${plan.trials.length} trials (${plan.strategy}, minimising ${plan.objective})`);
+    this.drive(ref);
+    return ref;
+  }
+
+  /**
+   * Drive a search (a new one, one resumed, one remembered from before a reload). Throws LockedError when another
+   * process drives it.
+   */
+  drive(ref: SearchRef): void {
+    const key = keyOf(ref);
+    if (this.driving.has(key)) return;
+    const plan = readSearchFile(ref.root, ref.id).plan;
+    const manager = new RunManager({ runsDir: ref.root, queue: 'never', owner: `${this.owner}, search ${ref.id}` });
+    const controller = new SearchController(manager, ref.id, {
+      maxConcurrent: plan.maxConcurrent ?? this.defaultConcurrency(),
+      owner: this.owner,
+      onEvent: (e) => {
+        this.log.info(`[search ${ref.id}] ${describeSearchEvent(e, plan)}`);
+        if (e.type === 'launched') this.model.refresh(); // show the new trial at once
+      },
+    });
+    controller.acquire();
+    const entry: Driving = { ...ref, controller, manager, stopRequested: false, done: Promise.resolve(false) };
+    this.driving.set(key, entry);
+    void this.remember(ref, true);
+    entry.done = controller
+      .run(() => entry.stopRequested || this.disposed)
+      .then(
+        (finished) => {
+          if (finished) this.log.info(`[search ${ref.id}] finished`);
+          if (finished || entry.stopRequested) void this.remember(ref, false);
+          return finished;
+        },
+        (e: unknown) => {
+          this.log.error(`[search ${ref.id}] stopped driving: ${e instanceof Error ? e.message : String(e)}. Resume it from the Experiments view.`);
+          void this.remember(ref, false);
+          return false;
+        },
+      )
+      .finally(() => {
+        controller.release();
+        manager.close();
+        this.driving.delete(key);
+      });
+  }
+
+  isDriving(ref: SearchRef): boolean {
+    return this.driving.has(keyOf(ref));
+  }
+
+  /**
+   * Stop a search: its controller first (so it launches nothing more), then its queued and running trials, which
+   * checkpoint and end cancelled. A search driven by another process is refused with its name: stopping only its
+   * trials would make that controller launch the next ones.
+   */
+  async stop(ref: SearchRef, stopRun: (run: RunInfo) => Promise<unknown>): Promise<RunInfo[]> {
+    const entry = this.driving.get(keyOf(ref));
+    if (entry) {
+      entry.stopRequested = true;
+      await entry.done;
+    } else {
+      const holder = readLock(path.join(searchDir(ref.root, ref.id), SearchFiles.lock));
+      if (holder && isProcessAlive(holder.pid)) throw new LockedError(path.join(searchDir(ref.root, ref.id), SearchFiles.lock), holder);
+      await this.remember(ref, false);
+    }
+    const active = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never' }), ref.id).activeRuns();
+    await Promise.all(active.map(stopRun));
+    this.log.info(`[search ${ref.id}] stopped (${active.length} active trial${active.length === 1 ? '' : 's'} stopped)`);
+    return active;
+  }
+
+  hasRemembered(): boolean {
+    return this.remembered().length > 0;
+  }
+
+  /** Drive again the searches this window was driving when it last closed. */
+  continueRemembered(): void {
+    for (const ref of this.remembered()) {
+      try {
+        this.drive(ref);
+        this.log.info(`[search ${ref.id}] continuing after the window reloaded`);
+      } catch (e) {
+        // Driven elsewhere now, or deleted: not ours to continue.
+        this.log.warn(`[search ${ref.id}] not continued: ${e instanceof Error ? e.message : String(e)}`);
+        void this.remember(ref, false);
+      }
+    }
+  }
+
+  /** Stop driving (the window closes): trials keep training, and the searches stay remembered for the next window. */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private remembered(): SearchRef[] {
+    return this.memento.get<SearchRef[]>(REMEMBERED_KEY, []);
+  }
+
+  private remember(ref: SearchRef, on: boolean): Thenable<void> {
+    const others = this.remembered().filter((r) => keyOf(r) !== keyOf(ref));
+    return this.memento.update(REMEMBERED_KEY, on ? [...others, ref] : others);
+  }
+}
+
+function keyOf(ref: SearchRef): string {
+  return `${ref.root}\u0000${ref.id}`;
+}

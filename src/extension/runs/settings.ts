@@ -1,0 +1,59 @@
+/**
+ * The settings that say where runs live and how they train: mlbtc.runsDirectory, mlbtc.maxConcurrentRuns and
+ * mlbtc.backend (package.json describes each to users).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResolvedSpec } from '../../core/spec/resolve';
+import type { RunOverrides } from '../../protocol/run';
+import { DEFAULT_RUNS_DIR, workspaceRoot } from '../../runs/layout';
+
+export const Settings = {
+  runsDirectory: 'mlbtc.runsDirectory',
+  maxConcurrentRuns: 'mlbtc.maxConcurrentRuns',
+  backend: 'mlbtc.backend',
+} as const;
+
+/**
+ * The runs directory of each workspace folder: the setting (resource scope, so each folder may have its own)
+ * resolved against the folder unless it is absolute.
+ */
+export function runsDirectories(): vscode.Uri[] {
+  return (vscode.workspace.workspaceFolders ?? []).map(runsDirectoryOf);
+}
+
+function runsDirectoryOf(folder: vscode.WorkspaceFolder): vscode.Uri {
+  const setting = vscode.workspace.getConfiguration('mlbtc', folder).get<string>('runsDirectory') || DEFAULT_RUNS_DIR;
+  return path.isAbsolute(setting) ? vscode.Uri.file(setting) : vscode.Uri.joinPath(folder.uri, setting);
+}
+
+/** Runs directories on the local disk: the run store reads and writes them with Node's fs. */
+export function localRunsDirectories(): string[] {
+  return runsDirectories()
+    .filter((u) => u.scheme === 'file')
+    .map((u) => u.fsPath);
+}
+
+/**
+ * Where a run of this structure file goes: the runs directory of the workspace folder holding the file. Choice: a
+ * file outside every workspace folder (opened on its own) gets the directory `mlbtc train` would use, .mlbtc/runs
+ * in the nearest folder above it with a .mlbtc, .vscode or .git folder, so the CLI and the editor agree.
+ */
+export function runsDirectoryFor(spec: vscode.Uri): string {
+  const folder = vscode.workspace.getWorkspaceFolder(spec);
+  if (folder) return runsDirectoryOf(folder).fsPath;
+  return path.join(workspaceRoot(path.dirname(spec.fsPath)), DEFAULT_RUNS_DIR);
+}
+
+export function maxConcurrentRuns(): number {
+  return vscode.workspace.getConfiguration('mlbtc').get<number>('maxConcurrentRuns') ?? 1;
+}
+
+/**
+ * The backend override for a run started from VS Code: the mlbtc.backend setting, unless the structure chose its own
+ * (training.backend other than "auto"), which wins as the setting's description says.
+ */
+export function backendOverride(spec: ResolvedSpec): RunOverrides {
+  const setting = vscode.workspace.getConfiguration('mlbtc').get<ResolvedSpec['training']['backend']>('backend') ?? 'auto';
+  return spec.training.backend === 'auto' && setting !== 'auto' ? { backend: setting } : {};
+}

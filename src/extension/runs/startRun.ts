@@ -1,0 +1,126 @@
+/**
+ * Starting runs from the editor: the structure to train, validated first, and the wait for its worker to start
+ * (a cancellable notification), shared by Train, Resume and Retry.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LocatedProblem } from '../../core/validate/types';
+import { launchState } from '../../runs/launchMarker';
+import type { RunInfo } from '../../runs/store';
+import { problemRange } from '../editor/diagnostics';
+import { PANEL_COMMANDS } from '../panels/registerPanels';
+import { baseName } from '../structures/structureFiles';
+import type { ValidationCache } from '../structures/validation';
+import type { RunService } from './runService';
+import { backendOverride, maxConcurrentRuns, runsDirectoryFor } from './settings';
+import { structureUri } from './targets';
+
+/** How long the notification waits for a worker to load the engine and start training before it gives up waiting. */
+const START_TIMEOUT_MS = 90_000;
+
+export const RunCommandIds = {
+  train: 'mlbtc.train',
+  search: 'mlbtc.startSearch',
+  stop: 'mlbtc.stopRun',
+  resume: 'mlbtc.resumeRun',
+  retry: 'mlbtc.retryRun',
+  delete: 'mlbtc.deleteRun',
+  export: 'mlbtc.exportRun',
+  revealSpec: 'mlbtc.revealSpec',
+  openLog: 'mlbtc.openRunLog',
+} as const;
+
+/**
+ * "MLBTC: Train Structure". Resolves to the run once its worker has started (or once it is queued behind others),
+ * undefined when nothing was started (invalid structure, no file chosen).
+ *
+ * Choice: unsaved edits are saved first. The run records the file's text and resolves data paths against the file's
+ * folder, so what trains must be what is on disk.
+ */
+export async function trainStructure(service: RunService, validation: ValidationCache, arg: unknown): Promise<RunInfo | undefined> {
+  const uri = await structureUri(arg, 'Train Structure');
+  if (!uri) return undefined;
+  const document = await vscode.workspace.openTextDocument(uri);
+  if (document.isDirty && !(await document.save())) {
+    void vscode.window.showErrorMessage(`${baseName(uri)} has unsaved changes that could not be saved; save it, then train again.`);
+    return undefined;
+  }
+  const { spec, problems } = validation.of(document);
+  if (!spec) {
+    reportInvalid(document, problems, 'trained');
+    return undefined;
+  }
+  const overrides = backendOverride(spec);
+  const root = runsDirectoryFor(uri);
+  service.follow(root);
+  const manager = service.model.manager(root)!;
+  const run = manager.enqueue({ spec: { ...spec, training: { ...spec.training, ...overrides } }, sourcePath: uri.fsPath, sourceText: document.getText(), overrides });
+  service.log.info(`[${run.id}] created from ${uri.fsPath}: ${spec.training.steps} steps, backend ${overrides.backend ?? spec.training.backend}${overrides.backend ? ' (mlbtc.backend)' : ''}; folder ${run.dir}`);
+  return awaitStart(service, run, 'Starting');
+}
+
+/** Say that a structure has errors, which first, and offer to show them. Not awaited: callers never wait on a click. */
+export function reportInvalid(document: vscode.TextDocument, problems: readonly LocatedProblem[], what: 'trained' | 'searched'): void {
+  const errors = problems.filter((p) => p.severity === 'error');
+  const first = errors[0] ?? problems[0];
+  const where = first ? ` Line ${first.line + 1}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : '';
+  void vscode.window.showErrorMessage(`${baseName(document.uri)} is not a valid structure, so nothing was ${what}.${where}`, 'Show Problems').then(async (choice) => {
+    if (!choice) return;
+    await vscode.window.showTextDocument(document, first ? { selection: problemRange(document, first) } : {});
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+  });
+}
+
+/**
+ * Wait until a queued run's worker has started, showing a cancellable notification (cancelling stops the run). A run
+ * waiting for a free slot, or for another process that owns the queue, is not waited for: a message says so.
+ * Resolves to the run as it is then.
+ */
+export async function awaitStart(service: RunService, run: RunInfo, verb: string): Promise<RunInfo> {
+  const manager = service.model.manager(path.dirname(run.dir))!;
+  if (run.state === 'queued' && launchState(run.dir).state !== 'starting') {
+    const why = manager.ownsQueue
+      ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`
+      : 'another VS Code window or an mlbtc command owns the run queue of this folder and starts it when a slot is free';
+    void vscode.window.showInformationMessage(`${run.id} is queued: ${why}.`);
+    return run;
+  }
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${verb} ${run.id}`, cancellable: true }, async (progress, token) => {
+    progress.report({ message: 'waiting for the worker to load the engine…' });
+    const cancel = token.onCancellationRequested(() => {
+      void manager.stop(run.id).catch((e: unknown) => service.log.error(`[${run.id}] could not be stopped: ${(e as Error).message}`));
+    });
+    try {
+      const started = await manager.waitFor(run.id, (r) => r.state !== 'queued', START_TIMEOUT_MS);
+      reportStart(started, token.isCancellationRequested);
+      return started;
+    } catch (e) {
+      void vscode.window
+        .showWarningMessage(`${run.id} has not started after ${START_TIMEOUT_MS / 1000} s (${(e as Error).message}). Its log may say why; the run stays queued.`, 'Open Log')
+        .then((choice) => choice && vscode.commands.executeCommand(RunCommandIds.openLog, run.id));
+      return manager.get(run.id);
+    } finally {
+      cancel.dispose();
+    }
+  });
+}
+
+function reportStart(run: RunInfo, cancelled: boolean): void {
+  const s = run.status;
+  const openLog = (choice: string | undefined) => choice === 'Open Log' && vscode.commands.executeCommand(RunCommandIds.openLog, run.id);
+  switch (run.state) {
+    case 'running':
+      void vscode.window
+        .showInformationMessage(`Training ${run.id} on ${s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`, 'Show Live Losses', 'Open Log')
+        .then((choice) => (choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice)));
+      return;
+    case 'completed':
+      void vscode.window.showInformationMessage(`${run.id} completed its ${s?.totalSteps ?? ''} steps.`);
+      return;
+    case 'cancelled':
+      void vscode.window.showInformationMessage(cancelled ? `${run.id} was stopped before it trained; resume it from the Experiments view.` : `${run.id} was cancelled: ${s?.exitReason ?? ''}`);
+      return;
+    default:
+      void vscode.window.showErrorMessage(`${run.id} ${run.state}: ${s?.exitReason ?? run.problem ?? 'no reason recorded'}. Fix the cause, then Retry Run (a new run) or Resume Run.`, 'Open Log').then(openLog);
+  }
+}
