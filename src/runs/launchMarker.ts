@@ -24,8 +24,11 @@ export function writeLaunchMarker(runDir: string, workerPid: number): void {
 }
 
 export function readLaunchMarker(runDir: string): LaunchMarker | null {
+  const file = path.join(runDir, StoreFiles.launch);
+  // Asked for every queued run on every tick, and usually absent: a cheap existence check, no thrown ENOENT.
+  if (!fs.existsSync(file)) return null;
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(runDir, StoreFiles.launch), 'utf8')) as Partial<LaunchMarker>;
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LaunchMarker>;
     return typeof m.workerPid === 'number' && typeof m.at === 'string' ? { workerPid: m.workerPid, managerPid: Number(m.managerPid), at: m.at } : null;
   } catch {
     return null;

@@ -221,11 +221,9 @@ export class MetricsTail {
   }
 
   poll(): TailUpdate {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(this.file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // No thrown ENOENT for a run that has not written metrics yet: polls must stay cheap for many queued runs.
+    const stat = fs.statSync(this.file, { throwIfNoEntry: false });
+    if (!stat) {
       const reset = this.ino !== null;
       this.restart(null);
       return { records: [], reset, report: { records: 0, skipped: [], skippedCount: 0 } };

@@ -330,10 +330,10 @@ export function groupByExperiment(runs: readonly RunInfo[]): ExperimentGroup[] {
 /** "inode:mtime:size" of a file, or null when it cannot be stat'ed. */
 function fileSignature(file: string): string | null {
   try {
-    const st = fs.statSync(file);
-    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : null;
   } catch {
-    return null;
+    return null; // e.g. EACCES: read it afresh, which reports the problem
   }
 }
 
