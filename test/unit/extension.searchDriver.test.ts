@@ -130,22 +130,34 @@ describe('SearchDriver', () => {
     await until('it to be forgotten', () => remembered(memento).length === 0);
   });
 
-  it('stops the controller, then the active trials, and stays stopped', async () => {
+  it('stops the controller, then pauses the active trials; resuming the search resumes them', async () => {
     const root = path.join(work, 'stop');
     const memento = new MemoryMemento();
     const { model, driver } = window(root, memento, 20);
-    const ref = driver.start(root, gridPlan(200, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
+    const ref = driver.start(root, gridPlan(60, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     await until('a trial to run', () => model.runs().some((r) => r.state === 'running'));
-    const stopped = await driver.stop(ref, (run) => model.managerOf(run.id)!.stop(run.id));
-    assert.equal(stopped.length, 1);
+    const stopped = await driver.stop(ref);
+    assert.deepEqual(stopped.map((r) => r.state), ['cancelled']);
     assert.ok(!driver.isDriving(ref));
     assert.deepEqual(remembered(memento), []);
     await sleep(300);
-    // No replacement trial was launched for the stopped one.
+    // Stopped stays stopped: no replacement trial was launched for the stopped one.
     assert.deepEqual(
       new RunStore(root).list().map((r) => [r.search?.trial, r.state]),
       [[0, 'cancelled']],
     );
+
+    driver.drive(ref);
+    await until('the resumed search to finish', () => readSearchState(root, ref.id).finishedAt !== null, 30_000);
+    const runs = new RunStore(root).list();
+    assert.deepEqual(
+      runs.map((r) => [r.search?.trial, r.state]),
+      [
+        [0, 'completed'],
+        [1, 'completed'],
+      ],
+    );
+    assert.equal(runs[0]!.id, stopped[0]!.id, 'the paused trial was resumed, not retried');
   });
 
   it('refuses to stop or drive a search another process drives', async () => {
@@ -155,7 +167,7 @@ describe('SearchDriver', () => {
     const ref = driver.start(root, gridPlan(200, [1e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     const other = window(root, new MemoryMemento());
     assert.throws(() => other.driver.drive(ref), LockedError);
-    await assert.rejects(other.driver.stop(ref, async () => undefined), (e: unknown) => e instanceof LockedError && /test window/.test(e.message));
-    await driver.stop(ref, (run) => new RunManager({ runsDir: root, queue: 'never' }).stop(run.id));
+    await assert.rejects(other.driver.stop(ref), (e: unknown) => e instanceof LockedError && /test window/.test(e.message));
+    await driver.stop(ref);
   });
 });

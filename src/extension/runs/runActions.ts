@@ -45,7 +45,7 @@ export async function stopRuns(service: RunService, args: unknown[]): Promise<Ru
   if (search) {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping search ${search.id} and its trials` }, async () => {
       try {
-        return await service.searches.stop(search, stopOne);
+        return await service.searches.stop(search);
       } catch (e) {
         const held = e instanceof LockedError && e.holder ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}); stop it there (Ctrl-C, or \`mlbtc stop ${search.id}\`).` : '';
         void vscode.window.showErrorMessage(`Search ${search.id} was not stopped.${held || ` ${(e as Error).message}`}`);

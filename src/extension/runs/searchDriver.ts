@@ -14,12 +14,10 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { describeSearchEvent } from '../../cli/search';
 import type { Disposable } from '../../runs/events';
-import { LockedError, readLock } from '../../runs/lock';
 import { RunManager } from '../../runs/manager';
-import { isProcessAlive } from '../../runs/process';
 import { SearchController } from '../../runs/search/controller';
 import type { SearchPlan } from '../../runs/search/plan';
-import { createSearchFolder, readSearchFile, SearchFiles, searchDir } from '../../runs/search/searchFolder';
+import { createSearchFolder, readSearchFile } from '../../runs/search/searchFolder';
 import type { RunInfo } from '../../runs/store';
 import type { LogSink } from './runLog';
 import type { RunsModel } from './runsModel';
@@ -110,23 +108,27 @@ export class SearchDriver implements Disposable {
 
   /**
    * Stop a search: its controller first (so it launches nothing more), then its queued and running trials, which
-   * checkpoint and end cancelled. A search driven by another process is refused with its name: stopping only its
+   * checkpoint and end cancelled; they are recorded as paused, so resuming the search resumes them (SearchController
+   * .pause). A search driven by another process is refused with that process's name (LockedError): stopping only its
    * trials would make that controller launch the next ones.
    */
-  async stop(ref: SearchRef, stopRun: (run: RunInfo) => Promise<unknown>): Promise<RunInfo[]> {
+  async stop(ref: SearchRef): Promise<RunInfo[]> {
     const entry = this.driving.get(keyOf(ref));
     if (entry) {
       entry.stopRequested = true;
-      await entry.done;
-    } else {
-      const holder = readLock(path.join(searchDir(ref.root, ref.id), SearchFiles.lock));
-      if (holder && isProcessAlive(holder.pid)) throw new LockedError(path.join(searchDir(ref.root, ref.id), SearchFiles.lock), holder);
-      await this.remember(ref, false);
+      await entry.done; // the loop ends and releases the controller lock
     }
-    const active = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never' }), ref.id).activeRuns();
-    await Promise.all(active.map(stopRun));
-    this.log.info(`[search ${ref.id}] stopped (${active.length} active trial${active.length === 1 ? '' : 's'} stopped)`);
-    return active;
+    const controller = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never', owner: this.owner }), ref.id, { owner: this.owner });
+    controller.acquire();
+    let stopped: RunInfo[];
+    try {
+      stopped = await controller.pause();
+    } finally {
+      controller.release();
+    }
+    await this.remember(ref, false);
+    this.log.info(`[search ${ref.id}] stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} paused; Resume Run on the search continues them)`);
+    return stopped;
   }
 
   hasRemembered(): boolean {
