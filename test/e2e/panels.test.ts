@@ -272,6 +272,14 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const update = await waitForPaint(wb, 'the second batch', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 200}`, 30_000);
       saveArtifact(`panels-losses-update-${theme}.json`, JSON.stringify(update));
 
+      // The plotted points as CSV, through the save dialog.
+      await frame.locator('vscode-button[data-export="csv"]').click();
+      await acceptSaveDialog(wb);
+      await frame.locator('.export-status', { hasText: 'Saved losses.step.plotted.csv' }).waitFor({ state: 'visible', timeout: 15_000 });
+      const csv = readFileSync(path.join(wb.workspace, 'losses.step.plotted.csv'), 'utf8').split('\r\n');
+      assert.equal(csv[0], 'run,metric,curve,step,value');
+      assert.ok(csv.some((row) => row.startsWith(`${ids[0]},loss,ema 0.6,${POINTS + 200},`)), 'the streamed tail is exported');
+
       // Hover read-out lists the curves at the pointer.
       const overlay = frame.locator('svg.overlay');
       const box = (await overlay.boundingBox())!;

@@ -53,6 +53,22 @@ describe('Structure diagram panel', () => {
     assert.equal(webviewTabs('mlbtc.diagram').length, 1, 'one panel per file');
   });
 
+  it('follows the file as it is edited, and says what is wrong while it is invalid', async () => {
+    const uri = await fixture('panel-live.mlbtc.json', paperMlr);
+    const editor = await vscode.window.showTextDocument(uri);
+    const before = (await paints('diagram')).length;
+    await vscode.commands.executeCommand('mlbtc.showDiagram', uri);
+    await paintShowing('diagram', before, 'the 8-level MLR', (c) => c === 'all 4 heads · mlr, blocks, 8 levels, by rank');
+    // Two levels of 32 instead of eight.
+    const ranks = editor.document.getText().indexOf('[32, 8, 6, 4, 4, 4, 4, 2]');
+    await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(ranks), editor.document.positionAt(ranks + '[32, 8, 6, 4, 4, 4, 4, 2]'.length)), '[32, 32]'));
+    await paintShowing('diagram', before, 'the 2-level MLR after the edit', (c) => c === 'all 4 heads · mlr, blocks, 2 levels, by rank');
+    // Ranks that no longer sum to the head dimension: the panel names the problem and its line.
+    const line = editor.document.positionAt(editor.document.getText().indexOf('[32, 32]')).line + 1;
+    await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(editor.document.getText().indexOf('[32, 32]')), editor.document.positionAt(editor.document.getText().indexOf('[32, 32]') + 8)), '[32, 31]'));
+    await paintShowing('diagram', before, 'the problem', (c) => c.startsWith(`problem at line ${line}: `) && c.includes('64'));
+  });
+
   it('opens for the active structure editor without an argument, at a head group', async () => {
     await vscode.window.showTextDocument(await fixture('panel-groups.mlbtc.json', headGroups));
     const before = (await paints('diagram')).length;

@@ -98,6 +98,7 @@ function showProblem(p: DiagramProblemMessage): void {
     title.textContent = p.fileName;
   }
   setState({ uri: p.uri });
+  host.post({ type: 'painted', renderMs: 0, sinceLoadMs: performance.now(), scriptStartMs, content: `problem${p.line ? ` at line ${p.line}` : ''}: ${p.message}` });
 }
 
 function setState(patch: Partial<DiagramState>): void {

@@ -112,8 +112,12 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     (d) => `${d.px},${d.py}`,
   );
   const frontIds = new Set(front.map((i) => points[i].id));
+  // A file's name without folder and suffix, unless another point has the same name (examples/x and paper/x).
+  const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
+  const named = d3.rollup(points, (v) => v.length, (p) => base(p.label));
+  const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
   for (const [, at] of groups) {
-    const text = at.map((d) => d.p.label.split('/').pop()!.replace(/\.mlbtc\.json$/, '')).join(', ');
+    const text = at.map((d) => short(d.p.label)).join(', ');
     const width = text.length * 6.2;
     const { px, py } = at[0];
     // The front's staircase leaves a front point to the right at its height: label those above the line.
