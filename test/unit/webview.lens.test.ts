@@ -4,7 +4,7 @@ import { parseTree } from 'jsonc-parser';
 import { analyze } from '../../src/core/analysis';
 import { validateText } from '../../src/core/validate';
 import { lensItems, numbersTitle, rankText } from '../../src/extension/lens/lensModel';
-import { bilinearMlr, headGroups, paperMlr } from '../fixtures/structures';
+import { bilinearMlr, headGroups, paperMlr, paperMlrNumbers } from '../fixtures/structures';
 
 function lenses(text: string, canTrain = false) {
   const { spec, problems } = validateText(text);
@@ -26,7 +26,9 @@ test('one structure: numbers, then Diagram and Trade-offs, all above the "attent
     ],
   );
   assert.match(items[0].title, /^rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params$/);
-  assert.match(items[0].tooltip, /40,321,024/);
+  // The exact counts, derived in the fixture from §3.4 and the model's shapes, not by the analysis code.
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  assert.match(items[0].tooltip, new RegExp(`rank of one head.*: ${paperMlrNumbers.rank} of 1,024\\. Score MACs of one head for one sequence: ${fmt(paperMlrNumbers.scoreMacsPerHead)}\\. Parameters in the model: ${fmt(paperMlrNumbers.params)}\\.`));
 });
 
 test('"▶ Train" shows only when the train command exists', () => {
