@@ -179,7 +179,8 @@ export class Workbench {
       await row.first().waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
       await this.page.keyboard.press('Escape');
-      throw new Error(`Quick Open found no file "${relativePath}" in the workspace ${this.workspace}`);
+      const onDisk = existsSync(path.join(this.workspace, relativePath)) ? 'it exists on disk' : 'no such file on disk';
+      throw new Error(`Quick Open found no file "${relativePath}" in the workspace ${this.workspace} (${onDisk})`);
     }
     await row.first().click();
     await this.editorTab(name).waitFor({ state: 'visible', timeout: timeoutMs });
