@@ -12,7 +12,7 @@ import { Workbench, type Problem, type Theme } from './harness/workbench';
 
 const MLR = 'char-lm-mlr.mlbtc.json';
 /** The paper's §5.1 reference model: 4,804,480 parameters (brief; independent of our analysis code). */
-const ICL_DENSE = 'icl-dense.mlbtc.json';
+const ICL_DENSE = 'paper/icl-dense.mlbtc.json';
 
 /** 1-based line and column of the first occurrence of `needle` in an example, as the Problems panel shows them. */
 function positionIn(file: string, needle: string): { line: number; column: number } {

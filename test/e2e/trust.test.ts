@@ -41,7 +41,7 @@ describe('MLBTC Studio in Restricted Mode (untrusted folder)', () => {
     }
     assert.ok(found, 'the ranks-sum problem is reported in Restricted Mode');
 
-    await wb.openFromExplorer('icl-dense.mlbtc.json');
+    await wb.openFromExplorer('paper/icl-dense.mlbtc.json');
     await wb.runCommand('MLBTC: Analyze Structure');
     await wb.webview(0).getByText('4,804,480').first().waitFor({ state: 'visible', timeout: 30_000 });
     await wb.screenshot('restricted-analysis');

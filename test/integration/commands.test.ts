@@ -19,8 +19,8 @@ const openTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
 const isMarkdownPreview = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('markdown.preview');
 
 describe('MLBTC: Analyze Structure', () => {
-  it('opens the analysis of icl-dense beside it with the reference parameter count', async () => {
-    await vscode.window.showTextDocument(workspaceUri('icl-dense.mlbtc.json'));
+  it('opens the analysis of the paper’s icl-dense beside it with the reference parameter count', async () => {
+    await vscode.window.showTextDocument(workspaceUri('paper', 'icl-dense.mlbtc.json'));
     const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('mlbtc.analyze');
     assert.ok(uri, 'the command resolves to the analysis document');
     const analysis = (await vscode.workspace.openTextDocument(uri)).getText();
@@ -30,7 +30,7 @@ describe('MLBTC: Analyze Structure', () => {
   });
 
   it('follows the structure as it is edited', async () => {
-    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'analyze-live.mlbtc.json');
+    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'analyze-live.mlbtc.json');
     const uri = (await vscode.commands.executeCommand<vscode.Uri>('mlbtc.analyze', editor.document.uri))!;
     const before = (await vscode.workspace.openTextDocument(uri)).getText();
     assert.ok(before.includes('× 6 layers'));
@@ -84,6 +84,13 @@ describe('MLBTC: Open Example', () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>('mlbtc.openExample', { name: 'head-groups' });
     const extension = vscode.extensions.getExtension('mlbtc.mlbtc-studio')!;
     assert.equal(uri.toString(), vscode.Uri.joinPath(extension.extensionUri, 'examples', 'head-groups.mlbtc.json').toString());
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
+  });
+
+  it('opens the paper setting of the same name from examples/paper', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('mlbtc.openExample', { name: 'paper/head-groups' });
+    const extension = vscode.extensions.getExtension('mlbtc.mlbtc-studio')!;
+    assert.equal(uri.toString(), vscode.Uri.joinPath(extension.extensionUri, 'examples', 'paper', 'head-groups.mlbtc.json').toString());
     assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
   });
 });

@@ -62,7 +62,7 @@ describe('structure diagnostics', () => {
   });
 
   it('come with the JSON Schema: VS Code flags an unknown property and completes family names', async () => {
-    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'diag-schema.mlbtc.json', (t) => t.replace('{ "kind": "dense", "logitScale": "standard" }', '{ "kind": "dense", "rankz": 1 }'));
+    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-schema.mlbtc.json', (t) => t.replace('{ "kind": "dense", "logitScale": "standard" }', '{ "kind": "dense", "rankz": 1 }'));
     const uri = editor.document.uri;
     assert.equal(editor.document.languageId, 'mlbtc');
     const fromSchema = await waitFor(
@@ -86,7 +86,7 @@ describe('syntax errors', () => {
   });
 
   it('are reported once, by the JSON service, not a second time by MLBTC Studio', async () => {
-    const editor = await openCopyOfExample('icl-dense.mlbtc.json', 'diag-syntax.mlbtc.json', (t) => t.replace('"layers": 6,', '"layers": 6'));
+    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-syntax.mlbtc.json', (t) => t.replace('"layers": 6,', '"layers": 6'));
     const uri = editor.document.uri;
     const fromJson = await waitFor('the JSON service to report the missing comma', () => vscode.languages.getDiagnostics(uri).filter((d) => !isOwnDiagnostic(d)).length > 0, 30_000);
     assert.ok(fromJson);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis';
 import { validateText } from '../../src/core/validate';
-import { examples, mlbtc, position, scratch } from './cli.harness';
+import { mlbtc, paperExamples, position, scratch } from './cli.harness';
 
 const dir = scratch();
 const write = (name: string, content: string | Buffer) => {
@@ -28,8 +28,8 @@ const warned = write(
 );
 
 describe('mlbtc analyze FILE', () => {
-  it('prints the analysis of icl-dense with exact and short numbers', () => {
-    const r = mlbtc(['analyze', 'icl-dense.mlbtc.json']);
+  it('prints the analysis of the paper’s icl-dense with exact and short numbers', () => {
+    const r = mlbtc(['analyze', 'icl-dense.mlbtc.json'], paperExamples);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /^icl-dense {2}\(icl-dense\.mlbtc\.json\)$/m);
@@ -43,7 +43,7 @@ describe('mlbtc analyze FILE', () => {
   });
 
   it('adds a head-group table when heads differ', () => {
-    const r = mlbtc(['analyze', 'head-groups.mlbtc.json']);
+    const r = mlbtc(['analyze', 'head-groups.mlbtc.json'], paperExamples);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /attention: 4 × mlr \+ 4 × dense/);
     assert.match(r.stdout, /^Head groups$/m);
@@ -52,7 +52,7 @@ describe('mlbtc analyze FILE', () => {
   });
 
   it('--json gives the analysis fields, equal to core analyze(), and empty error lists', () => {
-    const r = mlbtc(['analyze', 'icl-dense.mlbtc.json', '--json']);
+    const r = mlbtc(['analyze', 'icl-dense.mlbtc.json', '--json'], paperExamples);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.params.total, 4_804_480);
@@ -64,7 +64,7 @@ describe('mlbtc analyze FILE', () => {
     assert.equal(out.kvCacheBytesPerToken, 6 * 8 * (32 + 32) * 4);
     assert.deepEqual(out.errors, []);
     assert.deepEqual(out.warnings, []);
-    const spec = validateText(readFileSync(path.join(examples, 'icl-dense.mlbtc.json'), 'utf8')).spec!;
+    const spec = validateText(readFileSync(path.join(paperExamples, 'icl-dense.mlbtc.json'), 'utf8')).spec!;
     const { file, name, errors, warnings, ...rest } = out;
     assert.deepEqual([file, name, errors, warnings], ['icl-dense.mlbtc.json', 'icl-dense', [], []]);
     assert.deepEqual(rest, JSON.parse(JSON.stringify(analyze(spec))));

@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export const repo = path.join(__dirname, '..', '..');
 export const examples = path.join(repo, 'examples');
+/** The paper's exact settings (examples/ itself holds the scaled-down ones that train in minutes). */
+export const paperExamples = path.join(examples, 'paper');
 
 let built: string | undefined;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { examples, mlbtc, position, repo, scratch } from './cli.harness';
+import { examples, mlbtc, paperExamples, position, repo, scratch } from './cli.harness';
 
 const dir = scratch();
 const write = (name: string, content: string) => {
@@ -19,8 +19,10 @@ const warnText = JSON.stringify({ name: 'w', task: { kind: 'language-model' }, m
 const warn = write('warn.mlbtc.json', warnText);
 
 describe('mlbtc validate FILE...', () => {
-  it('accepts every example: exit 0 and a summary only', () => {
-    const files = readdirSync(examples).filter((f) => f.endsWith('.mlbtc.json'));
+  it('accepts every example, trainable and paper: exit 0 and a summary only', () => {
+    const specs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.mlbtc.json')).map((f) => path.relative(examples, path.join(dir, f)));
+    const files = [...specs(examples), ...specs(paperExamples)];
+    assert.ok(files.some((f) => f.startsWith(`paper${path.sep}`)));
     const r = mlbtc(['validate', ...files]);
     assert.equal(r.status, 0, r.stdout);
     assert.equal(r.stdout, `${files.length} files: ${files.length} valid (0 errors, 0 warnings)\n`);

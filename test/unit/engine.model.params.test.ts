@@ -16,6 +16,7 @@ import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { buildModel } from '../../src/engine/model';
 import type { Model } from '../../src/engine/types';
+import { allExamples } from './examples.tiers';
 
 tf.setBackend('cpu');
 
@@ -76,17 +77,13 @@ for (const task of Object.keys(tasks)) {
   });
 }
 
-test('every example under examples/ builds with exactly analyze().params.total parameters', (t) => {
-  const dir = path.join(__dirname, '..', '..', 'examples');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.mlbtc.json')) : [];
-  if (files.length === 0) {
-    t.skip('no examples/*.mlbtc.json yet');
-    return;
-  }
-  for (const file of files) {
+test('every example under examples/ and examples/paper/ builds with exactly analyze().params.total parameters', () => {
+  const files = allExamples();
+  assert.ok(files.length > 0, 'examples/ holds specs');
+  for (const { dir, file, label } of files) {
     const spec = resolveSpec(parse(fs.readFileSync(path.join(dir, file), 'utf8')) as StructureSpec);
     const model = buildModel(spec, new Rng(0));
-    assert.equal(countParams(model), analyze(spec).params.total, file);
+    assert.equal(countParams(model), analyze(spec).params.total, label);
     model.dispose();
   }
 });

@@ -1,24 +1,21 @@
 /**
- * Seeded fuzz: 10,000 random mutations of the example specs (keys deleted, duplicated, renamed and moved; values
- * swapped for other types; numbers scaled, zeroed, negated, made huge or fractional; lists grown and shrunk;
- * whole sections swapped between examples; JSON text truncated or edited). Validation must answer every one with
- * well-formed problems and never fail internally; whenever it returns a spec, analyze() must accept it and return
- * finite, non-negative integers everywhere.
+ * Seeded fuzz: 10,000 random mutations of the example specs, trainable and paper tier (keys deleted, duplicated,
+ * renamed and moved; values swapped for other types; numbers scaled, zeroed, negated, made huge or fractional;
+ * lists grown and shrunk; whole sections swapped between examples; JSON text truncated or edited). Validation must
+ * answer every one with well-formed problems and never fail internally; whenever it returns a spec, analyze() must
+ * accept it and return finite, non-negative integers everywhere.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis';
 import { Rng } from '../../src/core/random';
 import { problemCodes, validate, validateText, type JsonPath, type Problem } from '../../src/core/validate';
+import { allExamples } from './examples.tiers';
 import { setAt as setAtStrict } from './validate.fixtures';
 
-const examplesDir = path.join(__dirname, '..', '..', 'examples');
-const examples = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.mlbtc.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(path.join(examplesDir, f), 'utf8')) as Record<string, unknown>);
+const examples = allExamples().map(({ dir, file }) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>);
 
 type Json = unknown;
 

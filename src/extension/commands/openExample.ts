@@ -1,46 +1,67 @@
-/** "MLBTC: Open Example": the structures shipped in the extension's examples/ folder, one per paper setting. */
+/**
+ * "MLBTC: Open Example": the structures shipped in the extension's examples/ folder, in two tiers with the same
+ * names: examples/*.mlbtc.json, scaled down to train in minutes on a CPU, and examples/paper/*.mlbtc.json, the
+ * paper's exact settings (what the analysis and the trade-off view compare against).
+ */
 import { parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { STRUCTURE_SUFFIX } from '../structures/structureFiles';
 
 export interface OpenExampleArgs {
-  /** File name in examples/, with or without the .mlbtc.json suffix. */
+  /** Path in examples/, with or without the .mlbtc.json suffix: "icl-dense" (trainable) or "paper/icl-dense". */
   name?: string;
 }
 
+/** The tiers, in the order the picker lists them; `folder` is relative to examples/. */
+const TIERS = [
+  { folder: '', title: 'Train in minutes on a CPU', tag: 'trainable' },
+  { folder: 'paper', title: "The paper's exact settings", tag: 'paper setting' },
+] as const;
+
 /** Resolves to the example opened, or undefined when the user cancelled. */
 export async function openExample(extensionUri: vscode.Uri, args?: unknown): Promise<vscode.Uri | undefined> {
-  const folder = vscode.Uri.joinPath(extensionUri, 'examples');
-  const examples = await listExamples(folder);
+  const root = vscode.Uri.joinPath(extensionUri, 'examples');
+  const examples = (await Promise.all(TIERS.map((tier) => listExamples(root, tier)))).flat();
   const wanted = (args as OpenExampleArgs | undefined)?.name;
-  let file: string | undefined;
+  let example: Example | undefined;
   if (wanted !== undefined) {
-    file = examples.find((e) => e.file === wanted || e.file === `${wanted}${STRUCTURE_SUFFIX}`)?.file;
-    if (!file) throw new Error(`mlbtc.openExample: no example named "${wanted}"; the examples are ${examples.map((e) => e.file).join(', ')}.`);
+    example = examples.find((e) => e.path === wanted || e.path === `${wanted}${STRUCTURE_SUFFIX}`);
+    if (!example) throw new Error(`mlbtc.openExample: no example named "${wanted}"; the examples are ${examples.map((e) => e.path).join(', ')}.`);
   } else {
     if (!examples.length) {
-      void vscode.window.showErrorMessage(`No examples found in ${folder.fsPath}: this installation of MLBTC Studio is incomplete; reinstall it.`);
+      void vscode.window.showErrorMessage(`No examples found in ${root.fsPath}: this installation of MLBTC Studio is incomplete; reinstall it.`);
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(
-      examples.map((e) => ({ label: e.file.slice(0, -STRUCTURE_SUFFIX.length), description: e.name, detail: e.description, file: e.file })),
-      { title: 'Open an MLBTC example', placeHolder: 'Paper settings and structures to start from', matchOnDetail: true },
-    );
-    file = picked?.file;
+    const items = TIERS.flatMap((tier) => {
+      const inTier = examples.filter((e) => e.tier === tier);
+      if (!inTier.length) return [];
+      const separator: vscode.QuickPickItem = { label: tier.title, kind: vscode.QuickPickItemKind.Separator };
+      const picks = inTier.map((e) => ({ label: e.path.slice(0, -STRUCTURE_SUFFIX.length), description: tier.tag, detail: e.description, example: e }));
+      return [separator, ...picks];
+    });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Open an MLBTC example',
+      placeHolder: 'Structures that train in minutes, or the paper settings they scale down',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    example = picked && 'example' in picked ? picked.example : undefined;
   }
-  if (!file) return undefined;
-  const uri = vscode.Uri.joinPath(folder, file);
+  if (!example) return undefined;
+  const uri = vscode.Uri.joinPath(root, example.path);
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 }
 
 interface Example {
-  file: string;
-  name?: string;
+  tier: (typeof TIERS)[number];
+  /** Path relative to examples/, e.g. "paper/icl-dense.mlbtc.json". */
+  path: string;
   description?: string;
 }
 
-async function listExamples(folder: vscode.Uri): Promise<Example[]> {
+async function listExamples(root: vscode.Uri, tier: (typeof TIERS)[number]): Promise<Example[]> {
+  const folder = tier.folder ? vscode.Uri.joinPath(root, tier.folder) : root;
   let entries: [string, vscode.FileType][];
   try {
     entries = await vscode.workspace.fs.readDirectory(folder);
@@ -50,10 +71,10 @@ async function listExamples(folder: vscode.Uri): Promise<Example[]> {
   const files = entries.filter(([n, t]) => t === vscode.FileType.File && n.endsWith(STRUCTURE_SUFFIX)).map(([n]) => n).sort();
   return Promise.all(
     files.map(async (file) => {
-      // Only the name and description are read, for the picker; a broken example still opens (and shows its problems).
+      // Only the description is read, for the picker; a broken example still opens (and shows its problems).
       const value: unknown = parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, file))));
-      const { name, description } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-      return { file, ...(typeof name === 'string' ? { name } : {}), ...(typeof description === 'string' ? { description } : {}) };
+      const { description } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+      return { tier, path: tier.folder ? `${tier.folder}/${file}` : file, ...(typeof description === 'string' ? { description } : {}) };
     }),
   );
 }
