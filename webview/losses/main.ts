@@ -111,7 +111,7 @@ exportButtons(exports, exporter, {
 function receive(message: LossesToWebview): void {
   switch (message.type) {
     case 'losses/runs': {
-      const known = JSON.stringify(runs.map((r) => [r.id, r.metrics]));
+      const known = JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.metrics]));
       runs = message.runs;
       if (!haveView) {
         haveView = true;
@@ -121,8 +121,8 @@ function receive(message: LossesToWebview): void {
         // A run's eval metrics became known once its records were read.
         changeView({ metrics: defaultMetrics(view.runIds) });
       }
-      // Rebuilding the lists re-creates their controls: only when runs or metrics changed, not per update.
-      if (known !== JSON.stringify(runs.map((r) => [r.id, r.metrics]))) renderSidebar();
+      // Rebuilding the lists re-creates their controls: only when runs, their states or metrics changed, not per update.
+      if (known !== JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.metrics]))) renderSidebar();
       else updateLastValues();
       return;
     }
