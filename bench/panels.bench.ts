@@ -53,7 +53,9 @@ const ms = (v: number) => `${v.toFixed(3)} ms`;
 // ─── Inline previews and diagram model, per example ──────────────────────────────────────────────────────────────
 
 const rows: string[][] = [];
-for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.mlbtc.json')).sort()) {
+// Both tiers: the trainable examples and the paper's exact settings (examples/paper).
+const exampleFiles = ['', 'paper'].flatMap((tier) => readdirSync(path.join(examplesDir, tier)).filter((f) => f.endsWith('.mlbtc.json')).sort().map((f) => path.join(tier, f)));
+for (const file of exampleFiles) {
   const text = readFileSync(path.join(examplesDir, file), 'utf8');
   const lens = time(() => {
     const { spec, problems } = validateText(text);
