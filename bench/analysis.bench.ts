@@ -18,10 +18,13 @@ function synthetic(name: string, model: object, attention: object): [string, Res
   return [name, resolveSpec({ name, task: { kind: 'language-model', vocabSize: 96 }, model: { layers: 6, ...model }, attention } as StructureSpec)];
 }
 
-const cases: [string, ResolvedSpec][] = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.mlbtc.json'))
-  .sort()
-  .map((f) => [f, resolveSpec(parse(readFileSync(path.join(examplesDir, f), 'utf8')) as StructureSpec)]);
+// Both tiers: the trainable examples and the paper's exact settings (examples/paper, the larger ones).
+const cases: [string, ResolvedSpec][] = ['', 'paper'].flatMap((tier) =>
+  readdirSync(path.join(examplesDir, tier))
+    .filter((f) => f.endsWith('.mlbtc.json'))
+    .sort()
+    .map((f): [string, ResolvedSpec] => [path.join(tier, f), resolveSpec(parse(readFileSync(path.join(examplesDir, tier, f), 'utf8')) as StructureSpec)]),
+);
 cases.push(
   synthetic('synthetic: mlr coverage, T 16384', { width: 1024, heads: 16, seqLen: 16384 }, { kind: 'mlr', ranks: [16, 8, 8, 8, 8, 4, 4, 4, 2, 2], normalize: 'coverage' }),
   synthetic('synthetic: sliding window, T 16384', { width: 1024, heads: 16, seqLen: 16384 }, { kind: 'sliding-window', window: 4096 }),

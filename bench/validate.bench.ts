@@ -10,12 +10,15 @@ import path from 'node:path';
 import { validateText } from '../src/core/validate';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
-const cases: [string, string][] = readdirSync(examplesDir)
-  .filter((f) => f.endsWith('.mlbtc.json'))
-  .sort()
-  .map((f) => [f, readFileSync(path.join(examplesDir, f), 'utf8')]);
+// Both tiers: the trainable examples and the paper's exact settings (examples/paper).
+const cases: [string, string][] = ['', 'paper'].flatMap((tier) =>
+  readdirSync(path.join(examplesDir, tier))
+    .filter((f) => f.endsWith('.mlbtc.json'))
+    .sort()
+    .map((f): [string, string] => [path.join(tier, f), readFileSync(path.join(examplesDir, tier, f), 'utf8')]),
+);
 
-const lm = readFileSync(path.join(examplesDir, 'char-lm-mlr.mlbtc.json'), 'utf8');
+const lm = readFileSync(path.join(examplesDir, 'paper', 'char-lm-mlr.mlbtc.json'), 'utf8');
 cases.push(
   ['broken: typos, bad ranks, bad blocks', lm.replace('"ranks"', '"rankz"').replace('"layers": 6', '"layers": "6"').replace('"kind": "mlr"', '"kind": "mlr", "blockSizes": [1000, 3, 8], "windw": 1')],
   ['syntax error (trailing comma)', lm.replace(/\}\s*$/, ',}')],
