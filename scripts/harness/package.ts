@@ -19,13 +19,12 @@ export async function packageExtension(log: (line: string) => void = console.log
   log('[package] production build (minified)');
   await step(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--minify']);
   log(`[package] vsce package -> ${path.relative(repoRoot, out)}`);
-  // No stdin (CI): vsce would otherwise stop to ask about the missing `repository` field and LICENSE file.
+  // No stdin (CI): vsce would otherwise stop to ask about the missing `repository` field (the project has no public URL).
   await step(process.execPath, [
     path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'),
     'package',
     '--no-dependencies',
     '--allow-missing-repository',
-    '--skip-license',
     '--out',
     out,
   ]);
