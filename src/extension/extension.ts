@@ -32,6 +32,8 @@ export interface MlbtcStudioApi {
 }
 
 export interface ViewRow {
+  /** The TreeItem id: "experiment:<key>" or "run:<run id>". */
+  id: string;
   label: string;
   description: string;
   contextValue: string;
@@ -81,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
 function viewRow(item: vscode.TreeItem): ViewRow {
   const text = (v: string | vscode.TreeItemLabel | vscode.MarkdownString | boolean | undefined) => (typeof v === 'string' ? v : v && typeof v === 'object' && 'label' in v ? v.label : v && typeof v === 'object' ? v.value : '');
   const icon = item.iconPath instanceof vscode.ThemeIcon ? [item.iconPath.id, item.iconPath.color?.id].filter(Boolean).join(' ') : '';
-  return { label: text(item.label), description: text(item.description), contextValue: item.contextValue ?? '', tooltip: text(item.tooltip), icon };
+  return { id: item.id ?? '', label: text(item.label), description: text(item.description), contextValue: item.contextValue ?? '', tooltip: text(item.tooltip), icon };
 }
 
 /**

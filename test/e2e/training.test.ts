@@ -93,7 +93,8 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     });
 
     const experiments = () => wb.page.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: 'Experiments' }) });
-    const row = (text: string | RegExp) => experiments().locator('.monaco-list-row', { hasText: text });
+    /** A run's row: labelled with its creation time, named by its id in its accessible name. */
+    const row = (idPart: string, text: RegExp) => experiments().locator(`.monaco-list-row[aria-label*="${idPart}"]`, { hasText: text });
 
     it('trains a tiny structure from the palette while its live-losses curve grows', async () => {
       await wb.openFile('e2e-tiny.mlbtc.json');
@@ -110,8 +111,11 @@ for (const theme of ['light', 'dark'] as Theme[]) {
 
     it('shows the run completed in the Experiments view', async () => {
       await wb.activityBarItem('MLBTC Studio').click();
-      await row(tinyRun).first().waitFor({ state: 'visible', timeout: 30_000 });
-      await row(new RegExp(`${tinyRun}.*completed · 300/300 · loss [\\d.]+ · cpu`)).first().waitFor({ state: 'visible', timeout: 90_000 });
+      await row(tinyRun, /./).first().waitFor({ state: 'visible', timeout: 30_000 });
+      const completed = row(tinyRun, /completed · 300\/300 · loss [\d.]+ · cpu · \d+s/).first();
+      await completed.waitFor({ state: 'visible', timeout: 90_000 });
+      assert.match((await completed.locator('.label-name').textContent()) ?? '', /^\d\d:\d\d:\d\d$/);
+      assert.equal(await completed.locator('.codicon-pass').count(), 1, 'the completed icon');
       await experiments().locator('.monaco-list-row', { hasText: 'e2e-tiny.mlbtc.json' }).first().waitFor({ state: 'visible' });
       await wb.screenshot('training-completed');
     });
@@ -119,12 +123,12 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     it('stops a run started from the CodeLens with the view\'s inline Stop', async () => {
       await wb.openFile('e2e-long.mlbtc.json');
       await wb.page.locator('.codelens-decoration a', { hasText: '▶ Train' }).first().click({ timeout: 30_000 });
-      const running = row(/e2e-long-.*running · \d+\/100000/).first();
+      const running = row('e2e-long-', /running · \d+\/100000/).first();
       await running.waitFor({ state: 'visible', timeout: 90_000 });
       await wb.screenshot('training-running');
       await running.hover();
       await running.locator('.action-label[aria-label^="Stop Run"]').click();
-      await row(/e2e-long-.*cancelled · \d+\/100000/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      await row('e2e-long-', /cancelled · \d+\/100000/).first().waitFor({ state: 'visible', timeout: 60_000 });
       const [folder] = runFolders(wb, 'e2e-long-');
       const status = readStatus(path.join(runsDir(wb), folder!)).status!;
       assert.equal(status.state, 'cancelled');
@@ -179,7 +183,7 @@ describe('Training in Restricted Mode (untrusted folder)', () => {
     writeSpec(wb, 'e2e-untrusted.mlbtc.json', tinySpec('e2e-untrusted', 20));
 
     await wb.activityBarItem('MLBTC Studio').click();
-    await wb.page.locator('.pane .monaco-list-row', { hasText: /planted-run.*queued/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page.locator('.pane .monaco-list-row[aria-label*="planted-run"]', { hasText: /queued · 0\/20/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await sleep(3000); // several manager ticks
     assert.equal(readStatus(planted).status?.state, 'queued');
     assert.ok(!existsSync(path.join(planted, RunFiles.log)), 'no worker was started on it');

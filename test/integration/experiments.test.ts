@@ -41,6 +41,7 @@ describe('Experiments view, live', function () {
       const step = Number(/^running · (\d+)\/60/.exec(row?.description ?? '')?.[1]);
       return step > 5 ? { row: row!, step } : undefined;
     });
+    assert.match(first.row.label, /^\d\d:\d\d:\d\d$/, 'labelled with the time it was created: its experiment names the structure');
     assert.equal(first.row.icon, 'sync~spin charts.blue');
     assert.equal(first.row.contextValue, 'mlbtc.run.running');
     assert.match(first.row.description, /^running · \d+\/60 · loss [\d.e+-]+ · cpu · \d+s$/);
@@ -79,6 +80,8 @@ describe('Experiments view, live', function () {
     renameSync(outside, path.join(workspaceUri('runs-view').fsPath, 'made-by-cli'));
     const run = await waitForRun(api, 'made-by-cli', 'to appear', (r) => r.state === 'completed', 15_000);
     assert.equal(run.source, uri.fsPath);
-    await waitFor('its row under its structure', () => runRow(api, 'tiny-cli.mlbtc.json', 'made-by-cli')?.contextValue === 'mlbtc.run.completed');
+    const row = await waitFor('its row under its structure', () => runRow(api, 'tiny-cli.mlbtc.json', 'made-by-cli'));
+    assert.equal(row.label, 'made-by-cli', 'a folder named by hand keeps its name');
+    assert.equal(row.contextValue, 'mlbtc.run.completed');
   });
 });

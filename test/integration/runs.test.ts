@@ -4,6 +4,7 @@
 // Search driving a small grid. Confirmations are answered through the commands' { confirm: true } argument.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlbtcStudioApi } from '../../src/extension/extension';
 import type { PaintRecord } from '../../src/extension/panels/perf';
@@ -68,6 +69,15 @@ describe('Run commands', function () {
     assert.deepEqual(row, header.map((c) => (record[c] === undefined ? '' : String(record[c]))));
   });
 
+  it('Reveal Spec opens the structure a run came from, and Open Log its worker log', async () => {
+    const spec = await vscode.commands.executeCommand<vscode.Uri>('mlbtc.revealSpec', trained.id);
+    assert.equal(spec?.fsPath, workspaceUri('tiny-train.mlbtc.json').fsPath);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, spec.fsPath);
+    const log = await vscode.commands.executeCommand<vscode.Uri>('mlbtc.openRunLog', { runId: trained.id });
+    assert.equal(log?.fsPath, path.join(trained.dir, 'worker.log'));
+    assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /Z info +completed 20 steps\n/);
+  });
+
   it('Train Structure refuses an invalid structure and starts nothing', async () => {
     // Three heads do not divide width 16.
     const uri = await writeSpec('train-invalid.mlbtc.json', tinySpec('train-invalid').replace('"heads": 2', '"heads": 3'));
@@ -79,43 +89,49 @@ describe('Run commands', function () {
   });
 
   it('Stop, Resume, Retry and Delete a run; a structure\'s own backend wins over the setting', async () => {
-    const uri = await writeSpec('tiny-long.mlbtc.json', tinySpec('tiny-long', { steps: 100_000, backend: 'wasm' }));
-    const run = await vscode.commands.executeCommand<RunInfo>('mlbtc.train', uri);
-    assert.equal(run?.state, 'running');
-    assert.equal(run.status?.backend, 'wasm', 'training.backend "wasm" is kept although mlbtc.backend is "cpu"');
-    await waitForRun(api, run.id, 'to pass step 12', (r) => (r.status?.step ?? 0) >= 12);
+    try {
+      const uri = await writeSpec('tiny-long.mlbtc.json', tinySpec('tiny-long', { steps: 100_000, backend: 'wasm' }));
+      const run = await vscode.commands.executeCommand<RunInfo>('mlbtc.train', uri);
+      assert.equal(run?.state, 'running');
+      assert.equal(run.status?.backend, 'wasm', 'training.backend "wasm" is kept although mlbtc.backend is "cpu"');
+      await waitForRun(api, run.id, 'to pass step 12', (r) => (r.status?.step ?? 0) >= 12);
 
-    const [stopped] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.stopRun', run.id))!;
-    assert.equal(stopped?.state, 'cancelled');
-    const stoppedAt = stopped!.status!.step;
-    await waitFor('the view to show the run cancelled', () => runRow(api, 'tiny-long.mlbtc.json', run.id)?.contextValue === 'mlbtc.run.cancelled');
+      const [stopped] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.stopRun', run.id))!;
+      assert.equal(stopped?.state, 'cancelled');
+      const stoppedAt = stopped!.status!.step;
+      await waitFor('the view to show the run cancelled', () => runRow(api, 'tiny-long.mlbtc.json', run.id)?.contextValue === 'mlbtc.run.cancelled');
 
-    const [resumed] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.resumeRun', { runId: run.id }))!;
-    assert.equal(resumed?.id, run.id);
-    assert.equal(resumed?.state, 'running');
-    await waitForRun(api, run.id, `to train past step ${stoppedAt + 3}`, (r) => (r.status?.step ?? 0) > stoppedAt + 3);
-    await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: [run.id] });
-    // The resumed run continued from its checkpoint: its train records still count 1, 2, 3, ... without a gap.
-    const steps = records(api.runs().find((r) => r.id === run.id)!).filter((r) => r.kind === 'train').map((r) => r.step);
-    assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
-    assert.ok(steps.length > stoppedAt + 3);
+      const [resumed] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.resumeRun', { runId: run.id }))!;
+      assert.equal(resumed?.id, run.id);
+      assert.equal(resumed?.state, 'running');
+      await waitForRun(api, run.id, `to train past step ${stoppedAt + 3}`, (r) => (r.status?.step ?? 0) > stoppedAt + 3);
+      await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: [run.id] });
+      // The resumed run continued from its checkpoint: its train records still count 1, 2, 3, ... without a gap.
+      const steps = records(api.runs().find((r) => r.id === run.id)!).filter((r) => r.kind === 'train').map((r) => r.step);
+      assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
+      assert.ok(steps.length > stoppedAt + 3);
 
-    const [retry] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.retryRun', run.id))!;
-    assert.notEqual(retry?.id, run.id);
-    assert.equal(retry?.source, uri.fsPath);
-    assert.equal(retry?.state, 'running');
-    assert.equal(retry?.status?.step !== undefined && retry.status.step < stoppedAt + 3, true, 'a retry starts over');
+      const [retry] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.retryRun', run.id))!;
+      assert.notEqual(retry?.id, run.id);
+      assert.equal(retry?.source, uri.fsPath);
+      assert.equal(retry?.state, 'running');
+      assert.equal(retry?.status?.step !== undefined && retry.status.step < stoppedAt + 3, true, 'a retry starts over');
 
-    // A running run is not deleted.
-    assert.equal(await vscode.commands.executeCommand('mlbtc.deleteRun', { runId: retry!.id, confirm: true }), undefined);
-    assert.ok(existsSync(retry!.dir));
-    await vscode.commands.executeCommand('mlbtc.stopRun', retry!.id);
+      // A running run is not deleted.
+      assert.equal(await vscode.commands.executeCommand('mlbtc.deleteRun', { runId: retry!.id, confirm: true }), undefined);
+      assert.ok(existsSync(retry!.dir));
+      await vscode.commands.executeCommand('mlbtc.stopRun', retry!.id);
 
-    const deleted = await vscode.commands.executeCommand<string[]>('mlbtc.deleteRun', { runIds: [run.id, retry!.id], confirm: true });
-    assert.deepEqual(deleted, [run.id, retry!.id]);
-    assert.ok(!existsSync(run.dir) && !existsSync(retry!.dir));
-    assert.ok(!api.runs().some((r) => r.id === run.id || r.id === retry!.id));
-    await waitFor('the view to drop the deleted runs', () => !api.experimentsView().some((e) => e.label === 'tiny-long.mlbtc.json'));
+      const deleted = await vscode.commands.executeCommand<string[]>('mlbtc.deleteRun', { runIds: [run.id, retry!.id], confirm: true });
+      assert.deepEqual(deleted, [run.id, retry!.id]);
+      assert.ok(!existsSync(run.dir) && !existsSync(retry!.dir));
+      assert.ok(!api.runs().some((r) => r.id === run.id || r.id === retry!.id));
+      await waitFor('the view to drop the deleted runs', () => !api.experimentsView().some((e) => e.label === 'tiny-long.mlbtc.json'));
+    } finally {
+      // Whatever failed, nothing of this structure keeps training and holding the queue for the next tests.
+      const live = api.runs().filter((r) => r.experiment.label === 'tiny-long.mlbtc.json' && (r.state === 'running' || r.state === 'queued'));
+      if (live.length) await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: live.map((r) => r.id) });
+    }
   });
 
   it('Show Live Losses on a run opens the panel showing that run', async () => {

@@ -58,10 +58,10 @@ export function waitForRun(api: MlbtcStudioApi, id: string, what: string, accept
   }, timeoutMs);
 }
 
-/** The run's row in the Experiments view, as it shows now. */
-export function runRow(api: MlbtcStudioApi, experiment: string, label: string): ViewRow | undefined {
+/** The run's row under its experiment in the Experiments view, as it shows now. */
+export function runRow(api: MlbtcStudioApi, experiment: string, runId: string): ViewRow | undefined {
   return api
     .experimentsView()
     .find((e) => e.label === experiment)
-    ?.children?.find((r) => r.label === label);
+    ?.children?.find((r) => r.id === `run:${runId}`);
 }

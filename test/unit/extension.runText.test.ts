@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { RunFolderWriter, createRunFolder } from '../../src/engine/runFolder';
-import { describeRun, formatLoss } from '../../src/extension/experiments/runDescription';
+import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/experiments/runDescription';
 import { planSummary } from '../../src/extension/runs/searchSummary';
 import { LogTail, parseWorkerLogLine } from '../../src/extension/runs/workerLog';
 import { initialStatus, RunFiles } from '../../src/protocol/run';
@@ -46,6 +46,20 @@ describe('a run in the Experiments view', () => {
     assert.equal(describeRun(run(null, 'unknown'), null, 0), 'unknown');
     // Interrupted: it has no end time and is not running, so no duration is claimed.
     assert.equal(describeRun(run({ state: 'running', step: 3, startedAt: '2026-01-01T00:00:00.000Z' }, 'interrupted'), null, Date.now()), 'interrupted · 3/20');
+  });
+
+  it('labels a run by when it was created, a trial by its number, a hand-named folder by its name', () => {
+    const at = (y: number, mo: number, d: number, h: number, mi: number, sec: number) => new Date(y, mo, d, h, mi, sec);
+    const created = { ...run({}, 'queued'), createdAt: at(2026, 10, 21, 15, 32, 5).toISOString() };
+    assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0)), '15:32:05');
+    assert.equal(runLabel(created, at(2026, 10, 22, 0, 1, 0)), 'Nov 21 15:32');
+    assert.equal(runTitle(created, at(2026, 10, 21, 23, 0, 0)), 'tiny · 15:32:05');
+    const trial = { ...created, search: { id: 's', trial: 3, rung: 1 } };
+    assert.equal(runLabel(trial, new Date()), 'trial 3 · rung 1');
+    assert.equal(runLabel({ ...trial, search: { id: 's', trial: 0, rung: 0 } }, new Date()), 'trial 0');
+    const byHand = { ...created, id: 'made-by-cli', name: 'made-by-cli' };
+    assert.equal(runLabel(byHand, new Date()), 'made-by-cli');
+    assert.equal(runTitle(byHand, new Date()), 'made-by-cli');
   });
 
   it('writes losses to four significant digits, and says so when they are not finite', () => {

@@ -254,9 +254,12 @@ describe('RunTradeoffs (completed runs in the trade-offs panel)', () => {
     assert.equal(points.length, 1);
     const a = analyze(spec);
     // Evaluations at steps 5 and 10; the fixture's val.loss is its train loss + 0.1.
+    // Labelled with the structure's name and the run's creation time (local, today).
+    const created = new Date(run.createdAt);
+    const time = [created.getHours(), created.getMinutes(), created.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     assert.deepEqual(points[0], {
       id: `run:${run.id}`,
-      label: run.id,
+      label: `tiny · ${time}`,
       source: 'run',
       uri: 'file:///work/specs/tiny.mlbtc.json',
       macsPerToken: a.macs.perToken,

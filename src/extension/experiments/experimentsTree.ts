@@ -16,7 +16,7 @@ import { groupByExperiment, type Experiment, type ExperimentGroup, type RunInfo 
 import type { RunService } from '../runs/runService';
 import type { LatestLoss } from '../runs/runsModel';
 import { formatDuration } from '../../cli/trainProgress';
-import { describeRun, formatLoss } from './runDescription';
+import { describeRun, formatLoss, runLabel } from './runDescription';
 
 const UPDATE_MS = 200;
 
@@ -199,10 +199,11 @@ function orderInGroup(runs: readonly RunInfo[]): RunInfo[] {
 }
 
 function runItem(run: RunInfo, loss: LatestLoss | null): vscode.TreeItem {
-  const label = run.search ? `trial ${run.search.trial}${run.search.rung ? ` · rung ${run.search.rung}` : ''}` : run.id;
-  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
-  item.id = `run:${run.dir}`;
-  item.description = describeRun(run, loss, Date.now());
+  const now = new Date();
+  const item = new vscode.TreeItem(runLabel(run, now), vscode.TreeItemCollapsibleState.None);
+  item.id = `run:${run.id}`;
+  item.description = describeRun(run, loss, now.getTime());
+  item.accessibilityInformation = { label: `${run.id}: ${item.description}` };
   item.iconPath = runIcons[run.state];
   item.contextValue = `mlbtc.run.${run.state}`;
   const s = run.status;

@@ -1,6 +1,7 @@
 /**
- * The one-line description of a run in the Experiments view: "running · 12/20 · loss 0.8123 · wasm · 1m05s".
- * Pure, so its wording is unit-tested without VS Code.
+ * How a run reads in the Experiments view and the live-losses panel: a short label ("15:32:55", "trial 3 · rung 1")
+ * and a one-line description ("running · 12/20 · loss 0.8123 · wasm · 1m05s"). Pure, so the wording is unit-tested
+ * without VS Code.
  */
 import { formatDuration } from '../../cli/trainProgress';
 import type { RunInfo } from '../../runs/store';
@@ -29,4 +30,28 @@ export function describeRun(run: RunInfo, loss: LatestLoss | null, now: number):
     if (Number.isFinite(ended)) parts.push(formatDuration(ended - started));
   }
   return parts.join(' · ');
+}
+
+/** Run ids the store makes: "<spec slug>-<yyyymmdd>-<hhmmss>-<4 hex digits>" (runs/layout.ts newRunId). */
+const GENERATED_ID = /^.+-\d{8}-\d{6}-[0-9a-f]{4}$/;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A run's label under its experiment, which already names the structure: a search trial's number, else when the run
+ * was created ("15:32:55" today, "Nov 21 15:32" before), in local time. A folder named by hand (`mlbtc train --out`)
+ * keeps its name. The full id is in the tooltip and the row's accessible name.
+ */
+export function runLabel(run: RunInfo, now: Date): string {
+  if (run.search) return `trial ${run.search.trial}${run.search.rung ? ` · rung ${run.search.rung}` : ''}`;
+  const created = new Date(run.createdAt);
+  if (!GENERATED_ID.test(run.id) || Number.isNaN(created.getTime())) return run.id;
+  const sameDay = created.getFullYear() === now.getFullYear() && created.getMonth() === now.getMonth() && created.getDate() === now.getDate();
+  const time = `${two(created.getHours())}:${two(created.getMinutes())}`;
+  return sameDay ? `${time}:${two(created.getSeconds())}` : `${MONTHS[created.getMonth()]} ${created.getDate()} ${time}`;
+}
+
+/** A run among runs of several structures (the live-losses panel): its structure's name, then its label. */
+export function runTitle(run: RunInfo, now: Date): string {
+  return run.name === run.id ? run.id : `${run.name} · ${runLabel(run, now)}`;
 }

@@ -12,6 +12,7 @@ import { RunFiles } from '../../protocol/run';
 import type { Disposable } from '../../runs/events';
 import { MetricsTail } from '../../runs/metrics';
 import type { RunInfo } from '../../runs/store';
+import { runTitle } from '../experiments/runDescription';
 import type { RunDescriptor, RunSeriesSource, SourceEvent } from '../panels/losses/runSource';
 import type { RunsModel } from './runsModel';
 
@@ -109,6 +110,5 @@ export class ModelSeriesSource implements RunSeriesSource {
 }
 
 function describe(run: RunInfo): RunDescriptor {
-  const label = run.search ? `${run.id} (trial ${run.search.trial}${run.search.rung ? `, rung ${run.search.rung}` : ''})` : run.id;
-  return { id: run.id, name: label, state: run.state, startedAt: run.status?.startedAt ?? run.createdAt };
+  return { id: run.id, name: runTitle(run, new Date()), state: run.state, startedAt: run.status?.startedAt ?? run.createdAt };
 }

@@ -91,7 +91,8 @@ export async function awaitStart(service: RunService, run: RunInfo, verb: string
       void manager.stop(run.id).catch((e: unknown) => service.log.error(`[${run.id}] could not be stopped: ${(e as Error).message}`));
     });
     try {
-      const started = await manager.waitFor(run.id, (r) => r.state !== 'queued', START_TIMEOUT_MS);
+      // Started: the worker has its backend (it writes "running" first, then loads the engine and the backend).
+      const started = await manager.waitFor(run.id, (r) => r.state !== 'queued' && !(r.state === 'running' && !r.status?.backend), START_TIMEOUT_MS);
       reportStart(started, token.isCancellationRequested);
       return started;
     } catch (e) {

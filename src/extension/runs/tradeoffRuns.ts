@@ -14,6 +14,7 @@ import type { TradeoffPoint } from '../../protocol/webview';
 import { Emitter, type Disposable } from '../../runs/events';
 import { objectiveOf } from '../../runs/search/trialRuns';
 import type { RunInfo } from '../../runs/store';
+import { runTitle } from '../experiments/runDescription';
 import { tradeoffPoint } from '../panels/tradeoffs/points';
 import type { RunsModel } from './runsModel';
 
@@ -74,6 +75,6 @@ export class RunTradeoffs implements Disposable {
       return null; // an unreadable spec.json or metrics file: nothing to plot
     }
     const uri = run.source ? pathToFileURL(run.source).href : undefined;
-    return tradeoffPoint(`run:${run.id}`, run.id, 'run', uri, analysis, finalLoss);
+    return tradeoffPoint(`run:${run.id}`, runTitle(run, new Date()), 'run', uri, analysis, finalLoss);
   }
 }
