@@ -25,6 +25,7 @@ import type { StructureSpec } from '../src/core/spec/schema';
 import { startBackend, type BackendChoice } from '../src/engine/backend';
 import { buildModel } from '../src/engine/model';
 import { createTask } from '../src/engine/tasks';
+import { trainingFlopsPerStep } from '../src/engine/train/flops';
 import { Trainer } from '../src/engine/train/trainer';
 
 const root = path.resolve(__dirname, '..');
@@ -69,7 +70,9 @@ function lmCase(): Case {
     task: { kind: 'language-model', vocabSize: 65, data: LM_TEXT },
     model: { width: 256, heads: 4, layers: 6, seqLen: 256 },
     attention: { kind: 'dense' },
-    training: { batchSize: 16, warmupSteps: 0 },
+    // tfjs keeps every intermediate of the decomposed ops for the backward pass (~325 MB per sequence here), so the
+    // batch of 16 runs as 4 micro-batches to fit the 4 GB wasm heap.
+    training: { batchSize: 16, microBatchSize: 4, warmupSteps: 0 },
   } as unknown as StructureSpec);
   return { label: 'char LM dense D256 T256', spec, torch: { task: 'lm', family: 'dense', width: 256, heads: 4, layers: 6, seqLen: 256, batch: 16, vocab: 65 } };
 }
@@ -144,40 +147,62 @@ async function profileStep(trainer: Trainer, step: number): Promise<void> {
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 
+/**
+ * One case in this process (started by main with --case N): a fresh process per case, because tfjs-wasm's heap only
+ * grows, and a case after several big ones can fail to allocate in a fragmented 4 GB heap. Prints one JSON line.
+ */
+async function runCase(index: number): Promise<void> {
+  const c = cases[index]!;
+  await startBackend(BACKEND);
+  const rng = new Rng(0);
+  const model = buildModel(c.spec, rng.fork());
+  const task = createTask({ spec: c.spec, specDir: root, rng: rng.fork() });
+  const trainer = new Trainer(model, task, c.spec.training);
+  let step = 1;
+  await trainer.stepAsync(step++);
+  const cpu0 = cpuNow();
+  const wall0 = performance.now();
+  for (let i = 0; i < STEPS; i++) await trainer.stepAsync(step++);
+  const ours = { cpuMs: (cpuNow() - cpu0) / STEPS, wallMs: (performance.now() - wall0) / STEPS };
+  if (PROFILE) await profileStep(trainer, step++);
+  console.log(JSON.stringify(ours));
+}
+
+function oursTiming(index: number): Timing | string {
+  const args = ['--import', 'tsx', __filename, '--case', String(index), '--steps', String(STEPS), '--backend', BACKEND, ...(ONLY ? ['--only', ONLY] : []), ...(PROFILE ? ['--profile'] : [])];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (PROFILE) process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) return `failed: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`).slice(0, 60)}`;
+  return JSON.parse(last) as Timing;
+}
+
 async function main(): Promise<void> {
   const backend = await startBackend(BACKEND, (line) => console.log(`  ${line}`));
   const exe = python();
   console.log(`backend: ${backend.description}; PyTorch: ${exe ? `${exe} (1 thread)` : 'skipped (no python3 with torch; set MLBTC_PYTHON)'}; ${STEPS} measured steps after 1 warm-up\n`);
 
-  const rows: string[][] = [['model', 'params', 'tokens/step', 'ours ms/step (cpu / wall)', 'ours tok/s', 'PyTorch ms/step (cpu / wall)', 'PyTorch tok/s', 'ours/PyTorch']];
-  for (const c of cases) {
-    const rng = new Rng(0);
-    const model = buildModel(c.spec, rng.fork());
-    const task = createTask({ spec: c.spec, specDir: root, rng: rng.fork() });
-    const trainer = new Trainer(model, task, c.spec.training);
+  const rows: string[][] = [['model', 'params', 'GFLOP/step', 'ours ms/step (cpu / wall)', 'ours tok/s', 'PyTorch ms/step (cpu / wall)', 'PyTorch tok/s', 'ours/PyTorch']];
+  for (const [i, c] of cases.entries()) {
     const tokens = c.spec.training.batchSize * c.spec.model.seqLen;
-    let step = 1;
-    trainer.step(step++);
-    const ours = measure(() => trainer.step(step++), STEPS);
-    if (PROFILE) await profileStep(trainer, step++);
-    trainer.dispose();
-    model.dispose();
+    const ours = oursTiming(i);
     const torch = exe ? torchTiming(exe, c.torch) : 'skipped';
-    const oursRate = (tokens / ours.cpuMs) * 1000;
+    const oursRate = typeof ours === 'string' ? NaN : (tokens / ours.cpuMs) * 1000;
     const torchRate = typeof torch === 'string' ? NaN : (tokens / torch.cpuMs) * 1000;
+    const cell = (t: Timing | string) => (typeof t === 'string' ? t : `${fmt(t.cpuMs)} / ${fmt(t.wallMs)}`);
     rows.push([
       c.label + (c.spec.training.microBatchSize ? ` (${c.spec.training.batchSize / c.spec.training.microBatchSize}×${c.spec.training.microBatchSize})` : ''),
       fmt(analyze(c.spec).params.total),
-      fmt(tokens),
-      `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`,
+      (trainingFlopsPerStep(c.spec) / 1e9).toFixed(1),
+      cell(ours),
       fmt(oursRate),
-      typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`,
+      cell(torch),
       fmt(torchRate),
-      Number.isFinite(torchRate) ? (oursRate / torchRate).toFixed(3) : '–',
+      Number.isFinite(oursRate / torchRate) ? (oursRate / torchRate).toFixed(2) : '–',
     ]);
-    console.log(`  ${c.label}: ours ${fmt(ours.cpuMs)} ms/step cpu${typeof torch === 'string' ? '' : `, PyTorch ${fmt(torch.cpuMs)}`}`);
+    console.log(`  ${c.label}: ours ${cell(ours)} ms/step, PyTorch ${cell(torch)} (cpu / wall)`);
   }
-  console.log(`\nTraining step, one thread (${backend.description}):`);
+  console.log(`\nTraining step, one thread (${backend.description}), ${STEPS} steps each; tokens/s from CPU time:`);
   printTable(rows);
 
   if (!ONLY || 'T1024 scores'.includes(ONLY)) await scoresAtT1024(exe);
@@ -201,8 +226,9 @@ async function scoresAtT1024(exe: string | null): Promise<void> {
   const times: Record<string, { ours: number; torch: number }> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const model = buildModel(spec, new Rng(1));
-    tf.tidy(() => model.attentionLogits(0, x).dataSync());
-    const ours = measure(() => tf.tidy(() => model.attentionLogits(0, x).dataSync()), STEPS);
+    tf.tidy(() => void model.attentionLogits(0, x).dataSync());
+    // The callback returns nothing: tidy walks a returned value looking for tensors, element by element for a typed array.
+    const ours = measure(() => tf.tidy(() => void model.attentionLogits(0, x).dataSync()), STEPS);
     model.dispose();
     const torch = exe
       ? torchTiming(exe, { mode: 'scores', task: 'lm', family: name, width: 256, heads: 4, layers: 1, seqLen: 1024, batch, vocab: 65, ...(name === 'mlr' ? mlrAttention : {}) })
@@ -228,7 +254,8 @@ function printTable(rows: string[][]): void {
   }
 }
 
-main().then(
+const caseIndex = arg('case');
+(caseIndex !== undefined ? runCase(Number(caseIndex)) : main()).then(
   () => process.exit(0), // Dawn keeps the event loop alive when the webgpu backend was started
   (e: unknown) => {
     console.error(e);
