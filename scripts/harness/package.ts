@@ -19,12 +19,14 @@ export async function packageExtension(log: (line: string) => void = console.log
   log('[package] production build (minified)');
   await step(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--minify']);
   log(`[package] vsce package -> ${path.relative(repoRoot, out)}`);
-  // No stdin (CI): vsce would otherwise stop to ask about the missing `repository` field (the project has no public URL).
+  // No stdin (CI): vsce would otherwise stop to ask about the missing `repository` field (the project has no public
+  // URL). Relative README links stay relative: the README's image ships inside the package (.vscodeignore).
   await step(process.execPath, [
     path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce'),
     'package',
     '--no-dependencies',
     '--allow-missing-repository',
+    '--no-rewrite-relative-links',
     '--out',
     out,
   ]);
