@@ -20,6 +20,9 @@ import { plural, problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { RUNS_OPTION_HELP, runsDirOf, textTable, workerPath } from './runs';
 
+/** Lock owner of a search controller run by this CLI: `mlbtc stop SEARCH` only ever signals a holder with this owner. */
+export const SEARCH_CONTROLLER_OWNER = 'mlbtc search';
+
 const short = (n: number) => (n >= 1000 ? shortCount(n) : exactCount(n));
 const objectiveText = (v: number | null) => (v === null ? '' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3));
 
@@ -121,7 +124,7 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const file = readSearchFile(runsDir, id);
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
   const manager = new RunManager({ runsDir, workerPath: workerPath(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
-  const controller = new SearchController(manager, id, { maxConcurrent, owner: 'mlbtc search', onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
+  const controller = new SearchController(manager, id, { maxConcurrent, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
   try {
     controller.acquire();
   } catch (e) {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Exit, UsageError, type CliCommand } from './command';
 import { resolveTarget } from './resume';
 import { RUNS_OPTION_HELP, runsDirOf } from './runs';
+import { SEARCH_CONTROLLER_OWNER } from './search';
 
 export const command: CliCommand = {
   usage: 'mlbtc stop ID [--timeout SECONDS] [--runs DIR]',
@@ -47,6 +48,12 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     const lockFile = path.join(searchDir(manager.store.root, target.id), SearchFiles.lock);
     const holder = readLock(lockFile);
     if (holder && isProcessAlive(holder.pid)) {
+      // Only a CLI controller is ours to signal: the holder may be an editor window's extension host, which a
+      // SIGTERM would take down with everything else it runs.
+      if (holder.owner !== SEARCH_CONTROLLER_OWNER) {
+        io.stderr(`mlbtc stop: search ${target.id} is driven by ${holder.owner} (pid ${holder.pid}); stop it there (in VS Code: MLBTC: Stop Run on the search).\n`);
+        return Exit.invalid;
+      }
       process.kill(holder.pid, 'SIGTERM');
       const deadline = Date.now() + timeout * 1000;
       while (isProcessAlive(holder.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RunFiles, formatMetricLine, type MetricRecord } from '../../src/protocol/run';
@@ -13,7 +14,9 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runs/process';
-import { readSearchFile, readSearchState, listSearchIds } from '../../src/runs/search/searchFolder';
+import { createSearchFolder, listSearchIds, readSearchFile, readSearchState, SearchFiles, searchDir } from '../../src/runs/search/searchFolder';
+import { planSearch } from '../../src/runs/search/plan';
+import type { StructureSpec } from '../../src/core/spec/schema';
 import { trialRuns } from '../../src/runs/search/trialRuns';
 import { RunStore } from '../../src/runs/store';
 import { bundle, newRun, repoRoot, sleep, tempDir, tinyRawSpec, tinySpec } from './runs.helpers';
@@ -185,6 +188,21 @@ describe('mlbtc resume / stop without another manager (real worker)', () => {
     assert.equal(resumed.stdout.match(/: resuming .* from its last checkpoint/g)?.length, 2);
     assert.deepEqual(store.list().map((r) => r.state), ['completed', 'completed']);
     for (const r of store.list()) assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 150 }, (_, i) => i + 1));
+  });
+});
+
+describe('mlbtc stop on a search driven by someone else', () => {
+  it('refuses to signal a controller it did not start (e.g. an editor window) and names the holder', () => {
+    const ws = workspace('stop-foreign-search');
+    const raw: StructureSpec = { ...tinyRawSpec({ steps: 10 }, 'foreign'), search: { space: { 'training.seed': { choice: [1, 2] } }, strategy: 'grid', seed: 0, objective: 'val.loss' } };
+    const search = createSearchFolder(ws.runs, planSearch(raw), { path: path.join(ws.dir, 'foreign.mlbtc.json'), text: JSON.stringify(raw) });
+    // The holder is this very test process, standing in for a VS Code extension host: a SIGTERM would end the test.
+    const lock = { pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), owner: 'MLBTC Studio (VS Code)' };
+    fs.writeFileSync(path.join(searchDir(ws.runs, search.id), SearchFiles.lock), JSON.stringify(lock));
+    const stop = mlbtc(ws.dir, 'stop', search.id);
+    assert.equal(stop.code, 1);
+    assert.match(stop.stderr, new RegExp(`search ${search.id} is driven by MLBTC Studio \\(VS Code\\) \\(pid ${process.pid}\\); stop it there`));
+    assert.equal(isProcessAlive(process.pid), true);
   });
 });
 
