@@ -102,7 +102,8 @@ unreadable file, 130 stopped by Ctrl-C.`,
         return Exit.usage;
       }
     } else {
-      runDir = new RunStore(path.join(workspaceOf(sourcePath), DEFAULT_RUNS_DIR)).create(run).dir;
+      // This process starts the worker: the run must never look startable to an editor window that owns the queue.
+      runDir = new RunStore(path.join(workspaceOf(sourcePath), DEFAULT_RUNS_DIR)).create({ ...run, launchedBy: process.pid }).dir;
     }
     return trainInWorker({ type: 'start', runDir }, io);
   },

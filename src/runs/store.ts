@@ -18,6 +18,7 @@ import type { ResolvedSpec } from '../core/spec/resolve';
 import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
+import { writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
 import { isProcessAlive } from './process';
 import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
@@ -59,6 +60,11 @@ export interface NewStoreRun {
    * checkpoint and its metric records up to that step are copied, so the new run resumes there with the whole curve.
    */
   continueFrom?: { runDir: string; step: number };
+  /**
+   * Pid of a process that starts this run's worker itself (`mlbtc train`). The run appears with a launch marker
+   * already in place, so a queue-owning manager (an editor window) never starts a second worker on it.
+   */
+  launchedBy?: number;
 }
 
 /** Fresh ids drawn when one is taken before giving up (with four random hex digits a clash is already rare). */
@@ -183,6 +189,7 @@ export class RunStore {
     try {
       const file = createRunFolder(tmp, { spec: run.spec, sourcePath: run.sourcePath, sourceText: run.sourceText, overrides: run.overrides, name: id });
       if (run.continueFrom) seedFromCheckpoint(tmp, run.continueFrom.runDir, run.continueFrom.step);
+      if (run.launchedBy !== undefined) writeLaunchMarker(tmp, run.launchedBy);
       const entry: IndexEntry = { id, name: run.spec.name, createdAt: file.createdAt, source: run.sourcePath, ...(run.search ? { search: run.search } : {}) };
       appendIndex(this.root, [entry]);
       fs.renameSync(tmp, this.runDir(id));

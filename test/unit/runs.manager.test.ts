@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { RunFiles, type MetricRecord } from '../../src/protocol/run';
 import type { RunEvent } from '../../src/runs/events';
 import { launchDetachedWorker } from '../../src/runs/launch';
+import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runs/process';
@@ -142,6 +143,19 @@ describe('RunManager (fixture worker)', () => {
     assert.match(stopped.status?.exitReason ?? '', /killed after 400 ms without stopping on SIGTERM/);
     assert.doesNotThrow(() => m.resume(run.id));
     await m.stop(run.id, 400);
+  });
+
+  it('leaves alone a run created for a process that starts its own worker (mlbtc train beside an editor)', async () => {
+    const runsDir = path.join(work, 'launched-by-cli');
+    // Two slots: the claimed run counts as starting and holds one, as a CLI run does.
+    const m = manager(runsDir, { max: 2 }).open();
+    const claimed = new RunStore(runsDir).create({ ...newRun(tinySpec({ steps: 5 })), launchedBy: process.pid });
+    const free = m.enqueue(newRun(tinySpec({ steps: 5 })));
+    await m.waitFor(free.id, (x) => x.state === 'completed', 20_000);
+    await sleep(1_500); // many manager ticks (pollMs 50) after the queue had room
+    assert.equal(readLaunchMarker(claimed.dir)?.workerPid, process.pid, 'the queue owner launched a worker on a run another process launches');
+    assert.equal(m.get(claimed.id).state, 'queued');
+    assert.equal(records(claimed.dir).length, 0);
   });
 
   it('cancels a queued run without starting it, and refuses to delete a running one', async () => {
