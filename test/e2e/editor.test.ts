@@ -83,7 +83,8 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     });
 
     it('analyses the ICL reference from the palette: 4,804,480 parameters', async () => {
-      await wb.openFromExplorer(ICL_DENSE);
+      // Quick Open by full path: the Explorer shows two icl-dense.mlbtc.json (the trainable one and paper/'s).
+      await wb.openFile(ICL_DENSE);
       await wb.runCommand('MLBTC: Analyze Structure');
       const preview = wb.webview(0);
       await preview.getByText('4,804,480').first().waitFor({ state: 'visible', timeout: 30_000 });
