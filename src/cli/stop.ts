@@ -5,7 +5,7 @@
 import { RunManager } from '../runs/manager';
 import { isProcessAlive } from '../runs/process';
 import { readLock } from '../runs/lock';
-import { SearchController } from '../runs/search/controller';
+import { controllerLockOwner, SearchController } from '../runs/search/controller';
 import { SearchFiles, searchDir } from '../runs/search/searchFolder';
 import * as path from 'node:path';
 import { Exit, UsageError, type CliCommand } from './command';
@@ -50,7 +50,7 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     if (holder && isProcessAlive(holder.pid)) {
       // Only a CLI controller is ours to signal: the holder may be an editor window's extension host, which a
       // SIGTERM would take down with everything else it runs.
-      if (holder.owner !== SEARCH_CONTROLLER_OWNER) {
+      if (holder.owner !== controllerLockOwner(SEARCH_CONTROLLER_OWNER)) {
         io.stderr(`mlbtc stop: search ${target.id} is driven by ${holder.owner} (pid ${holder.pid}); stop it there (in VS Code: MLBTC: Stop Run on the search).\n`);
         return Exit.invalid;
       }

@@ -16,6 +16,7 @@ import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runs/process';
 import { createSearchFolder, listSearchIds, readSearchFile, readSearchState, SearchFiles, searchDir } from '../../src/runs/search/searchFolder';
 import { planSearch } from '../../src/runs/search/plan';
+import { controllerLockOwner } from '../../src/runs/search/controller';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { trialRuns } from '../../src/runs/search/trialRuns';
 import { RunStore } from '../../src/runs/store';
@@ -197,11 +198,11 @@ describe('mlbtc stop on a search driven by someone else', () => {
     const raw: StructureSpec = { ...tinyRawSpec({ steps: 10 }, 'foreign'), search: { space: { 'training.seed': { choice: [1, 2] } }, strategy: 'grid', seed: 0, objective: 'val.loss' } };
     const search = createSearchFolder(ws.runs, planSearch(raw), { path: path.join(ws.dir, 'foreign.mlbtc.json'), text: JSON.stringify(raw) });
     // The holder is this very test process, standing in for a VS Code extension host: a SIGTERM would end the test.
-    const lock = { pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), owner: 'MLBTC Studio (VS Code)' };
+    const lock = { pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), owner: controllerLockOwner('MLBTC Studio (VS Code)') };
     fs.writeFileSync(path.join(searchDir(ws.runs, search.id), SearchFiles.lock), JSON.stringify(lock));
     const stop = mlbtc(ws.dir, 'stop', search.id);
     assert.equal(stop.code, 1);
-    assert.match(stop.stderr, new RegExp(`search ${search.id} is driven by MLBTC Studio \\(VS Code\\) \\(pid ${process.pid}\\); stop it there`));
+    assert.match(stop.stderr, new RegExp(`search ${search.id} is driven by search controller \\(MLBTC Studio \\(VS Code\\)\\) \\(pid ${process.pid}\\); stop it there`));
     assert.equal(isProcessAlive(process.pid), true);
   });
 });

@@ -33,6 +33,12 @@ export interface ControllerOptions {
   onEvent?: (event: SearchEvent) => void;
 }
 
+
+/** The owner a controller records in its search's lock file, for `owner` as given to SearchController. */
+export function controllerLockOwner(owner: string): string {
+  return `search controller (${owner})`;
+}
+
 export class SearchController {
   readonly file: SearchFile;
   private state: SearchState;
@@ -51,7 +57,7 @@ export class SearchController {
     const root = manager.store.root;
     this.file = readSearchFile(root, id);
     this.state = readSearchState(root, id);
-    this.lock = controllerLock(root, id, `search controller (${options.owner ?? `pid ${process.pid}`})`);
+    this.lock = controllerLock(root, id, controllerLockOwner(options.owner ?? `pid ${process.pid}`));
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? this.file.plan.maxConcurrent ?? 1);
   }
 
