@@ -16,6 +16,12 @@ import { closest } from '../suggest';
 import type { JsonPath } from '../types';
 import { effective, isGiven, rawAt, type Ctx, type Loose } from './view';
 
+/**
+ * The kinds the format defines. Only these label a parent in messages ("attention (mlr) has no field …"): an
+ * unknown kind is already a schema error of its own, and may be any string, even a whole paragraph.
+ */
+const knownKinds: ReadonlySet<string> = new Set<string>([...S.AttentionKinds, ...S.Task.anyOf.map((t) => t.properties.kind.const)]);
+
 export function checkSearch(s: Loose<SearchSpec> | undefined, ctx: Ctx): void {
   if (!s) return;
   const space = s.space ?? {};
@@ -99,7 +105,7 @@ function checkSpacePath(key: string, kindSearched: boolean, ctx: Ctx): void {
       continue;
     }
     const parent = segments.slice(0, i).join('.') || 'the spec';
-    const kinds = [...new Set(options.map((o) => (isPlainObject(o.value) ? own(o.value, 'kind') : undefined)).filter((k): k is string => typeof k === 'string'))];
+    const kinds = [...new Set(options.map((o) => (isPlainObject(o.value) ? own(o.value, 'kind') : undefined)).filter((k): k is string => typeof k === 'string' && knownKinds.has(k)))];
     const label = kinds.length === 1 && !kindSearched ? `${parent} (${kinds[0]})` : parent;
     const names = [...new Set(options.flatMap((o) => (o.schema[Kind] === 'Object' ? Object.keys(o.schema.properties) : [])))];
     const near = closest(seg, names);
