@@ -191,6 +191,9 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
       }
     };
     process.on('SIGINT', onSigint);
+    // `kill PID` reaches this process alone (unlike Ctrl-C, which reaches the whole group): pass the stop on, or the
+    // worker would train on as an orphan with status "running".
+    process.on('SIGTERM', onSigint);
 
     child.on('message', (raw) => {
       const m = asWorkerToHost(raw);
@@ -217,6 +220,7 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
     });
     child.on('exit', (code, signal) => {
       process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
       const took = formatDuration(Date.now() - began);
       if (final?.type === 'finished') {
         io.stdout(progress.line(`completed ${final.step} steps in ${took}; run folder ${start.runDir}`));

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { readRunSpec, readRunStatus } from '../../src/engine/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
 import { tempDir } from './engine.train.fixtures';
+import { isProcessAlive } from '../../src/runs/process';
 
 const root = path.resolve(__dirname, '../..');
 let cli = '';
@@ -106,6 +107,27 @@ describe('mlbtc train', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /training\.backend "tensorflow" cannot start: .*not installed/);
     assert.equal(readRunStatus(path.join(ws, 'run')).state, 'failed');
+  });
+
+  it('passes a SIGTERM sent to the CLI alone on to its worker: no orphan keeps training', async () => {
+    const ws = workspace({ 'tiny.mlbtc.json': tinySpec({ steps: 3000, logEvery: 1, evalEvery: 5000, checkpointEvery: 5000 }) });
+    const child = spawn(process.execPath, [cli, 'train', 'tiny.mlbtc.json', '--out', 'run'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let signalled = false;
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/^step 3\//m.test(stdout) && !signalled) {
+          signalled = true;
+          child.kill('SIGTERM'); // the CLI's pid only, as `kill PID` does
+        }
+      });
+      child.on('exit', resolve);
+    });
+    assert.equal(code, 130, stdout);
+    const status = readRunStatus(path.join(ws, 'run'));
+    assert.equal(status.state, 'cancelled');
+    assert.ok(status.pid !== null && !isProcessAlive(status.pid), `worker ${status.pid} still alive after the CLI exited`);
   });
 
   it('stops on Ctrl-C with a checkpoint, and --resume finishes the run', async () => {
