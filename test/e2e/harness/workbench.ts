@@ -144,11 +144,20 @@ export class Workbench {
   }
 
   private async openPalette(text: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
-    await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('.quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${text}`);
+    // With focus inside a webview, F1 reaches the workbench by a forwarded, asynchronous key event, and the palette
+    // can close again as it opens (the webview's own Escape arriving late). Try again a few times before failing.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 15_000 });
+        await input.fill(`>${text}`, { timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   private async stableRowLabels(): Promise<string[]> {
