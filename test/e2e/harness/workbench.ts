@@ -201,11 +201,17 @@ export class Workbench {
     const segments = relativePath.split('/').filter(Boolean);
     const tree = this.page.locator('.explorer-folders-view');
     for (const [i, segment] of segments.entries()) {
-      const row = tree.locator(`.monaco-list-row[aria-label="${segment.replaceAll('"', '\\"')}"]`).first();
+      // Match the tree level too: paper/icl-dense.mlbtc.json and a top-level icl-dense.mlbtc.json share a label,
+      // and the top-level row is already there while the folder's children are still being rendered.
+      const label = segment.replaceAll('"', '\\"');
+      const row = tree.locator(`.monaco-list-row[aria-label="${label}"][aria-level="${i + 1}"]`).first();
       await row.waitFor({ state: 'visible', timeout: timeoutMs });
       const isFolder = i < segments.length - 1;
       if (!isFolder) await row.click();
-      else if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      else if ((await row.getAttribute('aria-expanded')) !== 'true') {
+        await row.click();
+        await tree.locator(`.monaco-list-row[aria-label="${label}"][aria-level="${i + 1}"][aria-expanded="true"]`).first().waitFor({ timeout: timeoutMs });
+      }
     }
     await this.editorTab(segments.at(-1)!).waitFor({ state: 'visible', timeout: timeoutMs });
   }
