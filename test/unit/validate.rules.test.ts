@@ -335,6 +335,24 @@ const cases: Case[] = [
     says: ['warmupSteps 60 exceeds'],
   },
   {
+    name: 'a micro-batch that does not divide the batch',
+    spec: lm({ kind: 'dense' }, {}, { training: { batchSize: 32, microBatchSize: 5 } }),
+    code: 'micro-batch-divides',
+    path: ['training', 'microBatchSize'],
+    // Divisors of 32: 1, 2, 4, 8, …; 4 is nearest to 5.
+    says: ['microBatchSize 5 does not divide training.batchSize 32', 'e.g. 4'],
+    fixes: [4],
+  },
+  {
+    name: 'a micro-batch that does not divide the default batch',
+    spec: lm({ kind: 'dense' }, {}, { training: { microBatchSize: 6 } }),
+    code: 'micro-batch-divides',
+    path: ['training', 'microBatchSize'],
+    // The schema's default batchSize is 16; its divisors nearest to 6: 4 and 8 (ties take the larger).
+    says: ['batchSize 16'],
+    fixes: [8],
+  },
+  {
     name: 'minLrRatio without the cosine schedule',
     spec: lm({ kind: 'dense' }, {}, { training: { minLrRatio: 0.2 } }),
     code: 'option-ignored',

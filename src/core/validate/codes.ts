@@ -42,6 +42,7 @@ export const problemCodes = {
   'kronecker-rank': 'A Kronecker (tied-core) MLBTC level needs rank 1.',
   // Training and search
   'warmup-exceeds-steps': 'Warm-up longer than training: the learning rate never reaches lr (warning).',
+  'micro-batch-divides': 'training.microBatchSize must divide training.batchSize.',
   'option-ignored': 'An option that has no effect with the other settings (warning).',
   'search-path': 'A search.space key that names no field of this spec (warning).',
   'range-order': 'A search range whose low end is above its high end.',

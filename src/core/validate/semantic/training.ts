@@ -1,6 +1,7 @@
 /** Training settings that are valid one by one but contradict each other. */
 import * as S from '../../spec/schema';
 import type { TrainingSpec } from '../../spec/schema';
+import { nearestDivisor } from './numbers';
 import { effective, isGiven, type Ctx, type Loose } from './view';
 
 const defaults = S.Training.properties;
@@ -15,6 +16,19 @@ export function checkTraining(t: Loose<TrainingSpec> | undefined, ctx: Ctx): voi
       'warmup-exceeds-steps',
       ['training', written ? 'warmupSteps' : 'steps'],
       `training.warmupSteps ${warmup}${written ? '' : ' (the default)'} exceeds training.steps ${steps}: the learning rate is still rising when training stops, so it never reaches lr`,
+    );
+  }
+  const batch = effective(ctx, view.batchSize, ['training', 'batchSize'], defaults.batchSize.default as number);
+  const micro = view.microBatchSize;
+  if (batch !== undefined && typeof micro === 'number' && batch % micro !== 0) {
+    // Accumulation runs batchSize / microBatchSize equal passes; a remainder would either drop sequences or
+    // weight the last pass differently, so the engine refuses it and the file says so first.
+    const d = nearestDivisor(batch, micro);
+    ctx.r.error(
+      'micro-batch-divides',
+      ['training', 'microBatchSize'],
+      `training.microBatchSize ${micro} does not divide training.batchSize ${batch}: each step runs batchSize / microBatchSize equal passes${d ? ` (e.g. ${d})` : ''}`,
+      d ? [{ title: `Set microBatchSize to ${d}`, path: ['training', 'microBatchSize'], value: d }] : undefined,
     );
   }
   const schedule = effective(ctx, view.schedule, ['training', 'schedule'], defaults.schedule.default as 'constant');
