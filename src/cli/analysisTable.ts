@@ -4,7 +4,7 @@
  */
 import type { Analysis } from '../core/analysis';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { exactCount, shortBytes, shortCount } from '../extension/analysis/numbers';
+import { exactCount, shortBytes, shortCount } from '../core/analysis/format';
 
 type Row = [label: string, exact: string, short: string] | [heading: string];
 

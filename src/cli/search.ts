@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { validateText } from '../core/validate';
 import type { StructureSpec } from '../core/spec/schema';
 import { parse } from 'jsonc-parser';
-import { exactCount, shortCount } from '../extension/analysis/numbers';
+import { exactCount, shortCount } from '../core/analysis/format';
 import { LockedError } from '../runs/lock';
 import { RunManager } from '../runs/manager';
 import { SearchController, type SearchEvent } from '../runs/search/controller';

@@ -1,4 +1,4 @@
-/** How counts and sizes read in the analysis view and CodeLens. Pure. */
+/** How counts and sizes read wherever an analysis is shown: the CLI tables, the analysis view, the CodeLens and hover. */
 
 const groupDigits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
