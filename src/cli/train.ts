@@ -19,7 +19,7 @@ import { createRunFolder, readRunSpec, readRunStatus } from '../engine/runFolder
 import { createTask, DataError } from '../engine/tasks';
 import { effectiveState, type RunOverrides } from '../protocol/run';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
-import { DEFAULT_RUNS_DIR } from '../runs/layout';
+import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { RunStore } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo } from './command';
 import { plural, problemLine } from './problems';
@@ -103,7 +103,7 @@ unreadable file, 130 stopped by Ctrl-C.`,
       }
     } else {
       // This process starts the worker: the run must never look startable to an editor window that owns the queue.
-      runDir = new RunStore(path.join(workspaceOf(sourcePath), DEFAULT_RUNS_DIR)).create({ ...run, launchedBy: process.pid }).dir;
+      runDir = new RunStore(path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR)).create({ ...run, launchedBy: process.pid }).dir;
     }
     return trainInWorker({ type: 'start', runDir }, io);
   },
@@ -128,15 +128,6 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
     overrides.backend = b as RunOverrides['backend'];
   }
   return overrides;
-}
-
-/** The nearest folder at or above the spec's folder that looks like a workspace root, else the spec's folder. */
-export function workspaceOf(specPath: string): string {
-  const start = path.dirname(specPath);
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (['.mlbtc', '.vscode', '.git'].some((m) => fs.existsSync(path.join(dir, m)))) return dir;
-    if (path.dirname(dir) === dir) return start;
-  }
 }
 
 function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
