@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { Rng } from '../core/random';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import { validateText } from '../core/validate';
-import { createRunFolder, readRunSpec, readRunStatus } from '../engine/runFolder';
+import { createRunFolder, readRunSpec, readStatus } from '../engine/runFolder';
 import { createTask, DataError } from '../engine/tasks';
 import { effectiveState, type RunOverrides } from '../protocol/run';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
@@ -138,7 +138,11 @@ function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
     io.stderr(`mlbtc train: ${(e as Error).message}\n`);
     return Exit.unreadable;
   }
-  const status = readRunStatus(runDir);
+  const { status, problem } = readStatus(runDir);
+  if (!status) {
+    io.stderr(`mlbtc train: ${problem}\n`);
+    return Exit.unreadable;
+  }
   const state = effectiveState(status);
   if (state === 'completed') {
     io.stderr(`mlbtc train: ${name} already completed its ${status.totalSteps} steps; nothing to resume.\n`);

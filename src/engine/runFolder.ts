@@ -15,11 +15,13 @@ import {
   checkpointStepOf,
   formatMetricLine,
   initialStatus,
+  parseStatus,
   parseMetricLines,
   type MetricRecord,
   type RunOverrides,
   type RunSpecFile,
   type RunStatus,
+  type StatusRead,
 } from '../protocol/run';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import type { LogLevel } from '../protocol/worker';
@@ -97,8 +99,23 @@ export function readRunSpec(dir: string): RunSpecFile {
   return value;
 }
 
-export function readRunStatus(dir: string): RunStatus {
-  return JSON.parse(fs.readFileSync(path.join(dir, RunFiles.status), 'utf8')) as RunStatus;
+/** The run's status, or why it cannot be used. Never throws. */
+export function readStatus(runDir: string): StatusRead {
+  const file = path.join(runDir, RunFiles.status);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { status: null, problem: `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+  }
+  return parseStatus(text, file);
+}
+
+/** The run's status, for a caller that cannot go on without it: throws the problem otherwise. */
+export function readRunStatus(runDir: string): RunStatus {
+  const read = readStatus(runDir);
+  if (!read.status) throw new Error(read.problem);
+  return read.status;
 }
 
 /** Complete checkpoints of a run, oldest first. Unfinished temp folders are ignored. */

@@ -79,6 +79,8 @@ export interface RunSpecFile {
 
 export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
+export const RUN_STATES: readonly RunState[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
+
 export const FINAL_STATES: readonly RunState[] = ['completed', 'failed', 'cancelled'];
 
 export interface RunStatus {
@@ -113,6 +115,43 @@ export function initialStatus(totalSteps: number): RunStatus {
     step: 0,
     totalSteps,
   };
+}
+
+export type StatusRead = { status: RunStatus; problem?: undefined } | { status: null; problem: string };
+
+/** Checks for the fields of status.json (a hand-edited or foreign file must not pass as a status). */
+const nullableString = (v: unknown) => v === null || typeof v === 'string';
+const nullableNumber = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * status.json checked field by field: the folder may come from another version or a hand edit (a worker cannot
+ * tear it, since it is replaced atomically). `file` names it in the problem. Never throws.
+ */
+export function parseStatus(text: string, file: string): StatusRead {
+  let v: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: null, problem: `${file}: not a JSON object` };
+    v = parsed as Record<string, unknown>;
+  } catch (e) {
+    return { status: null, problem: `${file}: not valid JSON (${(e as Error).message})` };
+  }
+  if (v.version !== RUN_FORMAT_VERSION) return { status: null, problem: `${file}: run format version ${JSON.stringify(v.version)}; this version reads ${RUN_FORMAT_VERSION}` };
+  if (!RUN_STATES.includes(v.state as RunState)) return { status: null, problem: `${file}: state ${JSON.stringify(v.state)} is not one of ${RUN_STATES.join(', ')}` };
+  const fields: [string, (x: unknown) => boolean, string][] = [
+    ['pid', nullableNumber, 'a number or null'],
+    ['heartbeat', nullableString, 'an ISO time or null'],
+    ['backend', nullableString, 'a string or null'],
+    ['startedAt', nullableString, 'an ISO time or null'],
+    ['endedAt', nullableString, 'an ISO time or null'],
+    ['exitReason', nullableString, 'a string or null'],
+    ['step', (x) => typeof x === 'number' && Number.isFinite(x), 'a number'],
+    ['totalSteps', (x) => typeof x === 'number' && Number.isFinite(x), 'a number'],
+  ];
+  for (const [key, ok, expected] of fields) {
+    if (!ok(v[key])) return { status: null, problem: `${file}: "${key}" should be ${expected} (got ${JSON.stringify(v[key])})` };
+  }
+  return { status: v as unknown as RunStatus };
 }
 
 /**

@@ -29,7 +29,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listCheckpoints } from '../engine/runFolder';
+import { listCheckpoints, readStatus } from '../engine/runFolder';
 import { RunFiles, type RunState, type RunStatus } from '../protocol/run';
 import { Emitter, type Disposable, type RunEvent } from './events';
 import { StoreError } from './fsErrors';
@@ -39,7 +39,7 @@ import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarke
 import { FileLock } from './lock';
 import { describeSkipped, MetricsTail } from './metrics';
 import { isProcessAlive, signalGroup } from './process';
-import { readStatus, writeStatus } from './statusFile';
+import { writeStatus } from './statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 
 export interface ManagerOptions {

@@ -13,9 +13,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRunFolder, listCheckpoints, readRunSpec } from '../engine/runFolder';
+import { createRunFolder, listCheckpoints, readRunSpec, readStatus } from '../engine/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus } from '../protocol/run';
+import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus, type StatusRead } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { writeLaunchMarker } from './launchMarker';
@@ -23,7 +23,7 @@ import { FileLock } from './lock';
 import { isProcessAlive } from './process';
 import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
 import { forEachMetric } from './metrics';
-import { readStatus, writeStatus, type StatusRead } from './statusFile';
+import { writeStatus } from './statusFile';
 
 /** What a run belongs to: the structure file it was started from, or the search that made it. */
 export interface Experiment {

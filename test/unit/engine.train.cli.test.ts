@@ -169,6 +169,18 @@ describe('mlbtc train', () => {
     assert.match(again.stderr, /already completed/);
   });
 
+  it('refuses to resume a run whose status.json is not a status, naming the file', () => {
+    const ws = workspace({ 'tiny.mlbtc.json': tinySpec() });
+    assert.equal(train(ws, 'tiny.mlbtc.json', '--out', 'run').code, 0);
+    const statusFile = path.join(ws, 'run', RunFiles.status);
+    fs.writeFileSync(statusFile, '{"version": 1, "state": "paused"');
+    const r = train(ws, '--resume', 'run');
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`${statusFile}: not valid JSON`), r.stderr);
+    fs.writeFileSync(statusFile, JSON.stringify({ ...readRunSpec(path.join(ws, 'run')), version: 1, state: 'paused' }));
+    assert.match(train(ws, '--resume', 'run').stderr, /state "paused" is not one of queued, running/);
+  });
+
   it('rejects bad options with the usage and exit 2', () => {
     const ws = workspace({ 'tiny.mlbtc.json': tinySpec() });
     for (const args of [['tiny.mlbtc.json', '--backend', 'gpu'], ['tiny.mlbtc.json', '--steps', '0'], ['tiny.mlbtc.json', '--resume', 'x'], []]) {

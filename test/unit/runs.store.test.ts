@@ -4,13 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createRunFolder } from '../../src/engine/runFolder';
-import { RunFiles, type RunStatus } from '../../src/protocol/run';
+import { parseStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { StoreError } from '../../src/runs/fsErrors';
 import { newRunId, slug, StoreFiles } from '../../src/runs/layout';
 import { FileLock, LockedError, readLock } from '../../src/runs/lock';
 import { isProcessAlive } from '../../src/runs/process';
 import { readIndex } from '../../src/runs/runIndex';
-import { parseStatus } from '../../src/runs/statusFile';
 import { groupByExperiment, RunNotFoundError, RunStore } from '../../src/runs/store';
 import { deadPid, isRoot, newRun, tempDir, tinySpec, withFailingFs } from './runs.helpers';
 
