@@ -128,8 +128,8 @@ function torchTiming(exe: string, config: Record<string, unknown>): { cpuMs: num
 }
 
 async function profileStep(trainer: Trainer, step: number): Promise<void> {
-  const info = await tf.profile(() => {
-    trainer.step(step);
+  const info = await tf.profile(async () => {
+    await trainer.step(step);
   });
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
@@ -159,10 +159,10 @@ async function runCase(index: number): Promise<void> {
   const task = createTask({ spec: c.spec, specDir: root, rng: rng.fork() });
   const trainer = new Trainer(model, task, c.spec.training);
   let step = 1;
-  await trainer.stepAsync(step++);
+  await trainer.step(step++);
   const cpu0 = cpuNow();
   const wall0 = performance.now();
-  for (let i = 0; i < STEPS; i++) await trainer.stepAsync(step++);
+  for (let i = 0; i < STEPS; i++) await trainer.step(step++);
   const ours = { cpuMs: (cpuNow() - cpu0) / STEPS, wallMs: (performance.now() - wall0) / STEPS };
   if (PROFILE) await profileStep(trainer, step++);
   console.log(JSON.stringify(ours));

@@ -52,8 +52,12 @@ export type Metrics = Record<string, number>;
 export interface Task {
   /** Training batch for a step. Deterministic given the task's RNG state. */
   nextBatch(step: number): Batch;
-  /** Evaluate the model on the task's evaluation split(s); returns metrics keyed "val.loss", "test.mse", … */
-  evaluate(model: Model, step: number): Metrics;
+  /**
+   * Evaluate the model on the task's evaluation split(s); resolves to metrics keyed "val.loss", "test.mse", …
+   * Asynchronous because it reads tensors back with `await t.data()`: the webgpu backend has no synchronous read
+   * under Node (dataSync fails there). It disposes every tensor it creates: no tf.tidy can span its awaits.
+   */
+  evaluate(model: Model, step: number): Promise<Metrics>;
   /** Serialisable state (RNG, cursor, curriculum) so that a resumed run continues exactly. */
   state(): unknown;
   restore(state: unknown): void;

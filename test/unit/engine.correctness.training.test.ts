@@ -67,20 +67,21 @@ function fixedBatchTask(task: Task): Task {
 
 for (const [taskName, taskSpec] of Object.entries(tasks)) {
   for (const [family, attention] of Object.entries(families)) {
-    test(`${taskName}, ${family}: a short run lowers the loss`, () => {
+    test(`${taskName}, ${family}: a short run lowers the loss`, async () => {
       const resolved = spec(taskSpec, attention);
       const model = buildModel(resolved, new Rng(1));
       const task = createTask({ spec: resolved, specDir: dir, rng: new Rng(2) });
       if (taskName === 'icl-regression') {
         const trainer = new Trainer(model, fixedBatchTask(task), resolved.training);
-        const losses = Array.from({ length: 25 }, (_, i) => trainer.step(i + 1).loss);
+        const losses: number[] = [];
+        for (let step = 1; step <= 25; step++) losses.push((await trainer.step(step)).loss);
         assert.ok(losses[24]! < 0.5 * losses[0]!, `fixed-batch loss ${losses[0]} → ${losses[24]}`);
         trainer.dispose();
       } else {
         const trainer = new Trainer(model, task, resolved.training);
-        const before = trainer.evaluate(0)['val.loss']!;
-        for (let step = 1; step <= 25; step++) trainer.step(step);
-        const after = trainer.evaluate(25)['val.loss']!;
+        const before = (await trainer.evaluate(0))['val.loss']!;
+        for (let step = 1; step <= 25; step++) await trainer.step(step);
+        const after = (await trainer.evaluate(25))['val.loss']!;
         assert.ok(after < 0.6 * before, `validation loss ${before} → ${after}`);
         trainer.dispose();
       }

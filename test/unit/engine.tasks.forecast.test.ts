@@ -126,10 +126,10 @@ function zeroModel(spec: ResolvedSpec): Model {
   };
 }
 
-test('evaluate: predicting zeros scores the mean square and mean absolute standardised target, per split and for the target column', () => {
+test('evaluate: predicting zeros scores the mean square and mean absolute standardised target, per split and for the target column', async () => {
   const spec = forecastSpec(write('eval.csv', csv(200)), {}, 4);
   const task = createTask({ spec, specDir: dir, rng: new Rng(0) });
-  const metrics = task.evaluate(zeroModel(spec), 0);
+  const metrics = await task.evaluate(zeroModel(spec), 0);
   const stats = columns.map((_, c) => trainStats(c, 140));
   const z = (row: number, c: number) => (value(row, c) - stats[c]!.mean) / stats[c]!.std;
   // The budget is evalBatches × batchSize = 8 windows: val has 17 and test 37, so 8 evenly spaced ones, ⌊i·count/8⌋.

@@ -92,12 +92,12 @@ test('state()/restore() resumes the batch stream exactly', () => {
   tf.dispose([first.inputs, first.targets, again.inputs, again.targets]);
 });
 
-test('evaluate: an untrained model (zero lm head) scores ln(vocab) nats = log2(vocab) bits per character', () => {
+test('evaluate: an untrained model (zero lm head) scores ln(vocab) nats = log2(vocab) bits per character', async () => {
   const spec = lmSpec(write('eval.txt', text));
   const task = createTask({ spec, specDir: dir, rng: new Rng(1) });
   const model = buildModel(spec, new Rng(1));
   const before = tf.memory().numTensors;
-  const metrics = task.evaluate(model, 0);
+  const metrics = await task.evaluate(model, 0);
   assert.equal(tf.memory().numTensors, before, 'evaluation leaks no tensors');
   assert.ok(Math.abs(metrics['val.loss']! - Math.log(20)) < 1e-5);
   assert.ok(Math.abs(metrics['val.bpc']! - Math.log2(20)) < 1e-5);

@@ -83,11 +83,12 @@ export class ToyTask implements Task {
     return this.sample(this.rng, this.spec.training.batchSize);
   }
 
-  evaluate(model: Model): Record<string, number> {
+  async evaluate(model: Model): Promise<Record<string, number>> {
     const batch = this.sample(new Rng(12345), 64);
-    const loss = tf.tidy(() => model.loss(batch).dataSync()[0]);
-    tf.dispose([batch.inputs, batch.targets]);
-    return { 'val.loss': loss };
+    const loss = tf.tidy(() => model.loss(batch));
+    const value = (await loss.data())[0];
+    tf.dispose([batch.inputs, batch.targets, loss]);
+    return { 'val.loss': value };
   }
 
   state(): { rng: RngState } {

@@ -189,10 +189,10 @@ describe('training job with the real engine', () => {
     const rng = new Rng(1);
     const model = buildModel(spec, rng.fork());
     const trainer = new Trainer(model, createTask({ spec, specDir: dir, rng: rng.fork() }), spec.training);
-    trainer.step(1);
+    await trainer.step(1);
     const live = tf.memory().numTensors;
-    for (let s = 2; s <= 4; s++) trainer.step(s);
-    trainer.evaluate(4);
+    for (let s = 2; s <= 4; s++) await trainer.step(s);
+    await trainer.evaluate(4);
     assert.equal(tf.memory().numTensors, live);
     trainer.dispose();
     model.dispose();

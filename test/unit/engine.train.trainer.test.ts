@@ -11,12 +11,12 @@ import { Rng } from '../../src/core/random';
 import { DivergedError, Trainer } from '../../src/engine/train/trainer';
 import { ToyModel, ToyTask, toySpec } from './engine.train.fixtures';
 
-function train(seed: number, steps: number, lossScale = 1, microBatchSize: number | null = null): { losses: number[]; trainer: Trainer } {
+async function train(seed: number, steps: number, lossScale = 1, microBatchSize: number | null = null): Promise<{ losses: number[]; trainer: Trainer }> {
   const spec = toySpec({ steps, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed, microBatchSize });
   const root = new Rng(spec.training.seed);
   const trainer = new Trainer(new ToyModel(spec, root.fork(), lossScale), new ToyTask(spec, root.fork()), spec.training);
   const losses: number[] = [];
-  for (let s = 1; s <= steps; s++) losses.push(trainer.step(s).loss);
+  for (let s = 1; s <= steps; s++) losses.push((await trainer.step(s)).loss);
   return { losses, trainer };
 }
 
@@ -30,38 +30,38 @@ describe('Trainer', () => {
     await tf.setBackend('cpu');
   });
 
-  it('lowers the loss', () => {
-    const { losses, trainer } = train(1, 60);
+  it('lowers the loss', async () => {
+    const { losses, trainer } = await train(1, 60);
     const first = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
     const last = losses.slice(-5).reduce((a, b) => a + b) / 5;
     assert.ok(last < 0.7 * first, `loss went from ${first} to ${last}`);
     dispose(trainer);
   });
 
-  it('gives identical losses for the same seed and different ones for another seed', () => {
-    const a = train(5, 8);
-    const b = train(5, 8);
-    const c = train(6, 8);
+  it('gives identical losses for the same seed and different ones for another seed', async () => {
+    const a = await train(5, 8);
+    const b = await train(5, 8);
+    const c = await train(6, 8);
     assert.deepEqual(a.losses, b.losses);
     assert.notDeepEqual(a.losses, c.losses);
     [a, b, c].forEach((r) => dispose(r.trainer));
   });
 
-  it('keeps the number of live tensors flat from step to step', () => {
+  it('keeps the number of live tensors flat from step to step, evaluation included', async () => {
     const spec = toySpec({ steps: 20, batchSize: 8, seed: 2, gradClip: 1, weightDecay: 0.1 });
     const root = new Rng(2);
     const trainer = new Trainer(new ToyModel(spec, root.fork()), new ToyTask(spec, root.fork()), spec.training);
-    trainer.step(1);
+    await trainer.step(1);
     const after1 = tf.memory().numTensors;
-    for (let s = 2; s <= 10; s++) trainer.step(s);
-    trainer.evaluate(10);
+    for (let s = 2; s <= 10; s++) await trainer.step(s);
+    await trainer.evaluate(10);
     assert.equal(tf.memory().numTensors, after1);
     dispose(trainer);
   });
 
-  it('accumulates micro-batch gradients into the update of the whole batch', () => {
-    const whole = train(4, 6);
-    const micro = train(4, 6, 1, 4);
+  it('accumulates micro-batch gradients into the update of the whole batch', async () => {
+    const whole = await train(4, 6);
+    const micro = await train(4, 6, 1, 4);
     whole.losses.forEach((l, i) => assert.ok(Math.abs(l - micro.losses[i]) < 1e-5 * (1 + l), `step ${i + 1}: ${l} vs ${micro.losses[i]}`));
     whole.trainer.model.params.forEach((p, i) => {
       const a = p.variable.dataSync();
@@ -70,23 +70,12 @@ describe('Trainer', () => {
     });
     assert.equal(micro.trainer.passes, 4);
     [whole, micro].forEach((r) => dispose(r.trainer));
-    assert.throws(() => train(4, 1, 1, 5), /training\.microBatchSize \(5\) must divide training\.batchSize \(16\)/);
+    await assert.rejects(train(4, 1, 1, 5), /training\.microBatchSize \(5\) must divide training\.batchSize \(16\)/);
   });
 
-  it('reads the loss asynchronously in stepAsync, with the same result as step', async () => {
-    const a = train(8, 3);
-    const spec = toySpec({ steps: 3, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed: 8 });
-    const root = new Rng(8);
-    const trainer = new Trainer(new ToyModel(spec, root.fork()), new ToyTask(spec, root.fork()), spec.training);
-    const losses: number[] = [];
-    for (let s = 1; s <= 3; s++) losses.push((await trainer.stepAsync(s)).loss);
-    assert.deepEqual(losses, a.losses);
-    [a.trainer, trainer].forEach(dispose);
-  });
-
-  it('stops on a non-finite loss with the step it happened at', () => {
-    assert.throws(
-      () => train(1, 3, Infinity),
+  it('stops on a non-finite loss with the step it happened at', async () => {
+    await assert.rejects(
+      train(1, 3, Infinity),
       (e: unknown) => e instanceof DivergedError && e.step === 1 && /^diverged at step 1 \(loss (NaN|Infinity)\)$/.test(e.message),
     );
   });

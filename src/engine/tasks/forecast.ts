@@ -19,6 +19,7 @@ import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
 import type { Batch, Metrics, Model, Task, TaskContext } from '../types';
 import { parseNumericCsv } from './csv';
 import { DataError, decodeUtf8, readDataFile } from './dataError';
+import { readPredictions } from './predictions';
 
 type ForecastSpec = Extract<ResolvedTask, { kind: 'forecast' }>;
 
@@ -168,7 +169,7 @@ export class ForecastTask implements Task {
     return Array.from({ length: budget }, (_, i) => Math.floor((i * count) / budget));
   }
 
-  evaluate(model: Model): Metrics {
+  async evaluate(model: Model): Promise<Metrics> {
     const metrics: Metrics = {};
     const c = this.data.channels.length;
     const target = this.data.targetChannel;
@@ -180,9 +181,7 @@ export class ForecastTask implements Task {
       let targetAbsolute = 0;
       for (let i = 0; i < offsets.length; i += this.spec.training.batchSize) {
         const batch = this.batch(split, offsets.slice(i, i + this.spec.training.batchSize));
-        const predicted = tf.tidy(() => model.predict(batch.inputs).dataSync() as Float32Array);
-        const expected = batch.targets.dataSync();
-        tf.dispose([batch.inputs, batch.targets]);
+        const { predicted, targets: expected } = await readPredictions(model, batch);
         for (let j = 0; j < expected.length; j++) {
           const error = predicted[j]! - expected[j]!;
           squared += error * error;

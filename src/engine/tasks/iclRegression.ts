@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, type RngState } from '../../core/random';
 import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
 import type { Batch, Metrics, Model, Task, TaskContext } from '../types';
+import { readPredictions } from './predictions';
 
 type IclTask = Extract<ResolvedTask, { kind: 'icl-regression' }>;
 
@@ -106,7 +107,7 @@ export class IclRegressionTask implements Task {
   }
 
   /** Metrics after `step` training steps, at the curriculum the model has reached. */
-  evaluate(model: Model, step: number): Metrics {
+  async evaluate(model: Model, step: number): Promise<Metrics> {
     const curriculum = curriculumAfter(this.task, step);
     const rng = new Rng(this.evalSeed);
     const n = 2 * this.task.inputDim;
@@ -114,10 +115,7 @@ export class IclRegressionTask implements Task {
     let lastSquaredSum = 0;
     let prompts = 0;
     for (let i = 0; i < this.spec.training.evalBatches; i++) {
-      const batch = this.sample(rng, this.spec.training.batchSize, curriculum);
-      const predicted = tf.tidy(() => model.predict(batch.inputs).dataSync() as Float32Array);
-      const targets = batch.targets.dataSync();
-      tf.dispose([batch.inputs, batch.targets, batch.mask!]);
+      const { predicted, targets } = await readPredictions(model, this.sample(rng, this.spec.training.batchSize, curriculum));
       for (let b = 0; b < targets.length / n; b++, prompts++) {
         for (let p = 0; p < curriculum.points; p++) squaredSum += (predicted[b * n + p]! - targets[b * n + p]!) ** 2;
         lastSquaredSum += (predicted[b * n + curriculum.points - 1]! - targets[b * n + curriculum.points - 1]!) ** 2;

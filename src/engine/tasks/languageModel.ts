@@ -86,14 +86,19 @@ export class LanguageModelTask implements Task {
     return this.sample(this.rng, this.corpus.train, this.spec.training.batchSize);
   }
 
-  evaluate(model: Model): Metrics {
+  async evaluate(model: Model): Promise<Metrics> {
     const rng = new Rng(this.evalSeed);
     let total = 0;
     const batches = this.spec.training.evalBatches;
     for (let i = 0; i < batches; i++) {
       const batch = this.sample(rng, this.corpus.val, this.spec.training.batchSize);
-      total += tf.tidy(() => model.loss(batch).dataSync()[0]!);
-      tf.dispose([batch.inputs, batch.targets]);
+      let loss: tf.Scalar | undefined;
+      try {
+        loss = tf.tidy(() => model.loss(batch));
+        total += (await loss.data())[0]!; // asynchronous: the webgpu backend has no synchronous read under Node
+      } finally {
+        tf.dispose([batch.inputs, batch.targets, ...(loss ? [loss] : [])]);
+      }
     }
     const loss = total / batches;
     return { 'val.loss': loss, 'val.bpc': loss / Math.LN2 };

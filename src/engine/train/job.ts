@@ -144,7 +144,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
         return finish({ type: 'cancelled', step });
       }
       const started = performance.now();
-      const result = await trainer.stepAsync(step + 1);
+      const result = await trainer.step(step + 1);
       step = result.step;
       position = {
         step,
@@ -163,7 +163,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
         emit({ type: 'metrics', ...roundedPosition(position), loss, lr: result.lr });
       }
       if (step % t.evalEvery === 0 || last) {
-        const metrics = trainer.evaluate(step);
+        const metrics = await trainer.evaluate(step);
         writer.appendMetric({ kind: 'eval', ...roundedPosition(position), ...metrics });
         emit({ type: 'eval', step, metrics });
       }

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedTraining } from '../../core/spec/resolve';
-import type { Batch, Model, Task } from '../types';
+import type { Batch, Metrics, Model, Task } from '../types';
 import { AdamW } from './adamw';
 import { lrMultiplier } from './schedule';
 
@@ -59,18 +59,19 @@ export class Trainer {
 
   /**
    * Run step number `step` (1-based: the first step of a run is 1, matching the schedule and the metric records).
-   * Throws DivergedError when the loss is not finite. Reads the loss synchronously: for cpu and wasm; the webgpu
-   * backend has no synchronous read under Node, use stepAsync (the training job always does).
+   * Throws DivergedError when the loss is not finite. Reads the loss asynchronously: the webgpu backend has no
+   * synchronous read under Node, and a run must train the same way on every backend.
    */
-  step(step: number): StepResult {
+  async step(step: number): Promise<StepResult> {
     const { loss, ...rest } = this.update(step);
-    return this.result(rest, loss.dataSync()[0], loss);
-  }
-
-  /** step() reading the loss asynchronously, which every backend supports. */
-  async stepAsync(step: number): Promise<StepResult> {
-    const { loss, ...rest } = this.update(step);
-    return this.result(rest, (await loss.data())[0], loss);
+    let lossValue: number;
+    try {
+      lossValue = (await loss.data())[0]!;
+    } finally {
+      loss.dispose();
+    }
+    if (!Number.isFinite(lossValue)) throw new DivergedError(step, lossValue);
+    return { ...rest, loss: lossValue };
   }
 
   /** Draw the batch, compute the loss and its gradients, apply AdamW; the loss stays a tensor to read. */
@@ -102,15 +103,12 @@ export class Trainer {
     }
   }
 
-  private result(r: { step: number; lr: number; tokens: number }, lossValue: number, loss: tf.Scalar): StepResult {
-    loss.dispose();
-    if (!Number.isFinite(lossValue)) throw new DivergedError(r.step, lossValue);
-    return { ...r, loss: lossValue };
-  }
-
-  /** The task's evaluation metrics after `step`. */
-  evaluate(step: number): Record<string, number> {
-    return tf.tidy(() => this.task.evaluate(this.model, step));
+  /**
+   * The task's evaluation metrics after `step`. No tf.tidy around it (a tidy cannot span the task's asynchronous
+   * reads): Task.evaluate disposes what it creates, which the live-tensor tests of the trainer and job check.
+   */
+  evaluate(step: number): Promise<Metrics> {
+    return this.task.evaluate(this.model, step);
   }
 
   dispose(): void {
