@@ -49,13 +49,14 @@ fs.mkdirSync(specDir);
 fs.writeFileSync(path.join(specDir, 'text.txt'), 'the quick brown fox jumps over the lazy dog. '.repeat(20));
 fs.writeFileSync(path.join(specDir, 'series.csv'), ['date,a,OT', ...Array.from({ length: 200 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5)}`)].join('\n'));
 
-const tasks: Record<string, StructureSpec['task']> = {
+// Task fields left out take their defaults (resolveSpec), as in a spec file.
+const tasks: Record<string, object> = {
   'icl-regression': { kind: 'icl-regression', inputDim: 2, noise: 0 },
   'language-model': { kind: 'language-model', vocabSize: 32, data: 'text.txt' },
   forecast: { kind: 'forecast', data: 'series.csv', channels: 2, lookback: 6, horizon: 2, split: [0.7, 0.1, 0.2] },
 };
 
-function tinySpec(task: StructureSpec['task']): ResolvedSpec {
+function tinySpec(task: object): ResolvedSpec {
   return resolveSpec({
     name: 'readback',
     task,
