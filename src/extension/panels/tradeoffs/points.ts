@@ -2,19 +2,28 @@
 import type { Analysis } from '../../../core/analysis/types';
 import type { LocatedProblem } from '../../../core/validate/types';
 import type { TradeoffPoint, TradeoffSource } from '../../../protocol/webview';
+import type { CandidateAnalysis } from '../../../runs/search/candidate';
 
-export function tradeoffPoint(id: string, label: string, source: TradeoffSource, uri: string | undefined, a: Analysis, finalLoss?: number): TradeoffPoint {
+/**
+ * The numbers behind a point: core's Analysis (files and runs) or a search candidate's CandidateAnalysis, which
+ * the plan already computed from the same analyze() and keeps flat. Either way the point reads the same fields.
+ */
+export type PointAnalysis = Analysis | CandidateAnalysis;
+
+export function tradeoffPoint(id: string, label: string, source: TradeoffSource, uri: string | undefined, a: PointAnalysis, finalLoss?: number): TradeoffPoint {
+  const macs = 'macs' in a ? a.macs : { perToken: a.macsPerToken, perSequence: a.macsPerSequence };
+  const params = typeof a.params === 'number' ? a.params : a.params.total;
   return {
     id,
     label,
     source,
     ...(uri ? { uri } : {}),
-    macsPerToken: a.macs.perToken,
-    macsPerSequence: a.macs.perSequence,
+    macsPerToken: macs.perToken,
+    macsPerSequence: macs.perSequence,
     rank: a.rank.scoring,
     rankMax: a.rank.max,
     rankSpace: a.rank.space,
-    params: a.params.total,
+    params,
     ...(finalLoss !== undefined ? { finalLoss } : {}),
   };
 }

@@ -1,14 +1,18 @@
 /**
  * Compute / rank trade-offs: every *.mlbtc.json of the workspace as a point (MACs against scoring rank or
- * parameters), with the Pareto front; clicking a point opens its file. Follows the workspace: files created,
- * changed (on disk or in an editor) or deleted update the chart (debounced).
+ * parameters), every trial its `search` block plans as a candidate point, and finished runs, with the Pareto front;
+ * clicking a point opens its file. Follows the workspace: files created, changed (on disk or in an editor) or
+ * deleted update the chart (debounced).
  */
+import { parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { analyze } from '../../../core/analysis';
+import type { StructureSpec } from '../../../core/spec/schema';
 import type { SkippedFile, TradeoffPoint, TradeoffsFromWebview, TradeoffsToWebview } from '../../../protocol/webview';
 import { baseName, isStructureDocument, STRUCTURE_SUFFIX } from '../../structures/structureFiles';
 import { validateSafely } from '../../structures/validation';
 import { PanelController, type PanelServices } from '../panelController';
+import { CandidatePointsCache, searchPoints, type StructureFile } from './candidates';
 import { skipReason, tradeoffPoint } from './points';
 
 export const TRADEOFFS_VIEW_TYPE = 'mlbtc.tradeoffs';
@@ -26,6 +30,7 @@ export interface RunPointSource {
 
 export class TradeoffsPanel extends PanelController<TradeoffsToWebview, TradeoffsFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly candidates = new CandidatePointsCache();
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -64,27 +69,39 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
     if (message.type === 'openFile') await vscode.window.showTextDocument(vscode.Uri.parse(message.uri, true), { preview: true });
   }
 
-  /** Analyse every structure file; an open editor's unsaved text wins over the file on disk. */
+  /**
+   * Analyse every structure file and plan its search; an open editor's unsaved text wins over the file on disk.
+   * Planning is synchronous (up to MAX_CANDIDATES candidates): the cache replans only files whose text changed.
+   */
   private async points(): Promise<TradeoffsToWebview> {
     const uris = await vscode.workspace.findFiles(GLOB, EXCLUDE, MAX_FILES);
     const open = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
     const points: TradeoffPoint[] = [];
     const skipped: SkippedFile[] = [];
+    const valid = new Set<string>();
     await Promise.all(
       uris.map(async (uri) => {
-        const fileName = baseName(uri);
+        const file: StructureFile = { uri: uri.toString(), label: vscode.workspace.asRelativePath(uri), fileName: baseName(uri) };
         let text: string;
         try {
-          text = open.get(uri.toString())?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+          text = open.get(file.uri)?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
         } catch (e) {
-          skipped.push({ uri: uri.toString(), fileName, reason: `cannot be read: ${e instanceof Error ? e.message : String(e)}` });
+          skipped.push({ uri: file.uri, fileName: file.fileName, reason: `cannot be read: ${e instanceof Error ? e.message : String(e)}` });
           return;
         }
         const { spec, problems } = validateSafely(text);
-        if (!spec) skipped.push({ uri: uri.toString(), fileName, reason: skipReason(problems) });
-        else points.push(tradeoffPoint(uri.toString(), vscode.workspace.asRelativePath(uri), 'file', uri.toString(), analyze(spec)));
+        if (!spec) {
+          skipped.push({ uri: file.uri, fileName: file.fileName, reason: skipReason(problems) });
+          return;
+        }
+        valid.add(file.uri);
+        points.push(tradeoffPoint(file.uri, file.label, 'file', file.uri, analyze(spec)));
+        const search = this.candidates.of(file, text, () => searchPoints(file, parse(text) as StructureSpec));
+        points.push(...search.points);
+        skipped.push(...search.skipped);
       }),
     );
+    this.candidates.keepOnly(valid);
     points.push(...(this.runs?.points() ?? []));
     points.sort((a, b) => a.label.localeCompare(b.label));
     skipped.sort((a, b) => a.fileName.localeCompare(b.fileName));
