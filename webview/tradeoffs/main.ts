@@ -1,6 +1,7 @@
 /**
- * Trade-offs webview: every structure as a point of compute against rank (or parameters, or final loss), with
- * the Pareto front; click a point to open its file. Axes and log scales persist across reloads.
+ * Trade-offs webview: every structure (workspace file, search candidate, finished run) as a point of compute
+ * against rank (or parameters, or final loss), with the Pareto front over all of them; click a point to open its
+ * file. Axes and log scales persist across reloads.
  */
 import type { TradeoffPoint, TradeoffsFromWebview, TradeoffsState, TradeoffsToWebview, TradeoffX, TradeoffY, SkippedFile } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
@@ -12,6 +13,7 @@ import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
 import { drawScatter, xChoices, yChoices } from './scatter';
+import { paintContent, skippedHeading, sourceSummary } from './sources';
 import css from './tradeoffs.css';
 
 adoptStyles(baseCss, css);
@@ -97,10 +99,10 @@ function render(): void {
   const width = figure.clientWidth || window.innerWidth - 32;
   const height = Math.max(300, Math.min(640, window.innerHeight - figure.getBoundingClientRect().top - 60));
   front = drawScatter(svg, points, state, width, height, tooltip, (p) => p.uri && host.post({ type: 'openFile', uri: p.uri }));
-  summary.textContent = `${points.length} structure${points.length === 1 ? '' : 's'} · ${front.length} on the Pareto front`;
+  summary.textContent = `${sourceSummary(points)} · ${front.length} on the Pareto front`;
   skippedBox.hidden = skipped.length === 0;
   const head = document.createElement('summary');
-  head.textContent = `${skipped.length} file${skipped.length === 1 ? '' : 's'} left out (invalid)`;
+  head.textContent = skippedHeading(points, skipped);
   const list = document.createElement('ul');
   list.append(
     ...skipped.map((s) => {
@@ -110,7 +112,7 @@ function render(): void {
     }),
   );
   skippedBox.replaceChildren(head, list);
-  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${points.length} points, ${front.length} on the front, ${skipped.length} skipped` });
+  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: paintContent(points, front.length, skipped.length) });
 }
 
 function pointsCsv(): string {

@@ -1,14 +1,17 @@
 /**
  * The trade-off scatter: one point per structure (file, search candidate or finished run), compute on x against
  * rank, parameters or final loss on y, optionally log-log, with the Pareto front drawn as a staircase through the
- * points no other point beats on both axes.
+ * points no other point beats on both axes (over every plotted point, whatever its source).
+ * Marks: the shape says the rank's space (circle D×D, square T×T), the style the source (tradeoffs.css: files and
+ * runs filled, candidates hollow rings), so neither depends on colour alone.
  */
 import * as d3 from 'd3';
 import { paretoFront, type ParetoGoals } from '../../src/core/pareto';
-import { exactCount, shortCount } from '../../src/extension/analysis/numbers';
+import { exactCount, shortCount } from '../../src/core/analysis/format';
 import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
 import { tickLabels } from '../shared/ticks';
 import type { Tooltip } from '../shared/tooltip';
+import { inDrawOrder, SOURCES, sourceNames } from './sources';
 
 export const xChoices: Record<TradeoffX, string> = { macsPerToken: 'forward MACs per token', macsPerSequence: 'forward MACs per sequence' };
 export const yChoices: Record<TradeoffY, string> = { rank: 'scoring rank (per head)', params: 'parameters', finalLoss: 'final eval loss' };
@@ -21,6 +24,9 @@ export const goals: Record<TradeoffY, ParetoGoals> = {
 };
 
 const margin = { top: 16, right: 24, bottom: 44, left: 72 };
+const LEGEND_ROW = 18;
+/** Other points at one spot named in a tooltip; more are counted. */
+const MAX_NAMED_OTHERS = 4;
 
 export function valueOf(p: TradeoffPoint, axis: TradeoffX | TradeoffY): number | undefined {
   return p[axis];
@@ -36,7 +42,7 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const svg = d3.select(svgEl);
   svg.selectChildren().remove();
   svg.attr('width', width).attr('height', height).attr('role', 'img');
-  const points = drawable(all, s);
+  const points = inDrawOrder(drawable(all, s));
   svg.attr('aria-label', `${points.length} structures, ${yChoices[s.y]} against ${xChoices[s.x]}`);
   const w = Math.max(100, width - margin.left - margin.right);
   const h = Math.max(100, height - margin.top - margin.bottom);
@@ -81,19 +87,31 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     .attr('data-id', (p) => p.id)
     .attr('tabindex', 0)
     .attr('role', 'button')
-    .attr('aria-label', (p) => `${p.label}: ${exactCount(valueOf(p, s.y)!)} ${yChoices[s.y]}, ${exactCount(valueOf(p, s.x)!)} ${xChoices[s.x]}`)
+    .attr('aria-label', (p) => `${sourceNames[p.source].one} ${p.label}: ${exactCount(valueOf(p, s.y)!)} ${yChoices[s.y]}, ${exactCount(valueOf(p, s.x)!)} ${xChoices[s.x]}`)
     .attr('transform', (_, i) => `translate(${x(xs[i])},${y(ys[i])})`)
     .attr('d', (p) => symbol.type(p.rankSpace === 'sequence' ? d3.symbolSquare : d3.symbolCircle)());
+  // Points drawn on the same pixel (candidates that differ only in training settings, and their file): the top
+  // mark's tooltip names the others, which the keyboard also reaches one by one.
+  const pixel = new Map(points.map((p, i) => [p, `${Math.round(x(xs[i]))},${Math.round(y(ys[i]))}`]));
+  const atPixel = d3.group(points, (p) => pixel.get(p));
+  const alsoHere = (p: TradeoffPoint): string[] => {
+    const others = atPixel.get(pixel.get(p))!.filter((q) => q !== p);
+    if (!others.length) return [];
+    const shown = others.slice(0, MAX_NAMED_OTHERS).map((q) => `• ${sourceNames[q.source].one} ${q.label}`);
+    return [`also here (${others.length}):`, ...shown, ...(others.length > shown.length ? [`• and ${others.length - shown.length} more`] : [])];
+  };
   marks
     .on('pointermove', (event: PointerEvent, p) => {
       tooltip.show(
         [
           p.label,
+          sourceNames[p.source].one,
           `rank ${exactCount(p.rank)} / ${exactCount(p.rankMax)} (${p.rankSpace === 'sequence' ? 'T×T' : 'D×D'})`,
           `${shortCount(p.params)} parameters`,
           `${shortCount(p.macsPerToken)} MACs/token · ${shortCount(p.macsPerSequence)} MACs/sequence`,
           ...(p.finalLoss !== undefined ? [`final loss ${d3.format('.4~g')(p.finalLoss)}`] : []),
-          ...(p.uri ? ['click to open'] : []),
+          ...alsoHere(p),
+          ...(p.uri ? [p.source === 'candidate' ? 'click to open the file of its search' : 'click to open'] : []),
         ],
         event.clientX,
         event.clientY,
@@ -104,17 +122,16 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     .on('keydown', (event: KeyboardEvent, p) => (event.key === 'Enter' || event.key === ' ') && open(p));
 
   // Names beside the points, where they do not collide: points at the same place share one label, and a label
-  // that would overlap one already placed moves up or down a line, or is left to the tooltip.
+  // that would overlap one already placed moves up or down a line, or is left to the tooltip. Candidates are left
+  // to the tooltip: a search plans up to thousands, and their labels (file and assignment) would bury the chart.
   const labelLayer = g.append('g');
   const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
-  const groups = d3.groups(
-    points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })),
-    (d) => `${d.px},${d.py}`,
-  );
+  const labelled = points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })).filter((d) => d.p.source !== 'candidate');
+  const groups = d3.groups(labelled, (d) => `${d.px},${d.py}`);
   const frontIds = new Set(front.map((i) => points[i].id));
   // A file's name without folder and suffix, unless another point has the same name (examples/x and paper/x).
   const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
-  const named = d3.rollup(points, (v) => v.length, (p) => base(p.label));
+  const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
   const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
   for (const [, at] of groups) {
     const text = at.map((d) => short(d.p.label)).join(', ');
@@ -131,10 +148,24 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     }
   }
 
-  const legend = g.append('g').attr('class', 'legend').attr('transform', `translate(${w - 170},${s.y === 'rank' ? h - 40 : 4})`);
-  legend.append('path').attr('class', 'legend-symbol').attr('d', symbol.type(d3.symbolCircle)()).attr('transform', 'translate(6,0)');
-  legend.append('text').attr('x', 16).attr('y', 4).text('rank over features (D×D)');
-  legend.append('path').attr('class', 'legend-symbol').attr('d', symbol.type(d3.symbolSquare)()).attr('transform', 'translate(6,18)');
-  legend.append('text').attr('x', 16).attr('y', 22).text('rank over the sequence (T×T)');
+  // Legend: the three sources (style), then the two rank spaces (shape), on a backing that keeps it legible over
+  // points. Bottom right for rank, where the front (top left) is not; top right for costs, whose front is low.
+  const rows: { symbol: d3.SymbolType; className: string; text: string }[] = [
+    ...SOURCES.map((source) => ({ symbol: d3.symbolCircle, className: `legend-source ${source}`, text: sourceNames[source].one })),
+    { symbol: d3.symbolCircle, className: 'legend-symbol', text: 'rank over features (D×D)' },
+    { symbol: d3.symbolSquare, className: 'legend-symbol', text: 'rank over the sequence (T×T)' },
+  ];
+  const legend = g.append('g').attr('class', 'legend');
+  const backing = legend.append('rect').attr('class', 'legend-backing');
+  const texts = rows.map((row, k) => {
+    legend.append('path').attr('class', row.className).attr('d', symbol.type(row.symbol)()).attr('transform', `translate(6,${k * LEGEND_ROW + 6})`);
+    return legend.append('text').attr('x', 16).attr('y', k * LEGEND_ROW + 10).text(row.text).node()!;
+  });
+  // Sized to the text as the theme's font sets it; the rough width where nothing is laid out (a hidden panel).
+  const textWidth = Math.max(...texts.map((t) => t.getComputedTextLength())) || 6.2 * Math.max(...rows.map((r) => r.text.length));
+  const boxWidth = 16 + textWidth + 8;
+  const boxHeight = rows.length * LEGEND_ROW + 6;
+  backing.attr('x', -4).attr('y', -4).attr('width', boxWidth).attr('height', boxHeight);
+  legend.attr('transform', `translate(${w - boxWidth + 4},${s.y === 'rank' ? h - boxHeight : 4})`);
   return front.map((i) => all.indexOf(points[i]));
 }
