@@ -237,10 +237,14 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.runCommand('MLBTC: Show Trade-offs');
       const frame = await panelFrame(wb, 'svg path.point');
       const structures = countStructures(wb.workspace);
-      const paint = await waitForPaint(wb, 'every structure as a point or skipped', (p) => p.panel === 'tradeoffs' && /^\d+ points, \d+ on the front, \d+ skipped$/.test(p.content));
-      const [points, , skipped] = paint.content.match(/\d+/g)!.map(Number);
-      assert.equal(points + skipped, structures);
+      const report = /^(\d+) points \((\d+) files, (\d+) candidates, \d+ runs\), \d+ on the front, (\d+) skipped$/;
+      const paint = await waitForPaint(wb, 'every structure as a point or skipped', (p) => p.panel === 'tradeoffs' && report.test(p.content));
+      const [points, files, candidates, skipped] = report.exec(paint.content)!.slice(1).map(Number);
+      assert.equal(files + skipped, structures);
       assert.equal(await frame.locator('svg path.point').count(), points);
+      // The examples' search blocks plan candidates, drawn as their own kind of mark.
+      assert.ok(candidates > 0, paint.content);
+      assert.equal(await frame.locator('svg path.point.candidate').count(), candidates);
       assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
       await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
       await wb.screenshot('panel-tradeoffs');

@@ -78,20 +78,68 @@ describe('Structure diagram panel', () => {
   });
 });
 
+/** The trade-offs panel's paint report: "27 points (8 files, 18 candidates, 1 runs), 5 on the front, 1 skipped". */
+function tradeoffCounts(content: string): { points: number; files: number; candidates: number; runs: number; front: number; skipped: number } | undefined {
+  const m = /^(\d+) points \((\d+) files, (\d+) candidates, (\d+) runs\), (\d+) on the front, (\d+) skipped$/.exec(content);
+  if (!m) return undefined;
+  const [points, files, candidates, runs, front, skipped] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  return { points, files, candidates, runs, front, skipped };
+}
+
 describe('Trade-offs panel', () => {
+  const structureFiles = async () => (await vscode.workspace.findFiles('**/*.mlbtc.json', '**/.mlbtc/**')).length;
+
   it('opens once and paints the workspace structures', async () => {
     const before = (await paints('tradeoffs')).length;
     await vscode.commands.executeCommand('mlbtc.showTradeoffs');
     await firstPaint('tradeoffs', before);
-    // Every structure file of the workspace is a point or, when invalid (other tests edit copies), skipped.
-    const files = (await vscode.workspace.findFiles('**/*.mlbtc.json', '**/.mlbtc/**')).length;
+    // Every structure file of the workspace is a file point or, when invalid (other tests edit copies), skipped.
+    const files = await structureFiles();
     const paint = await paintShowing('tradeoffs', before, `${files} files as points or skipped`, (c) => {
-      const m = /^(\d+) points, \d+ on the front, (\d+) skipped$/.exec(c);
-      return Boolean(m && Number(m[1]) + Number(m[2]) === files);
+      const n = tradeoffCounts(c);
+      return Boolean(n && n.files + n.skipped === files);
     });
-    assert.match(paint.content, /^([1-9]\d*) points, [1-9]\d* on the front/);
+    const n = tradeoffCounts(paint.content)!;
+    assert.ok(n.files > 0 && n.front > 0, paint.content);
+    assert.equal(n.points, n.files + n.candidates + n.runs);
     await vscode.commands.executeCommand('mlbtc.showTradeoffs');
     assert.equal(webviewTabs('mlbtc.tradeoffs').length, 1);
+  });
+
+  it('plots the trials a search block plans as candidates, and says when a search cannot be planned', async () => {
+    const searching = (search: unknown) => JSON.stringify({ ...JSON.parse(paperMlr), search }, null, 2);
+    // 2 rank splits × 3 learning rates; minRank 100 rejects the single level of rank 64: 3 trials.
+    const planned = workspaceUri('panel-search.mlbtc.json');
+    const plannedText = searching({
+      strategy: 'grid',
+      space: { 'attention.ranks': { choice: [[32, 8, 6, 4, 4, 4, 4, 2], [64]] }, 'training.lr': { choice: [0.001, 0.003, 0.01] } },
+      constraints: { minRank: 100 },
+    });
+    // A valid file whose grid (10,001 seeds) is over the planner's cap: plotted as a file, its search skipped.
+    const unplannable = workspaceUri('panel-search-too-large.mlbtc.json');
+    const unplannableText = searching({ strategy: 'grid', space: { 'training.seed': { int: [1, 10_001] } } });
+    try {
+      const before = (await paints('tradeoffs')).length;
+      await vscode.commands.executeCommand('mlbtc.showTradeoffs');
+      const files = await structureFiles();
+      const baseline = tradeoffCounts(
+        (await paintShowing('tradeoffs', before, 'the workspace before the search files', (c) => {
+          const n = tradeoffCounts(c);
+          return Boolean(n && n.files + n.skipped >= files);
+        })).content,
+      )!;
+      const after = (await paints('tradeoffs')).length;
+      await writeText(planned, plannedText);
+      await writeText(unplannable, unplannableText);
+      const paint = await paintShowing('tradeoffs', after, 'two more files, 3 more candidates, 1 more skipped', (c) => {
+        const n = tradeoffCounts(c);
+        return Boolean(n && n.files === baseline.files + 2 && n.skipped === baseline.skipped + 1);
+      });
+      assert.equal(tradeoffCounts(paint.content)!.candidates, baseline.candidates + 3, `before: ${JSON.stringify(baseline)}, now: ${paint.content}`);
+    } finally {
+      await vscode.workspace.fs.delete(planned);
+      await vscode.workspace.fs.delete(unplannable);
+    }
   });
 });
 
