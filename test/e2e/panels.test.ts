@@ -4,7 +4,7 @@
 // losses of 50 runs streaming. Screenshots: test-results/panel-*-<theme>.png. Paint timings come from the panels'
 // own reports to the host (the "MLBTC Panels" log) and are written to test-results/panels-perf-<theme>.json.
 import * as assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
@@ -12,6 +12,7 @@ import { saveArtifact } from '../../scripts/harness/artifacts';
 import { sleep } from '../../scripts/harness/processes';
 import { formatMetricLine, initialStatus, type MetricRecord } from '../../src/protocol/run';
 import { bilinearMlr, headGroups, paperMlr, twoLevelMlbtc } from '../fixtures/structures';
+import { paintsLogged, waitForPaint } from './harness/panelPaints';
 import { Workbench, type Theme } from './harness/workbench';
 
 /** The structures these tests open, written into the workspace (examples/ may change; these numbers may not). */
@@ -24,48 +25,6 @@ function writeFixtures(workspace: string): void {
 const RUNS = 50;
 /** Per run: more than four points per pixel column, so every curve is downsampled as a 100,000-point one would be. */
 const POINTS = 4000;
-
-interface Paint {
-  panel: string;
-  first: boolean;
-  sinceOpenMs: number;
-  sinceLoadMs: number;
-  scriptStartMs: number;
-  renderMs: number;
-  content: string;
-}
-
-/** Paint reports the extension logged to its "MLBTC Panels" output channel (a log file of the instance). */
-function paintsLogged(wb: Workbench): Paint[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const p = path.join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('MLBTC Panels.log')) files.push(p);
-    }
-  };
-  const logs = path.join(wb.server.userDataDir, 'logs');
-  if (existsSync(logs)) walk(logs);
-  const paints: Paint[] = [];
-  const line = /\] (\w+): (first paint|repaint) (\d+) ms after opening, (\d+) ms after the webview loaded, script from (\d+) ms \(drawing ([\d.]+) ms\): (.*)$/;
-  for (const f of files)
-    for (const l of readFileSync(f, 'utf8').split('\n')) {
-      const m = line.exec(l);
-      if (m) paints.push({ panel: m[1]!, first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), sinceLoadMs: Number(m[4]), scriptStartMs: Number(m[5]), renderMs: Number(m[6]), content: m[7]! });
-    }
-  return paints;
-}
-
-async function waitForPaint(wb: Workbench, what: string, accept: (p: Paint) => boolean, timeoutMs = 30_000): Promise<Paint> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = paintsLogged(wb).filter(accept).at(-1);
-    if (found) return found;
-    await sleep(250);
-  }
-  throw new Error(`no paint of ${what} within ${timeoutMs / 1000} s; painted: ${JSON.stringify(paintsLogged(wb).map((p) => `${p.panel}: ${p.content}`))}`);
-}
 
 /** The webview of the panel whose frame shows `selector` (panels open beside editors, so there may be several). */
 async function panelFrame(wb: Workbench, selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
