@@ -4,7 +4,7 @@
  */
 import type { Analysis } from '../core/analysis';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { exactCount, shortBytes, shortCount } from '../core/analysis/format';
+import { exactCount, shortBytes, shortCount } from '../core/format';
 
 type Row = [label: string, exact: string, short: string] | [heading: string];
 

@@ -9,5 +9,3 @@ export function problemLine(file: string, p: LocatedProblem): string {
 export function problemJson(p: LocatedProblem): { path: (string | number)[]; message: string; code: string; line: number; column: number } {
   return { path: p.path, message: p.message, code: p.code, line: p.line + 1, column: p.column + 1 };
 }
-
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

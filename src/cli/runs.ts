@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { textTable } from '../core/format';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { groupByExperiment, RunStore, type RunInfo } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
@@ -27,17 +28,6 @@ export function runsDirOf(values: ParsedArgs['values'], io: CliIo, near?: string
 export function workerPath(): string {
   const bundled = path.join(__dirname, 'worker.js');
   return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'worker.ts');
-}
-
-/** Rows of cells as aligned columns; `right` marks numeric columns. */
-export function textTable(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** "2026-11-22 14:30" in local time, or "" */

@@ -10,7 +10,6 @@
  * "cancelled". A second Ctrl-C kills it without a checkpoint (the last periodic one remains).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../core/random';
 import type { ResolvedSpec } from '../core/spec/resolve';
@@ -22,9 +21,11 @@ import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protoco
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { RunStore } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo } from './command';
-import { plural, problemLine } from './problems';
+import { workerPath } from './runs';
+import { formatDuration, plural } from '../core/format';
+import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
-import { formatDuration, TrainProgress } from './trainProgress';
+import { TrainProgress } from './trainProgress';
 
 const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -155,20 +156,11 @@ function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
   return trainInWorker({ type: 'start', runDir, resume: true }, io);
 }
 
-/**
- * The worker beside this bundle (dist/worker.js next to dist/cli.js); from source, the TypeScript entry, run with
- * this process's loader flags (tsx).
- */
-function workerEntry(): string {
-  const bundled = path.join(__dirname, 'worker.js');
-  return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'worker.ts');
-}
-
 function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
   const progress = new TrainProgress(Boolean(process.stdout.isTTY));
   const began = Date.now();
   return new Promise((resolve) => {
-    const child: ChildProcess = fork(workerEntry(), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child: ChildProcess = fork(workerPath(), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     // Native libraries (Dawn) write warnings to stderr: keep them, and show them only if the worker dies abruptly.
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -3,18 +3,10 @@
  * tokens/s, ETA) with evaluations printed above it; otherwise (a pipe, a CI log) one plain line per metric record.
  * Pure formatting from worker messages; the caller writes the strings.
  */
+import { formatDuration } from '../core/format';
 import type { EvalMessage, MetricsMessage } from '../protocol/worker';
 
 const BAR_WIDTH = 24;
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 const integer = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -1,7 +1,8 @@
 /** `mlbtc validate FILE...`: every problem of every file with its position, then a summary line. */
 import { validateText } from '../core/validate';
 import { Exit, UsageError, type CliCommand } from './command';
-import { plural, problemLine } from './problems';
+import { plural } from '../core/format';
+import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 
 export const command: CliCommand = {

@@ -1,7 +1,8 @@
 /** The progress display of `mlbtc train`: a redrawn bar on a terminal, plain lines elsewhere, ETA and throughput. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, TrainProgress } from '../../src/cli/trainProgress';
+import { formatDuration } from '../../src/core/format';
+import { TrainProgress } from '../../src/cli/trainProgress';
 import type { MetricsMessage } from '../../src/protocol/worker';
 
 const metrics = (step: number, over: Partial<MetricsMessage> = {}): MetricsMessage => ({

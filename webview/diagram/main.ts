@@ -3,7 +3,7 @@
  * tensor network, with group/level selectors, a colour toggle and PNG/SVG/CSV export.
  */
 import { groupLabel } from '../../src/core/layout/labels';
-import { exactCount, shortCount } from '../../src/core/analysis/format';
+import { exactCount, shortCount } from '../../src/core/format';
 import type { DiagramFromWebview, DiagramModel, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
 import { radios, select, spacer, toolbar, type Choice } from '../shared/controls';

@@ -4,7 +4,7 @@
  * a (query, key) pair shares and the rank they give it together).
  */
 import * as d3 from 'd3';
-import { shortCount } from '../../src/core/analysis/format';
+import { shortCount } from '../../src/core/format';
 import { blocksAt, layoutBlocks, stackedValue, type LayoutBlock, type LayoutLevel } from '../../src/core/layout/scoring';
 import type { DiagramGroup } from '../../src/protocol/webview';
 import type { ThemeColours } from '../shared/theme';

@@ -4,7 +4,7 @@
  * carried by both cores: they meet in a dot (a copy tensor) before leaving. Size-1 legs are drawn dashed.
  */
 import * as d3 from 'd3';
-import { exactCount } from '../../src/core/analysis/format';
+import { exactCount } from '../../src/core/format';
 import type { TensorNetwork, TnLeg } from '../../src/core/layout/tensorNetwork';
 import type { DiagramGroup } from '../../src/protocol/webview';
 import type { Tooltip } from '../shared/tooltip';

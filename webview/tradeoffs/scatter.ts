@@ -7,7 +7,7 @@
  */
 import * as d3 from 'd3';
 import { paretoFront, type ParetoGoals } from '../../src/core/pareto';
-import { exactCount, shortCount } from '../../src/core/analysis/format';
+import { exactCount, shortCount } from '../../src/core/format';
 import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
 import { tickLabels } from '../shared/ticks';
 import type { Tooltip } from '../shared/tooltip';

@@ -6,7 +6,7 @@
 import type { Analysis, GroupAnalysis, ScoringSpace } from '../../core/analysis/types';
 import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
-import { exactCount, shortBytes, shortCount } from '../../core/analysis/format';
+import { exactCount, shortBytes, shortCount } from '../../core/format';
 
 /** Full analysis of a valid structure read from `fileName`. */
 export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analysis): string {

@@ -15,7 +15,7 @@ import type { RunState } from '../../protocol/run';
 import { groupByExperiment, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
 import type { RunService } from '../runs/runService';
 import type { LatestLoss } from '../runs/runsModel';
-import { formatDuration } from '../../cli/trainProgress';
+import { formatDuration } from '../../core/format';
 import { describeRun, formatLoss, runLabel } from './runDescription';
 
 const UPDATE_MS = 200;

@@ -3,7 +3,7 @@
  * and a one-line description ("running · 12/20 · loss 0.8123 · wasm · 1m05s"). Pure, so the wording is unit-tested
  * without VS Code.
  */
-import { formatDuration } from '../../cli/trainProgress';
+import { formatDuration } from '../../core/format';
 import type { RunInfo } from '../../runs/store';
 import type { LatestLoss } from '../runs/runsModel';
 

@@ -3,7 +3,7 @@ import type { GroupAnalysis } from '../../core/analysis/types';
 import { groupLabel } from '../../core/layout/labels';
 import { scoringLayout } from '../../core/layout/scoring';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { exactCount, shortCount } from '../../core/analysis/format';
+import { exactCount, shortCount } from '../../core/format';
 import { blockSvg, svgDataUri, type HoverPalette } from './blockSvg';
 import { rankText } from './lensModel';
 

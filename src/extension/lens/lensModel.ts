@@ -16,7 +16,7 @@ import type { Analysis, ScoringRank } from '../../core/analysis/types';
 import { groupLabel } from '../../core/layout/labels';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
-import { exactCount, shortCount } from '../../core/analysis/format';
+import { exactCount, shortCount } from '../../core/format';
 
 export type LensAction = 'analyze' | 'train' | 'diagram' | 'tradeoffs' | 'problems';
 

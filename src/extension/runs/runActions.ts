@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { exportCsv } from '../../cli/export';
+import { exportCsv } from '../../runs/csv';
 import { RunFiles, type RunState } from '../../protocol/run';
 import { LockedError } from '../../runs/lock';
 import { RESUMABLE_STATES } from '../../runs/manager';

@@ -4,7 +4,7 @@
  */
 import { parse } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { formatPlan } from '../../cli/search';
+import { formatPlan } from '../../runs/search/report';
 import type { StructureSpec } from '../../core/spec/schema';
 import { planSearch, SearchPlanError, type SearchPlan } from '../../runs/search/plan';
 import { baseName } from '../structures/structureFiles';

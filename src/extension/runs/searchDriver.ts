@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { describeSearchEvent } from '../../cli/search';
+import { describeSearchEvent } from '../../runs/search/report';
 import type { Disposable } from '../../runs/events';
 import { RunManager } from '../../runs/manager';
 import { SearchController } from '../../runs/search/controller';

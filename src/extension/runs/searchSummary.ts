@@ -2,7 +2,7 @@
  * The confirmation of a search plan, in a few lines: how many trials, how much compute, what was rejected. The full
  * plan (every trial's analysis) goes to the output channel in the CLI's format (formatPlan). Pure.
  */
-import { exactCount, shortCount } from '../../core/analysis/format';
+import { exactCount, shortCount } from '../../core/format';
 import type { SearchPlan } from '../../runs/search/plan';
 
 export interface PlanSummary {

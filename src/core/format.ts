@@ -1,4 +1,4 @@
-/** How counts and sizes read wherever an analysis is shown: the CLI tables, the analysis view, the CodeLens and hover. */
+/** How numbers, durations and tables read wherever the studio shows them: the CLI, the analysis view, the CodeLens, hover and views. */
 
 const groupDigits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -32,4 +32,28 @@ function withSuffix(n: number, base: number, suffixes: string[]): string {
   }
   const digits = i === 0 ? String(Math.round(v)) : v.toPrecision(3);
   return `${n < 0 ? '-' : ''}${digits}${suffixes[i]}`;
+}
+
+/** "42s", "3m07s", "2h05m"; "?" for a negative or unknown span. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** "1 trial", "3 trials". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Rows of cells as aligned columns; `right` marks numeric columns. */
+export function textTable(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exactCount, shortBytes, shortCount } from '../../src/core/analysis/format';
+import { exactCount, shortBytes, shortCount } from '../../src/core/format';
 
 describe('analysis number formatting', () => {
   it('groups digits exactly', () => {
