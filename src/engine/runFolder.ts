@@ -26,9 +26,13 @@ import {
 import type { ResolvedSpec } from '../core/spec/resolve';
 import type { LogLevel } from '../protocol/worker';
 
+/** Temp files and folders are named with these prefixes and the writer's pid, so leftovers can be recognised. */
+const TMP_PREFIX = '.tmp-';
+const TRASH_PREFIX = '.trash-';
+
 /** Replace `file` with `data` atomically and durably. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}${TMP_PREFIX}${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
     if (typeof data === 'string') fs.writeSync(fd, data);
@@ -39,6 +43,33 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
   fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
+}
+
+/**
+ * Remove what an earlier worker of this run left when it was killed mid-write: unfinished checkpoint folders and
+ * checkpoints it was deleting (only workers write checkpoints/, and one at a time), and `<file>.tmp-<pid>` files of
+ * processes that are gone (a live manager may be replacing status.json right now, so its temp file stays).
+ */
+function sweepLeftovers(dir: string): void {
+  const checkpoints = path.join(dir, RunFiles.checkpoints);
+  if (fs.existsSync(checkpoints)) {
+    for (const name of fs.readdirSync(checkpoints)) {
+      if (name.startsWith(TMP_PREFIX) || name.startsWith(TRASH_PREFIX)) fs.rmSync(path.join(checkpoints, name), { recursive: true, force: true });
+    }
+  }
+  for (const name of fs.readdirSync(dir)) {
+    const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Make a rename or unlink inside `dir` durable. */
@@ -136,6 +167,7 @@ export class RunFolderWriter {
 
   constructor(readonly dir: string) {
     this.status = readRunStatus(dir);
+    sweepLeftovers(dir);
   }
 
   get currentStatus(): Readonly<RunStatus> {
@@ -196,7 +228,7 @@ export class RunFolderWriter {
     const root = path.join(this.dir, RunFiles.checkpoints);
     fs.mkdirSync(root, { recursive: true });
     const final = path.join(root, checkpointDirName(step));
-    const tmp = path.join(root, `.tmp-${checkpointDirName(step)}-${process.pid}`);
+    const tmp = path.join(root, `${TMP_PREFIX}${checkpointDirName(step)}-${process.pid}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
     write(tmp);
@@ -213,7 +245,13 @@ export class RunFolderWriter {
     fs.rmSync(final, { recursive: true, force: true });
     fs.renameSync(tmp, final);
     fsyncDir(root);
-    for (const old of listCheckpoints(this.dir).slice(0, -CHECKPOINTS_KEPT)) fs.rmSync(old.path, { recursive: true, force: true });
+    // Renamed out of the step-<N> namespace before removal: a kill during a recursive delete must not leave a
+    // half-deleted folder that still reads as a complete checkpoint.
+    for (const old of listCheckpoints(this.dir).slice(0, -CHECKPOINTS_KEPT)) {
+      const trash = path.join(root, `${TRASH_PREFIX}${path.basename(old.path)}-${process.pid}`);
+      fs.renameSync(old.path, trash);
+      fs.rmSync(trash, { recursive: true, force: true });
+    }
     return final;
   }
 }

@@ -1,0 +1,58 @@
+/**
+ * The worker's run folder: checkpoints are published by rename and old ones leave the step-<N> namespace before they
+ * are deleted; a new writer on the folder removes what a killed predecessor left half-written, and nothing else.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/engine/runFolder';
+import { CHECKPOINTS_KEPT, RunFiles } from '../../src/protocol/run';
+import { tempDir, toySpec } from './engine.train.fixtures';
+
+function newRun(): string {
+  const dir = path.join(tempDir('folder'), 'run');
+  createRunFolder(dir, { spec: toySpec({ steps: 10 }), sourcePath: path.join(dir, '..', 'toy.mlbtc.json'), sourceText: '{}', overrides: {} });
+  return dir;
+}
+
+const save = (w: RunFolderWriter, step: number) => w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, 'weights.bin'), `step ${step}`));
+
+/** A pid that is certainly not running: a child that has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
+
+describe('run folder writer', () => {
+  it(`keeps the newest ${CHECKPOINTS_KEPT} checkpoints, complete, and leaves no temp or trash folders`, () => {
+    const dir = newRun();
+    const w = new RunFolderWriter(dir);
+    for (const step of [2, 4, 6, 8]) save(w, step);
+    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [6, 8]);
+    // Only the kept checkpoints' folders: no .tmp-* or .trash-* left beside them.
+    assert.deepEqual(fs.readdirSync(path.join(dir, RunFiles.checkpoints)).sort(), listCheckpoints(dir).map((c) => path.basename(c.path)).sort());
+    for (const c of listCheckpoints(dir)) assert.equal(fs.readFileSync(path.join(c.path, 'weights.bin'), 'utf8'), `step ${c.step}`);
+  });
+
+  it("removes a killed writer's unfinished checkpoint, half-deleted checkpoint and temp files, but not a live process's", () => {
+    const dir = newRun();
+    const checkpoints = path.join(dir, RunFiles.checkpoints);
+    save(new RunFolderWriter(dir), 3);
+    const dead = deadPid();
+    fs.mkdirSync(path.join(checkpoints, `.tmp-step-5-${dead}`));
+    fs.writeFileSync(path.join(checkpoints, `.tmp-step-5-${dead}`, 'weights.bin'), 'half');
+    fs.mkdirSync(path.join(checkpoints, `.trash-step-1-${dead}`));
+    fs.writeFileSync(path.join(dir, `${RunFiles.status}.tmp-${dead}`), '{"torn');
+    const live = `${RunFiles.status}.tmp-${process.pid}`;
+    fs.writeFileSync(path.join(dir, live), '{"being written by a live manager');
+
+    new RunFolderWriter(dir);
+
+    assert.deepEqual(fs.readdirSync(checkpoints), [path.basename(listCheckpoints(dir)[0]!.path)]);
+    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [3]);
+    const left = fs.readdirSync(dir);
+    assert.ok(!left.includes(`${RunFiles.status}.tmp-${dead}`), left.join(', '));
+    assert.ok(left.includes(live), 'the temp file of a live process stays');
+  });
+});
