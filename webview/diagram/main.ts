@@ -6,7 +6,7 @@ import { groupLabel } from '../../src/core/layout/labels';
 import { exactCount, shortCount } from '../../src/core/format';
 import type { DiagramFromWebview, DiagramModel, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
-import { radios, select, spacer, toolbar, type Choice } from '../shared/controls';
+import { emptyNote, panelHeader, radios, select, spacer, toolbar, type Choice } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
@@ -25,12 +25,7 @@ const host = connectToHost<DiagramToWebview, DiagramFromWebview, DiagramState>(r
 let state: DiagramState = host.savedState() ?? { uri: '', group: 0, level: -1, colourBy: 'rank', view: 'matrix' };
 
 const app = document.getElementById('app')!;
-const title = document.createElement('h1');
-const summary = document.createElement('span');
-summary.className = 'summary';
-const header = document.createElement('header');
-header.className = 'panel-header';
-header.append(title, summary);
+const { header, title, summary } = panelHeader('');
 
 const groupSelect = select<string>('Head group', 'group-select', [], '0', (v) => setState({ group: Number(v), level: -1 }));
 const levelSelect = select<string>('Level', 'level-select', [], '-1', (v) => setState({ level: Number(v) }));
@@ -55,9 +50,7 @@ const figure = document.createElement('div');
 figure.id = 'figure';
 const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
 figure.append(svg);
-const empty = document.createElement('div');
-empty.className = 'empty';
-empty.textContent = 'Reading the structure…';
+const empty = emptyNote('Reading the structure…');
 app.append(header, bar, notice, groupLine, figure, empty);
 
 const tooltip = new Tooltip();

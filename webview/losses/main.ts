@@ -6,7 +6,7 @@
 import * as d3 from 'd3';
 import type { LossesFromWebview, LossesState, LossesToWebview, LossRunInfo, LossSeries, LossView } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
-import { checkbox, select, spacer, toolbar } from '../shared/controls';
+import { checkbox, emptyNote, panelHeader, select, spacer, toolbar } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
@@ -34,13 +34,7 @@ const curveCanvas = new CurveCanvas();
 let hot = new Set<string>();
 
 const app = document.getElementById('app')!;
-const header = document.createElement('header');
-header.className = 'panel-header';
-const title = document.createElement('h1');
-title.textContent = 'Live losses';
-const summary = document.createElement('span');
-summary.className = 'summary';
-header.append(title, summary);
+const { header, summary } = panelHeader('Live losses');
 
 const smoothingValue = document.createElement('span');
 smoothingValue.className = 'smoothing-value';
@@ -94,9 +88,7 @@ const runsBox = document.createElement('div');
 runsBox.id = 'runs';
 sidebar.append(metricsBox, runsBox);
 layout.append(chart, sidebar);
-const empty = document.createElement('div');
-empty.className = 'empty';
-empty.textContent = 'Looking for runs…';
+const empty = emptyNote('Looking for runs…');
 app.append(header, bar, empty, layout);
 
 const tooltip = new Tooltip();

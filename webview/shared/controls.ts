@@ -79,6 +79,26 @@ export function checkbox(label: string, id: string, checked: boolean, onChange: 
   return box;
 }
 
+/** The panel's title line: the heading and a summary the panel keeps up to date. */
+export function panelHeader(heading: string): { header: HTMLElement; title: HTMLHeadingElement; summary: HTMLSpanElement } {
+  const header = document.createElement('header');
+  header.className = 'panel-header';
+  const title = document.createElement('h1');
+  title.textContent = heading;
+  const summary = document.createElement('span');
+  summary.className = 'summary';
+  header.append(title, summary);
+  return { header, title, summary };
+}
+
+/** What the panel says while it has nothing to draw (waiting for the host, or nothing to show). */
+export function emptyNote(text: string): HTMLElement {
+  const empty = document.createElement('div');
+  empty.className = 'empty';
+  empty.textContent = text;
+  return empty;
+}
+
 export function toolbar(...children: HTMLElement[]): HTMLElement {
   const bar = document.createElement('div');
   bar.className = 'toolbar';

@@ -5,7 +5,7 @@
  */
 import type { TradeoffPoint, TradeoffsFromWebview, TradeoffsState, TradeoffsToWebview, TradeoffX, TradeoffY, SkippedFile } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
-import { checkbox, select, spacer, toolbar, type Choice } from '../shared/controls';
+import { checkbox, emptyNote, panelHeader, select, spacer, toolbar, type Choice } from '../shared/controls';
 import { toCsv } from '../shared/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
@@ -26,13 +26,7 @@ let front: number[] = [];
 let theme = readTheme();
 
 const app = document.getElementById('app')!;
-const header = document.createElement('header');
-header.className = 'panel-header';
-const title = document.createElement('h1');
-title.textContent = 'Compute / rank trade-offs';
-const summary = document.createElement('span');
-summary.className = 'summary';
-header.append(title, summary);
+const { header, summary } = panelHeader('Compute / rank trade-offs');
 
 const choices = <K extends string>(labels: Record<K, string>): Choice<K>[] => (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
 const ySelect = select<TradeoffY>('Y', 'y-axis', choices(yChoices), state.y, (y) => setState({ y }));
@@ -53,9 +47,7 @@ const figure = document.createElement('div');
 figure.id = 'figure';
 const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
 figure.append(svg);
-const empty = document.createElement('div');
-empty.className = 'empty';
-empty.textContent = 'Looking for *.mlbtc.json files…';
+const empty = emptyNote('Looking for *.mlbtc.json files…');
 const skippedBox = document.createElement('details');
 skippedBox.className = 'skipped';
 app.append(empty, figure, skippedBox);
