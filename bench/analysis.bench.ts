@@ -10,6 +10,7 @@ import { parse } from 'jsonc-parser';
 import { analyze } from '../src/core/analysis';
 import { resolveSpec, type ResolvedSpec } from '../src/core/spec/resolve';
 import type { StructureSpec } from '../src/core/spec/schema';
+import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
 const examplesDir = path.join(root, 'examples');
@@ -51,8 +52,4 @@ for (const [name, spec] of cases) {
 }
 
 const header = ['spec', 'mean analyze()', '< 1 ms', 'params', 'rank', 'calls'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+printTable(header, rows);

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { PaintRecord } from '../src/extension/panels/perf';
 import { waitForPaint } from '../test/e2e/harness/panelPaints';
 import { Workbench } from '../test/e2e/harness/workbench';
+import { printMarkdownTable } from './table';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '3' } }, strict: false });
 const samples = Number(values.samples);
@@ -67,8 +68,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const build = spawnSync(process.execPath, ['scripts/build.mjs', '--minify'], { cwd: root, stdio: 'inherit' });
@@ -79,17 +78,17 @@ async function main(): Promise<void> {
     console.error(`sample ${i + 1}/${samples}: activation ${results.at(-1)!.activationMs} ms`);
   }
   console.log(`\nReal host (code-server 4.100.3, headless chromium), ${samples} fresh instances, minified bundle; medians, ms.\n`);
-  console.log(row(['measure', 'median', 'samples']));
-  console.log(row([':--', '--:', '--:']));
   const acts = results.map((r) => r.activationMs);
-  console.log(row(['activation (VS Code\'s "Activation")', median(acts), acts.join(', ')]));
-  console.log('\n' + row(['panel first paint', 'total', 'VS Code creates the webview', 'document + bundle load', 'ours: handshake, snapshot, drawing', 'of which drawing']));
-  console.log(row([':--', '--:', '--:', '--:', '--:', '--:']));
-  for (const { kind } of panels) {
-    const ps = results.map((r) => r.paints.find((p) => p.panel === kind)!);
-    const m = (f: (p: PaintRecord) => number) => median(ps.map(f)).toFixed(0);
-    console.log(row([kind, m((p) => p.sinceOpenMs), m((p) => p.sinceOpenMs - p.sinceLoadMs), m((p) => p.scriptStartMs), m((p) => p.sinceLoadMs - p.scriptStartMs), m((p) => p.renderMs)]));
-  }
+  printMarkdownTable(['measure', 'median', 'samples'], [['activation (VS Code\'s "Activation")', String(median(acts)), acts.join(', ')]]);
+  console.log();
+  printMarkdownTable(
+    ['panel first paint', 'total', 'VS Code creates the webview', 'document + bundle load', 'ours: handshake, snapshot, drawing', 'of which drawing'],
+    panels.map(({ kind }) => {
+      const ps = results.map((r) => r.paints.find((p) => p.panel === kind)!);
+      const m = (f: (p: PaintRecord) => number) => median(ps.map(f)).toFixed(0);
+      return [kind, m((p) => p.sinceOpenMs), m((p) => p.sinceOpenMs - p.sinceLoadMs), m((p) => p.scriptStartMs), m((p) => p.sinceLoadMs - p.scriptStartMs), m((p) => p.renderMs)];
+    }),
+  );
 }
 
 main().catch((e) => {

@@ -24,6 +24,7 @@ import { diagramModel } from '../src/extension/panels/diagram/diagramModel';
 import { CurveCache, curves, RunSeries } from '../src/extension/panels/losses/seriesStore';
 import type { MetricRecord } from '../src/protocol/run';
 import type { LossView } from '../src/protocol/webview';
+import { printTable } from './table';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
 
@@ -37,15 +38,6 @@ function time(f: () => unknown, budgetMs = 100, warmup = 50): number {
   const start = performance.now();
   for (let i = 0; i < n; i++) f();
   return (performance.now() - start) / n;
-}
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-  console.log();
 }
 
 const ms = (v: number) => `${v.toFixed(3)} ms`;
@@ -68,7 +60,7 @@ for (const file of exampleFiles) {
   rows.push([file, ms(lens), lens < 5 ? 'yes' : 'NO', ms(hover), ms(diagram)]);
 }
 console.log('Inline previews (cold: a document version not seen before)\n');
-table(['example', 'CodeLens', '< 5 ms', 'hover', 'diagram model'], rows);
+printTable(['example', 'CodeLens', '< 5 ms', 'hover', 'diagram model'], rows);
 
 // ─── Live losses: 50 runs × 100,000 records ──────────────────────────────────────────────────────────────────────
 
@@ -121,7 +113,7 @@ curves(store, view, view.runIds, cache);
 const yScaleOnly = time(() => curves(store, { ...view, logY: !view.logY }, view.runIds, cache), 200, 2);
 
 console.log(`Live losses: ${RUNS} runs × ${RECORDS.toLocaleString('en-US')} train records (+ eval every ${EVAL_EVERY} steps)\n`);
-table(
+printTable(
   ['measure', 'value'],
   [
     ['ingest all records', `${ingestMs.toFixed(0)} ms`],

@@ -9,6 +9,7 @@ import { randomWeights, scoringMatrix } from '../src/core/materialize';
 import { Rng } from '../src/core/random';
 import { resolveSpec } from '../src/core/spec/resolve';
 import type { StructureSpec } from '../src/core/spec/schema';
+import { printTable } from './table';
 
 const rng = new Rng(1);
 const random = (rows: number, cols: number) => Matrix.from(rows, cols, () => rng.normal());
@@ -42,8 +43,4 @@ const bttRank = time(() => numericalRank(materialise.value));
 rows.push(['rank of that BTT head', String(bttRank.value), bttRank.ms.toFixed(0), bttRank.cpu.toFixed(0), '']);
 
 const header = ['case', 'rank', 'wall ms', 'cpu ms', 'wall < 2 s'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+printTable(header, rows);

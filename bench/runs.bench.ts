@@ -23,6 +23,7 @@ import { lastMetric, MetricsTail } from '../src/runs/metrics';
 import { readSeries } from '../src/runs/series';
 import { StoreFiles } from '../src/runs/layout';
 import { RunStore } from '../src/runs/store';
+import { printTable } from './table';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,14 +38,6 @@ function peakRss(): number {
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ms = (t: number) => `${t.toFixed(t < 10 ? 2 : 0)} ms`;
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
 
 function median(fn: () => void, times: number): number {
   const t: number[] = [];
@@ -102,7 +95,7 @@ try {
   const tick = median(() => manager.tick(), 7);
   manager.close();
   console.log(`Listing ${nRuns.toLocaleString('en-US')} runs (creating one took ${ms(createMs)}, fsyncs included)\n`);
-  table(
+  printTable(
     ['operation', 'time', '< 200 ms'],
     [
       ['list, cold (new store: read every status.json)', ms(cold), cold < 200 ? 'yes' : 'NO'],
@@ -130,7 +123,7 @@ try {
   const size = fs.statSync(metrics).size;
   const measure = (what: string) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', what, metrics], { encoding: 'utf8', cwd: path.resolve(__dirname, '..') })) as { ms: number; peakDelta: number; detail: string };
   console.log(`\nA metrics file of ${nLines.toLocaleString('en-US')} lines (${mb(size)}), each measured in a fresh process\n`);
-  table(
+  printTable(
     ['operation', 'time', 'peak RSS added', 'result'],
     [
       ['series: loss, val.loss vs step, 1,000 buckets (streamed)', 'series-step'],
@@ -158,7 +151,7 @@ try {
     appendTotal += performance.now() - start;
   }
   console.log(`\nTailing that file (a live run's metrics)\n`);
-  table(
+  printTable(
     ['operation', 'mean per poll'],
     [
       ['poll, nothing new (one stat, no read)', `${(idle * 1000).toFixed(1)} µs`],

@@ -27,21 +27,13 @@ import { formatMetricLine, initialStatus, RunFiles, type MetricRecord } from '..
 import type { LossView } from '../src/protocol/webview';
 import { RunManager } from '../src/runs/manager';
 import { writeStatus } from '../src/runs/statusFile';
+import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-  console.log();
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -66,7 +58,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) {
   }
   const total = samples.map((s) => s.requireMs + s.activateMs);
   console.log('Activation: dist/extension.js in a fresh Node, stand-in vscode (7 processes, median)\n');
-  table(
+  printTable(
     ['measure', 'value'],
     [
       ['bundle size', `${(samples[0]!.bundleBytes / 1024).toFixed(0)} KiB`],
@@ -202,7 +194,7 @@ void latencies().then((latency) => {
 
 function report(latency: number[]): void {
   console.log(`Live losses through the run manager: ${RUNS} runs × ${RECORDS.toLocaleString('en-US')} train records (+ eval every ${EVAL_EVERY}), all followed\n`);
-  table(
+  printTable(
     ['measure', 'value'],
     [
       ['write the 50 runs (setup)', `${(setupMs / 1000).toFixed(1)} s`],

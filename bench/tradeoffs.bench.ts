@@ -16,6 +16,7 @@ import { parse } from 'jsonc-parser';
 import type { StructureSpec } from '../src/core/spec/schema';
 import { searchPoints, type StructureFile } from '../src/extension/panels/tradeoffs/candidates';
 import { MAX_CANDIDATES } from '../src/runs/search/plan';
+import { printTable } from './table';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
 
@@ -55,9 +56,5 @@ const rows = cases.map(({ name, raw }) => {
 });
 
 const header = ['search', 'candidates', 'skipped', 'plan → points', 'per candidate'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 console.log('Trade-offs panel: a search block planned into candidate points (median, synchronous in the host)\n');
-console.log(line(header));
-console.log(widths.map((w) => '─'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+printTable(header, rows);

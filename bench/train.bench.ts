@@ -27,6 +27,7 @@ import { buildModel } from '../src/engine/model';
 import { createTask } from '../src/engine/tasks';
 import { trainingFlopsPerStep } from '../src/engine/train/flops';
 import { Trainer } from '../src/engine/train/trainer';
+import { printMarkdownTable } from './table';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string): string | undefined => {
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
     console.log(`  ${c.label}: ours ${cell(ours)} ms/step, PyTorch ${cell(torch)} (cpu / wall)`);
   }
   console.log(`\nTraining step, one thread (${backend.description}), ${STEPS} steps each; tokens/s from CPU time:`);
-  printTable(rows);
+  printMarkdownTable(rows[0]!, rows.slice(1));
 
   if (!ONLY || 'T1024 scores'.includes(ONLY)) await scoresAtT1024(exe);
 }
@@ -243,15 +244,7 @@ async function scoresAtT1024(exe: string | null): Promise<void> {
     Number.isFinite(times.mlr!.torch) ? (times.mlr!.torch / times.dense!.torch).toFixed(2) : '–',
   ]);
   console.log('\nAttention scores forward, one layer:');
-  printTable(rows);
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const [i, r] of rows.entries()) {
-    console.log(`| ${r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join(' | ')} |`);
-    if (i === 0) console.log(`|${widths.map((w, j) => (j === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  }
+  printMarkdownTable(rows[0]!, rows.slice(1));
 }
 
 const caseIndex = arg('case');

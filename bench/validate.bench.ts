@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateText } from '../src/core/validate';
+import { printTable } from './table';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
 // Both tiers: the trainable examples and the paper's exact settings (examples/paper).
@@ -40,8 +41,4 @@ for (const [name, text] of cases) {
 }
 
 const header = ['spec', 'mean validateText()', '< 1 ms', 'problems', 'chars', 'calls'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(line(r));
+printTable(header, rows);
