@@ -163,11 +163,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
 describe('Training in Restricted Mode (untrusted folder)', () => {
   let wb: Workbench;
   before(async () => {
-    wb = await Workbench.open({ theme: 'dark', disableWorkspaceTrust: false });
-    const distrust = wb.page.getByRole('button', { name: /No, I don't trust the authors/ });
-    await distrust.waitFor({ state: 'visible', timeout: 60_000 });
-    await distrust.click();
-    await wb.page.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+    wb = await Workbench.openRestricted({ theme: 'dark' });
   });
   after(async () => {
     if (wb) killWorkers(wb);

@@ -8,12 +8,7 @@ import { Workbench } from './harness/workbench';
 describe('MLBTC Studio in Restricted Mode (untrusted folder)', () => {
   let wb: Workbench;
   before(async () => {
-    wb = await Workbench.open({ theme: 'dark', disableWorkspaceTrust: false });
-    // VS Code asks whether to trust the folder's authors as it opens; answer no.
-    const distrust = wb.page.getByRole('button', { name: /No, I don't trust the authors/ });
-    await distrust.waitFor({ state: 'visible', timeout: 60_000 });
-    await distrust.click();
-    await wb.page.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+    wb = await Workbench.openRestricted({ theme: 'dark' });
   });
   after(async () => {
     await wb?.close();

@@ -95,6 +95,24 @@ export class Workbench {
   }
 
   /**
+   * A workbench on an untrusted folder: VS Code asks whether to trust the folder's authors as it opens, and this
+   * answers no, so the window is in Restricted Mode.
+   */
+  static async openRestricted(options: Omit<WorkbenchOptions, 'disableWorkspaceTrust'> = {}): Promise<Workbench> {
+    const wb = await Workbench.open({ ...options, disableWorkspaceTrust: false });
+    try {
+      const distrust = wb.page.getByRole('button', { name: /No, I don't trust the authors/ });
+      await distrust.waitFor({ state: 'visible', timeout: 60_000 });
+      await distrust.click();
+      await wb.page.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+      return wb;
+    } catch (error) {
+      await wb.close();
+      throw error;
+    }
+  }
+
+  /**
    * The workbench is usable once its shell and status bar are visible. It first paints with a built-in
    * light base and applies the configured colour theme a few seconds later (the theme's JSON loads
    * through the extension host), marking the shell with a `vscode-theme-*` class: wait for that too, or
