@@ -6,22 +6,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { DataError, createTask } from '../../src/engine/tasks';
+import { createTask } from '../../src/engine/tasks';
 import { splitCsvLine } from '../../src/engine/tasks/csv';
 import { ForecastTask } from '../../src/engine/tasks/forecast';
 import type { Model } from '../../src/engine/types';
+import { dataError, dataFolder } from './engine.tasks.fixtures';
 
 tf.setBackend('cpu');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-forecast-'));
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+const { dir, write } = dataFolder('forecast');
 
 /** Channel values of the synthetic table: distinct, non-constant, easy to recompute. */
 const value = (row: number, channel: number) => Math.sin(0.3 * row + channel) * (channel + 1) + 0.01 * row;
@@ -34,11 +32,6 @@ function csv(rows: number, mutate?: (lines: string[]) => void): string {
   return lines.join('\n') + '\n';
 }
 
-function write(name: string, content: string): string {
-  fs.writeFileSync(path.join(dir, name), content);
-  return name;
-}
-
 function forecastSpec(data: string, task: object = {}, batchSize = 4): ResolvedSpec {
   const t = { lookback: 8, horizon: 4, channels: 3, split: [0.7, 0.1, 0.2], ...task } as { lookback: number; horizon: number };
   return resolveSpec({
@@ -48,16 +41,6 @@ function forecastSpec(data: string, task: object = {}, batchSize = 4): ResolvedS
     attention: { kind: 'dense' },
     training: { batchSize, evalBatches: 2 },
   } as unknown as StructureSpec);
-}
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DataError, `expected a DataError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DataError');
 }
 
 /** Training-split mean and population std of channel c over rows [0, trainEnd), computed here independently. */

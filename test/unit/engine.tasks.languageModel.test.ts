@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,18 +13,13 @@ import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { buildModel } from '../../src/engine/model';
-import { DataError, createTask } from '../../src/engine/tasks';
+import { createTask } from '../../src/engine/tasks';
 import { LanguageModelTask } from '../../src/engine/tasks/languageModel';
+import { dataError, dataFolder } from './engine.tasks.fixtures';
 
 tf.setBackend('cpu');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-lm-'));
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, content: string | Buffer): string {
-  fs.writeFileSync(path.join(dir, name), content);
-  return name;
-}
+const { dir, write } = dataFolder('lm');
 
 function lmSpec(data: string | undefined, seqLen = 8, vocabSize = 20): ResolvedSpec {
   return resolveSpec({
@@ -35,16 +29,6 @@ function lmSpec(data: string | undefined, seqLen = 8, vocabSize = 20): ResolvedS
     attention: { kind: 'dense' },
     training: { batchSize: 4, evalBatches: 2 },
   } as unknown as StructureSpec);
-}
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DataError, `expected a DataError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DataError');
 }
 
 // 200 characters over the 10-letter alphabet "abcdefghij" plus newline: 11 distinct characters.
