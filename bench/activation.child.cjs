@@ -25,9 +25,16 @@ function standIn() {
 }
 
 // The bundle copies the module's own names into its namespace objects (esbuild's __toESM), so the stand-in module
-// is a plain object with every `vscode.<name>` the bundle uses.
+// is a plain object with every `<alias>.<name>` the bundle uses, where an alias is what `require("vscode")` is
+// assigned to (vscode, vscode2, … in a development build; short minified names in a production one).
 const bundle = fs.readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8');
-const vscode = Object.fromEntries([...new Set([...bundle.matchAll(/\bvscode\d*\.([A-Za-z_]\w*)/g)].map((m) => m[1]))].map((name) => [name, standIn()]));
+const aliases = new Set([...bundle.matchAll(/([A-Za-z_$][\w$]*)\s*=\s*(?:[A-Za-z_$][\w$]*\()?require\(["']vscode["']\)/g)].map((m) => m[1]));
+const names = new Set();
+for (const alias of aliases) {
+  const escaped = alias.replace(/\$/g, '\\$');
+  for (const m of bundle.matchAll(new RegExp(`(?<![\\w$.])${escaped}\\.([A-Za-z_]\\w*)`, 'g'))) names.add(m[1]);
+}
+const vscode = Object.fromEntries([...names].map((name) => [name, standIn()]));
 const load = Module._load;
 Module._load = function (request, ...rest) {
   return request === 'vscode' ? vscode : load.call(this, request, ...rest);
