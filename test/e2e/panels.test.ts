@@ -207,7 +207,12 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
       await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
       await wb.screenshot('panel-tradeoffs');
-      await frame.locator('svg path.point[data-id$="/paper-mlr.mlbtc.json"]').click();
+      // Hover first: the read-out names the point under the pointer, so a click that would land on another point (or
+      // on a chart that is still redrawing) fails here with what is under it, not later with a missing tab.
+      const target = frame.locator('svg path.point[data-id$="/paper-mlr.mlbtc.json"]');
+      await target.hover();
+      await frame.locator('.tooltip .tooltip-title', { hasText: /^paper-mlr\.mlbtc\.json$/ }).waitFor({ state: 'visible', timeout: 10_000 });
+      await target.click();
       await wb.editorTab('paper-mlr.mlbtc.json').waitFor({ state: 'visible', timeout: 15_000 });
     });
 
