@@ -65,17 +65,21 @@ function iclCase(width: number, family: string, attention: Record<string, unknow
   };
 }
 
-function lmCase(): Case {
+function lmCase(family: string, attention: object): Case {
   const spec = resolveSpec({
-    name: 'char-lm-dense-256',
+    name: `char-lm-${family}-256`,
     task: { kind: 'language-model', vocabSize: 65, data: LM_TEXT },
     model: { width: 256, heads: 4, layers: 6, seqLen: 256 },
-    attention: { kind: 'dense' },
+    attention: { kind: family, ...attention },
     // tfjs keeps every intermediate of the decomposed ops for the backward pass (~325 MB per sequence here), so the
     // batch of 16 runs as 4 micro-batches to fit the 4 GB wasm heap.
     training: { batchSize: 16, microBatchSize: 4, warmupSteps: 0 },
   } as unknown as StructureSpec);
-  return { label: 'char LM dense D256 T256', spec, torch: { task: 'lm', family: 'dense', width: 256, heads: 4, layers: 6, seqLen: 256, batch: 16, vocab: 65 } };
+  return {
+    label: `char LM ${family} D256 T256`,
+    spec,
+    torch: { task: 'lm', family, width: 256, heads: 4, layers: 6, seqLen: 256, batch: 16, vocab: 65, ...attention },
+  };
 }
 
 const cases: Case[] = [
@@ -89,7 +93,11 @@ const cases: Case[] = [
       iclCase(w, 'bilinear-btt', { rank: 1 }, micro),
     ];
   }),
-  lmCase(),
+  // Head dim 64: the same kinds as the ICL rows, MLR with the dyadic blocks of its default.
+  lmCase('dense', {}),
+  lmCase('mlr', { ranks: [32, 16, 8, 8] }),
+  lmCase('bilinear-mlr', { ranks: [16, 16, 16, 16] }),
+  lmCase('bilinear-btt', { rank: 1 }),
 ].filter((c) => !ONLY || c.label.includes(ONLY));
 
 // ─── measuring ──────────────────────────────────────────────────────────────────────────────────────────────────
