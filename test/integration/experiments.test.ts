@@ -1,12 +1,19 @@
 // The Experiments view live, inside the real editor: empty (its welcome content shows) for a runs directory without
 // runs; a training run's row changes as it trains (spinning icon, step, latest loss) and ends completed with the
-// loss of its last record; a run folder made outside the window (`mlbtc train --out`) appears without a refresh.
+// loss of its last record; a run folder made outside the window (`mlbtc train --out`) appears without a refresh, and
+// Refresh Experiments reads a copied-in run folder at once.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { resolveSpec } from '../../src/core/spec/resolve';
+import type { StructureSpec } from '../../src/core/spec/schema';
+import { createRunFolder } from '../../src/engine/runFolder';
 import type { MlbtcStudioApi } from '../../src/extension/extension';
+import { initialStatus } from '../../src/protocol/run';
+import { writeStatus } from '../../src/runs/statusFile';
 import type { RunInfo } from '../../src/runs/store';
 import { records, runRow, tinySpec, useSettings, waitForRun, writeSpec } from './runsFixtures';
 import { activateExtension, waitFor, workspaceUri } from './util';
@@ -83,5 +90,19 @@ describe('Experiments view, live', function () {
     const row = await waitFor('its row under its structure', () => runRow(api, 'tiny-cli.mlbtc.json', 'made-by-cli'));
     assert.equal(row.label, 'made-by-cli', 'a folder named by hand keeps its name');
     assert.equal(row.contextValue, 'mlbtc.run.completed');
+  });
+
+  it('Refresh Experiments reads the runs directory at once, without waiting for a file event or the next poll', async () => {
+    const uri = await writeSpec('tiny-refresh.mlbtc.json', tinySpec('tiny-refresh'));
+    const spec = resolveSpec(JSON.parse(await readFile(uri.fsPath, 'utf8')) as StructureSpec);
+    const outside = path.join(workspaceUri('refresh-out').fsPath, 'copied-in');
+    createRunFolder(outside, { spec, sourcePath: uri.fsPath, sourceText: '', overrides: {} });
+    writeStatus(outside, { ...initialStatus(spec.training.steps), state: 'completed', step: spec.training.steps, exitReason: 'completed 20 steps' });
+    // The manager notices a new folder on a file event (debounced) or its next poll (1 s); refresh must not wait.
+    renameSync(outside, path.join(workspaceUri('runs-view').fsPath, 'copied-in'));
+    await vscode.commands.executeCommand('mlbtc.experiments.refresh');
+    const run = api.runs().find((r) => r.id === 'copied-in');
+    assert.equal(run?.state, 'completed', JSON.stringify(api.runs().map((r) => r.id)));
+    assert.ok(api.experimentsView().some((e) => e.label === 'tiny-refresh.mlbtc.json' && e.children?.some((c) => c.id === 'run:copied-in')));
   });
 });
