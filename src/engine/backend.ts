@@ -19,10 +19,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { ResolvedTraining } from '../core/spec/resolve';
+// Types only: the GPU* declarations of Dawn's package (the module itself is imported by path at run time).
+import type {} from 'webgpu';
+import { resolveOptionalPackage, searchedPlaces } from './optionalPackages';
 import { installWasmKernels } from './wasmKernels';
 
 export type BackendChoice = ResolvedTraining['backend'];
@@ -117,18 +121,22 @@ async function activate(name: string): Promise<void> {
 async function startTensorflow(): Promise<string> {
   const reasons: string[] = [];
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    const entry = resolveOptionalPackage(pkg);
+    if (!entry) {
+      reasons.push(`${pkg} is not installed`);
+      continue;
+    }
     try {
-      // Not bundled (an esbuild external): resolved from node_modules at run time. It registers the "tensorflow"
-      // backend in tfjs's global registry, which every copy of tfjs-core in the process shares.
-      require(pkg);
+      // Not bundled (an esbuild external; see optionalPackages.ts). It registers the "tensorflow" backend in tfjs's
+      // global registry, which every copy of tfjs-core in the process shares.
+      require(entry);
       await activate('tensorflow');
       return `tensorflow (${pkg})`;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      reasons.push(code === 'MODULE_NOT_FOUND' ? `${pkg} is not installed` : `${pkg} failed to load (${reasonOf(e)})`);
+      reasons.push(`${pkg} failed to load (${reasonOf(e)})`);
     }
   }
-  throw new NotAvailable(`${reasons.join('; ')} (it downloads libtensorflow when installed: npm install @tensorflow/tfjs-node)`);
+  throw new NotAvailable(`${reasons.join('; ')} in ${searchedPlaces()} (it downloads libtensorflow when installed: npm install @tensorflow/tfjs-node)`);
 }
 
 // ─── webgpu (Dawn) ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -172,9 +180,12 @@ async function startWebgpu(o: StartOptions): Promise<string> {
   }
   // Dawn's OpenGL backend opens EGL without a display only on the surfaceless platform; set before Dawn loads.
   process.env.EGL_PLATFORM ??= 'surfaceless';
+  const entry = resolveOptionalPackage('webgpu');
+  if (!entry) throw new NotAvailable(`the webgpu package (Dawn) is not installed in ${searchedPlaces()}`);
   let dawn: DawnModule;
   try {
-    dawn = (await import('webgpu')) as unknown as DawnModule;
+    // An ES module: imported by file URL, which also reaches a package outside this installation.
+    dawn = (await import(pathToFileURL(entry).href)) as unknown as DawnModule;
   } catch (e) {
     throw new NotAvailable(`the webgpu package (Dawn) did not load: ${reasonOf(e)}`);
   }

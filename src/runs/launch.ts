@@ -24,7 +24,7 @@ export type Launcher = (request: LaunchRequest) => ChildProcess;
  * [--resume]`), not sent over an IPC channel: a channel would tie the worker to this process, and everything the
  * worker reports is in its run folder anyway.
  */
-export function launchDetachedWorker(workerPath: string, execPath: string = process.execPath): Launcher {
+export function launchDetachedWorker(workerPath: string, execPath: string = process.execPath, extraEnv: () => NodeJS.ProcessEnv = () => ({})): Launcher {
   // Running from source (tests, `node --import tsx`): the TypeScript entry needs this process's loader flags.
   const loader = workerPath.endsWith('.ts') ? process.execArgv : [];
   return ({ runDir, resume, logFile }) => {
@@ -34,7 +34,7 @@ export function launchDetachedWorker(workerPath: string, execPath: string = proc
         cwd: runDir,
         detached: true,
         stdio: ['ignore', out, out],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: { ...process.env, ...extraEnv(), ELECTRON_RUN_AS_NODE: '1' },
         windowsHide: true,
       });
       child.unref();

@@ -46,6 +46,8 @@ export interface ManagerOptions {
   runsDir: string;
   /** dist/worker.js, run with process.execPath. Needed to start runs unless `launcher` is given. */
   workerPath?: string;
+  /** Variables added to each worker's environment, read at each launch (e.g. where optional backends are installed). */
+  workerEnv?: () => NodeJS.ProcessEnv;
   /** How a worker process is started (tests substitute their own). */
   launcher?: Launcher;
   /** Runs training at once, search trials included (the `mlbtc.maxConcurrentRuns` setting). Default 1. */
@@ -97,7 +99,7 @@ export class RunManager {
     this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, { isAlive: isProcessAlive });
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
-    this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath) : undefined);
+    this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
   }
 
   /**

@@ -1,5 +1,6 @@
 // The run commands inside the real editor, training real tiny structures with dist/worker.js: Train Structure to
-// completion (the mlbtc.backend setting applies when the structure says "auto", a structure's own backend wins),
+// completion (the mlbtc.backend setting applies when the structure says "auto", a structure's own backend wins, a
+// native backend installed in the mlbtc.backendPackages folder is found),
 // Export Run against the metrics file, Stop / Resume / Retry / Delete, Show Live Losses on chosen runs, and Start
 // Search driving a small grid. Confirmations are answered through the commands' { confirm: true } argument.
 import assert from 'node:assert/strict';
@@ -9,7 +10,9 @@ import * as vscode from 'vscode';
 import type { MlbtcStudioApi } from '../../src/extension/extension';
 import type { PaintRecord } from '../../src/extension/panels/perf';
 import type { SearchRef } from '../../src/extension/runs/searchDriver';
+import { RunFiles } from '../../src/protocol/run';
 import type { RunInfo } from '../../src/runs/store';
+import { writeStandInTfjsNode } from '../fixtures/standInTfjsNode';
 import { records, runRow, tinySpec, useSettings, waitForRun, writeSpec } from './runsFixtures';
 import { activateExtension, sleep, waitFor, workspaceUri } from './util';
 
@@ -47,6 +50,25 @@ describe('Run commands', function () {
       train.map((r) => r.step),
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
+  });
+
+  it('trains on a native backend installed in the mlbtc.backendPackages folder (here a stand-in for tfjs-node)', async () => {
+    const folder = workspaceUri('backend-packages').fsPath;
+    writeStandInTfjsNode(folder);
+    const config = vscode.workspace.getConfiguration('mlbtc');
+    // Machine scope: only the user's settings may name it (a workspace must not choose code for training to load).
+    await config.update('backendPackages', folder, vscode.ConfigurationTarget.Global);
+    try {
+      const uri = await writeSpec('tiny-native.mlbtc.json', tinySpec('tiny-native', { backend: 'tensorflow' }));
+      const started = await vscode.commands.executeCommand<RunInfo>('mlbtc.train', uri);
+      const run = await waitForRun(api, started.id, 'to complete', (r) => r.state === 'completed' || r.state === 'failed');
+      assert.equal(run.state, 'completed', run.status?.exitReason ?? '');
+      assert.equal(run.status?.backend, 'tensorflow');
+      assert.match(readFileSync(path.join(run.dir, RunFiles.log), 'utf8'), /backend tensorflow \(@tensorflow\/tfjs-node\)/);
+      assert.equal(records(run).filter((r) => r.kind === 'train').length, 20);
+    } finally {
+      await config.update('backendPackages', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('Export Run writes the metrics as `mlbtc export --csv` does: one row per record', async () => {

@@ -18,7 +18,7 @@ import { ModelSeriesSource } from './lossesSource';
 import { RunLog } from './runLog';
 import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
-import { localRunsDirectories, maxConcurrentRuns, Settings } from './settings';
+import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
 import { RunTradeoffs } from './tradeoffRuns';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
@@ -103,7 +103,7 @@ export class RunService implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     return new RunManager({
       runsDir: root,
-      ...(trusted ? { workerPath: this.workerPath } : {}),
+      ...(trusted ? { workerPath: this.workerPath, workerEnv } : {}),
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,

@@ -1,10 +1,11 @@
 /**
- * The settings that say where runs live and how they train: mlbtc.runsDirectory, mlbtc.maxConcurrentRuns and
- * mlbtc.backend (package.json describes each to users).
+ * The settings that say where runs live and how they train: mlbtc.runsDirectory, mlbtc.maxConcurrentRuns,
+ * mlbtc.backend and mlbtc.backendPackages (package.json describes each to users).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResolvedSpec } from '../../core/spec/resolve';
+import { BACKEND_PACKAGES_ENV } from '../../engine/optionalPackages';
 import type { RunOverrides } from '../../protocol/run';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../../runs/layout';
 
@@ -12,6 +13,7 @@ export const Settings = {
   runsDirectory: 'mlbtc.runsDirectory',
   maxConcurrentRuns: 'mlbtc.maxConcurrentRuns',
   backend: 'mlbtc.backend',
+  backendPackages: 'mlbtc.backendPackages',
 } as const;
 
 /**
@@ -43,6 +45,15 @@ export function runsDirectoryFor(spec: vscode.Uri): string {
   const folder = vscode.workspace.getWorkspaceFolder(spec);
   if (folder) return runsDirectoryOf(folder).fsPath;
   return path.join(workspaceRoot(path.dirname(spec.fsPath)), DEFAULT_RUNS_DIR);
+}
+
+/**
+ * What a worker started here adds to its environment: the folder of optional GPU backends (machine scope, so a
+ * workspace cannot point training at code of its own choosing).
+ */
+export function workerEnv(): NodeJS.ProcessEnv {
+  const folder = vscode.workspace.getConfiguration('mlbtc').get<string>('backendPackages')?.trim();
+  return folder ? { [BACKEND_PACKAGES_ENV]: folder } : {};
 }
 
 export function maxConcurrentRuns(): number {
