@@ -150,8 +150,20 @@ async function profileStep(trainer: Trainer, step: number): Promise<void> {
     byKernel.set(key, e);
   }
   const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-  console.log(`  ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; top 12:`);
-  for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
+  // Per kernel kind too: many small calls of one kind (element-wise ops, reshapes) hide below the top shapes.
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const [key, e] of byKernel) {
+    const name = key.slice(0, key.indexOf(' '));
+    const n = byName.get(name) ?? { ms: 0, calls: 0 };
+    n.ms += e.ms;
+    n.calls += e.calls;
+    byName.set(name, n);
+  }
+  const top = (m: Map<string, { ms: number; calls: number }>, n: number) => [...m].sort((a, b) => b[1].ms - a[1].ms).slice(0, n);
+  console.log(`  ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; by kind:`);
+  for (const [k, e] of top(byName, 16)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
+  console.log('  top 12 kernel shapes:');
+  for (const [k, e] of top(byKernel, 12)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
 }
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');

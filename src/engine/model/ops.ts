@@ -8,6 +8,16 @@ import * as tf from '@tensorflow/tfjs-core';
 /** LayerNorm epsilon of the reference (PyTorch's default). */
 export const LN_EPS = 1e-5;
 
+type CustomOp<A extends tf.Tensor[]> = (...args: [...A, tf.GradSaveFunc]) => {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+};
+
+/** tf.customGrad with typed positional inputs (tfjs types the callback's arguments as one variadic union). */
+function customOp<A extends tf.Tensor[]>(f: CustomOp<A>): (...inputs: A) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: A) => tf.Tensor;
+}
+
 /** x (…, in) · w (in, out) → (…, out), for any leading shape. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   const lead = x.shape.slice(0, -1);
@@ -15,13 +25,38 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   return tf.reshape(out, [...lead, w.shape[1]]);
 }
 
-/** LayerNorm over the last axis without bias (the reference's `bias=False`): (x − mean)/√(var + 1e-5) · gain. */
+/**
+ * LayerNorm over the last axis without bias (the reference's `bias=False`): x̂ · gain, x̂ = (x − mean)/√(var + 1e-5).
+ *
+ * A custom gradient with the analytic backward, because tfjs's autodiff of the eight-op composition ran ~25 small
+ * kernels per call in backward and kept every intermediate alive until then (bench/README.md, finding 6). Only x̂
+ * and 1/σ are kept; with g = dy·gain over the N features,
+ *   dx = (g − mean(g) − x̂ · mean(g · x̂)) / σ,   dgain = Σ over all leading axes of dy · x̂.
+ * The forward values are the same ops as before; test/unit/engine.model.customGrads.test.ts checks both gradients
+ * against autodiff of the plain composition.
+ */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor1D): tf.Tensor {
+  return layerNormOp(x, gain);
+}
+
+const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, save: tf.GradSaveFunc) => {
   const mean = tf.mean(x, -1, true);
   const centered = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centered), -1, true);
-  return tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, LN_EPS))), gain);
-}
+  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), -1, true), LN_EPS));
+  const normalized = tf.mul(centered, invStd);
+  save([normalized, invStd]);
+  return {
+    value: tf.mul(normalized, gain),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xHat, inv] = saved as [tf.Tensor, tf.Tensor];
+      const g = tf.mul(dy, gain);
+      const projection = tf.mul(xHat, tf.mean(tf.mul(g, xHat), -1, true));
+      const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), projection), inv);
+      const dGain = tf.sum(tf.reshape(tf.mul(dy, xHat), [-1, gain.shape[0]!]), 0);
+      return [dx, dGain];
+    },
+  };
+});
 
 /** LayerNorm when a gain is given, identity when QK-norm is off. */
 export function maybeLayerNorm(x: tf.Tensor, gain: tf.Tensor1D | undefined): tf.Tensor {
@@ -29,12 +64,30 @@ export function maybeLayerNorm(x: tf.Tensor, gain: tf.Tensor1D | undefined): tf.
 }
 
 /**
- * Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as PyTorch's default. tfjs-core registers a gradient for Erf and the
- * cpu, wasm and webgpu backends all have the kernel, so no approximation is needed.
+ * Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as PyTorch's default (the cpu, wasm and webgpu backends all have Erf, so
+ * no approximation is needed).
+ *
+ * A custom gradient with the closed form d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π), from the saved x and
+ * Φ(x): autodiff of the composition differentiated through Erf and its scalings (more kernels, more kept tensors).
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  return geluOp(x);
 }
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const geluOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const cdf = tf.mul(tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))), 0.5);
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [input, phi] = saved as [tf.Tensor, tf.Tensor];
+      const density = tf.mul(tf.exp(tf.mul(tf.square(input), -0.5)), INV_SQRT_2PI);
+      return [tf.mul(dy, tf.add(phi, tf.mul(input, density)))];
+    },
+  };
+});
 
 /** (B, T, H·d) → (B, H, T, d). */
 export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
