@@ -7,12 +7,12 @@
  *    slower (512² · 512: 11 ms through XNNPACK, 216 ms with transposeB, 473 ms with transposeA). Training hits the
  *    slow loop all the time: the gradient of x·W is dy·Wᵀ and xᵀ·dy, and attention multiplies per-head batches.
  *    The rewrite routes every product through XNNPACK:
- *    - transposed operands are transposed explicitly first (an O(n²) copy next to O(n³) work), by a tiled loop
- *      here: the backend's own Transpose kernel is slow on 2-D inputs;
+ *    - transposed operands are transposed explicitly first (an O(n²) copy next to O(n³) work): a single matrix by
+ *      a tiled loop here (the backend's own Transpose kernel is slow on 2-D inputs), a batch by that kernel;
  *    - a batch times one matrix (b broadcast) is one tall product: (batch·M, K)·(K, N);
  *    - one matrix times a batch (a broadcast) is one tall product of the transposes, (batch·N, K)·(K, M), transposed
  *      back;
- *    - a batch times a batch of the same size is one XNNPACK product per entry, written into the output in place.
+ *    - a batch times a batch of the same size is one XNNPACK product per entry, on views of the entries in place.
  *      Below SMALL_PRODUCT multiply-adds per entry the per-call overhead (XNNPACK packs the right operand on every
  *      call) outweighs the gain and the original kernel runs instead.
  * 2. Slice (and SplitV, which slices). The wasm kernel copies the WHOLE input out of the wasm heap (readSync) for
@@ -32,10 +32,15 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs?:
 const SMALL_PRODUCT = 32 * 32 * 32;
 
 let installed = false;
+/** The backend's own Transpose kernel (swapLastAxes uses it for batches), looked up at install time. */
+let transposeKernel: (args: KernelArgs) => TensorInfo;
 
 /** Replace the wasm backend's BatchMatMul and Slice kernels (idempotent; call once the wasm backend is initialised). */
 export function installWasmKernels(): void {
   if (installed) return;
+  const transpose = tf.getKernel(tf.Transpose, 'wasm');
+  if (!transpose) throw new Error('the wasm backend has no Transpose kernel');
+  transposeKernel = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
   installBatchMatMul();
   installSlice();
   installed = true;
@@ -74,14 +79,6 @@ function installBatchMatMul(): void {
     const rewritable = batchA === batchB || batchA === 1 || batchB === 1;
     const tiny = batchA > 1 && batchB > 1 && m * n * k < SMALL_PRODUCT;
     if (simple || !rewritable || tiny) return originalFunc(args);
-    if (batchA === batchB && swappedTransposesLess(m, k, n, transposeA, transposeB)) {
-      // C = (op(B)ᵀ·op(A)ᵀ)ᵀ: the product of the swapped operands, then one transpose of the result.
-      const swapped = kernelFunc({ inputs: { a: b, b: a }, backend, attrs: { transposeA: !transposeB, transposeB: !transposeA } });
-      const out = swapLastAxes(backend, { ...swapped, shape: [batchOut, n, m] });
-      backend.disposeData(swapped.dataId);
-      return { ...out, shape: outShape };
-    }
-
     const temps: TensorInfo[] = [];
     const temp = (t: TensorInfo): TensorInfo => (temps.push(t), t);
     const view = (t: TensorInfo, shape: number[]): TensorInfo => {
@@ -120,18 +117,6 @@ function installBatchMatMul(): void {
   };
 
   replaceKernel(tf.BatchMatMul, kernelFunc);
-}
-
-/**
- * Whether op(A)·op(B) costs fewer copied elements as (op(B)ᵀ·op(A)ᵀ)ᵀ. The direct path copies each transposed
- * operand once; the swapped one copies each operand that is NOT transposed, plus the m×n result. In attention's
- * backward, dV = Pᵀ·dO and dK = dSᵀ·Q transpose the T×T matrix (T² per entry) where the swap moves 2·T·d: measured
- * 3–4 ms per call for T = 128, 128 entries (the ICL shapes), against ~0.3 ms.
- */
-function swappedTransposesLess(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): boolean {
-  const direct = (transposeA ? k * m : 0) + (transposeB ? k * n : 0);
-  const swapped = (transposeA ? 0 : k * m) + (transposeB ? 0 : k * n) + m * n;
-  return swapped < direct;
 }
 
 /**
@@ -199,11 +184,14 @@ function copySlice(x: tf.TypedArray, shape: number[], begin: number[], size: num
 const TILE = 32;
 
 /**
- * (batch, rows, cols) → (batch, cols, rows), copied in tiles through views of the wasm heap. The backend's own
- * Transpose kernel takes a slow generic path for 2-D inputs (5 ms for 2048×128 here, against 1 ms for this loop).
+ * (batch, rows, cols) → (batch, cols, rows). The backend's Transpose kernel takes a slow generic path for a single
+ * matrix (1.5 ms for 2048×128 here) where a loop over tiles of heap views takes 1.0 ms; for a batch its 3-D path is
+ * 3–5× faster than that loop (128 × 128×128: 2.5 ms against 7.9 ms; 16 × 256×256: 1.9 against 5.9 ms), which the
+ * attention backward's Pᵀ·dO and dSᵀ·Q pay on every layer.
  */
 function swapLastAxes(backend: BackendWasm, t: TensorInfo): TensorInfo {
   const [batch, rows, cols] = t.shape as [number, number, number];
+  if (batch > 1) return transposeKernel({ inputs: { x: t }, backend, attrs: { perm: [0, 2, 1] } });
   const out = backend.makeOutput([batch, cols, rows], 'float32');
   const src = backend.typedArrayFromHeap(t);
   const dst = backend.typedArrayFromHeap(out);
@@ -238,9 +226,8 @@ interface WasmModule {
  * no allocation, no copy). The module's BatchMatMul export is called directly with plain, batch-1 shapes, which it
  * sends to XNNPACK. XNNPACK caches its operator (the packed right operand) under the right operand's tensor id and
  * drops it when that id is disposed, so every entry gets fresh view ids and disposes them after its product.
- * Measured for the ICL attention shapes (128 entries of 128×16·16×128): 130 µs per entry through the kernel
- * function with copied operands (allocation, three copies, the kernel's own reshapes and shape marshalling) against
- * ~55 µs here.
+ * Measured for the ICL attention's P·V (128 entries of 128×128·128×16): 77 µs per entry through the kernel function
+ * with copied operands (allocations, three copies, the kernel's own reshapes and shape marshalling), 53 µs here.
  */
 function perEntryProducts(backend: BackendWasm, a3: TensorInfo, b3: TensorInfo, batch: number, m: number, k: number, n: number): TensorInfo {
   const out = backend.makeOutput([batch, m, n], 'float32');

@@ -47,14 +47,14 @@ describe('wasm BatchMatMul rewrite', () => {
   const cases: { name: string; a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
     { name: 'transposed right operand (dx = dy·Wᵀ)', a: [1, 40, 48], b: [1, 36, 48], tb: true },
     { name: 'transposed left operand (dW = xᵀ·dy)', a: [1, 48, 40], b: [1, 48, 36], ta: true },
-    { name: 'both transposed (swapped: one plain product, result transposed)', a: [1, 48, 40], b: [1, 36, 48], ta: true, tb: true },
+    { name: 'both transposed', a: [1, 48, 40], b: [1, 36, 48], ta: true, tb: true },
     { name: 'a batch times one matrix', a: [6, 40, 48], b: [1, 48, 36] },
     { name: 'one matrix times a batch', a: [1, 40, 48], b: [5, 48, 36] },
     { name: 'one matrix times a transposed batch', a: [1, 40, 48], b: [5, 36, 48], tb: true },
     { name: 'batch times batch (per-entry XNNPACK)', a: [4, 40, 48], b: [4, 48, 36] },
     { name: 'batch times transposed batch (attention scores)', a: [4, 40, 48], b: [4, 36, 48], tb: true },
     { name: 'transposed batch times batch (dK of attention)', a: [4, 48, 40], b: [4, 48, 36], ta: true },
-    { name: 'transposed square batch times a narrow batch (dV = Pᵀ·dO, computed as (dOᵀ·P)ᵀ)', a: [3, 64, 64], b: [3, 64, 8], ta: true },
+    { name: 'transposed square batch times a narrow batch (dV = Pᵀ·dO of attention)', a: [3, 64, 64], b: [3, 64, 8], ta: true },
     { name: 'tiny batch times batch (left to the original kernel)', a: [3, 4, 5], b: [3, 5, 6] },
   ];
   for (const c of cases) {
@@ -76,7 +76,7 @@ describe('wasm BatchMatMul rewrite', () => {
     });
   }
 
-  it('keeps rank-4 batch shapes through the swapped path (dV = Pᵀ·dO of (B, H, T, T) and (B, H, T, d))', () => {
+  it('keeps rank-4 batch shapes with a transposed left operand (dV = Pᵀ·dO of (B, H, T, T) and (B, H, T, d))', () => {
     const av = randn(2 * 3 * 40 * 40);
     const bv = randn(2 * 3 * 40 * 8);
     const got = tf.tidy(() => tf.matMul(tf.tensor4d(av, [2, 3, 40, 40]), tf.tensor4d(bv, [2, 3, 40, 8]), true, false));
