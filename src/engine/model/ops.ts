@@ -52,8 +52,7 @@ const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, save: tf.GradSaveFu
       const g = tf.mul(dy, gain);
       const projection = tf.mul(xHat, tf.mean(tf.mul(g, xHat), -1, true));
       const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), projection), inv);
-      const dGain = tf.sum(tf.reshape(tf.mul(dy, xHat), [-1, gain.shape[0]!]), 0);
-      return [dx, dGain];
+      return [dx, columnSums(tf.mul(dy, xHat))];
     },
   };
 });
@@ -61,6 +60,17 @@ const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, save: tf.GradSaveFu
 /** LayerNorm when a gain is given, identity when QK-norm is off. */
 export function maybeLayerNorm(x: tf.Tensor, gain: tf.Tensor1D | undefined): tf.Tensor {
   return gain ? layerNorm(x, gain) : x;
+}
+
+/**
+ * Σ over every leading axis of x (…, N) → (N), as the product 1ᵀ·X of a row of ones with X (rows, N). Summing a
+ * non-innermost axis makes tfjs-wasm transpose first (its slow 2-D path): 1.6 ms for 2048×128 against 0.2 ms for
+ * the product, per LayerNorm per step.
+ */
+function columnSums(x: tf.Tensor): tf.Tensor {
+  const features = x.shape[x.rank - 1]!;
+  const rows = x.size / features;
+  return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(x, [rows, features])), [features]);
 }
 
 /**
