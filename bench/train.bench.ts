@@ -141,7 +141,10 @@ async function profileStep(trainer: Trainer, step: number): Promise<void> {
     await trainer.step(step);
   });
   const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
+  // A tf.customGrad op (LayerNorm, GELU) is profiled as one "forward" entry around its own kernels, which are listed
+  // too: skipped, so that no time is counted twice.
+  const kernels = info.kernels.filter((k) => k.name !== 'forward');
+  for (const k of kernels) {
     const ms = Number(await (k.kernelTimeMs as unknown as Promise<number> | number));
     const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
     const e = byKernel.get(key) ?? { ms: 0, calls: 0 };
@@ -160,7 +163,7 @@ async function profileStep(trainer: Trainer, step: number): Promise<void> {
     byName.set(name, n);
   }
   const top = (m: Map<string, { ms: number; calls: number }>, n: number) => [...m].sort((a, b) => b[1].ms - a[1].ms).slice(0, n);
-  console.log(`  ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; by kind:`);
+  console.log(`  ${kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels; by kind:`);
   for (const [k, e] of top(byName, 16)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
   console.log('  top 12 kernel shapes:');
   for (const [k, e] of top(byKernel, 12)) console.log(`    ${e.ms.toFixed(0).padStart(6)} ms ×${e.calls} ${k}`);
