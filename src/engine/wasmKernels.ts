@@ -1,5 +1,5 @@
 /**
- * Faster kernels for tfjs-backend-wasm 4.22, replacing two of its kernels with versions that compute the same
+ * Faster kernels for tfjs-backend-wasm 4.22, replacing some of its kernels with versions that compute the same
  * values. Found by profiling a training step (bench/README.md); each fix is transparent to model code.
  *
  * 1. BatchMatMul. The wasm kernel sends a product to XNNPACK only when both operands have batch size 1 and neither
@@ -18,6 +18,7 @@
  * 2. Slice (and SplitV, which slices). The wasm kernel copies the WHOLE input out of the wasm heap (readSync) for
  *    every slice, so splitting a vector into n parts costs n full copies (254 ms to split 1.2 M floats into 64
  *    parameters). The rewrite reads the input through a view of the heap and copies only the slice.
+ * 3. Identity copies its input; the rewrite shares the buffer (installIdentity says why that is safe).
  *
  * Results equal the original kernels' up to float32 summation order (tested against plain-JS references in
  * test/unit/engine.backend.wasmKernels.test.ts).
@@ -35,7 +36,7 @@ let installed = false;
 /** The backend's own Transpose kernel (swapLastAxes uses it for batches), looked up at install time. */
 let transposeKernel: (args: KernelArgs) => TensorInfo;
 
-/** Replace the wasm backend's BatchMatMul and Slice kernels (idempotent; call once the wasm backend is initialised). */
+/** Replace the wasm backend's BatchMatMul, Slice, SplitV and Identity kernels (idempotent; call once the wasm backend is initialised). */
 export function installWasmKernels(): void {
   if (installed) return;
   const transpose = tf.getKernel(tf.Transpose, 'wasm');
@@ -43,6 +44,7 @@ export function installWasmKernels(): void {
   transposeKernel = transpose.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
   installBatchMatMul();
   installSlice();
+  installIdentity();
   installed = true;
 }
 
@@ -162,6 +164,24 @@ function installSlice(): void {
   replaceKernel(tf.SplitV, splitV as unknown as (args: KernelArgs) => TensorInfo);
 }
 
+/**
+ * Identity (tf.clone, and every tensor a tf.customGrad saves for its backward) shares the input's buffer and counts
+ * one more reference, as the cpu and webgl backends do; the wasm kernel copies the whole buffer. Sharing is safe:
+ * kernels write only into outputs they allocate, and a variable's assign takes a new buffer rather than writing its
+ * own. 1,300–2,500 Identity calls per ICL D128 step cost 150–380 ms of copies (--profile).
+ */
+function installIdentity(): void {
+  const original = tf.getKernel(tf.Identity, 'wasm');
+  if (!original) throw new Error('the wasm backend has no Identity kernel to wrap');
+  const originalFunc = original.kernelFunc as unknown as (args: KernelArgs) => TensorInfo;
+  replaceKernel(tf.Identity, (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype === 'string') return originalFunc(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+}
+
 /** Copy the box [begin, begin + size) of x (row-major, shape) into out, one contiguous innermost run at a time. */
 function copySlice(x: tf.TypedArray, shape: number[], begin: number[], size: number[], out: tf.TypedArray): void {
   const rank = shape.length;
@@ -235,7 +255,7 @@ function perEntryProducts(backend: BackendWasm, a3: TensorInfo, b3: TensorInfo, 
   // Byte offsets into the wasm heap; 4 bytes per float32. Offsets stay valid when the memory grows; views would not.
   const offsetOf = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const [aAt, bAt, outAt] = [offsetOf(a3), offsetOf(b3), offsetOf(out)];
-  const shapes = wasm._malloc(6 * 4);
+  const shapes = wasm._malloc(6 * 4) >>> 0; // malloc's i32 result is negative above 2 GB of heap
   wasm.HEAP32.set([1, m, k, 1, k, n], shapes / 4);
   try {
     for (let i = 0; i < batch; i++) {

@@ -1,7 +1,8 @@
 /**
  * The wasm kernel rewrites (src/engine/wasmKernels.ts) compute what the original kernels compute, against plain-JS
  * references: BatchMatMul on every path it takes (transposes, a batch times a matrix, a matrix times a batch, batch
- * times batch, tiny products left to the original), Slice and SplitV on every rank; and they free every temporary.
+ * times batch, tiny products left to the original), Slice and SplitV on every rank, Identity sharing buffers; and they
+ * free every temporary.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,6 +128,27 @@ describe('wasm BatchMatMul rewrite', () => {
       assert.equal(tf.engine().backend.numDataIds(), dataBefore, 'wasm buffers leaked');
     });
   }
+
+  it('clones by sharing the buffer: values survive the source, the buffer is freed with the last reference', () => {
+    const values = randn(64);
+    const buffersBefore = tf.engine().backend.numDataIds();
+    const x = tf.tensor2d(values, [8, 8]);
+    const copy = tf.clone(x);
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore + 1, 'the clone shares the source buffer');
+    x.dispose();
+    assert.deepEqual(Array.from(copy.dataSync()), Array.from(values));
+    copy.dispose();
+    assert.equal(tf.engine().backend.numDataIds(), buffersBefore, 'the shared buffer is released with its last tensor');
+  });
+
+  it('keeps a clone of a variable unchanged when the variable is assigned', () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const before = tf.clone(v);
+    v.assign(tf.tensor1d([7, 8, 9]));
+    assert.deepEqual(Array.from(before.dataSync()), [1, 2, 3]);
+    assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+    tf.dispose([v, before]);
+  });
 
   it('splits a flat vector into parameter-sized parts in order', () => {
     const sizes = [5, 1, 17, 3, 30];
