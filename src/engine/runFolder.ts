@@ -25,6 +25,7 @@ import {
 } from '../protocol/run';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import type { LogLevel } from '../protocol/worker';
+import { isProcessAlive } from './process';
 
 /** Temp files and folders are named with these prefixes and the writer's pid, so leftovers can be recognised. */
 const TMP_PREFIX = '.tmp-';
@@ -59,16 +60,7 @@ function sweepLeftovers(dir: string): void {
   }
   for (const name of fs.readdirSync(dir)) {
     const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) fs.rmSync(path.join(dir, name), { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid !== undefined && !isProcessAlive(Number(pid))) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../engine/runFolder';
 import { HEARTBEAT_STALE_MS } from '../protocol/run';
 import { StoreFiles } from './layout';
-import { isProcessAlive } from './process';
+import { isProcessAlive } from '../engine/process';
 
 export interface LaunchMarker {
   workerPid: number;

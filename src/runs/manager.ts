@@ -38,7 +38,7 @@ import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
 import { describeSkipped, MetricsTail } from './metrics';
-import { isProcessAlive, signalGroup } from './process';
+import { isProcessAlive, signalGroup } from '../engine/process';
 import { writeStatus } from './statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 

@@ -20,7 +20,7 @@ import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
-import { isProcessAlive } from './process';
+import { isProcessAlive } from '../engine/process';
 import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
 import { forEachMetric } from './metrics';
 import { writeStatus } from './statusFile';

@@ -12,7 +12,7 @@ import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { createRunFolder, readStatus } from '../../src/engine/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 import { Workbench, type Theme } from './harness/workbench';
 
 /** In-context regression with d = 4: width 16, one layer, about 3,500 parameters; ~20 steps a second on cpu. */

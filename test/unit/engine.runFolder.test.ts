@@ -3,13 +3,13 @@
  * are deleted; a new writer on the folder removes what a killed predecessor left half-written, and nothing else.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/engine/runFolder';
 import { CHECKPOINTS_KEPT, RunFiles } from '../../src/protocol/run';
 import { tempDir, toySpec } from './engine.train.fixtures';
+import { deadPid } from './runs.helpers';
 
 function newRun(): string {
   const dir = path.join(tempDir('folder'), 'run');
@@ -18,11 +18,6 @@ function newRun(): string {
 }
 
 const save = (w: RunFolderWriter, step: number) => w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, 'weights.bin'), `step ${step}`));
-
-/** A pid that is certainly not running: a child that has exited. */
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-}
 
 describe('run folder writer', () => {
   it(`keeps the newest ${CHECKPOINTS_KEPT} checkpoints, complete, and leaves no temp or trash folders`, () => {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { readRunSpec, readRunStatus } from '../../src/engine/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
 import { tempDir } from './engine.train.fixtures';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 
 const root = path.resolve(__dirname, '../..');
 let cli = '';

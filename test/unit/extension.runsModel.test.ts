@@ -16,10 +16,10 @@ import { RunTradeoffs } from '../../src/extension/runs/tradeoffRuns';
 import { parseMetricLines, RunFiles, type MetricRecord } from '../../src/protocol/run';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 import { RunStore, type RunInfo } from '../../src/runs/store';
 import { fixtureLoss } from './runs.fixtureWorker';
-import { bundle, newRun, sleep, tempDir, tinySpec } from './runs.helpers';
+import { bundle, removeWorkAndWorkers, newRun, sleep, tempDir, tinySpec } from './runs.helpers';
 
 let work: string;
 let fixture: string;
@@ -31,12 +31,7 @@ before(() => {
 });
 after(() => {
   for (const m of models) m.dispose();
-  for (const name of fs.readdirSync(work)) {
-    const root = path.join(work, name);
-    if (!fs.statSync(root).isDirectory()) continue;
-    for (const run of new RunStore(root).list()) if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  removeWorkAndWorkers(work);
 });
 
 /** A model whose managers start fixture workers taking `stepMs` per step, as the RunService's would start dist/worker.js. */

@@ -4,7 +4,6 @@
  * stopped one stops its trials and stays stopped; a search another process drives is refused.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type * as vscode from 'vscode';
@@ -15,11 +14,10 @@ import { SearchDriver, type SearchRef } from '../../src/extension/runs/searchDri
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { LockedError } from '../../src/runs/lock';
 import { RunManager } from '../../src/runs/manager';
-import { isProcessAlive } from '../../src/runs/process';
 import { planSearch } from '../../src/runs/search/plan';
 import { controllerLock, readSearchState } from '../../src/runs/search/searchFolder';
 import { RunStore } from '../../src/runs/store';
-import { bundle, sleep, tempDir, tinyRawSpec } from './runs.helpers';
+import { bundle, removeWorkAndWorkers, sleep, tempDir, tinyRawSpec } from './runs.helpers';
 
 let work: string;
 let fixture: string;
@@ -34,12 +32,7 @@ after(async () => {
   for (const d of drivers) d.dispose();
   await sleep(600); // controllers notice and release their locks
   for (const m of models) m.dispose();
-  for (const name of fs.readdirSync(work)) {
-    const root = path.join(work, name);
-    if (!fs.statSync(root).isDirectory()) continue;
-    for (const run of new RunStore(root).list()) if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  removeWorkAndWorkers(work);
 });
 
 /** The workspace state VS Code gives an extension, in memory. */

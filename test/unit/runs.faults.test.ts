@@ -14,7 +14,7 @@ import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { launchDetachedWorker, type Launcher } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 import type { RunInfo } from '../../src/runs/store';
 import { newRun, repoRoot, sleep, tempDir, tinySpec } from './runs.helpers';
 

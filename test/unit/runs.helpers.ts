@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
+import { isProcessAlive } from '../../src/engine/process';
+import { RunStore } from '../../src/runs/store';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -49,6 +51,16 @@ export function bundle(entry: string, outDir: string, name: string): string {
     external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'],
   });
   return outfile;
+}
+
+/** Kill every worker still alive in the runs directories directly under `work` (whatever a test left), then remove it. */
+export function removeWorkAndWorkers(work: string): void {
+  for (const name of fs.readdirSync(work)) {
+    const root = path.join(work, name);
+    if (!fs.statSync(root).isDirectory()) continue;
+    for (const run of new RunStore(root).list()) if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
+  }
+  fs.rmSync(work, { recursive: true, force: true });
 }
 
 /** A pid that is certainly not running (a process that has exited and been reaped). */

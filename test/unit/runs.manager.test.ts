@@ -14,10 +14,10 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 import { RunStore } from '../../src/runs/store';
 import { fixtureLoss } from './runs.fixtureWorker';
-import { bundle, newRun, sleep, tempDir, tinySpec } from './runs.helpers';
+import { bundle, removeWorkAndWorkers, newRun, sleep, tempDir, tinySpec } from './runs.helpers';
 
 let work: string;
 let fixture: string;
@@ -28,13 +28,7 @@ before(() => {
 });
 after(async () => {
   managers.forEach((m) => m.close());
-  // Leave no worker behind, whatever failed.
-  for (const dir of fs.readdirSync(work)) {
-    const runs = path.join(work, dir);
-    if (!fs.statSync(runs).isDirectory()) continue;
-    for (const run of new RunStore(runs).list()) if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  removeWorkAndWorkers(work); // leave no worker behind, whatever failed
 });
 
 function manager(runsDir: string, options: { stepMs?: number; ignoreSigterm?: boolean; max?: number; queue?: 'auto' | 'never'; workerPath?: string; stopTimeoutMs?: number } = {}): RunManager {

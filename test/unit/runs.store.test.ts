@@ -8,7 +8,7 @@ import { parseStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { StoreError } from '../../src/runs/fsErrors';
 import { newRunId, slug, StoreFiles } from '../../src/runs/layout';
 import { FileLock, LockedError, readLock } from '../../src/runs/lock';
-import { isProcessAlive } from '../../src/runs/process';
+import { isProcessAlive } from '../../src/engine/process';
 import { readIndex } from '../../src/runs/runIndex';
 import { groupByExperiment, RunNotFoundError, RunStore } from '../../src/runs/store';
 import { deadPid, isRoot, newRun, tempDir, tinySpec, withFailingFs } from './runs.helpers';

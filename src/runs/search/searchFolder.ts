@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../engine/runFolder';
 import { storeError } from '../fsErrors';
 import { newRunId, StoreFiles } from '../layout';
 import { FileLock } from '../lock';
-import { isProcessAlive } from '../process';
+import { isProcessAlive } from '../../engine/process';
 import type { SearchPlan } from './plan';
 
 export const SEARCH_FORMAT_VERSION = 1;

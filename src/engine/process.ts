@@ -1,5 +1,6 @@
 /**
- * Is a process still there? Used to tell a live worker or lock owner from one that died without cleaning up.
+ * Is a process still there? Used to tell a live worker or lock owner from one that died without cleaning up, and a
+ * run folder's temp file of a live writer from a dead one's leftover.
  */
 import * as fs from 'node:fs';
 
