@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { PaintRecord } from '../src/extension/panels/perf';
 import { waitForPaint } from '../test/e2e/harness/panelPaints';
 import { Workbench } from '../test/e2e/harness/workbench';
+import { median } from './measure';
 import { printMarkdownTable } from './table';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '3' } }, strict: false });
@@ -63,11 +64,6 @@ async function sample(): Promise<Sample> {
   } finally {
     await wb.close();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {

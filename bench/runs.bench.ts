@@ -23,6 +23,7 @@ import { lastMetric, MetricsTail } from '../src/runs/metrics';
 import { readSeries } from '../src/runs/series';
 import { StoreFiles } from '../src/runs/layout';
 import { RunStore } from '../src/runs/store';
+import { medianMs } from './measure';
 import { printTable } from './table';
 
 const arg = (name: string, fallback: number) => {
@@ -38,16 +39,6 @@ function peakRss(): number {
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 const ms = (t: number) => `${t.toFixed(t < 10 ? 2 : 0)} ms`;
-
-function median(fn: () => void, times: number): number {
-  const t: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const start = performance.now();
-    fn();
-    t.push(performance.now() - start);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
-}
 
 // ── child mode: one measurement in a fresh process, printed as JSON ──────────────────────────────────────────────
 const child = process.argv.indexOf('--child');
@@ -84,15 +75,15 @@ try {
   let t0 = performance.now();
   for (let i = 0; i < nRuns; i++) store.create({ spec, sourcePath: `/ws/spec-${i % 10}.mlbtc.json`, sourceText: '{}', overrides: {} });
   const createMs = (performance.now() - t0) / nRuns;
-  const cold = median(() => new RunStore(root).list(), 7);
-  const warm = median(() => store.list(), 7);
+  const cold = medianMs(() => new RunStore(root).list(), 7);
+  const warm = medianMs(() => store.list(), 7);
   fs.rmSync(path.join(root, StoreFiles.index));
   t0 = performance.now();
   new RunStore(root).list();
   const adopt = performance.now() - t0;
   const manager = new RunManager({ runsDir: root, queue: 'never', watch: false });
   manager.tick(true);
-  const tick = median(() => manager.tick(), 7);
+  const tick = medianMs(() => manager.tick(), 7);
   manager.close();
   console.log(`Listing ${nRuns.toLocaleString('en-US')} runs (creating one took ${ms(createMs)}, fsyncs included)\n`);
   printTable(

@@ -27,6 +27,7 @@ import { formatMetricLine, initialStatus, RunFiles, type MetricRecord } from '..
 import type { LossView } from '../src/protocol/webview';
 import { RunManager } from '../src/runs/manager';
 import { writeStatus } from '../src/runs/statusFile';
+import { median } from './measure';
 import { printTable } from './table';
 
 const root = path.resolve(__dirname, '..');
@@ -35,7 +36,6 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 // ─── Activation ──────────────────────────────────────────────────────────────────────────────────────────────────

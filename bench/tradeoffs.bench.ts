@@ -16,22 +16,10 @@ import { parse } from 'jsonc-parser';
 import type { StructureSpec } from '../src/core/spec/schema';
 import { searchPoints, type StructureFile } from '../src/extension/panels/tradeoffs/candidates';
 import { MAX_CANDIDATES } from '../src/runs/search/plan';
+import { medianMs } from './measure';
 import { printTable } from './table';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
-
-/** Median ms of `runs` calls after one warm-up (planning a large grid takes long enough for a handful to do). */
-function median(f: () => unknown, runs: number): number {
-  f();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    f();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
 
 /** The file with this search block (as written in a file: the schema's defaults left out). */
 const searching = (raw: StructureSpec, search: unknown): StructureSpec => ({ ...raw, search: search as StructureSpec['search'] });
@@ -51,7 +39,7 @@ for (const file of exampleFiles) {
 const rows = cases.map(({ name, raw }) => {
   const file: StructureFile = { uri: `file:///bench/${name}`, label: name, fileName: name };
   const result = searchPoints(file, raw);
-  const ms = median(() => searchPoints(file, raw), result.points.length > 1000 ? 3 : 20);
+  const ms = medianMs(() => searchPoints(file, raw), result.points.length > 1000 ? 3 : 20, 1);
   return [name, result.points.length.toLocaleString('en-US'), String(result.skipped.length), `${ms.toFixed(1)} ms`, result.points.length ? `${((ms / result.points.length) * 1000).toFixed(0)} µs` : '–'];
 });
 
