@@ -18,7 +18,7 @@ import { DIAGRAM_VIEW_TYPE, DiagramPanel, isDiagramState } from './diagram/diagr
 import { LOSSES_VIEW_TYPE, LossesPanel } from './losses/lossesPanel';
 import type { RunSeriesSource } from './losses/runSource';
 import type { PanelServices } from './panelController';
-import { PanelPerf } from './perf';
+import { paintLogLine, PanelPerf } from './perf';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
 export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', perf: 'mlbtc.panels.perf' } as const;
@@ -35,7 +35,7 @@ export interface PanelRunFeeds {
 
 export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache, runs: PanelRunFeeds): void {
   const log = vscode.window.createOutputChannel('MLBTC Panels', { log: true });
-  const perf = new PanelPerf((r) => log.info(`${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening, ${r.sinceLoadMs.toFixed(0)} ms after the webview loaded, script from ${r.scriptStartMs.toFixed(0)} ms (drawing ${r.renderMs.toFixed(1)} ms): ${r.content}`));
+  const perf = new PanelPerf((r) => log.info(paintLogLine(r)));
   const services: PanelServices = { extensionUri: context.extensionUri, log, perf };
   const diagrams = new Map<string, DiagramPanel>();
   let tradeoffs: TradeoffsPanel | undefined;

@@ -1,12 +1,10 @@
 // Paint timings the panels report to the host, read back from the instance's "MLBTC Panels" log (the line format
-// is written by src/extension/panels/registerPanels.ts). Used by the panel e2e tests and bench/host.bench.ts.
+// is src/extension/panels/perf.ts's paintLogLine). Used by the panel e2e tests and bench/host.bench.ts.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PaintRecord } from '../../../src/extension/panels/perf';
+import { parsePaintLogLine, type PaintRecord } from '../../../src/extension/panels/perf';
 import { sleep } from '../../../scripts/harness/processes';
 import type { Workbench } from './workbench';
-
-const paintLine = /\] (\w+): (first paint|repaint) (\d+) ms after opening, (\d+) ms after the webview loaded, script from (\d+) ms \(drawing ([\d.]+) ms\): (.*)$/;
 
 /** Every paint the extension logged so far, oldest first. */
 export function paintsLogged(wb: Workbench): PaintRecord[] {
@@ -23,8 +21,8 @@ export function paintsLogged(wb: Workbench): PaintRecord[] {
   const paints: PaintRecord[] = [];
   for (const f of files)
     for (const l of readFileSync(f, 'utf8').split('\n')) {
-      const m = paintLine.exec(l);
-      if (m) paints.push({ panel: m[1] as PaintRecord['panel'], first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), sinceLoadMs: Number(m[4]), scriptStartMs: Number(m[5]), renderMs: Number(m[6]), content: m[7]! });
+      const paint = parsePaintLogLine(l);
+      if (paint) paints.push(paint);
     }
   return paints;
 }
