@@ -19,14 +19,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveSpec } from '../src/core/spec/resolve';
 import type { StructureSpec } from '../src/core/spec/schema';
-import { createRunFolder } from '../src/engine/runFolder';
+import { createRunFolder } from '../src/runfolder/runFolder';
 import { CurveCache, curves, RunSeries } from '../src/extension/panels/losses/seriesStore';
 import { ModelSeriesSource } from '../src/extension/runs/lossesSource';
 import { RunsModel } from '../src/extension/runs/runsModel';
 import { formatMetricLine, initialStatus, RunFiles, type MetricRecord } from '../src/protocol/run';
 import type { LossView } from '../src/protocol/webview';
 import { RunManager } from '../src/runs/manager';
-import { writeStatus } from '../src/runs/statusFile';
+import { writeStatus } from '../src/runfolder/statusFile';
 import { median } from './measure';
 import { printTable } from './table';
 

@@ -25,7 +25,7 @@ import type { StructureSpec } from '../src/core/spec/schema';
 import { startBackend, type BackendChoice } from '../src/engine/backend';
 import { buildModel } from '../src/engine/model';
 import { createTask } from '../src/engine/tasks';
-import { trainingFlopsPerStep } from '../src/engine/train/flops';
+import { trainingFlopsPerStep } from '../src/core/analysis/flops';
 import { Trainer } from '../src/engine/train/trainer';
 import { printMarkdownTable } from './table';
 

@@ -3,7 +3,7 @@
  * killed if it has not stopped after --timeout), or a whole search (its controller, then its active trials).
  */
 import { RunManager } from '../runs/manager';
-import { isProcessAlive } from '../engine/process';
+import { isProcessAlive } from '../runfolder/process';
 import { readLock } from '../runs/lock';
 import { controllerLockOwner, SearchController } from '../runs/search/controller';
 import { SearchFiles, searchDir } from '../runs/search/searchFolder';

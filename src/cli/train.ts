@@ -3,19 +3,18 @@
  *
  * The training itself always runs in a worker process (dist/worker.js, the same one the extension starts), so a
  * run folder made here is the same as one made from the editor, and tfjs never loads in this process. Before a run
- * folder is created the spec is validated and the task's data is read (createTask, which reads and checks data
- * without any tensor), so bad specs and bad data are reported with their file and line and leave nothing behind.
+ * folder is created the spec is validated and the task's data is read (src/data checkTaskData, which reads and
+ * checks it without any tensor), so bad specs and bad data are reported with their file and line and leave nothing behind.
  *
  * Ctrl-C reaches the worker too (same process group); it finishes its step, saves a checkpoint and ends the run
  * "cancelled". A second Ctrl-C kills it without a checkpoint (the last periodic one remains).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { Rng } from '../core/random';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import { validateText } from '../core/validate';
-import { createRunFolder, readRunSpec, readStatus } from '../engine/runFolder';
-import { createTask, DataError } from '../engine/tasks';
+import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
+import { checkTaskData, DataError } from '../data';
 import { effectiveState, type RunOverrides } from '../protocol/run';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
@@ -85,7 +84,7 @@ unreadable file, 130 stopped by Ctrl-C.`,
     const sourcePath = path.resolve(io.cwd, file);
 
     try {
-      createTask({ spec, specDir: path.dirname(sourcePath), rng: new Rng(spec.training.seed) });
+      checkTaskData(spec, path.dirname(sourcePath));
     } catch (e) {
       io.stderr(`${e instanceof DataError ? '' : 'mlbtc train: '}${(e as Error).message}\n`);
       io.stderr(`mlbtc train: the task's data cannot be used; nothing was trained.\n`);

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
-export const BACKEND_PACKAGES_ENV = 'MLBTC_BACKEND_PACKAGES';
+import { BACKEND_PACKAGES_ENV } from '../protocol/worker';
 
 /** The folders MLBTC_BACKEND_PACKAGES names, in order. */
 export function backendPackageFolders(env: NodeJS.ProcessEnv = process.env): string[] {

@@ -7,6 +7,14 @@
  * One interface per message, each with a literal `type`; one union per direction.
  */
 
+/**
+ * Environment variable naming folders (path-delimiter separated) where the worker also looks for the optional native
+ * tfjs backends (`npm install @tensorflow/tfjs-node-gpu` or `webgpu` run there); the editor sets it from the
+ * machine-scoped mlbtc.backendPackages setting. Part of the worker's contract, so hosts set it without loading the
+ * engine.
+ */
+export const BACKEND_PACKAGES_ENV = 'MLBTC_BACKEND_PACKAGES';
+
 // ─── host → worker ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Train the run in `runDir` (its spec.json must exist). With `resume`, continue from its last checkpoint. */

@@ -7,10 +7,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../engine/runFolder';
+import { writeFileAtomic } from '../runfolder/runFolder';
 import { HEARTBEAT_STALE_MS } from '../protocol/run';
 import { StoreFiles } from './layout';
-import { isProcessAlive } from '../engine/process';
+import { isProcessAlive } from '../runfolder/process';
 
 export interface LaunchMarker {
   workerPid: number;

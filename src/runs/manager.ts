@@ -29,7 +29,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listCheckpoints, readStatus } from '../engine/runFolder';
+import { listCheckpoints, readStatus } from '../runfolder/runFolder';
 import { RunFiles, type RunState, type RunStatus } from '../protocol/run';
 import { Emitter, type Disposable, type RunEvent } from './events';
 import { StoreError } from './fsErrors';
@@ -38,8 +38,8 @@ import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
 import { describeSkipped, MetricsTail } from './metrics';
-import { isProcessAlive, signalGroup } from '../engine/process';
-import { writeStatus } from './statusFile';
+import { isProcessAlive, signalGroup } from '../runfolder/process';
+import { writeStatus } from '../runfolder/statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 
 export interface ManagerOptions {

@@ -13,17 +13,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRunFolder, listCheckpoints, readRunSpec, readStatus } from '../engine/runFolder';
+import { createRunFolder, listCheckpoints, readRunSpec, readStatus } from '../runfolder/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus, type StatusRead } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
-import { isProcessAlive } from '../engine/process';
+import { isProcessAlive } from '../runfolder/process';
 import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
 import { forEachMetric } from './metrics';
-import { writeStatus } from './statusFile';
+import { writeStatus } from '../runfolder/statusFile';
 
 /** What a run belongs to: the structure file it was started from, or the search that made it. */
 export interface Experiment {

@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { sleep } from '../../scripts/harness/processes';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { createRunFolder, readStatus } from '../../src/engine/runFolder';
+import { createRunFolder, readStatus } from '../../src/runfolder/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { Workbench, type Theme } from './harness/workbench';
 
 /** In-context regression with d = 4: width 16, one layer, about 3,500 parameters; ~20 steps a second on cpu. */

@@ -1,7 +1,10 @@
 /**
- * The layering of DEVELOPERS.md, checked on every import of every source file: extension → runs → engine → core,
- * protocol shared, the CLI beside the extension (never importing it, nor it the CLI), webviews only through the
- * protocol (and core's pure formatting), `vscode` only in the extension and tfjs only in the engine.
+ * The layering, checked on every import of every source file: core at the bottom; protocol (the formats) on core;
+ * runfolder (reading and writing run folders) and data (task data files) beside each other on those; the tfjs
+ * engine above them; runs, the extension and the CLI beside the engine, never importing it (they start a runtime
+ * through a launcher and read what it writes to the run folder); the CLI and the extension never importing each
+ * other; webviews only through the protocol (and core's pure formatting); `vscode` only in the extension and tfjs
+ * only in the engine.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,16 +13,21 @@ import { describe, it } from 'node:test';
 
 const root = path.resolve(__dirname, '../..');
 
-type Layer = 'core' | 'protocol' | 'engine' | 'runs' | 'extension' | 'cli' | 'webview';
+type Layer = 'core' | 'protocol' | 'runfolder' | 'data' | 'engine' | 'runs' | 'extension' | 'cli' | 'webview';
 
-/** What each layer may import besides itself. */
+/**
+ * What each layer may import besides itself. A runtime (the tfjs engine here, the PyTorch package in src/pytorch) is
+ * reached only through the run folder and a launcher: runs, the extension and the CLI never import the engine.
+ */
 const allowed: Record<Layer, readonly Layer[]> = {
   core: [],
   protocol: ['core'],
-  engine: ['core', 'protocol'],
-  runs: ['engine', 'core', 'protocol'],
-  extension: ['runs', 'engine', 'core', 'protocol'],
-  cli: ['runs', 'engine', 'core', 'protocol'],
+  runfolder: ['core', 'protocol'],
+  data: ['core', 'protocol'],
+  engine: ['core', 'protocol', 'runfolder', 'data'],
+  runs: ['core', 'protocol', 'runfolder', 'data'],
+  extension: ['runs', 'core', 'protocol', 'runfolder', 'data'],
+  cli: ['runs', 'core', 'protocol', 'runfolder', 'data'],
   webview: ['core', 'protocol'],
 };
 
@@ -35,7 +43,7 @@ function layerOf(file: string): Layer | undefined {
   if (rel[0] === 'webview') return 'webview';
   if (rel[0] !== 'src') return undefined;
   if (rel[1] === 'cli.ts' || rel[1] === 'cli') return 'cli';
-  return (['core', 'protocol', 'engine', 'runs', 'extension'] as const).find((l) => l === rel[1]);
+  return (['core', 'protocol', 'runfolder', 'data', 'engine', 'runs', 'extension'] as const).find((l) => l === rel[1]);
 }
 
 function sourceFiles(dir: string): string[] {

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, startBackend } from '../../src/engine/backend';
-import { BACKEND_PACKAGES_ENV, backendPackageFolders, resolveOptionalPackage } from '../../src/engine/optionalPackages';
+import { backendPackageFolders, resolveOptionalPackage } from '../../src/engine/optionalPackages';
+import { BACKEND_PACKAGES_ENV } from '../../src/protocol/worker';
 import { writeStandInTfjsNode } from '../fixtures/standInTfjsNode';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-backend-packages-'));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/engine/runFolder';
+import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/runfolder/runFolder';
 import { CHECKPOINTS_KEPT, RunFiles } from '../../src/protocol/run';
 import { tempDir, toySpec } from './engine.train.fixtures';
 import { deadPid } from './runs.helpers';

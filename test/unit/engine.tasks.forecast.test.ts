@@ -12,7 +12,7 @@ import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { createTask } from '../../src/engine/tasks';
-import { splitCsvLine } from '../../src/engine/tasks/csv';
+import { splitCsvLine } from '../../src/data/csv';
 import { ForecastTask } from '../../src/engine/tasks/forecast';
 import type { Model } from '../../src/engine/types';
 import { dataError, dataFolder } from './engine.tasks.fixtures';

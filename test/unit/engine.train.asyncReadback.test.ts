@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { parseMetricLines, RunFiles, type EvalRecord } from '../../src/protocol/run';
-import { createRunFolder, listCheckpoints } from '../../src/engine/runFolder';
+import { createRunFolder, listCheckpoints } from '../../src/runfolder/runFolder';
 import { runJob } from '../../src/engine/train/job';
 import { tempDir } from './engine.train.fixtures';
 

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunSpec, readRunStatus } from '../../src/engine/runFolder';
+import { readRunSpec, readRunStatus } from '../../src/runfolder/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
 import { tempDir } from './engine.train.fixtures';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 
 const root = path.resolve(__dirname, '../..');
 let cli = '';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseMetricLines, RunFiles, type EvalRecord, type TrainRecord } from '../../src/protocol/run';
 import type { WorkerToHost } from '../../src/protocol/worker';
-import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/engine/runFolder';
+import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/runfolder/runFolder';
 import { runJob } from '../../src/engine/train/job';
 import { startBackend } from '../../src/engine/backend';
 import { Trainer } from '../../src/engine/train/trainer';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/engine/runFolder';
+import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/runfolder/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
 import { asWorkerToHost, type HostToWorker, type WorkerToHost } from '../../src/protocol/worker';
 import { tempDir } from './engine.train.fixtures';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { RunFolderWriter, createRunFolder } from '../../src/engine/runFolder';
+import { RunFolderWriter, createRunFolder } from '../../src/runfolder/runFolder';
 import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/experiments/runDescription';
 import { planSummary } from '../../src/extension/runs/searchSummary';
 import { LogTail, parseWorkerLogLine } from '../../src/extension/runs/workerLog';

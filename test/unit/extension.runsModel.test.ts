@@ -16,7 +16,7 @@ import { RunTradeoffs } from '../../src/extension/runs/tradeoffRuns';
 import { parseMetricLines, RunFiles, type MetricRecord } from '../../src/protocol/run';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore, type RunInfo } from '../../src/runs/store';
 import { fixtureLoss } from './runs.fixtureWorker';
 import { bundle, removeWorkAndWorkers, newRun, sleep, tempDir, tinySpec } from './runs.helpers';

@@ -13,7 +13,7 @@ import { RunFiles, formatMetricLine, type MetricRecord } from '../../src/protoco
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { createSearchFolder, listSearchIds, readSearchFile, readSearchState, SearchFiles, searchDir } from '../../src/runs/search/searchFolder';
 import { planSearch } from '../../src/runs/search/plan';
 import { controllerLockOwner } from '../../src/runs/search/controller';

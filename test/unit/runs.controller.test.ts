@@ -12,7 +12,7 @@ import { RunFiles, type MetricRecord } from '../../src/protocol/run';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { SearchController, type SearchEvent } from '../../src/runs/search/controller';
 import { planSearch } from '../../src/runs/search/plan';
 import { searchResults } from '../../src/runs/search/results';

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/core/random';
 import { CheckpointFiles, RunFiles, type MetricRecord } from '../../src/protocol/run';
-import { listCheckpoints, readStatus } from '../../src/engine/runFolder';
+import { listCheckpoints, readStatus } from '../../src/runfolder/runFolder';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { launchDetachedWorker, type Launcher } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import type { RunInfo } from '../../src/runs/store';
 import { newRun, repoRoot, sleep, tempDir, tinySpec } from './runs.helpers';
 

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../src/engine/runFolder';
+import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../src/runfolder/runFolder';
 
 const stepMs = Number(process.env.FIXTURE_STEP_MS ?? 20);
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');

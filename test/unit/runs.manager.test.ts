@@ -14,7 +14,7 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
-import { isProcessAlive } from '../../src/engine/process';
+import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
 import { fixtureLoss } from './runs.fixtureWorker';
 import { bundle, removeWorkAndWorkers, newRun, sleep, tempDir, tinySpec } from './runs.helpers';

@@ -7,7 +7,7 @@ import { createForecastTask } from './forecast';
 import { createIclRegressionTask } from './iclRegression';
 import { createLanguageModelTask } from './languageModel';
 
-export { DataError } from './dataError';
+export { DataError } from '../../data/dataError';
 
 export function createTask(ctx: TaskContext): Task {
   switch (ctx.spec.task.kind) {

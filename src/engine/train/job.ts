@@ -18,11 +18,11 @@ import { HEARTBEAT_INTERVAL_MS, type MetricPosition } from '../../protocol/run';
 import type { FinalMessage, LogLevel, WorkerToHost } from '../../protocol/worker';
 import { startBackend } from '../backend';
 import { buildModel } from '../model';
-import { listCheckpoints, readRunSpec, RunFolderWriter } from '../runFolder';
+import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
 import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
-import { trainingFlopsPerStep } from './flops';
+import { trainingFlopsPerStep } from '../../core/analysis/flops';
 import { DivergedError, Trainer } from './trainer';
 
 /** How a job builds its model and task: the engine's own by default; tests substitute small ones. */

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { BACKEND_PACKAGES_ENV } from '../../engine/optionalPackages';
+import { BACKEND_PACKAGES_ENV } from '../../protocol/worker';
 import type { RunOverrides } from '../../protocol/run';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../../runs/layout';
 

@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { analyze } from '../../core/analysis';
 import type { Analysis } from '../../core/analysis/types';
-import { readRunSpec } from '../../engine/runFolder';
+import { readRunSpec } from '../../runfolder/runFolder';
 import type { TradeoffPoint } from '../../protocol/webview';
 import { Emitter, type Disposable } from '../../runs/events';
 import { objectiveOf } from '../../runs/search/trialRuns';

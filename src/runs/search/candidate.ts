@@ -7,7 +7,7 @@ import { analyze } from '../../core/analysis';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import type { SearchSpec } from '../../core/spec/schema';
 import { formatPath, validate } from '../../core/validate';
-import { trainingFlopsPerStep } from '../../engine/train/flops';
+import { trainingFlopsPerStep } from '../../core/analysis/flops';
 
 /** What the plan and the results show of a candidate's analysis. */
 export interface CandidateAnalysis {

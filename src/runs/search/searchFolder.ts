@@ -12,11 +12,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../engine/runFolder';
+import { writeFileAtomic } from '../../runfolder/runFolder';
 import { storeError } from '../fsErrors';
 import { newRunId, StoreFiles } from '../layout';
 import { FileLock } from '../lock';
-import { isProcessAlive } from '../../engine/process';
+import { isProcessAlive } from '../../runfolder/process';
 import type { SearchPlan } from './plan';
 
 export const SEARCH_FORMAT_VERSION = 1;

@@ -4,7 +4,7 @@
  * parseStatus, engine/runFolder.ts readStatus).
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../engine/runFolder';
+import { writeFileAtomic } from './runFolder';
 import { RunFiles, type RunStatus } from '../protocol/run';
 
 /** Replace the run's status (atomically). Callers hold the run lock and have checked that no worker is alive. */
