@@ -20,7 +20,6 @@ import type { StructureSpec } from '../src/core/spec/schema';
 import { formatMetricLine, parseMetricLines, RunFiles } from '../src/protocol/run';
 import { RunManager } from '../src/runs/manager';
 import { lastMetric, MetricsTail } from '../src/runs/metrics';
-import { readSeries } from '../src/runs/series';
 import { StoreFiles } from '../src/runs/layout';
 import { RunStore } from '../src/runs/store';
 import { medianMs } from './measure';
@@ -47,10 +46,7 @@ if (child >= 0) {
   const before = peakRss();
   const start = performance.now();
   let detail = '';
-  if (what === 'series-step' || what === 'series-flops') {
-    const r = readSeries(file!, { x: what === 'series-step' ? 'step' : 'flops', keys: ['loss', 'val.loss'], buckets: 1000 });
-    detail = `${r.report.records.toLocaleString('en-US')} records → ${r.series.loss!.x.length} + ${r.series['val.loss']!.x.length} points`;
-  } else if (what === 'last') {
+  if (what === 'last') {
     detail = `step ${lastMetric(file!)?.step}`;
   } else if (what === 'whole') {
     const records = parseMetricLines(fs.readFileSync(file!, 'utf8'));
@@ -117,8 +113,6 @@ try {
   printTable(
     ['operation', 'time', 'peak RSS added', 'result'],
     [
-      ['series: loss, val.loss vs step, 1,000 buckets (streamed)', 'series-step'],
-      ['series: loss, val.loss vs flops, 1,000 buckets (streamed)', 'series-flops'],
       ['last record (read backwards from the end)', 'last'],
       ['contrast: read the whole file and parse it at once', 'whole'],
     ].map(([label, what]) => {

@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../core/spec/resolve';
+import { TFJS_BACKENDS } from '../core/spec/schema';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
@@ -25,8 +26,6 @@ import { formatDuration, plural } from '../core/format';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { TrainProgress } from './trainProgress';
-
-const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 /** Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report an interrupted command. */
 const EXIT_CANCELLED = 130;
@@ -124,7 +123,7 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
   if (seed !== undefined) overrides.seed = seed;
   if (values.backend !== undefined) {
     const b = values.backend as string;
-    if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')} (got "${b}")`);
+    if (!(TFJS_BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${TFJS_BACKENDS.join(', ')} (got "${b}")`);
     overrides.backend = b as RunOverrides['backend'];
   }
   return overrides;

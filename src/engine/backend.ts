@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { ResolvedTraining } from '../core/spec/resolve';
+import { TFJS_BACKENDS } from '../core/spec/schema';
 // Types only: the GPU* declarations of Dawn's package (the module itself is imported by path at run time).
 import type {} from 'webgpu';
 import { resolveOptionalPackage, searchedPlaces } from './optionalPackages';
@@ -33,7 +34,7 @@ export type BackendChoice = ResolvedTraining['backend'];
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 /** The order "auto" tries. */
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = TFJS_BACKENDS.filter((b): b is BackendName => b !== 'auto');
 
 export interface StartedBackend {
   name: BackendName;

@@ -167,8 +167,12 @@ export function effectiveState(status: RunStatus, now: number = Date.now()): Run
 
 // ─── metrics.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
 
+/** The keys of MetricPosition, in the order exports and axis pickers list them. */
+export const METRIC_POSITION_KEYS = ['step', 'tokens', 'flops', 'wallMs'] as const;
+export type MetricPositionKey = (typeof METRIC_POSITION_KEYS)[number];
+
 /** Fields every metric record carries: where in training it was taken. */
-export interface MetricPosition {
+export interface MetricPosition extends Record<MetricPositionKey, number> {
   /** Optimiser steps completed when the record was taken. */
   step: number;
   /** Training tokens consumed so far (Batch.tokens summed). */
@@ -198,8 +202,21 @@ export interface EvalRecord extends MetricPosition {
 
 export type MetricRecord = TrainRecord | EvalRecord;
 
+/** Where a new run starts. */
+export const START_POSITION: MetricPosition = { step: 0, tokens: 0, flops: 0, wallMs: 0 };
+
 export function formatMetricLine(record: MetricRecord): string {
   return `${JSON.stringify(record)}\n`;
+}
+
+/** One complete line of metrics.jsonl (without its newline); null for anything that is not a metric record. */
+export function parseMetricLine(line: string): MetricRecord | null {
+  try {
+    const value = JSON.parse(line) as unknown;
+    return isMetricRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -211,13 +228,8 @@ export function parseMetricLines(text: string): MetricRecord[] {
   lines.pop(); // the text after the last newline: empty, or a partial record
   const records: MetricRecord[] = [];
   for (const line of lines) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line) as unknown;
-      if (isMetricRecord(value)) records.push(value);
-    } catch {
-      // a torn line: skip it
-    }
+    const record = line.trim() ? parseMetricLine(line) : null;
+    if (record) records.push(record); // anything else is a torn or foreign line: skipped
   }
   return records;
 }
@@ -227,6 +239,31 @@ export function isMetricRecord(value: unknown): value is MetricRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   return (r.kind === 'train' || r.kind === 'eval') && typeof r.step === 'number';
+}
+
+// ─── worker.log ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Levels of worker.log lines (and of the worker's log messages). */
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** One line the worker writes: `<ISO time> <level padded to 5> <message>`. */
+export function formatLogLine(level: LogLevel, message: string, at: Date = new Date()): string {
+  return `${at.toISOString()} ${level.padEnd(5)} ${message}\n`;
+}
+
+export interface LogLine {
+  /** null for anything else in the file: the process's raw stdout/stderr (a crash trace), which launchers append. */
+  level: LogLevel | null;
+  message: string;
+}
+
+const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z (info|warn|error)\s?(.*)$/;
+
+/** A line of worker.log (without its newline), as formatLogLine wrote it, or raw process output. */
+export function parseLogLine(line: string): LogLine {
+  const m = LOG_LINE.exec(line);
+  // The level is padded to five characters ("info ", "warn "): drop the padding, keep the message's own spaces.
+  return m ? { level: m[1] as LogLevel, message: m[2]!.replace(/^ +/, '') } : { level: null, message: line };
 }
 
 // ─── checkpoints ────────────────────────────────────────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@
 import type { ScoringRank } from '../core/analysis/types';
 import type { ScoringLayout } from '../core/layout/scoring';
 import type { TensorNetwork } from '../core/layout/tensorNetwork';
+import type { MetricPositionKey } from './run';
 
 export type PanelKind = 'diagram' | 'tradeoffs' | 'losses';
 
@@ -181,13 +182,13 @@ export interface TradeoffsState {
 
 // ─── Live losses ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-export type LossXAxis = 'step' | 'tokens' | 'flops' | 'wallMs';
+export type LossXAxis = MetricPositionKey;
 
 export interface LossRunInfo {
   id: string;
   name: string;
   state: string;
-  /** Series this run has: "train" and the eval metric names, e.g. "eval.loss". */
+  /** Series this run has: the train records' keys ("loss", "lr") and the eval metric names, e.g. "val.loss". */
   metrics: string[];
   /** Records received so far. */
   points: number;

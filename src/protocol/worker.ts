@@ -6,6 +6,9 @@
  *
  * One interface per message, each with a literal `type`; one union per direction.
  */
+import type { LogLevel } from './run';
+
+export type { LogLevel };
 
 /**
  * Environment variable naming folders (path-delimiter separated) where the worker also looks for the optional native
@@ -70,7 +73,6 @@ export interface CheckpointMessage {
   path: string;
 }
 
-export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface LogMessage {
   type: 'log';
@@ -109,10 +111,6 @@ export type WorkerToHost =
 
 /** Messages after which the worker exits. */
 export type FinalMessage = FinishedMessage | CancelledMessage | FailedMessage;
-
-export function isFinalMessage(m: WorkerToHost): m is FinalMessage {
-  return m.type === 'finished' || m.type === 'cancelled' || m.type === 'failed';
-}
 
 /** Narrow an IPC payload (untyped at runtime) to a host message, or null when it is not one. */
 export function asHostToWorker(value: unknown): HostToWorker | null {

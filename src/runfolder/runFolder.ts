@@ -13,10 +13,12 @@ import {
   RunFiles,
   checkpointDirName,
   checkpointStepOf,
+  formatLogLine,
   formatMetricLine,
   initialStatus,
   parseStatus,
   parseMetricLines,
+  type LogLevel,
   type MetricRecord,
   type RunOverrides,
   type RunSpecFile,
@@ -24,7 +26,6 @@ import {
   type StatusRead,
 } from '../protocol/run';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import type { LogLevel } from '../protocol/worker';
 import { isProcessAlive } from './process';
 
 /** Temp files and folders are named with these prefixes and the writer's pid, so leftovers can be recognised. */
@@ -208,7 +209,7 @@ export class RunFolderWriter {
   }
 
   log(level: LogLevel, message: string): void {
-    fs.appendFileSync(path.join(this.dir, RunFiles.log), `${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`);
+    fs.appendFileSync(path.join(this.dir, RunFiles.log), formatLogLine(level, message));
   }
 
   /**

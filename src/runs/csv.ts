@@ -1,21 +1,15 @@
 /**
- * A run's metrics as CSV that pandas and spreadsheets read directly: one header row, then one row per record in file
- * order. Columns: kind, the position (step, tokens, flops, wallMs), the training columns (loss, lr), then every
+ * A run's metrics as CSV (the dialect of src/core/csv.ts): one header row, then one row per record in file
+ * order. Columns: kind, the position (METRIC_POSITION_KEYS), the training columns (loss, lr), then every
  * evaluation metric in the order it first appears; a cell a record does not have is empty. The file is streamed twice
  * (once for the columns, once for the rows), so any length exports in bounded memory. Used by `mlbtc export` and the
  * editor's Export Run.
  */
-import type { MetricRecord } from '../protocol/run';
+import { csvLine, type CsvCell } from '../core/csv';
+import { METRIC_POSITION_KEYS, type MetricRecord } from '../protocol/run';
 import { describeSkipped, forEachMetric } from './metrics';
 
-const FIXED = ['kind', 'step', 'tokens', 'flops', 'wallMs', 'loss', 'lr'];
-
-/** RFC 4180: quote a cell holding a comma, quote, or line break; double its quotes. */
-export function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan') : String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+const FIXED = ['kind', ...METRIC_POSITION_KEYS, 'loss', 'lr'];
 
 /** Write the CSV of `metricsFile` through `write`; returns the skipped-line warnings. */
 export function exportCsv(metricsFile: string, write: (text: string) => void): string[] {
@@ -29,11 +23,11 @@ export function exportCsv(metricsFile: string, write: (text: string) => void): s
       }
     }
   });
-  write(`${columns.map(csvCell).join(',')}\n`);
+  write(csvLine(columns));
   let pending = '';
   const report = forEachMetric(metricsFile, (r: MetricRecord) => {
-    const row = r as unknown as Record<string, unknown>;
-    pending += `${columns.map((c) => csvCell(row[c])).join(',')}\n`;
+    const row = r as unknown as Record<string, CsvCell>;
+    pending += csvLine(columns.map((c) => row[c]));
     if (pending.length > 1 << 16) {
       write(pending);
       pending = '';

@@ -2,7 +2,7 @@
  * The typed events a run manager emits, one per change, so views (the Experiments tree, the run panel, the CLI's
  * progress) update live without re-reading runs themselves.
  */
-import type { MetricRecord, RunState } from '../protocol/run';
+import type { RunState } from '../protocol/run';
 import type { RunInfo } from './store';
 
 export type RunEvent =
@@ -15,10 +15,11 @@ export type RunEvent =
   /** A running run reached a new step (from its status.json, refreshed with every heartbeat or record). */
   | { type: 'progress'; run: RunInfo }
   /**
-   * Records appended to the run's metrics.jsonl since the previous event for it. With `reset`, the file was rewritten
-   * (a resume dropped records after its checkpoint): `records` is then the whole file and replaces what came before.
+   * A doorbell: the run's metrics.jsonl changed (records appended, or the file rewritten by a resume that dropped
+   * records after its checkpoint). Whoever shows records reads them itself (MetricsTail, lastMetric), so the file is
+   * read once, by the reader that needs it.
    */
-  | { type: 'metrics'; id: string; records: MetricRecord[]; reset: boolean }
+  | { type: 'metrics'; id: string }
   /** This manager took or lost ownership of the queue (see manager.ts). */
   | { type: 'queue'; owner: boolean }
   /** Something a user may want to know that is not an error of the caller: skipped metric lines, a failed watch. */

@@ -37,7 +37,7 @@ import { StoreFiles } from './layout';
 import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
-import { describeSkipped, MetricsTail } from './metrics';
+import { RunFollower } from './follower';
 import { isProcessAlive, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
@@ -67,19 +67,11 @@ export interface ManagerOptions {
 /** States from which `resume` continues a run from its last checkpoint. */
 export const RESUMABLE_STATES: readonly RunState[] = ['interrupted', 'cancelled', 'failed'];
 
-interface Followed {
-  state: RunState | 'unknown';
-  step: number | null;
-  tail: MetricsTail;
-  /** fs.watch on the run folder while it runs, for prompt metric events. */
-  watcher?: fs.FSWatcher;
-}
-
 export class RunManager {
   readonly store: RunStore;
   private readonly events = new Emitter<RunEvent>();
   private readonly queueLock: FileLock;
-  private readonly followed = new Map<string, Followed>();
+  private readonly follower: RunFollower;
   private readonly children = new Map<string, ChildProcess>();
   /** Runs this manager asked to stop: if their worker dies without a final status, they end "cancelled". */
   private readonly stopping = new Set<string>();
@@ -88,8 +80,6 @@ export class RunManager {
   private readonly stopTimeoutMs: number;
   private readonly owner: string;
   private timer: NodeJS.Timeout | undefined;
-  private watchers: fs.FSWatcher[] = [];
-  private debounce: NodeJS.Timeout | undefined;
   private closed = false;
   private ticking = false;
 
@@ -100,6 +90,13 @@ export class RunManager {
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
     this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
+    this.follower = new RunFollower({
+      root: this.store.root,
+      emit: (event) => this.events.emit(event),
+      tick: () => this.tick(),
+      watch: options.watch !== false,
+      pollMs: options.pollMs ?? 1000,
+    });
   }
 
   /**
@@ -111,7 +108,7 @@ export class RunManager {
     this.tick(true);
     this.timer = setInterval(() => this.tick(), this.options.pollMs ?? 1000);
     this.timer.unref();
-    if (this.options.watch !== false) this.watchRoot();
+    this.follower.watchRoot();
     return this;
   }
 
@@ -119,10 +116,7 @@ export class RunManager {
   close(): void {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.debounce) clearTimeout(this.debounce);
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    for (const f of this.followed.values()) f.watcher?.close();
+    this.follower.close();
     for (const child of this.children.values()) {
       child.removeAllListeners('exit');
       child.unref();
@@ -319,7 +313,7 @@ export class RunManager {
         }
       }
       if (changed) runs = this.listOrWarn() ?? runs;
-      this.diff(runs, initial);
+      this.follower.update(runs, initial);
       if (this.queueLock.isHeld) this.schedule(runs);
     } finally {
       this.ticking = false;
@@ -333,72 +327,6 @@ export class RunManager {
     } catch (e) {
       this.events.emit({ type: 'warning', message: (e as Error).message });
       return null;
-    }
-  }
-
-  private diff(runs: RunInfo[], initial: boolean): void {
-    const seen = new Set<string>();
-    for (const run of runs) {
-      seen.add(run.id);
-      let f = this.followed.get(run.id);
-      if (!f) {
-        // Follow metrics from their current end: earlier records are read on demand (series.ts).
-        f = { state: run.state, step: run.status?.step ?? null, tail: new MetricsTail(path.join(run.dir, RunFiles.metrics), { fromEnd: true }) };
-        this.followed.set(run.id, f);
-        if (!initial) this.events.emit({ type: 'added', run });
-      }
-      const previous = f.state;
-      // Metrics are read while a run may be writing them, and once more when it has just stopped.
-      if (run.state === 'running' || run.state === 'queued' || previous !== run.state) this.pollMetrics(run.id, f);
-      if (previous !== run.state) {
-        f.state = run.state;
-        this.events.emit({ type: 'state', run, previous });
-      }
-      const step = run.status?.step ?? null;
-      if (step !== f.step) {
-        f.step = step;
-        if (run.state === 'running') this.events.emit({ type: 'progress', run });
-      }
-      this.watchRun(run.id, run.dir, f, run.state === 'running');
-    }
-    for (const [id, f] of [...this.followed]) {
-      if (!seen.has(id)) {
-        f.watcher?.close();
-        this.followed.delete(id);
-        this.events.emit({ type: 'removed', id });
-      }
-    }
-  }
-
-  /**
-   * Watch a running run's folder so appended metrics and status changes tick within ~50 ms rather than at the next
-   * poll. Best effort: where fs.watch fails (watcher limits, network file systems) the poll still covers it.
-   */
-  private watchRun(id: string, dir: string, f: Followed, running: boolean): void {
-    if (this.options.watch === false) return;
-    if (running && !f.watcher) {
-      try {
-        f.watcher = fs.watch(dir, { persistent: false }, () => this.soon());
-        f.watcher.on('error', () => {
-          f.watcher?.close();
-          f.watcher = undefined;
-        });
-      } catch {
-        this.events.emit({ type: 'warning', id, message: `cannot watch ${dir}; its metrics update every ${this.options.pollMs ?? 1000} ms` });
-      }
-    } else if (!running && f.watcher) {
-      f.watcher.close();
-      f.watcher = undefined;
-    }
-  }
-
-  private pollMetrics(id: string, f: Followed): void {
-    try {
-      const update = f.tail.poll();
-      if (update.records.length || update.reset) this.events.emit({ type: 'metrics', id, records: update.records, reset: update.reset });
-      for (const message of describeSkipped(`${id}/${RunFiles.metrics}`, update.report)) this.events.emit({ type: 'warning', id, message });
-    } catch (e) {
-      this.events.emit({ type: 'warning', id, message: `cannot read metrics of ${id}: ${(e as Error).message}` });
     }
   }
 
@@ -501,27 +429,6 @@ export class RunManager {
     return this.store.get(id);
   }
 
-  private watchRoot(): void {
-    try {
-      fs.mkdirSync(this.store.root, { recursive: true });
-      const w = fs.watch(this.store.root, { persistent: false, recursive: false }, () => this.soon());
-      w.on('error', () => w.close());
-      this.watchers.push(w);
-    } catch (e) {
-      // Too many watchers, an unwritable parent, a file system without notifications: the poll still runs.
-      this.events.emit({ type: 'warning', message: `watching ${this.store.root} failed (${(e as Error).message}); polling every ${this.options.pollMs ?? 1000} ms instead` });
-    }
-  }
-
-  /** A tick shortly after a burst of fs events. */
-  private soon(): void {
-    if (this.debounce || this.closed) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.tick();
-    }, 50);
-    this.debounce.unref();
-  }
 }
 
 function failedStatus(status: RunStatus, reason: string): RunStatus {

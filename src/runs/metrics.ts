@@ -6,7 +6,7 @@
  * src/protocol/run.ts, which parseMetricLines uses too), so readers and the worker agree on one definition.
  */
 import * as fs from 'node:fs';
-import { isMetricRecord, type MetricRecord } from '../protocol/run';
+import { parseMetricLine, type MetricRecord } from '../protocol/run';
 
 const CHUNK_BYTES = 1 << 16;
 const NEWLINE = 0x0a;
@@ -34,16 +34,6 @@ export function describeSkipped(file: string, report: ReadReport): string[] {
   const lines = report.skipped.map((s) => `${file}:${s.line ?? `byte ${s.offset}`}: skipped a line that is not a metric record: ${JSON.stringify(s.text)}`);
   if (report.skippedCount > report.skipped.length) lines.push(`${file}: ${report.skippedCount - report.skipped.length} more unreadable lines skipped`);
   return lines;
-}
-
-/** Parse one complete line (without its newline); null for anything that is not a metric record. */
-export function parseMetricLine(line: string): MetricRecord | null {
-  try {
-    const value = JSON.parse(line) as unknown;
-    return isMetricRecord(value) ? value : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'jsonc-parser';
-import { applyFix, detectFormatting, fixEdits } from '../../src/extension/json/jsonEdits';
+import { applyEdits } from 'jsonc-parser';
+import type { Fix } from '../../src/core/validate';
+import { detectFormatting, fixEdits } from '../../src/extension/json/jsonEdits';
+
+/** The text after applying a fix's edits. */
+const applyFix = (text: string, fix: Fix): string => applyEdits(text, fixEdits(text, fix));
 import { inlineJson, prettyJson } from '../../src/extension/json/jsonText';
 
 const doc = [

@@ -10,8 +10,8 @@ import type { StructureSpec } from '../../src/core/spec/schema';
 import { RunFolderWriter, createRunFolder } from '../../src/runfolder/runFolder';
 import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/experiments/runDescription';
 import { planSummary } from '../../src/extension/runs/searchSummary';
-import { LogTail, parseWorkerLogLine } from '../../src/extension/runs/workerLog';
-import { initialStatus, RunFiles } from '../../src/protocol/run';
+import { LogTail } from '../../src/extension/runs/workerLog';
+import { initialStatus, parseLogLine, RunFiles } from '../../src/protocol/run';
 import { planSearch } from '../../src/runs/search/plan';
 import type { RunInfo } from '../../src/runs/store';
 import { newRun, tempDir, tinySpec } from './runs.helpers';
@@ -76,7 +76,7 @@ describe('worker.log as log lines', () => {
     writer.log('warn', '  two leading spaces stay');
     writer.log('error', 'diverged at step 3 (loss NaN)');
     fs.appendFileSync(path.join(dir, RunFiles.log), 'Error: boom\n    at main (worker.js:1:1)\n');
-    const lines = fs.readFileSync(path.join(dir, RunFiles.log), 'utf8').trimEnd().split('\n').map(parseWorkerLogLine);
+    const lines = fs.readFileSync(path.join(dir, RunFiles.log), 'utf8').trimEnd().split('\n').map(parseLogLine);
     assert.deepEqual(lines, [
       { level: 'info', message: 'backend cpu (JavaScript)' },
       { level: 'warn', message: 'two leading spaces stay' },

@@ -105,7 +105,7 @@ describe('mlbtc runs / export', () => {
         'train,2,128,2000000000,25,2.25,0.002,,,',
         'eval,2,128,2000000000,25,,,2.5,,"a ""quoted"", text"',
         '',
-      ].join('\n'),
+      ].join('\r\n'), // the one CSV dialect (src/core/csv.ts): RFC 4180 line ends
     );
     assert.match(r.stderr, /metrics\.jsonl:5: skipped a line that is not a metric record: "garbage line"/);
     const out = path.join(ws.dir, 'm.csv');

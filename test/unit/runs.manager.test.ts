@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RunFiles, type MetricRecord } from '../../src/protocol/run';
+import { FINAL_STATES, RunFiles, type MetricRecord } from '../../src/protocol/run';
 import type { RunEvent } from '../../src/runs/events';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
-import { forEachMetric } from '../../src/runs/metrics';
+import { forEachMetric, MetricsTail } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
 import { fixtureLoss } from './runs.fixtureWorker';
@@ -56,7 +56,7 @@ const records = (dir: string) => {
 /** The train records an uninterrupted fixture run of `steps` steps writes (logEvery 1). */
 const expectedLosses = (seed: number, steps: number) => Array.from({ length: steps }, (_, i) => fixtureLoss(seed, i + 1));
 
-const isFinal = (state: string) => state === 'completed' || state === 'failed' || state === 'cancelled';
+const isFinal = (state: string) => (FINAL_STATES as readonly string[]).includes(state);
 
 describe('RunManager (fixture worker)', () => {
   it('runs a queue with maxConcurrentRuns 2: never more than two at once, every run complete with its own records', async () => {
@@ -86,21 +86,28 @@ describe('RunManager (fixture worker)', () => {
     });
   });
 
-  it('emits added, every state change, and metrics with only the new records', async () => {
+  it('emits added, every state change, and a metrics doorbell after which a reader finds every record, once', async () => {
     const runsDir = path.join(work, 'events');
     const m = manager(runsDir).open();
     const events: RunEvent[] = [];
-    m.onEvent((e) => events.push(e));
+    const streamed: MetricRecord[] = [];
+    let tail: MetricsTail | undefined;
+    m.onEvent((e) => {
+      events.push(e);
+      // What a view does: read its own tail when the bell rings.
+      if (e.type === 'metrics' && tail && e.id === run.id) streamed.push(...tail.poll().records);
+    });
     // Created by another store (another process would do the same): the manager notices it.
     const run = new RunStore(runsDir).create(newRun(tinySpec({ seed: 3, steps: 15 })));
+    tail = new MetricsTail(path.join(run.dir, RunFiles.metrics));
     await m.waitFor(run.id, (x) => x.state === 'completed', 20_000);
     m.tick();
     const mine = events.filter((e) => ('id' in e ? e.id : 'run' in e ? e.run.id : undefined) === run.id);
     assert.equal(mine[0]?.type, 'added');
     const states = mine.filter((e): e is Extract<RunEvent, { type: 'state' }> => e.type === 'state').map((e) => `${e.previous}>${e.run.state}`);
     assert.deepEqual(states, ['queued>running', 'running>completed']);
-    const streamed = mine.flatMap((e) => (e.type === 'metrics' ? (assert.equal(e.reset, false), e.records) : []));
-    assert.deepEqual(streamed, records(run.dir), 'the metric events add up to the file, each record once');
+    assert.ok(mine.filter((e) => e.type === 'metrics').length > 1, 'the bell rings while the run trains, not only at its end');
+    assert.deepEqual(streamed, records(run.dir), 'reads on each bell add up to the file, each record once');
   });
 
   it('stops a run gracefully (checkpoint, cancelled) and resumes it to exactly the records of an uninterrupted run', async () => {
@@ -195,7 +202,7 @@ describe('RunManager (fixture worker)', () => {
     second.onEvent((e) => events.push(e));
     const done = await second.waitFor(live.id, (x) => x.state === 'completed', 20_000);
     assert.equal(done.status?.step, 40);
-    assert.ok(events.some((e) => e.type === 'metrics' && e.id === live.id && e.records.length > 0), 'metrics followed after reattaching');
+    assert.ok(events.some((e) => e.type === 'metrics' && e.id === live.id), 'metrics followed after reattaching');
     second.close();
 
     // Now a worker killed while nobody watches.

@@ -3,10 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { downsampleMinMax } from '../../src/core/series/downsample';
-import { Rng } from '../../src/core/random';
 import { describeSkipped, forEachMetric, lastMetric, MetricsTail } from '../../src/runs/metrics';
-import { readSeries } from '../../src/runs/series';
 import type { MetricRecord } from '../../src/protocol/run';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-runs-metrics-'));
@@ -156,55 +153,5 @@ describe('MetricsTail', () => {
     assert.deepEqual(tail.poll().records.map((r) => r.step), [1]);
     fs.rmSync(f);
     assert.equal(tail.poll().reset, true);
-  });
-});
-
-describe('readSeries: streamed downsampling', () => {
-  // Long enough that every series spans several reduction chunks (65,536 points each).
-  const n = 200_000;
-  const rng = new Rng(7);
-  const xs: number[] = [];
-  const losses: number[] = [];
-  const evalX: number[] = [];
-  const evalY: number[] = [];
-  let text = '';
-  for (let step = 1; step <= n; step++) {
-    const loss = 3 * Math.exp(-step / 50_000) + rng.normal() * 0.1 + (step === 123_457 ? 40 : 0);
-    xs.push(step * 64);
-    losses.push(loss);
-    text += line({ kind: 'train', step, tokens: step * 64, flops: step * 10, wallMs: step, loss, lr: 1e-3 });
-    if (step % 1000 === 0) {
-      const v = loss + 0.05;
-      evalX.push(step * 64);
-      evalY.push(v);
-      text += line({ kind: 'eval', step, tokens: step * 64, flops: step * 10, wallMs: step, 'val.loss': v });
-    }
-  }
-  const f = file(text + 'torn{');
-
-  it('equals downsampleMinMax over the whole series, for train and eval keys, spikes included', () => {
-    const result = readSeries(f, { x: 'tokens', keys: ['loss', 'val.loss'], buckets: 300 });
-    assert.deepEqual(result.domain, [64, n * 64]);
-    const expected = downsampleMinMax(xs, losses, { buckets: 300, domain: [64, n * 64] });
-    assert.deepEqual(Array.from(result.series.loss!.x), Array.from(expected.x));
-    assert.deepEqual(Array.from(result.series.loss!.y), Array.from(expected.y));
-    assert.ok(Array.from(result.series.loss!.y).includes(losses[123_456]!), 'the spike survives');
-    const expectedEval = downsampleMinMax(evalX, evalY, { buckets: 300, domain: [64, n * 64] });
-    assert.deepEqual(Array.from(result.series['val.loss']!.y), Array.from(expectedEval.y));
-    assert.ok(result.series.loss!.x.length <= 4 * 300);
-  });
-
-  it('zoomed to a domain, keeps the nearest point outside each edge like downsampleMinMax', () => {
-    const domain: [number, number] = [70_000 * 64 + 5, 150_000 * 64];
-    const result = readSeries(f, { x: 'tokens', keys: ['loss'], buckets: 50, domain, scale: 'log' });
-    const expected = downsampleMinMax(xs, losses, { buckets: 50, domain, scale: 'log' });
-    assert.deepEqual(Array.from(result.series.loss!.x), Array.from(expected.x));
-    assert.deepEqual(Array.from(result.series.loss!.y), Array.from(expected.y));
-  });
-
-  it('an empty file gives empty series and no domain', () => {
-    const result = readSeries(file(''), { x: 'step', keys: ['loss'], buckets: 10 });
-    assert.equal(result.domain, null);
-    assert.equal(result.series.loss!.x.length, 0);
   });
 });

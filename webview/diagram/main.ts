@@ -7,7 +7,7 @@ import { exactCount, shortCount } from '../../src/core/format';
 import type { DiagramFromWebview, DiagramModel, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
 import { emptyNote, panelHeader, radios, select, spacer, toolbar, type Choice } from '../shared/controls';
-import { toCsv } from '../shared/csv';
+import { toCsv } from '../../src/core/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';

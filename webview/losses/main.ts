@@ -7,7 +7,7 @@ import * as d3 from 'd3';
 import type { LossesFromWebview, LossesState, LossesToWebview, LossRunInfo, LossSeries, LossView } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
 import { checkbox, emptyNote, panelHeader, select, spacer, toolbar } from '../shared/controls';
-import { toCsv } from '../shared/csv';
+import { toCsv } from '../../src/core/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';

@@ -6,7 +6,7 @@
 import type { TradeoffPoint, TradeoffsFromWebview, TradeoffsState, TradeoffsToWebview, TradeoffX, TradeoffY, SkippedFile } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
 import { checkbox, emptyNote, panelHeader, select, spacer, toolbar, type Choice } from '../shared/controls';
-import { toCsv } from '../shared/csv';
+import { toCsv } from '../../src/core/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';

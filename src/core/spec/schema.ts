@@ -271,6 +271,12 @@ export const Attention = Type.Union([SingleAttention, Type.Array(HeadGroup, { mi
 
 // ─── Training ──────────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * The tfjs backends a run can ask for, "auto" first and then in the order auto tries them: the one list the schema,
+ * the CLI's --backend, the engine and the mlbtc.backend setting (checked by a test against package.json) share.
+ */
+export const TFJS_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
 export const Training = Type.Object(
   {
     steps: PositiveInt('Optimiser steps.', { default: 2000 }),
@@ -296,7 +302,7 @@ export const Training = Type.Object(
     evalEvery: PositiveInt('Steps between evaluations.', { default: 200 }),
     evalBatches: PositiveInt('Batches per evaluation.', { default: 8 }),
     checkpointEvery: PositiveInt('Steps between checkpoints (at most two are kept).', { default: 500 }),
-    backend: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], {
+    backend: Type.Union(TFJS_BACKENDS.map((b) => Type.Literal(b)), {
       default: 'auto',
       description: '"auto" picks the fastest that starts: tfjs-node(-gpu), WebGPU, wasm, cpu. A forced backend that cannot start is an error.',
     }),
@@ -441,7 +447,6 @@ export type TaskSpec = Static<typeof Task>;
 export type ModelSpec = Static<typeof Model>;
 export type AttentionSpec = Static<typeof Attention>;
 export type SingleAttentionSpec = Static<typeof SingleAttention>;
-export type HeadGroupSpec = Static<typeof HeadGroup>;
 export type AttentionKind = (typeof AttentionKinds)[number];
 export type MlbtcLevelSpec = Static<typeof MlbtcLevel>;
 export type MlbtcPreset = Static<typeof MlbtcPreset>;

@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { Rng } from '../../core/random';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { HEARTBEAT_INTERVAL_MS, type MetricPosition } from '../../protocol/run';
+import { HEARTBEAT_INTERVAL_MS, START_POSITION, type MetricPosition } from '../../protocol/run';
 import type { FinalMessage, LogLevel, WorkerToHost } from '../../protocol/worker';
 import { startBackend } from '../backend';
 import { buildModel } from '../model';
@@ -95,7 +95,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     log('info', `${spec.name}: ${params.toLocaleString('en-US')} parameters; ${task.describe()}`);
 
     const flopsPerStep = trainingFlopsPerStep(spec);
-    let position: MetricPosition = { step: 0, tokens: 0, flops: 0, wallMs: 0 };
+    let position: MetricPosition = START_POSITION;
     let pendingLosses: number[] = [];
     const latest = options.resume ? listCheckpoints(options.runDir).at(-1) : undefined;
     if (latest) {

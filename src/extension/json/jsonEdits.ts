@@ -3,7 +3,7 @@
  * fix changes only the characters it has to and the user's layout (one-line arrays, indentation, key order)
  * survives. Pure: no vscode, so it is unit-tested in plain Node.
  */
-import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type Node } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, modify, parseTree, type Edit, type FormattingOptions, type Node } from 'jsonc-parser';
 import type { Fix, JsonPath } from '../../core/validate/types';
 import { inlineJson, isPlainObject } from './jsonText';
 
@@ -22,11 +22,6 @@ export function fixEdits(text: string, fix: Fix): Edit[] {
   if (node) return replaceValue(text, node, fix.path, fix.value, formattingOptions);
   const inline = root && insertInline(text, root, fix.path, fix.value);
   return inline ? [inline] : modify(text, fix.path, fix.value, { formattingOptions });
-}
-
-/** The text after applying a fix: what tests compare against. */
-export function applyFix(text: string, fix: Fix): string {
-  return applyEdits(text, fixEdits(text, fix));
 }
 
 function replaceValue(text: string, node: Node, path: JsonPath, value: unknown, fmt: FormattingOptions): Edit[] {

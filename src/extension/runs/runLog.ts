@@ -12,7 +12,8 @@ import { RunFiles } from '../../protocol/run';
 import type { Disposable } from '../../runs/events';
 import type { RunInfo } from '../../runs/store';
 import type { RunsModel } from './runsModel';
-import { LogTail, parseWorkerLogLine } from './workerLog';
+import { parseLogLine } from '../../protocol/run';
+import { LogTail } from './workerLog';
 
 /** The part of a LogOutputChannel this needs (tests pass a recorder). */
 export interface LogSink {
@@ -81,7 +82,7 @@ export class RunLog implements Disposable {
     if (!tail) return;
     for (const raw of tail.read()) {
       if (!raw.trim()) continue;
-      const line = parseWorkerLogLine(raw);
+      const line = parseLogLine(raw);
       const text = `[${id}] ${line.message}`;
       if (line.level === 'error') this.sink.error(text);
       else if (line.level === 'warn' || line.level === null) this.sink.warn(text); // raw output: a crash trace, a native warning

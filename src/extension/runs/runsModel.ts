@@ -7,7 +7,7 @@
  * No vscode import: unit tests and benchmarks drive it with real managers and workers.
  */
 import * as path from 'node:path';
-import { RunFiles, type MetricRecord, type TrainRecord } from '../../protocol/run';
+import { RunFiles } from '../../protocol/run';
 import { Emitter, type Disposable, type RunEvent } from '../../runs/events';
 import type { RunManager } from '../../runs/manager';
 import { lastMetric } from '../../runs/metrics';
@@ -151,24 +151,13 @@ export class RunsModel implements Disposable {
         this.runsById.delete(event.id);
         this.losses.delete(event.id);
         return;
-      case 'metrics': {
-        const last = lastTrain(event.records);
-        if (last) this.losses.set(event.id, { step: last.step, loss: last.loss });
-        else if (event.reset) this.losses.delete(event.id); // rewritten without a train record in the batch: re-read
+      case 'metrics':
+        this.losses.delete(event.id); // read again from the file's end when next asked for
         return;
-      }
       default:
         return;
     }
   }
-}
-
-function lastTrain(records: readonly MetricRecord[]): TrainRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.kind === 'train') return r;
-  }
-  return undefined;
 }
 
 function byCreation(a: RunInfo, b: RunInfo): number {

@@ -1,25 +1,9 @@
 /**
- * A run's worker.log as log lines: the worker writes `<ISO time> <level padded to 5> <message>` (RunFolderWriter.log
- * in src/engine/runFolder.ts); anything else in the file is the process's raw stdout/stderr (a native library's
- * warning, a crash trace), which the launcher appends to the same file.
+ * Following a run's worker.log. Its line format (formatLogLine, parseLogLine) is defined once, with the run folder's
+ * other formats, in src/protocol/run.ts.
  */
 import * as fs from 'node:fs';
-import type { LogLevel } from '../../protocol/worker';
 import { LineSplitter } from '../../runs/metrics';
-
-export interface WorkerLogLine {
-  /** null for raw process output. */
-  level: LogLevel | null;
-  message: string;
-}
-
-const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z (info|warn|error)\s?(.*)$/;
-
-export function parseWorkerLogLine(line: string): WorkerLogLine {
-  const m = LINE.exec(line);
-  // The level is padded to five characters ("info ", "warn "): drop the padding, keep the message's own spaces.
-  return m ? { level: m[1] as LogLevel, message: m[2]!.replace(/^ +/, '') } : { level: null, message: line };
-}
 
 /**
  * Follows a growing worker.log: each read returns the lines completed since the previous one (a partial last line

@@ -1,6 +1,6 @@
 /**
  * What every attention family implements for one head group: its scores and its attention weights. The layer
- * (./layer.ts) owns the value and output projections shared by all groups, applies the weights to the group's
+ * (AttentionLayer in ./index.ts) owns the value and output projections shared by all groups, applies the weights to the group's
  * slice of the values and concatenates heads in head order.
  */
 import type * as tf from '@tensorflow/tfjs-core';

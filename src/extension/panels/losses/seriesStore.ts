@@ -11,10 +11,10 @@
  */
 import { downsampleMinMax } from '../../../core/series/downsample';
 import { emaSmooth } from '../../../core/series/smooth';
-import type { MetricRecord } from '../../../protocol/run';
+import { METRIC_POSITION_KEYS, type MetricRecord } from '../../../protocol/run';
 import type { LossSeries, LossView, LossXAxis } from '../../../protocol/webview';
 
-const X_AXES: readonly LossXAxis[] = ['step', 'tokens', 'flops', 'wallMs'];
+const X_AXES: readonly LossXAxis[] = METRIC_POSITION_KEYS;
 /** The train record's loss, named as the panel lists it. */
 export const TRAIN_LOSS = 'loss';
 /** Fields of an eval record that are positions or its kind, not metrics. */
