@@ -1,7 +1,8 @@
 /**
- * The layering of DEVELOPERS.md, checked on every import of every source file: extension → runs → engine → core,
- * protocol shared, the CLI beside the extension (never importing it, nor it the CLI), webviews only through the
- * protocol (and core's pure formatting), `vscode` only in the extension and tfjs only in the engine.
+ * The layering of the source tree (src/ and webview/; the `allowed` table below is the rule), checked on every import
+ * of every source file: extension → runs → engine → core, protocol shared, the CLI beside the extension (never
+ * importing it, nor it the CLI), webviews only through the protocol (and core's pure formatting), `vscode` only in
+ * the extension and tfjs only in the engine.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
