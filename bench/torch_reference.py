@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
-An independent PyTorch implementation of the transformers MLBTC Studio trains, written from the math reference
-(mlbtc-spec.md §2-3), not from our TypeScript, used by bench/train.bench.ts to time the same model and training
+An independent PyTorch implementation of the transformers MLBTC Studio trains, written from the math
+(docs/math.md §2-3), not from our TypeScript, used by bench/train.bench.ts to time the same model and training
 step. Pre-LN blocks without biases, QK LayerNorm, exact GELU MLP, learned positions, untied head; AdamW
 (0.9, 0.95) with global gradient-norm clipping; float32; one thread (tfjs's wasm backend runs on one).
 

@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { chromiumPath } from './paths';
 import { onCleanup } from './processes';
 
-/** Flags that work in a root container without a GPU or network (shared/reference/environment.md). */
+/** Flags that work in a root container without a GPU or network. */
 export const chromiumArgs = [
   '--no-sandbox',
   '--disable-gpu',

@@ -7,8 +7,8 @@ import path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
 /**
- * code-server 4.100.3 ships VS Code 1.100.3, the newest whose server still runs on Node 20
- * (shared/reference/environment.md). package.json pins engines.vscode ^1.100.0 to match.
+ * code-server 4.100.3 ships VS Code 1.100.3, the newest whose server still runs on Node 20.
+ * package.json pins engines.vscode ^1.100.0 to match.
  */
 export const codeServerVersion = '4.100.3';
 

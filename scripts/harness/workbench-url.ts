@@ -1,6 +1,6 @@
 // The web workbench's URL. code-server's CLI rejects --extensionDevelopmentPath, but the workbench reads
 // the same options from the `payload` query parameter: a JSON list of [name, value] pairs whose paths are
-// vscode-remote URIs on the server (shared/reference/environment.md).
+// vscode-remote URIs on the server.
 
 export interface WorkbenchTarget {
   /** Absolute folder on the server to open as the workspace. */

@@ -1,6 +1,6 @@
 /**
  * analyze(): exact parameter, MAC, cache and activation counts. Expected values are the numbers the brief and the
- * math reference state (4,804,480; 213,248; 40,321,024; 786,432 …) or arithmetic written out here from §2–§3, never
+ * docs/math.md state (4,804,480; 213,248; 40,321,024; 786,432 …) or arithmetic written out here from §2–§3, never
  * values read back from the code under test.
  */
 import { test } from 'node:test';

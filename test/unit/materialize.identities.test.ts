@@ -1,5 +1,5 @@
 /**
- * The structural identities of mlbtc-spec.md §6.1 on the dense materialisation: each expected matrix is built here
+ * The structural identities of docs/math.md §6.1 on the dense materialisation: each expected matrix is built here
  * independently (the reference's code-order contraction, explicit block placement, Kronecker products, permutations)
  * and compared with scoringMatrix()/logits().
  */

@@ -6,7 +6,7 @@
  * name, a shape or an index order here breaks them, so extend, never reorder.
  *
  * Every tensor is float64, row-major (the last index varies fastest), `shape` as listed. Symbols: D = model.width,
- * r = model.headDim, T = model.seqLen, x ∈ R^D one token (the block's ln_1 output), § numbers from mlbtc-spec.md.
+ * r = model.headDim, T = model.seqLen, x ∈ R^D one token (the block's ln_1 output), § numbers from docs/math.md.
  *
  * dense, sliding-window (§3.1, §3.5)
  *   wq [qkDim, D], wk [qkDim, D]   rows h·qkDim … (h+1)·qkDim − 1 of the (out, in) Linear weights W_Q, W_K:

@@ -6,7 +6,7 @@
  * (scripts/build.mjs → dist/mlbtc.schema.json). Descriptions and examples here are what users read in hovers, so
  * they teach the format. Cross-field rules JSON Schema cannot express live in ../validate.
  *
- * § numbers refer to the math reference (mlbtc-spec.md); docs/choices.md records where we chose between readings.
+ * § numbers refer to docs/math.md; docs/choices.md records where we chose between readings.
  */
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 
