@@ -47,7 +47,8 @@ interface Case {
   torch: Record<string, unknown>;
 }
 
-const LM_TEXT = ['/work/shared/data/tinyshakespeare.txt', path.join(root, 'examples/data/shakespeare.txt')].find((f) => fs.existsSync(f))!;
+// The full text where the machine has it (MLBTC_DATA_DIR), else the example's excerpt.
+const LM_TEXT = [process.env.MLBTC_DATA_DIR && path.join(process.env.MLBTC_DATA_DIR, 'tinyshakespeare.txt'), path.join(root, 'examples/data/shakespeare.txt')].find((f): f is string => !!f && fs.existsSync(f))!;
 
 function iclCase(width: number, family: string, attention: Record<string, unknown>, microBatchSize: number): Case {
   const spec = resolveSpec({

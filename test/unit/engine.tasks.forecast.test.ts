@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '../../src/core/random';
@@ -16,6 +15,7 @@ import { splitCsvLine } from '../../src/data/csv';
 import { ForecastTask } from '../../src/engine/tasks/forecast';
 import type { Model } from '../../src/engine/types';
 import { dataError, dataFolder } from './engine.tasks.fixtures';
+import { dataSet, noDataSet } from './dataSets';
 
 tf.setBackend('cpu');
 
@@ -176,9 +176,9 @@ test('data errors name the file, line and column', () => {
   assert.match(make('empty.csv', '').message, /empty\.csv: the data file is empty/);
 });
 
-const ett = '/work/shared/data/ETTh1.csv';
-test('ETTh1 (96 → 96, "ett" split): the conventional 8449 / 2785 / 2785 windows', { skip: !fs.existsSync(ett) && 'shared data absent' }, () => {
-  const spec = forecastSpec(ett, { lookback: 96, horizon: 96, channels: 7, split: 'ett' });
+const ett = dataSet('ETTh1.csv');
+test('ETTh1 (96 → 96, "ett" split): the conventional 8449 / 2785 / 2785 windows', { skip: !ett && noDataSet }, () => {
+  const spec = forecastSpec(ett!, { lookback: 96, horizon: 96, channels: 7, split: 'ett' });
   const task = new ForecastTask(spec, '/', new Rng(0));
   assert.equal(task.data.rows, 17420);
   assert.deepEqual(task.data.channels, ['HUFL', 'HULL', 'MUFL', 'MULL', 'LUFL', 'LULL', 'OT']);

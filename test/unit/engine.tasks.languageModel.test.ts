@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -16,6 +15,7 @@ import { buildModel } from '../../src/engine/model';
 import { createTask } from '../../src/engine/tasks';
 import { LanguageModelTask } from '../../src/engine/tasks/languageModel';
 import { dataError, dataFolder } from './engine.tasks.fixtures';
+import { dataSet, noDataSet } from './dataSets';
 
 tf.setBackend('cpu');
 
@@ -109,9 +109,9 @@ test('data errors name the file (and line) before training', () => {
   assert.match(utf8.message, /latin1\.txt:3: the file is not valid UTF-8/);
 });
 
-const shakespeare = '/work/shared/data/tinyshakespeare.txt';
-test('tinyshakespeare: 65 characters, 1,003,854 train / 111,540 val', { skip: !fs.existsSync(shakespeare) && 'shared data absent' }, () => {
-  const spec = lmSpec(shakespeare, 256, 65);
+const shakespeare = dataSet('tinyshakespeare.txt');
+test('tinyshakespeare: 65 characters, 1,003,854 train / 111,540 val', { skip: !shakespeare && noDataSet }, () => {
+  const spec = lmSpec(shakespeare!, 256, 65);
   const task = createTask({ spec, specDir: '/', rng: new Rng(0) });
   assert.equal(task.describe(), 'tinyshakespeare.txt: 65 chars, 1,003,854 train / 111,540 val');
 });
