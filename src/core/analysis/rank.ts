@@ -25,7 +25,7 @@
  * runs that every level keeps in one block (cut at every multiple of every T_l). Row i of S is a combination of
  * the r = Σ r_l key columns restricted to i's atom, so rank ≤ Σ_atoms min(|atom|, r), and random instances attain
  * it (checked against random instances of nested, non-nested and randomly drawn schedules in
- * test/unit/analysis.rank.test.ts).
+ * test/unit/core.analysis.rank.test.ts).
  * E.g. the final LM runs' "32|8|6|4|4|4|4|2" at T = 1024 with coverage has full rank 1024, against 808 without.
  */
 import { twoCoreBlockRank } from '../layout/scoring';
