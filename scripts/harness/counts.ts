@@ -48,3 +48,16 @@ export function countsFromEvents(events: TestEvent[]): { counts: Counts; finishe
   const count = (kind: TestEvent['event']) => events.filter((e) => e.event === kind).length;
   return { counts: { passed: count('pass'), failed: count('fail') + 1, skipped: count('pending') }, finished: false };
 }
+
+/**
+ * Counts from a JUnit XML report (pytest --junitxml): the <testsuite> totals. Errors (a fixture or collection that
+ * failed) count as failed. Undefined when the report has no suite.
+ */
+export function countsFromJunit(xml: string): Counts | undefined {
+  const suite = /<testsuite\b([^>]*)>/.exec(xml)?.[1];
+  if (suite === undefined) return undefined;
+  const attr = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+  const failed = attr('failures') + attr('errors');
+  const skipped = attr('skipped');
+  return { passed: attr('tests') - failed - skipped, failed, skipped };
+}

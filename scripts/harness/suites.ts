@@ -1,20 +1,21 @@
-// `npm test`: typecheck, build, unit, integration and e2e in that order, each suite's summary, and one
+// `npm test`: typecheck, lint, build, unit, python, integration and e2e in that order, each suite's summary, and one
 // final line `N passed, N failed[, N skipped]` over all of them. Exit code 1 when anything failed or a
 // suite could not run (which counts as one failed test, so the final line never hides it).
 // Choices: typecheck and build each count as one test; integration and e2e always build first (the
 // extension host loads dist/), so `npm run test:integration` reports the build too; processes a suite
 // leaves behind are killed and count as one failure of that suite.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureCodeServer } from './code-server-install';
-import { addCounts, countsFromTap, formatCounts, noTests, type Counts } from './counts';
+import { addCounts, countsFromJunit, countsFromTap, formatCounts, noTests, type Counts } from './counts';
+import { testPython } from './python';
 import { findFiles } from './find-files';
 import { defaultIntegrationTimeoutMs, runIntegration } from './integration';
 import { repoRoot } from './paths';
 import { describeProcess, findProcessesWithEnv, killGroup, onCleanup, spawnGroup } from './processes';
 
-export const suiteNames = ['typecheck', 'build', 'unit', 'integration', 'e2e'] as const;
+export const suiteNames = ['typecheck', 'lint', 'build', 'unit', 'python', 'integration', 'e2e'] as const;
 export type SuiteName = (typeof suiteNames)[number];
 
 /** Inherited by every process a run starts; the leak check looks for it after each suite. */
@@ -30,6 +31,8 @@ const minutes = (n: number) => n * 60_000;
 /** Whole-suite limits: a hung workbench or test fails the suite with a message instead of hanging CI. */
 const suiteTimeoutMs: Record<SuiteName, number> = {
   typecheck: minutes(5),
+  lint: minutes(5),
+  python: minutes(15),
   build: minutes(5),
   unit: Number(process.env.MLBTC_UNIT_TIMEOUT_MS ?? minutes(20)),
   integration: Number(process.env.MLBTC_INTEGRATION_TIMEOUT_MS ?? defaultIntegrationTimeoutMs),
@@ -90,8 +93,17 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
   switch (name) {
     case 'typecheck':
       return runStep(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', repoRoot], suiteTimeoutMs.typecheck);
+    case 'lint': {
+      // ESLint (correctness) and Prettier (formatting) are one test each, like typecheck.
+      const bin = (pkg: string, file: string) => path.join(repoRoot, 'node_modules', pkg, file);
+      const eslint = await runStep(process.execPath, [bin('eslint', 'bin/eslint.js'), '.'], suiteTimeoutMs.lint);
+      const prettier = await runStep(process.execPath, [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'], suiteTimeoutMs.lint);
+      return { counts: addCounts(eslint.counts, prettier.counts), notes: [...eslint.notes, ...prettier.notes] };
+    }
     case 'build':
       return runStep(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], suiteTimeoutMs.build);
+    case 'python':
+      return runPytest(suiteTimeoutMs.python);
     case 'unit':
       return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [`--test-timeout=${fileTimeoutMs}`]);
     case 'integration': {
@@ -104,6 +116,32 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
       // One workbench at a time: each file starts its own code-server and chromium.
       return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`]);
     }
+  }
+}
+
+/**
+ * The PyTorch runtime's own tests (test/python, pytest) with the project's Python (testPython). A machine without one
+ * skips them with the reason; CI installs it (.ci/run), so there they always run.
+ */
+async function runPytest(timeoutMs: number): Promise<SuiteResult> {
+  const python = testPython();
+  if (!python) {
+    const why = `no Python with the project's venv (.venv/bin/python) and no MLBTC_PYTHON`;
+    if (process.env.CI) return { counts: { ...noTests, failed: 1 }, notes: [`${why}: CI must install it (.ci/run)`] };
+    console.log(`(skipped: ${why})`);
+    return { counts: { ...noTests, skipped: 1 }, notes: [] };
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlbtc-pytest-'));
+  const junit = path.join(tmp, 'results.xml');
+  try {
+    const env = { PYTHONPATH: path.join(repoRoot, 'src', 'pytorch'), PYTHONDONTWRITEBYTECODE: '1' };
+    const args = ['-m', 'pytest', 'test/python', '-p', 'no:cacheprovider', '-q', `--junitxml=${junit}`];
+    const { code, timedOut } = await run(python, args, timeoutMs, 'inherit', env);
+    const counts = existsSync(junit) ? countsFromJunit(readFileSync(junit, 'utf8')) : undefined;
+    if (!counts) return { counts: { ...noTests, failed: 1 }, notes: [timedOut ? `timed out after ${timeoutMs / 1000} s` : `pytest exited with ${code} and no report`] };
+    return { counts, notes: code === 0 || counts.failed > 0 ? [] : [`pytest exited with ${code}`] };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
@@ -155,9 +193,15 @@ async function runNodeTests(files: string[], timeoutMs: number, extraArgs: strin
  * Runs a child in its own process group with a time limit; on timeout (or our own Ctrl-C) the group gets
  * SIGTERM so the test processes can stop their servers, then SIGKILL.
  */
-function run(command: string, args: string[], timeoutMs: number, stdio: 'pipe' | 'inherit'): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function run(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  stdio: 'pipe' | 'inherit',
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawnGroup(command, args, { cwd: repoRoot, stdio: ['ignore', stdio, stdio] });
+    const child = spawnGroup(command, args, { cwd: repoRoot, stdio: ['ignore', stdio, stdio], env: { ...process.env, ...env } });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -22,6 +22,8 @@ import { allExamples, examplesRoot as root, exampleTiers as tiers, specFiles } f
 const paperDir = tiers[1].dir;
 const files = specFiles(root);
 
+/** The file as raw JSON (indexed freely by the checks below) and as the resolved spec. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function load(dir: string, file: string): { raw: Record<string, any>; spec: ResolvedSpec } {
   const text = readFileSync(path.join(dir, file), 'utf8');
   const { problems, spec } = validateText(text);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { addCounts, countsFromEvents, countsFromTap, formatCounts } from '../../scripts/harness/counts';
+import { addCounts, countsFromJunit, countsFromEvents, countsFromTap, formatCounts } from '../../scripts/harness/counts';
 import { parseEvents, type TestEvent } from '../../scripts/harness/test-events';
 
 /** Runs node:test with the TAP reporter on `source` and returns its output. */
@@ -66,6 +66,17 @@ describe('countsFromEvents', () => {
   it('parses event lines and ignores a torn last line', () => {
     const text = `${JSON.stringify(pass)}\n${JSON.stringify(fail)}\n{"event":"pa`;
     assert.deepEqual(parseEvents(text), [pass, fail]);
+  });
+});
+
+describe('countsFromJunit (pytest --junitxml)', () => {
+  it('takes the suite totals; errors count as failed, and passed is what remains', () => {
+    const xml = '<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="10" time="1.2"></testsuite></testsuites>';
+    assert.deepEqual(countsFromJunit(xml), { passed: 4, failed: 3, skipped: 3 });
+  });
+
+  it('a report without a suite has no counts', () => {
+    assert.equal(countsFromJunit('<testsuites></testsuites>'), undefined);
   });
 });
 

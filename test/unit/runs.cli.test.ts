@@ -241,7 +241,7 @@ describe('mlbtc search (real worker)', () => {
     let firstOutput = '';
     controller.stdout.on('data', (d: Buffer) => (firstOutput += d.toString()));
     const deadline = Date.now() + 60_000;
-    while (!(firstOutput.match(/: completed, val\.loss/g)?.length! >= 3) && Date.now() < deadline) await sleep(100);
+    while ((firstOutput.match(/: completed, val\.loss/g)?.length ?? 0) < 3 && Date.now() < deadline) await sleep(100);
     controller.kill('SIGKILL');
     await new Promise((r) => controller.once('exit', r));
     const [id] = listSearchIds(ws.runs);
@@ -251,8 +251,8 @@ describe('mlbtc search (real worker)', () => {
     const resumed = mlbtc(ws.dir, 'resume', id!);
     assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
     assert.match(resumed.stdout, /search finished/);
-    assert.match(resumed.stdout, /Pareto front, compute vs val\.loss[^\n]*\n  #\d+ /);
-    assert.match(resumed.stdout, /Pareto front, compute vs rank[^\n]*\n  #\d+ /);
+    assert.match(resumed.stdout, /Pareto front, compute vs val\.loss[^\n]*\n {2}#\d+ /);
+    assert.match(resumed.stdout, /Pareto front, compute vs rank[^\n]*\n {2}#\d+ /);
 
     // Every trial ran its first rung; promotions continued from a checkpoint; the state says finished.
     const store = new RunStore(ws.runs);

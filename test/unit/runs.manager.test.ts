@@ -89,17 +89,16 @@ describe('RunManager (fixture worker)', () => {
   it('emits added, every state change, and a metrics doorbell after which a reader finds every record, once', async () => {
     const runsDir = path.join(work, 'events');
     const m = manager(runsDir).open();
+    // Created by another store (another process would do the same): the manager notices it at its next tick.
+    const run = new RunStore(runsDir).create(newRun(tinySpec({ seed: 3, steps: 15 })));
+    const tail = new MetricsTail(path.join(run.dir, RunFiles.metrics));
     const events: RunEvent[] = [];
     const streamed: MetricRecord[] = [];
-    let tail: MetricsTail | undefined;
     m.onEvent((e) => {
       events.push(e);
       // What a view does: read its own tail when the bell rings.
-      if (e.type === 'metrics' && tail && e.id === run.id) streamed.push(...tail.poll().records);
+      if (e.type === 'metrics' && e.id === run.id) streamed.push(...tail.poll().records);
     });
-    // Created by another store (another process would do the same): the manager notices it.
-    const run = new RunStore(runsDir).create(newRun(tinySpec({ seed: 3, steps: 15 })));
-    tail = new MetricsTail(path.join(run.dir, RunFiles.metrics));
     await m.waitFor(run.id, (x) => x.state === 'completed', 20_000);
     m.tick();
     const mine = events.filter((e) => ('id' in e ? e.id : 'run' in e ? e.run.id : undefined) === run.id);

@@ -18,6 +18,8 @@ export function exportBytes(request: ExportRequest): Uint8Array | string {
 
 /** A file name for the dialog: the last path segment only, so a webview cannot steer the default folder. */
 export function safeFileName(name: string, format: ExportFormat): string {
+  // Control characters are replaced on purpose: a file name must not hold them.
+  // eslint-disable-next-line no-control-regex
   const last = name.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim() || 'export';
   return last.toLowerCase().endsWith(`.${format}`) ? last : `${last}.${format}`;
 }
