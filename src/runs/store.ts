@@ -323,6 +323,12 @@ export interface ExperimentGroup {
   runs: RunInfo[];
 }
 
+/** A search experiment's runs directory and id (its runs all live in the directory holding the search). */
+export function searchRefOf(group: ExperimentGroup): { root: string; id: string } | undefined {
+  const run = group.runs.find((r) => r.search);
+  return run?.search ? { root: path.dirname(run.dir), id: run.search.id } : undefined;
+}
+
 /** Runs grouped by experiment, groups in order of their first run. */
 export function groupByExperiment(runs: readonly RunInfo[]): ExperimentGroup[] {
   const groups = new Map<string, ExperimentGroup>();

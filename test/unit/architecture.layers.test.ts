@@ -89,4 +89,22 @@ describe('architecture: dependencies point one way', () => {
     }
     assert.deepEqual(violations, []);
   });
+
+  it('no two folders import each other, except a folder and its own subfolder (an index and its parts)', () => {
+    const edges = new Set<string>();
+    for (const file of files) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        if (!spec.startsWith('.')) continue;
+        const from = path.dirname(file);
+        const to = path.dirname(path.resolve(from, spec));
+        if (to !== from) edges.add(`${from}\0${to}`);
+      }
+    }
+    const nested = (a: string, b: string) => a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`);
+    const loops = [...edges]
+      .map((e) => e.split('\0') as [string, string])
+      .filter(([a, b]) => a < b && edges.has(`${b}\0${a}`) && !nested(a, b))
+      .map(([a, b]) => `${path.relative(root, a)} <-> ${path.relative(root, b)}`);
+    assert.deepEqual(loops, []);
+  });
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { RunFolderWriter, createRunFolder } from '../../src/runfolder/runFolder';
-import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/experiments/runDescription';
+import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/runs/runDescription';
 import { planSummary } from '../../src/extension/runs/searchSummary';
 import { LogTail } from '../../src/extension/runs/workerLog';
 import { initialStatus, parseLogLine, RunFiles } from '../../src/protocol/run';

@@ -9,28 +9,17 @@
  * Updates are coalesced to one per UPDATE_MS, so a run logging every step does not redraw the view 50 times a
  * second. While there are no runs the view's welcome content (package.json viewsWelcome) shows instead.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunState } from '../../protocol/run';
-import { groupByExperiment, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
+import { groupByExperiment, searchRefOf, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
 import type { RunService } from '../runs/runService';
 import type { LatestLoss } from '../runs/runsModel';
 import { formatDuration } from '../../core/format';
-import { describeRun, formatLoss, runLabel } from './runDescription';
+import { describeRun, formatLoss, runLabel } from '../runs/runDescription';
+import type { ExperimentNode, ExperimentsNode, RunNode } from '../runs/targets';
 
 const UPDATE_MS = 200;
 
-export interface ExperimentNode {
-  kind: 'experiment';
-  key: string;
-}
-
-export interface RunNode {
-  kind: 'run';
-  id: string;
-}
-
-export type ExperimentsNode = ExperimentNode | RunNode;
 
 const runIcons: Record<RunState | 'unknown', vscode.ThemeIcon> = {
   queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('testing.iconQueued')),
@@ -184,12 +173,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   dispose(): void {
     for (const d of this.subscriptions) d.dispose();
   }
-}
-
-/** A search experiment's runs directory and id (its runs all live in the directory holding the search). */
-export function searchRefOf(group: ExperimentGroup): { root: string; id: string } | undefined {
-  const run = group.runs.find((r) => r.search);
-  return run?.search ? { root: path.dirname(run.dir), id: run.search.id } : undefined;
 }
 
 /** Newest first for a structure's runs; by trial and rung for a search's. */

@@ -12,7 +12,7 @@ import { RunFiles } from '../../protocol/run';
 import type { Disposable } from '../../runs/events';
 import { MetricsTail } from '../../runs/metrics';
 import type { RunInfo } from '../../runs/store';
-import { runTitle } from '../experiments/runDescription';
+import { runTitle } from './runDescription';
 import type { RunDescriptor, RunSeriesSource, SourceEvent } from '../panels/losses/runSource';
 import type { RunsModel } from './runsModel';
 

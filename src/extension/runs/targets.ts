@@ -8,11 +8,23 @@
 import * as vscode from 'vscode';
 import type { RunState } from '../../protocol/run';
 import type { RunInfo } from '../../runs/store';
-import { searchRefOf, type ExperimentsNode } from '../experiments/experimentsTree';
 import { isStructureDocument, STRUCTURE_SUFFIX } from '../structures/structureFiles';
 import type { SearchRef } from './searchDriver';
 import type { RunsModel } from './runsModel';
-import { groupByExperiment } from '../../runs/store';
+import { groupByExperiment, searchRefOf } from '../../runs/store';
+
+/** The Experiments view's nodes, as run commands receive them. */
+export interface ExperimentNode {
+  kind: 'experiment';
+  key: string;
+}
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+}
+
+export type ExperimentsNode = ExperimentNode | RunNode;
 
 /** Options a test or automation caller may pass as the first argument. */
 export interface CommandOptions {

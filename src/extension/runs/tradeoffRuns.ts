@@ -14,7 +14,7 @@ import type { TradeoffPoint } from '../../protocol/webview';
 import { Emitter, type Disposable } from '../../runs/events';
 import { objectiveOf } from '../../runs/search/trialRuns';
 import type { RunInfo } from '../../runs/store';
-import { runTitle } from '../experiments/runDescription';
+import { runTitle } from './runDescription';
 import { tradeoffPoint } from '../panels/tradeoffs/points';
 import type { RunsModel } from './runsModel';
 

@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../../core/format';
 import type { RunInfo } from '../../runs/store';
-import type { LatestLoss } from '../runs/runsModel';
+import type { LatestLoss } from './runsModel';
 
 /** A loss to four significant digits (exponent form when tiny or huge), "NaN" / "∞" as such. */
 export function formatLoss(loss: number): string {
