@@ -19,7 +19,7 @@ import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '
 import { plural } from '../core/format';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
-import { RUNS_OPTION_HELP, runsDirOf, workerPath } from './runs';
+import { cliLaunchers, RUNS_OPTION_HELP, runsDirOf } from './runs';
 
 /** Lock owner of a search controller run by this CLI: `mlbtc stop SEARCH` only ever signals a holder with this owner. */
 export const SEARCH_CONTROLLER_OWNER = 'mlbtc search';
@@ -29,7 +29,7 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const runsDir = runsDirOf(values, io);
   const file = readSearchFile(runsDir, id);
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
-  const manager = new RunManager({ runsDir, workerPath: workerPath(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
+  const manager = new RunManager({ runsDir, ...cliLaunchers(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
   const controller = new SearchController(manager, id, { maxConcurrent, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
   try {
     controller.acquire();
