@@ -17,6 +17,7 @@ import { searchResults } from '../runs/search/results';
 import { createSearchFolder, readSearchFile, readSearchState, resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 import { plural } from '../core/format';
+import { chooseCliRuntime } from './runtimeChoice';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { cliLaunchers, RUNS_OPTION_HELP, runsDirOf } from './runs';
@@ -126,9 +127,16 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
       io.stderr(`mlbtc search: ${first} is not a valid structure; nothing was planned.\n`);
       return Exit.invalid;
     }
+    const raw = parse(read.text) as StructureSpec;
+    if (!values.plan) {
+      // One runtime for every trial, chosen now and recorded in each trial's spec (runtime.ts).
+      const chosen = await chooseCliRuntime(spec, 'training.runtime', 'training.device', io, 'search');
+      if (!chosen) return Exit.invalid;
+      raw.training = { ...raw.training, runtime: chosen.runtime } as StructureSpec['training'];
+    }
     let plan: SearchPlan;
     try {
-      plan = planSearch(parse(read.text) as StructureSpec);
+      plan = planSearch(raw);
     } catch (e) {
       if (!(e instanceof SearchPlanError)) throw e;
       io.stderr(`mlbtc search: ${first}: ${e.message}\n`);

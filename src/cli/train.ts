@@ -17,8 +17,8 @@ import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder
 import { checkTaskData, DataError } from '../data';
 import { CUDA_INDEX_PATTERN } from '../core/spec/schema';
 import { effectiveState, RunFiles, type RunOverrides } from '../protocol/run';
-import { findPython, ProbeCache, PYTHON_ENV } from '../runs/python';
-import { chooseRuntime, recordRuntime, rewriteRuntime, RUNTIME_CHOICES, RuntimeError, runtimeOfSpec, type ChosenRuntime, type RuntimeName } from '../runs/runtime';
+import { recordRuntime, rewriteRuntime, RUNTIME_CHOICES, runtimeOfSpec, type RuntimeName } from '../runs/runtime';
+import { chooseCliRuntime } from './runtimeChoice';
 import { EXIT_CANCELLED, trainInTorchWorker } from './trainTorch';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
@@ -126,23 +126,6 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
     return chosen.runtime === 'torch' ? trainInTorchWorker(runDir, false, chosen.python, torchPackageDir(), io) : trainInWorker({ type: 'start', runDir }, io);
   },
 };
-
-/** Pick the runtime (runtime.ts) with the CLI's Python search; a runtime that cannot start is reported, and null. */
-async function chooseCliRuntime(spec: ResolvedSpec, runtimeFrom: string, deviceFrom: string, io: CliIo): Promise<ChosenRuntime | null> {
-  const probes = new ProbeCache();
-  try {
-    const chosen = await chooseRuntime(
-      { runtime: spec.training.runtime, device: spec.training.device, runtimeFrom, deviceFrom },
-      { findPython: () => findPython({}), probe: (python, signal) => probes.probe(python, torchPackageDir(), signal) },
-    );
-    io.stdout(`runtime: ${chosen.why}\n`);
-    return chosen;
-  } catch (e) {
-    if (!(e instanceof RuntimeError)) throw e;
-    io.stderr(`mlbtc train: ${e.message}\nmlbtc train: nothing was trained. Set ${PYTHON_ENV} to a Python with torch, or train with --runtime tfjs.\n`);
-    return null;
-  }
-}
 
 function parseRuntime(values: Record<string, unknown>): RuntimeName | undefined {
   const r = values.runtime;

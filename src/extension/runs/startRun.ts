@@ -53,7 +53,7 @@ export async function trainStructure(service: RunService, validation: Validation
     reportInvalid(document, problems, 'trained');
     return undefined;
   }
-  const chosen = await chooseRuntime(service, spec, uri);
+  const chosen = await chooseRunRuntime(service, spec, uri);
   if (!chosen) return undefined;
   const { spec: recorded, overrides } = recordRuntime({ ...spec, training: { ...spec.training, ...backendOverride(spec) } }, backendOverride(spec), chosen.runtime);
   const root = runsDirectoryFor(uri);
@@ -69,7 +69,7 @@ export async function trainStructure(service: RunService, validation: Validation
  * The runtime of a new run (runtime.ts), with a cancellable notification while Python is asked for its devices (the
  * first probe imports torch: seconds). A forced runtime that cannot start is reported, with the way to fix it.
  */
-async function chooseRuntime(service: RunService, spec: ResolvedSpec, uri: vscode.Uri): Promise<ChosenRuntime | undefined> {
+export async function chooseRunRuntime(service: RunService, spec: ResolvedSpec, uri: vscode.Uri): Promise<ChosenRuntime | undefined> {
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Choosing the training runtime', cancellable: true },
