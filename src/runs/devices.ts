@@ -58,7 +58,7 @@ export function formatDevices(report: DevicesReport): string {
     '',
     'tfjs runtime (built in)',
     '  backends "auto" tries, in order: tensorflow, webgpu, wasm, cpu',
-    '  wasm and cpu always start; tensorflow needs @tensorflow/tfjs-node(-gpu) and webgpu the webgpu package,',
+    '  wasm and cpu always start; tensorflow needs the tfjs-node (or tfjs-node-gpu) package and webgpu the webgpu one,',
     `  found in this installation or the folder of optional backends: ${report.backendPackages || 'not set'}`,
     '',
     `training.runtime "auto" picks: ${autoRuntime(report)}`,
