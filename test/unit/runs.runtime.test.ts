@@ -22,6 +22,7 @@ import {
   type PythonSearch,
   type TorchProbe,
 } from '../../src/runs/python';
+import { formatDevices } from '../../src/runs/devices';
 import { chooseRuntime, recordRuntime, rewriteRuntime, RuntimeError, runtimeOfSpec, type RuntimeRequest } from '../../src/runs/runtime';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-runtime-'));
@@ -219,5 +220,22 @@ describe('the recorded runtime', () => {
     assert.equal(file.spec.training.runtime, 'tfjs');
     assert.deepEqual(file.overrides, { steps: 3, runtime: 'tfjs' });
     assert.ok(fs.readFileSync(path.join(dir, RunFiles.spec), 'utf8').endsWith('}\n'));
+  });
+});
+
+describe('the devices report', () => {
+  it('lists the Python and how it was found, torch, each CUDA device with its memory, MPS, the fast path and what auto picks', () => {
+    const text = formatDevices({ search: venv, result: ok({ ...h200, cuda: [{ index: 0, name: 'NVIDIA H200', memory: 150_089_908_224 }] }), backendPackages: undefined });
+    for (const line of [
+      '  Python: /venv/bin/python (from MLBTC_PYTHON)',
+      '  torch: 2.13.0+cu126',
+      '    cuda:0  NVIDIA H200  139.8 GiB',
+      '  MPS (Apple GPU): not available',
+      '  torch.compile + flex_attention fast path: available',
+      'training.runtime "auto" picks: torch 2.13.0+cu126',
+    ]) {
+      assert.ok(text.includes(`${line}\n`), `${line}\nnot in\n${text}`);
+    }
+    assert.match(formatDevices({ search: venv, result: ok({ ...cpuOnly, torch: '2.0.1' }), backendPackages: '/opt/gpu' }), /torch: 2\.0\.1 \(too old[^]*CUDA devices: none[^]*backends: \/opt\/gpu[^]*picks: tfjs \(torch 2\.0\.1 is older than 2\.1\)/);
   });
 });
