@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { RunFiles } from '../protocol/run';
+import { RunFiles, type RunOverrides } from '../protocol/run';
 import { readRunSpec, writeFileAtomic } from '../runfolder/runFolder';
 import { MIN_TORCH, torchAtLeast, type ProbeResult, type PythonInterpreter, type PythonSearch, type TorchProbe } from './python';
 
@@ -90,7 +90,7 @@ function checkDevice(request: RuntimeRequest, probe: TorchProbe, where: string):
 }
 
 /** The spec with the chosen runtime recorded, and the overrides that say so in spec.json. */
-export function recordRuntime<T extends { runtime?: RuntimeName }>(spec: ResolvedSpec, overrides: T, runtime: RuntimeName): { spec: ResolvedSpec; overrides: T } {
+export function recordRuntime(spec: ResolvedSpec, overrides: RunOverrides, runtime: RuntimeName): { spec: ResolvedSpec; overrides: RunOverrides } {
   return { spec: { ...spec, training: { ...spec.training, runtime } }, overrides: { ...overrides, runtime } };
 }
 
