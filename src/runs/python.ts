@@ -119,7 +119,7 @@ export function parseProbe(stdout: string): ProbeResult {
   }
   const python = typeof v.python === 'string' ? v.python : null;
   if (v.torch === null || v.torch === undefined) {
-    return { ok: false, failure: 'no-torch', python, reason: `PyTorch is not installed in it${typeof v.error === 'string' ? ` (${v.error})` : ''}` };
+    return { ok: false, failure: 'no-torch', python, reason: typeof v.error === 'string' && v.error ? v.error : 'torch cannot be imported' };
   }
   if (typeof v.torch !== 'string' || !Array.isArray(v.cuda)) return { ok: false, failure: 'failed', python, reason: `the probe's JSON lacks "torch" or "cuda": ${line.slice(0, 200)}` };
   const cuda = v.cuda.filter(isCudaDevice);

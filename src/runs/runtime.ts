@@ -63,7 +63,7 @@ export async function chooseRuntime(request: RuntimeRequest, deps: RuntimeDeps, 
       result.failure === 'no-python'
         ? `the Python ${where} does not exist or cannot run`
         : result.failure === 'no-torch'
-          ? `${result.reason.replace(/^PyTorch is not installed in it/, `PyTorch is not installed in the Python ${where}`)}`
+          ? `the Python ${where} has no PyTorch (${result.reason})`
           : `the Python ${where} could not be probed: ${result.reason}`;
     return unavailable(reason);
   }

@@ -59,7 +59,7 @@ describe('chooseRuntime', () => {
   it('auto falls back to tfjs, saying why, for each reason torch is unavailable', async () => {
     const cases: [PythonSearch, ProbeResult, RegExp][] = [
       [nowhere, ok(h200), /no Python was found \(looked at MLBTC_PYTHON: not set; PATH: no python3 in \/usr\/bin\)/],
-      [venv, { ok: false, failure: 'no-torch', python: '3.12.3', reason: 'PyTorch is not installed in it' }, /PyTorch is not installed in the Python \/venv\/bin\/python/],
+      [venv, { ok: false, failure: 'no-torch', python: '3.12.3', reason: 'torch cannot be imported' }, /the Python \/venv\/bin\/python \(MLBTC_PYTHON\) has no PyTorch \(torch cannot be imported\)/],
       [venv, ok({ ...h200, torch: '2.0.1' }), /has torch 2\.0\.1, older than the 2\.1/],
       [venv, { ok: false, failure: 'no-python', python: null, reason: 'no such file' }, /\/venv\/bin\/python \(MLBTC_PYTHON\) does not exist or cannot run/],
     ];
@@ -74,7 +74,7 @@ describe('chooseRuntime', () => {
   it('a forced torch that cannot start is an error naming who forced it and why, never tfjs', async () => {
     const cases: [PythonSearch, ProbeResult, RegExp][] = [
       [nowhere, ok(h200), /^--runtime is "torch", but no Python was found \(looked at MLBTC_PYTHON: not set; PATH: no python3 in \/usr\/bin\)\.$/],
-      [venv, { ok: false, failure: 'no-torch', python: '3.12.3', reason: 'PyTorch is not installed in it (No module named torch)' }, /PyTorch is not installed in the Python \/venv\/bin\/python \(MLBTC_PYTHON\) \(No module named torch\)/],
+      [venv, { ok: false, failure: 'no-torch', python: '3.12.3', reason: "PyTorch is not installed for /venv/bin/python (No module named 'torch')" }, /has no PyTorch \(PyTorch is not installed for \/venv\/bin\/python \(No module named 'torch'\)\)\.$/],
       [venv, ok({ ...h200, torch: '1.13.1' }), /torch 1\.13\.1, older than the 2\.1 the PyTorch worker needs/],
       [venv, { ok: false, failure: 'failed', python: null, reason: 'no answer within 60 s' }, /could not be probed: no answer within 60 s/],
     ];
@@ -139,12 +139,14 @@ describe('the probe', () => {
   });
 
   it('reports no torch with the probe\'s error, and output that is not the probe as a failure', () => {
-    assert.deepEqual(parseProbe('{"python": "3.11.7", "torch": null, "error": "No module named \'torch\'"}'), {
+    assert.deepEqual(parseProbe('{"python": "3.11.7", "torch": null, "error": "PyTorch is not installed for /usr/bin/python3 (No module named \'torch\')"}'), {
       ok: false,
       failure: 'no-torch',
       python: '3.11.7',
-      reason: "PyTorch is not installed in it (No module named 'torch')",
+      reason: "PyTorch is not installed for /usr/bin/python3 (No module named 'torch')",
     });
+    const bare = parseProbe('{"python": "3.11.7", "torch": null}');
+    assert.deepEqual(bare.ok ? null : [bare.failure, bare.reason], ['no-torch', 'torch cannot be imported']);
     const garbage = parseProbe('Segmentation fault');
     assert.equal(garbage.ok, false);
     assert.match(!garbage.ok ? garbage.reason : '', /not the probe's JSON line .*Segmentation fault/);
