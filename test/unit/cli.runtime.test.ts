@@ -7,6 +7,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { resolveSpec } from '../../src/core/spec/resolve';
+import type { StructureSpec } from '../../src/core/spec/schema';
+import { initialStatus } from '../../src/protocol/run';
+import { createRunFolder } from '../../src/runfolder/runFolder';
+import { writeStatus } from '../../src/runfolder/statusFile';
 import { examples, mlbtc, scratch } from './cli.harness';
 
 /** An environment in which no Python can be found: no MLBTC_PYTHON, and a PATH of one empty folder. */
@@ -67,5 +72,27 @@ describe('mlbtc devices', () => {
     assert.match(r.stdout, /training\.runtime "auto" picks: tfjs \(no Python found\)/);
     const json = JSON.parse(mlbtc(['devices', '--json'], examples, withoutPython()).stdout) as { search: { found: unknown }; result: unknown };
     assert.deepEqual([json.search.found, json.result], [null, null]);
+  });
+});
+
+describe('mlbtc runs', () => {
+  it('shows each run\'s runtime, and a folder from before runtimes with its backend', () => {
+    const runs = scratch();
+    const spec = resolveSpec(JSON.parse(fs.readFileSync(icl, 'utf8')) as StructureSpec);
+    for (const [id, status] of [
+      ['torch-run', { runtime: 'torch 2.13.0 · cuda:0 · bf16', backend: 'cuda:0' }],
+      ['older-run', { backend: 'wasm' }],
+    ] as const) {
+      createRunFolder(path.join(runs, id), { spec, sourcePath: icl, sourceText: '', overrides: {} });
+      const { runtime: _none, ...older } = initialStatus(10);
+      writeStatus(path.join(runs, id), { ...older, ...status, state: 'completed', step: 10, exitReason: 'completed 10 steps' });
+    }
+    const table = mlbtc(['runs', '--runs', runs]);
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /ID +STATE +STEP +RUNTIME +STARTED/);
+    assert.match(table.stdout, /torch-run +completed +10\/10 +torch 2\.13\.0 · cuda:0 · bf16 /);
+    assert.match(table.stdout, /older-run +completed +10\/10 +wasm /);
+    const json = JSON.parse(mlbtc(['runs', '--runs', runs, '--json']).stdout) as { id: string; runtime: string | null }[];
+    assert.deepEqual(json.map((r) => [r.id, r.runtime]).sort(), [['older-run', null], ['torch-run', 'torch 2.13.0 · cuda:0 · bf16']]);
   });
 });
