@@ -462,7 +462,7 @@ export class RunManager {
   /** The run's runtime, recorded in its spec.json when it was created, picks the worker. */
   private launcherOf(id: string): Launcher {
     if (runtimeOfSpec(this.store.readSpec(id).spec) !== 'torch') return this.launcher!;
-    if (!this.options.torchLauncher) throw new Error(`the run's training.runtime is "torch", and this ${this.owner} cannot start PyTorch workers`);
+    if (!this.options.torchLauncher) throw new Error(`the run's training.runtime is "torch", and its run manager (${this.owner}) cannot start PyTorch workers`);
     return this.options.torchLauncher;
   }
 

@@ -89,7 +89,7 @@ describe('the run manager and runtimes', () => {
   it('fails a torch run, saying why, when the manager has no torch launcher', async () => {
     const r = await startOne('torch', false);
     assert.equal(r.tfjs, 0);
-    assert.match(r.reason, /could not start the worker: the run's training\.runtime is "torch", and this pid \d+ cannot start PyTorch workers/);
+    assert.match(r.reason, /could not start the worker: the run's training\.runtime is "torch", and its run manager \(pid \d+\) cannot start PyTorch workers/);
   });
 });
 

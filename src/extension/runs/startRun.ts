@@ -55,7 +55,8 @@ export async function trainStructure(service: RunService, validation: Validation
   }
   const chosen = await chooseRunRuntime(service, spec, uri);
   if (!chosen) return undefined;
-  const { spec: recorded, overrides } = recordRuntime({ ...spec, training: { ...spec.training, ...backendOverride(spec) } }, backendOverride(spec), chosen.runtime);
+  const backend = backendOverride(spec);
+  const { spec: recorded, overrides } = recordRuntime({ ...spec, training: { ...spec.training, ...backend } }, backend, chosen.runtime);
   const root = runsDirectoryFor(uri);
   service.follow(root);
   const manager = service.model.manager(root)!;
@@ -70,19 +71,20 @@ export async function trainStructure(service: RunService, validation: Validation
  * first probe imports torch: seconds). A forced runtime that cannot start is reported, with the way to fix it.
  */
 export async function chooseRunRuntime(service: RunService, spec: ResolvedSpec, uri: vscode.Uri): Promise<ChosenRuntime | undefined> {
+  const abort = new AbortController();
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Choosing the training runtime', cancellable: true },
       (progress, token) => {
         progress.report({ message: 'asking Python for torch and its devices…' });
-        const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         return service.torch.choose(spec, uri, abort.signal);
       },
     );
   } catch (e) {
     if (!(e instanceof RuntimeError)) throw e;
-    void vscode.window.showErrorMessage(`${baseName(uri)} was not trained: ${e.message}`, 'Show Training Devices', 'Set mlbtc.python').then((choice) => {
+    if (abort.signal.aborted) return undefined; // the user cancelled: nothing to explain
+    void vscode.window.showErrorMessage(`${baseName(uri)}: nothing was started. ${e.message}`, 'Show Training Devices', 'Set mlbtc.python').then((choice) => {
       if (choice === 'Show Training Devices') void vscode.commands.executeCommand(SHOW_DEVICES_COMMAND);
       else if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', Settings.python);
     });
