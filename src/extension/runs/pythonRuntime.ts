@@ -36,6 +36,14 @@ export class PythonRuntime implements vscode.Disposable {
     }, this.packageDir);
   }
 
+  /**
+   * Before a torch run is resumed or retried: ask the Python extension for its active environment, so the launcher
+   * (which cannot wait) sees it after a window reload too.
+   */
+  async beforeLaunch(resource?: vscode.Uri): Promise<void> {
+    await this.pythonExtension.refresh(resource);
+  }
+
   private probe(python: string, signal?: AbortSignal): Promise<ProbeResult> {
     return this.probes.probe(python, this.packageDir, signal);
   }
