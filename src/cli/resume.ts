@@ -8,7 +8,7 @@ import { RunManager } from '../runs/manager';
 import { resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { RunNotFoundError, type RunInfo } from '../runs/store';
 import { Exit, UsageError, type CliCommand } from './command';
-import { RUNS_OPTION_HELP, runsDirOf, workerPath } from './runs';
+import { cliLaunchers, RUNS_OPTION_HELP, runsDirOf } from './runs';
 import { driveSearch } from './search';
 
 export type Target = { kind: 'run'; run: RunInfo } | { kind: 'search'; id: string } | { error: string };
@@ -57,7 +57,7 @@ run that did not complete, 2 bad command line.`,
   options: { retry: { type: 'boolean' }, wait: { type: 'boolean' }, runs: { type: 'string' } },
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError('give one run or search ID');
-    const manager = new RunManager({ runsDir: runsDirOf(values, io), workerPath: workerPath(), queue: 'never', owner: 'mlbtc resume' });
+    const manager = new RunManager({ runsDir: runsDirOf(values, io), ...cliLaunchers(), queue: 'never', owner: 'mlbtc resume' });
     const target = resolveTarget(manager, positionals[0]!);
     if ('error' in target) {
       io.stderr(`mlbtc resume: ${target.error}\n`);

@@ -9,6 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { textTable } from '../core/format';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
+import type { ManagerOptions } from '../runs/manager';
+import { launchTorchWorker } from '../runs/launch';
+import { findPython, type PythonInterpreter } from '../runs/python';
 import { groupByExperiment, RunStore, type RunInfo } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 
@@ -30,6 +33,27 @@ export function workerPath(): string {
   return fs.existsSync(bundled) ? bundled : path.join(__dirname, '..', 'engine', 'worker.ts');
 }
 
+/** The checkout or installed package around this bundle (dist/cli.js) or source file (src/cli/runs.ts). */
+function packageRoot(): string {
+  return path.basename(__dirname) === 'dist' ? path.dirname(__dirname) : path.join(__dirname, '..', '..');
+}
+
+/** src/pytorch of the checkout or package: the folder on PYTHONPATH that holds mlbtc_torch. */
+export function torchPackageDir(): string {
+  return path.join(packageRoot(), 'src', 'pytorch');
+}
+
+/** Where the CLI looks for Python: MLBTC_PYTHON, then python3 on PATH (the editor's settings do not reach it). */
+export function cliPython(): PythonInterpreter | { error: string } {
+  const search = findPython({});
+  return search.found ?? { error: `no Python was found for the PyTorch worker (looked at ${search.looked.join('; ')})` };
+}
+
+/** How the CLI's run managers start workers of either runtime. */
+export function cliLaunchers(): Pick<ManagerOptions, 'workerPath' | 'torchLauncher'> {
+  return { workerPath: workerPath(), torchLauncher: launchTorchWorker(cliPython, torchPackageDir()) };
+}
+
 /** "2026-11-22 14:30" in local time, or "" */
 export function shortTime(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -47,6 +71,7 @@ function runJson(r: RunInfo) {
     step: s?.step ?? null,
     totalSteps: s?.totalSteps ?? null,
     backend: s?.backend ?? null,
+    runtime: s?.runtime ?? null,
     pid: s?.pid ?? null,
     startedAt: s?.startedAt ?? null,
     endedAt: s?.endedAt ?? null,
@@ -63,7 +88,8 @@ export const command: CliCommand = {
   usage: 'mlbtc runs [--json] [--runs DIR]',
   help: `Lists the runs in the runs directory, grouped by experiment: the structure file each run was started from, or
 the search that made it. For each run: its id (give it, or an unambiguous prefix, to stop, resume and export),
-state, step, backend, start time and why it ended.
+state, step, runtime (e.g. "torch 2.13.0 · cuda:0 · bf16", "tfjs 4.22.0 · wasm"; older runs show their backend),
+start time and why it ended.
 
 A run whose worker died without saying so (killed, crashed, machine restarted) shows as interrupted; resume it
 with \`mlbtc resume ID\`.
@@ -98,11 +124,11 @@ Exit status: 0, or 2 for a bad command line or an unreadable runs directory.`,
         `  ${r.id}`,
         r.state,
         r.status ? `${r.status.step}/${r.status.totalSteps}` : '',
-        r.status?.backend ?? '',
+        r.status?.runtime ?? r.status?.backend ?? '',
         shortTime(r.status?.startedAt),
         r.problem ?? r.status?.exitReason ?? '',
       ]);
-      out.push(textTable(['  ID', 'STATE', 'STEP', 'BACKEND', 'STARTED', 'ENDED BECAUSE'], rows, new Set([2])));
+      out.push(textTable(['  ID', 'STATE', 'STEP', 'RUNTIME', 'STARTED', 'ENDED BECAUSE'], rows, new Set([2])));
     }
     io.stdout(`${out.join('\n')}\n`);
     return Exit.ok;

@@ -17,9 +17,10 @@ import { searchResults } from '../runs/search/results';
 import { createSearchFolder, readSearchFile, readSearchState, resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 import { plural } from '../core/format';
+import { chooseCliRuntime } from './runtimeChoice';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
-import { RUNS_OPTION_HELP, runsDirOf, workerPath } from './runs';
+import { cliLaunchers, RUNS_OPTION_HELP, runsDirOf } from './runs';
 
 /** Lock owner of a search controller run by this CLI: `mlbtc stop SEARCH` only ever signals a holder with this owner. */
 export const SEARCH_CONTROLLER_OWNER = 'mlbtc search';
@@ -29,7 +30,7 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const runsDir = runsDirOf(values, io);
   const file = readSearchFile(runsDir, id);
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
-  const manager = new RunManager({ runsDir, workerPath: workerPath(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
+  const manager = new RunManager({ runsDir, ...cliLaunchers(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
   const controller = new SearchController(manager, id, { maxConcurrent, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
   try {
     controller.acquire();
@@ -126,9 +127,16 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
       io.stderr(`mlbtc search: ${first} is not a valid structure; nothing was planned.\n`);
       return Exit.invalid;
     }
+    const raw = parse(read.text) as StructureSpec;
+    if (!values.plan) {
+      // One runtime for every trial, chosen now and recorded in each trial's spec (runtime.ts).
+      const chosen = await chooseCliRuntime(spec, 'training.runtime', 'training.device', io, 'search');
+      if (!chosen) return Exit.invalid;
+      raw.training = { ...raw.training, runtime: chosen.runtime } as StructureSpec['training'];
+    }
     let plan: SearchPlan;
     try {
-      plan = planSearch(parse(read.text) as StructureSpec);
+      plan = planSearch(raw);
     } catch (e) {
       if (!(e instanceof SearchPlanError)) throw e;
       io.stderr(`mlbtc search: ${first}: ${e.message}\n`);

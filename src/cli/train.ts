@@ -16,25 +16,34 @@ import { TFJS_BACKENDS } from '../core/spec/schema';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
-import { effectiveState, type RunOverrides } from '../protocol/run';
+import { CUDA_INDEX_PATTERN } from '../core/spec/schema';
+import { effectiveState, RunFiles, type RunOverrides } from '../protocol/run';
+import { recordRuntime, rewriteRuntime, RUNTIME_CHOICES, runtimeOfSpec, type RuntimeName } from '../runs/runtime';
+import { chooseCliRuntime } from './runtimeChoice';
+import { EXIT_CANCELLED, trainInTorchWorker } from './trainTorch';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { RunStore } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo } from './command';
-import { workerPath } from './runs';
+import { torchPackageDir, workerPath } from './runs';
 import { formatDuration, plural } from '../core/format';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { TrainProgress } from './trainProgress';
 
-/** Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report an interrupted command. */
-const EXIT_CANCELLED = 130;
+const PRECISIONS = ['fp32', 'bf16'] as const;
+const DEVICE = new RegExp(`^(auto|cuda|mps|cpu)$|${CUDA_INDEX_PATTERN}`);
 
 export const command: CliCommand = {
-  usage: 'mlbtc train FILE [--steps N] [--backend B] [--seed S] [--out DIR]  |  mlbtc train --resume DIR',
+  usage: 'mlbtc train FILE [--runtime R] [--device D] [--precision P] [--steps N] [--backend B] [--seed S] [--out DIR]  |  mlbtc train --resume DIR [--runtime R]',
   help: `Trains the structure in FILE (a *.mlbtc.json) in the foreground, with its training settings, and writes a
 run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
 
+  --runtime R   auto (default: training.runtime), torch or tfjs. auto trains with PyTorch when a Python with
+                torch ≥ 2.1 is found ($MLBTC_PYTHON, else python3 on PATH), else with the built-in tfjs worker; a
+                forced runtime that cannot start is an error that says why
+  --device D    PyTorch device: auto, cuda, cuda:N, mps or cpu (default: training.device)
+  --precision P PyTorch arithmetic: fp32 or bf16 (default: training.precision)
   --steps N     train N steps instead of training.steps
   --backend B   auto (default: the fastest that starts), tensorflow, webgpu, wasm or cpu; a forced backend that
                 cannot start is an error
@@ -42,16 +51,20 @@ run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
   --out DIR     write the run folder to DIR (it must not hold a run). Default: a new folder in .mlbtc/runs of the
                 spec's workspace (the nearest folder above FILE with a .mlbtc, .vscode or .git folder, else FILE's
                 folder), where the editor's Experiments view finds it.
-  --resume DIR  continue the run in DIR from its last checkpoint, with the losses it would have had uninterrupted
+  --resume DIR  continue the run in DIR from its last checkpoint, with the losses it would have had uninterrupted,
+                on the runtime it was started with (or the one --runtime names)
 
 Progress shows step, loss, tokens/s and time left (one line per record when the output is not a terminal).
 Ctrl-C stops after the current step and saves a checkpoint; continue with --resume.
 
-Exit status: 0 completed, 1 invalid spec, bad data or a failed run (e.g. diverged), 2 bad command line or
-unreadable file, 130 stopped by Ctrl-C.`,
+Exit status: 0 completed, 1 invalid spec, bad data, a runtime that cannot start or a failed run (e.g.
+diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
   options: {
     steps: { type: 'string' },
     backend: { type: 'string' },
+    runtime: { type: 'string' },
+    device: { type: 'string' },
+    precision: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
@@ -59,13 +72,14 @@ unreadable file, 130 stopped by Ctrl-C.`,
   async run({ positionals, values }, io) {
     const resume = values.resume as string | undefined;
     if (resume !== undefined) {
-      if (positionals.length || values.steps !== undefined || values.backend !== undefined || values.seed !== undefined || values.out !== undefined) {
-        throw new UsageError('--resume DIR takes no FILE and no other option: the run continues as configured in DIR/spec.json');
+      const others = ['steps', 'backend', 'seed', 'out', 'device', 'precision'].filter((o) => values[o] !== undefined);
+      if (positionals.length || others.length) {
+        throw new UsageError('--resume DIR takes no FILE and no other option than --runtime: the run continues as configured in DIR/spec.json');
       }
-      return resumeRun(path.resolve(io.cwd, resume), io);
+      return resumeRun(path.resolve(io.cwd, resume), parseRuntime(values), io);
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one FILE' : 'give the FILE to train (or --resume DIR)');
-    const overrides = parseOverrides(values);
+    let overrides = parseOverrides(values);
     const file = positionals[0]!;
     const read = readSpecFile(file, io.cwd);
     if (!read.ok) {
@@ -79,7 +93,12 @@ unreadable file, 130 stopped by Ctrl-C.`,
       io.stderr(`mlbtc train: ${file} is not a valid structure (${plural(errors, 'error')}); nothing was trained.\n`);
       return Exit.invalid;
     }
-    const spec: ResolvedSpec = { ...resolved, training: { ...resolved.training, ...overrides } };
+    const runtimeFrom = values.runtime !== undefined ? '--runtime' : 'training.runtime';
+    // "--runtime auto" is not an override to record (the choice is), but it does replace the file's runtime.
+    let spec: ResolvedSpec = { ...resolved, training: { ...resolved.training, ...(values.runtime === 'auto' ? { runtime: 'auto' } : {}), ...overrides } };
+    const chosen = await chooseCliRuntime(spec, runtimeFrom, values.device !== undefined ? '--device' : 'training.device', io);
+    if (!chosen) return Exit.invalid;
+    ({ spec, overrides } = recordRuntime(spec, overrides, chosen.runtime));
     const sourcePath = path.resolve(io.cwd, file);
 
     try {
@@ -104,9 +123,18 @@ unreadable file, 130 stopped by Ctrl-C.`,
       // This process starts the worker: the run must never look startable to an editor window that owns the queue.
       runDir = new RunStore(path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR)).create({ ...run, launchedBy: process.pid }).dir;
     }
-    return trainInWorker({ type: 'start', runDir }, io);
+    return chosen.runtime === 'torch' ? trainInTorchWorker(runDir, false, chosen.python, torchPackageDir(), io) : trainInWorker({ type: 'start', runDir }, io);
   },
 };
+
+function parseRuntime(values: Record<string, unknown>): RuntimeName | undefined {
+  const r = values.runtime;
+  if (r === undefined) return undefined;
+  if (!(RUNTIME_CHOICES as readonly unknown[]).includes(r) || r === 'auto') {
+    throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')}${values.resume !== undefined ? ' (auto only for a new run)' : ''} (got "${String(r)}")`);
+  }
+  return r as RuntimeName;
+}
 
 function parseOverrides(values: Record<string, unknown>): RunOverrides {
   const overrides: RunOverrides = {};
@@ -121,6 +149,21 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
   const seed = int('seed', 0);
   if (steps !== undefined) overrides.steps = steps;
   if (seed !== undefined) overrides.seed = seed;
+  const runtime = values.runtime;
+  if (runtime !== undefined) {
+    if (!(RUNTIME_CHOICES as readonly unknown[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')} (got "${String(runtime)}")`);
+    if (runtime !== 'auto') overrides.runtime = runtime as RuntimeName;
+  }
+  if (values.device !== undefined) {
+    const d = values.device as string;
+    if (!DEVICE.test(d)) throw new UsageError(`--device must be auto, cuda, cuda:N, mps or cpu (got "${d}")`);
+    overrides.device = d;
+  }
+  if (values.precision !== undefined) {
+    const p = values.precision as string;
+    if (!(PRECISIONS as readonly string[]).includes(p)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')} (got "${p}")`);
+    overrides.precision = p as RunOverrides['precision'];
+  }
   if (values.backend !== undefined) {
     const b = values.backend as string;
     if (!(TFJS_BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${TFJS_BACKENDS.join(', ')} (got "${b}")`);
@@ -129,10 +172,11 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
   return overrides;
 }
 
-function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
+async function resumeRun(runDir: string, runtime: RuntimeName | undefined, io: CliIo): Promise<number> {
   let name: string;
+  let spec: ResolvedSpec;
   try {
-    name = readRunSpec(runDir).name;
+    ({ name, spec } = readRunSpec(runDir));
   } catch (e) {
     io.stderr(`mlbtc train: ${(e as Error).message}\n`);
     return Exit.unreadable;
@@ -151,7 +195,16 @@ function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
     io.stderr(`mlbtc train: ${name} is running (worker pid ${status.pid}, last heartbeat ${status.heartbeat}); stop it before resuming.\n`);
     return Exit.invalid;
   }
-  return trainInWorker({ type: 'start', runDir, resume: true }, io);
+  const recorded = runtimeOfSpec(spec);
+  const chosen = await chooseCliRuntime(
+    { ...spec, training: { ...spec.training, runtime: runtime ?? recorded } },
+    runtime ? '--runtime' : `${path.join(runDir, RunFiles.spec)} (training.runtime)`,
+    `${path.join(runDir, RunFiles.spec)} (training.device)`,
+    io,
+  );
+  if (!chosen) return Exit.invalid;
+  if (chosen.runtime !== recorded) rewriteRuntime(runDir, chosen.runtime);
+  return chosen.runtime === 'torch' ? trainInTorchWorker(runDir, true, chosen.python, torchPackageDir(), io) : trainInWorker({ type: 'start', runDir, resume: true }, io);
 }
 
 function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {

@@ -61,6 +61,10 @@ export interface RunOverrides {
   steps?: number;
   seed?: number;
   backend?: ResolvedSpec['training']['backend'];
+  /** The runtime chosen when the run was created (or named again by a resume): never "auto" once recorded. */
+  runtime?: Exclude<ResolvedSpec['training']['runtime'], 'auto'>;
+  device?: ResolvedSpec['training']['device'];
+  precision?: ResolvedSpec['training']['precision'];
 }
 
 export interface RunSpecFile {
@@ -90,8 +94,10 @@ export interface RunStatus {
   pid: number | null;
   /** ISO time of the worker's last sign of life. */
   heartbeat: string | null;
-  /** The tfjs backend actually used, e.g. "wasm" (null until the worker has started one). */
+  /** The device actually used: a tfjs backend ("wasm") or a torch device ("cuda:0"); null until the worker started one. */
   backend: string | null;
+  /** What trains the run, e.g. "tfjs 4.22.0 · wasm", "torch 2.13.0 · cuda:0 NVIDIA H200 · bf16" (null or absent before). */
+  runtime?: string | null;
   startedAt: string | null;
   endedAt: string | null;
   /** Why the run ended: "completed 2000 steps", "diverged at step 812 (loss NaN)", "stopped by SIGTERM", an error. */
@@ -109,6 +115,7 @@ export function initialStatus(totalSteps: number): RunStatus {
     pid: null,
     heartbeat: null,
     backend: null,
+    runtime: null,
     startedAt: null,
     endedAt: null,
     exitReason: null,
@@ -142,6 +149,7 @@ export function parseStatus(text: string, file: string): StatusRead {
     ['pid', nullableNumber, 'a number or null'],
     ['heartbeat', nullableString, 'an ISO time or null'],
     ['backend', nullableString, 'a string or null'],
+    ['runtime', (x) => x === undefined || nullableString(x), 'a string or null'],
     ['startedAt', nullableString, 'an ISO time or null'],
     ['endedAt', nullableString, 'an ISO time or null'],
     ['exitReason', nullableString, 'a string or null'],
@@ -151,7 +159,8 @@ export function parseStatus(text: string, file: string): StatusRead {
   for (const [key, ok, expected] of fields) {
     if (!ok(v[key])) return { status: null, problem: `${file}: "${key}" should be ${expected} (got ${JSON.stringify(v[key])})` };
   }
-  return { status: v as unknown as RunStatus };
+  // A folder from before runtimes were recorded has no "runtime": read it as not known.
+  return { status: { ...v, runtime: v.runtime ?? null } as unknown as RunStatus };
 }
 
 /**

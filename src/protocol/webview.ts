@@ -188,6 +188,8 @@ export interface LossRunInfo {
   id: string;
   name: string;
   state: string;
+  /** What trains it, status.json's runtime ("torch 2.13.0 · cuda:0 · bf16"); null before its worker started. */
+  runtime: string | null;
   /** Series this run has: the train records' keys ("loss", "lr") and the eval metric names, e.g. "val.loss". */
   metrics: string[];
   /** Records received so far. */

@@ -38,6 +38,7 @@ import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
 import { FileLock } from './lock';
 import { RunFollower } from './follower';
+import { runtimeOfSpec } from './runtime';
 import { isProcessAlive, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
@@ -50,6 +51,8 @@ export interface ManagerOptions {
   workerEnv?: () => NodeJS.ProcessEnv;
   /** How a worker process is started (tests substitute their own). */
   launcher?: Launcher;
+  /** How a run whose spec names training.runtime "torch" is started (launch.ts launchTorchWorker). */
+  torchLauncher?: Launcher;
   /** Runs training at once, search trials included (the `mlbtc.maxConcurrentRuns` setting). Default 1. */
   maxConcurrentRuns?: number;
   /** "auto": own the queue whenever nobody else does. "never": a client that only creates, stops and reads runs. */
@@ -362,7 +365,7 @@ export class RunManager {
       const resume = status.startedAt !== null || listCheckpoints(run.dir).length > 0;
       let child: ChildProcess;
       try {
-        child = this.launcher!({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
+        child = this.launcherOf(run.id)({ runDir: run.dir, resume, logFile: path.join(run.dir, RunFiles.log) });
       } catch (e) {
         writeStatus(run.dir, failedStatus(status, `could not start the worker: ${(e as Error).message}`));
         return false;
@@ -382,6 +385,13 @@ export class RunManager {
     } finally {
       lock.release();
     }
+  }
+
+  /** The run's runtime, recorded in its spec.json when it was created, picks the worker. */
+  private launcherOf(id: string): Launcher {
+    if (runtimeOfSpec(this.store.readSpec(id).spec) !== 'torch') return this.launcher!;
+    if (!this.options.torchLauncher) throw new Error(`the run's training.runtime is "torch", and its run manager (${this.owner}) cannot start PyTorch workers`);
+    return this.options.torchLauncher;
   }
 
   private onChildEnd(id: string, child: ChildProcess, reason: string, state: 'interrupted' | 'failed'): void {

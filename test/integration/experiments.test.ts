@@ -78,7 +78,7 @@ describe('Experiments view, live', function () {
     // Trained outside the runs directory, then moved in whole, as a copied or synced run folder arrives.
     const outside = path.join(workspaceUri('cli-out').fsPath, 'made-by-cli');
     const extension = vscode.extensions.getExtension('mlbtc.mlbtc-studio')!;
-    const cli = spawn(process.execPath, [path.join(extension.extensionPath, 'dist', 'cli.js'), 'train', uri.fsPath, '--out', outside, '--backend', 'cpu'], {
+    const cli = spawn(process.execPath, [path.join(extension.extensionPath, 'dist', 'cli.js'), 'train', uri.fsPath, '--out', outside, '--runtime', 'tfjs', '--backend', 'cpu'], {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: 'ignore',
     });

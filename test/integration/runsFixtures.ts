@@ -34,16 +34,20 @@ export async function writeSpec(file: string, text: string): Promise<vscode.Uri>
 }
 
 /**
- * Point mlbtc.runsDirectory (and mlbtc.backend) at values of this suite for its duration. Call in a describe()'s
- * before(); the returned function restores the defaults (call it in after()).
+ * Point mlbtc.runsDirectory (and mlbtc.backend, mlbtc.runtime) at values of this suite for its duration. Call in a
+ * describe()'s before(); the returned function restores the defaults (call it in after()). The runtime is tfjs
+ * unless a suite asks otherwise, so a machine with PyTorch installed runs the tfjs suites on tfjs all the same
+ * (a structure's own training.runtime still wins).
  */
-export async function useSettings(runsDirectory: string, backend = 'cpu'): Promise<() => Promise<void>> {
+export async function useSettings(runsDirectory: string, backend = 'cpu', runtime = 'tfjs'): Promise<() => Promise<void>> {
   const config = vscode.workspace.getConfiguration('mlbtc');
   await config.update('runsDirectory', runsDirectory, vscode.ConfigurationTarget.Workspace);
   await config.update('backend', backend, vscode.ConfigurationTarget.Workspace);
+  await config.update('runtime', runtime, vscode.ConfigurationTarget.Workspace);
   return async () => {
     await config.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('backend', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('runtime', undefined, vscode.ConfigurationTarget.Workspace);
   };
 }
 

@@ -33,8 +33,9 @@ export interface Ran {
   stderr: string;
 }
 
-export function mlbtc(args: string[], cwd = examples): Ran {
-  const r = spawnSync(process.execPath, [cli(), ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+/** Run the bundled CLI; `env` replaces the environment (e.g. to hide every Python). */
+export function mlbtc(args: string[], cwd = examples, env?: NodeJS.ProcessEnv): Ran {
+  const r = spawnSync(process.execPath, [cli(), ...args], { cwd, encoding: 'utf8', timeout: 30_000, ...(env ? { env } : {}) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

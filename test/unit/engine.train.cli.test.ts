@@ -47,15 +47,17 @@ describe('mlbtc train', () => {
 
   it('trains with overrides into --out and records them', () => {
     const ws = workspace({ 'tiny.mlbtc.json': tinySpec() });
-    const r = train(ws, 'tiny.mlbtc.json', '--steps', '4', '--seed', '3', '--out', 'run');
+    const r = train(ws, 'tiny.mlbtc.json', '--steps', '4', '--seed', '3', '--runtime', 'tfjs', '--out', 'run');
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^runtime: --runtime is "tfjs"$/m);
     assert.match(r.stdout, /^training on cpu: [\d,]+ parameters, steps 1–4 → /m);
     assert.match(r.stdout, /^step 2\/4 {2}loss [\d.]+ {2}lr [\d.e-]+ {2}[\d,]+ tok\/s {2}ETA \S+$/m, 'plain progress lines off a terminal');
     assert.match(r.stdout, /^eval at step 4: val\.loss /m);
     assert.match(r.stdout, /^completed 4 steps in \S+; run folder /m);
     const run = path.join(ws, 'run');
     const spec = readRunSpec(run);
-    assert.deepEqual(spec.overrides, { steps: 4, seed: 3 });
+    assert.deepEqual(spec.overrides, { steps: 4, seed: 3, runtime: 'tfjs' }, 'the runtime chosen is recorded with the overrides');
+    assert.equal(spec.spec.training.runtime, 'tfjs');
     assert.equal(spec.spec.training.steps, 4);
     assert.equal(spec.spec.training.seed, 3);
     assert.equal(spec.source.path, path.join(ws, 'tiny.mlbtc.json'));

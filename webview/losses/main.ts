@@ -103,7 +103,7 @@ exportButtons(exports, exporter, {
 function receive(message: LossesToWebview): void {
   switch (message.type) {
     case 'losses/runs': {
-      const known = JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.metrics]));
+      const known = JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.runtime, r.metrics]));
       runs = message.runs;
       if (!haveView) {
         haveView = true;
@@ -114,7 +114,7 @@ function receive(message: LossesToWebview): void {
         changeView({ metrics: defaultMetrics(view.runIds) });
       }
       // Rebuilding the lists re-creates their controls: only when runs, their states or metrics changed, not per update.
-      if (known !== JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.metrics]))) renderSidebar();
+      if (known !== JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.runtime, r.metrics]))) renderSidebar();
       else updateLastValues();
       return;
     }
@@ -239,9 +239,13 @@ function renderSidebar(): void {
       const state = document.createElement('span');
       state.className = 'state';
       state.textContent = run.state;
+      const runtime = document.createElement('span');
+      runtime.className = 'runtime';
+      runtime.textContent = run.runtime ?? '';
+      runtime.title = run.runtime ?? ''; // the whole text when the row is too narrow for it
       const last = document.createElement('span');
       last.className = 'last';
-      row.append(swatch, box, state, last);
+      row.append(swatch, box, state, runtime, last);
       return row;
     }),
   );

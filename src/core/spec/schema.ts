@@ -277,6 +277,9 @@ export const Attention = Type.Union([SingleAttention, Type.Array(HeadGroup, { mi
  */
 export const TFJS_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
+/** training.device "cuda:N". The schema layer does not check string patterns, so validation applies it itself. */
+export const CUDA_INDEX_PATTERN = '^cuda:[0-9]+$';
+
 export const Training = Type.Object(
   {
     steps: PositiveInt('Optimiser steps.', { default: 2000 }),
@@ -305,6 +308,20 @@ export const Training = Type.Object(
     backend: Type.Union(TFJS_BACKENDS.map((b) => Type.Literal(b)), {
       default: 'auto',
       description: '"auto" picks the fastest that starts: tfjs-node(-gpu), WebGPU, wasm, cpu. A forced backend that cannot start is an error.',
+    }),
+    runtime: Type.Union([Type.Literal('auto'), Type.Literal('torch'), Type.Literal('tfjs')], {
+      default: 'auto',
+      description:
+        'What trains the run: "torch" (PyTorch in a Python found through mlbtc.python, MLBTC_PYTHON, the Python extension or python3 on PATH), "tfjs" (the built-in TensorFlow.js worker), or "auto": torch when a Python with torch ≥ 2.1 is found, else tfjs. A forced runtime that cannot start is an error. The choice is recorded in the run, so resume uses it again.',
+    }),
+    device: Type.Union([Type.Literal('auto'), Type.Literal('cuda'), Type.String({ pattern: CUDA_INDEX_PATTERN, title: '"cuda:N"', description: 'One CUDA device by index.' }), Type.Literal('mps'), Type.Literal('cpu')], {
+      default: 'auto',
+      description: 'PyTorch device: "auto" (the first CUDA device, else MPS, else cpu), "cuda", "cuda:N", "mps" or "cpu". The tfjs runtime ignores it (it has training.backend).',
+      examples: ['auto', 'cuda:0', 'cpu'],
+    }),
+    precision: Type.Union([Type.Literal('fp32'), Type.Literal('bf16')], {
+      default: 'fp32',
+      description: 'PyTorch arithmetic: "fp32", or "bf16" autocast (float32 weights and optimiser state). The tfjs runtime always trains in float32.',
     }),
   },
   { additionalProperties: false, description: 'Optimisation: AdamW (β 0.9/0.95) with µP learning rates, warm-up, and gradient clipping, in float32 (§2.4–2.5).' },

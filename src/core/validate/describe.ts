@@ -64,6 +64,8 @@ export function expectation(schema: TSchema, plural = false): string {
     case 'Number':
       return (plural ? 'numbers' : 'a number') + bounds(schema);
     case 'String':
+      // A patterned string names its form in its title, e.g. '"cuda:N"'.
+      if (typeof schema.pattern === 'string' && typeof schema.title === 'string') return schema.title;
       return (schema.minLength ?? 0) > 0 ? (plural ? 'non-empty strings' : 'a non-empty string') : plural ? 'strings' : 'a string';
     case 'Boolean':
       return plural ? 'true/false values' : 'true or false';

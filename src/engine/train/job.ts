@@ -12,6 +12,7 @@
  * same losses and records an uninterrupted run would have written (same backend; wall times aside).
  */
 import * as path from 'node:path';
+import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/random';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import { HEARTBEAT_INTERVAL_MS, START_POSITION, type MetricPosition } from '../../protocol/run';
@@ -83,7 +84,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     writer.startHeartbeat(HEARTBEAT_INTERVAL_MS);
 
     const backend = await startBackend(t.backend, (line) => log('info', line));
-    writer.updateStatus({ backend: backend.name });
+    const runtime = `tfjs ${tfjsVersion} · ${backend.name}`;
+    writer.updateStatus({ backend: backend.name, runtime });
     log('info', `backend ${backend.description}`);
 
     // One seed, two independent streams: initialisation, then data. Task.state() carries the data stream onward.

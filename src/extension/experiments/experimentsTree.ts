@@ -195,7 +195,7 @@ function runItem(run: RunInfo, loss: LatestLoss | null): vscode.TreeItem {
     `${run.id}: ${run.state}`,
     s ? `step ${s.step} of ${s.totalSteps}` : '',
     loss ? `latest training loss ${formatLoss(loss.loss)} (step ${loss.step})` : '',
-    s?.backend ? `backend ${s.backend}` : '',
+    s?.runtime ? `runtime ${s.runtime}` : s?.backend ? `backend ${s.backend}` : '',
     s?.startedAt ? `started ${s.startedAt}` : '',
     s?.endedAt ? `ended ${s.endedAt}${s.startedAt ? ` after ${formatDuration(Date.parse(s.endedAt) - Date.parse(s.startedAt))}` : ''}` : '',
     s?.exitReason ?? '',

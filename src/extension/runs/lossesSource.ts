@@ -110,5 +110,5 @@ export class ModelSeriesSource implements RunSeriesSource {
 }
 
 function describe(run: RunInfo): RunDescriptor {
-  return { id: run.id, name: runTitle(run, new Date()), state: run.state, startedAt: run.status?.startedAt ?? run.createdAt };
+  return { id: run.id, name: runTitle(run, new Date()), state: run.state, runtime: run.status?.runtime ?? null, startedAt: run.status?.startedAt ?? run.createdAt };
 }

@@ -1,6 +1,6 @@
 /**
  * The run commands, each registered with its Workspace Trust need: what starts a worker or signals a process
- * (train, search, resume, retry, stop) only runs in a trusted folder; what reads or removes run folders runs anywhere.
+ * (train, search, resume, retry, stop, show devices) only runs in a trusted folder; what reads or removes run folders runs anywhere.
  * Every command takes optional arguments (a Uri, a run id, a tree node, options) so menus and tests need no picker.
  */
 import type * as vscode from 'vscode';
@@ -9,6 +9,7 @@ import type { ValidationCache } from '../structures/validation';
 import { deleteRuns, exportRun, openLog, resumeRuns, retryRuns, revealSpec, stopRuns } from './runActions';
 import type { RunService } from './runService';
 import { startSearch } from './searchCommand';
+import { SHOW_DEVICES_COMMAND, showDevices } from './showDevices';
 import { RunCommandIds, trainStructure } from './startRun';
 
 export function registerRunCommands(service: RunService, validation: ValidationCache): vscode.Disposable[] {
@@ -19,6 +20,8 @@ export function registerRunCommands(service: RunService, validation: ValidationC
     registerCommand(RunCommandIds.stop, 'trusted', (...args) => stopRuns(service, args)),
     registerCommand(RunCommandIds.resume, 'trusted', (...args) => resumeRuns(service, args)),
     registerCommand(RunCommandIds.retry, 'trusted', (...args) => retryRuns(service, args)),
+    // Probing runs a Python interpreter: never in an untrusted folder.
+    registerCommand(SHOW_DEVICES_COMMAND, 'trusted', () => showDevices(service)),
     registerCommand(RunCommandIds.delete, 'any', (...args) => deleteRuns(service, args)),
     registerCommand(RunCommandIds.export, 'any', (...args) => exportRun(service, args)),
     registerCommand(RunCommandIds.revealSpec, 'any', (...args) => revealSpec(service, args)),

@@ -11,6 +11,7 @@ import { RunFiles, type RunState } from '../../protocol/run';
 import { LockedError } from '../../runs/lock';
 import { RESUMABLE_STATES } from '../../runs/manager';
 import type { RunInfo } from '../../runs/store';
+import { runtimeOfSpec } from '../../runs/runtime';
 import type { RunService } from './runService';
 import { awaitStart, RunCommandIds } from './startRun';
 import { optionsOf, pickRuns, runsFromArgs, searchFromArgs } from './targets';
@@ -88,6 +89,7 @@ export async function resumeRuns(service: RunService, args: unknown[]): Promise<
   }
   const runs = await chosenRuns(service, args, 'Resume Run', RESUMABLE_STATES);
   if (!runs) return undefined;
+  await beforeTorchLaunch(service, runs);
   const resumed: RunInfo[] = [];
   for (const run of runs) {
     try {
@@ -100,10 +102,23 @@ export async function resumeRuns(service: RunService, args: unknown[]): Promise<
   return resumed;
 }
 
+/** Runs recorded as torch start with the Python the launcher finds: let it see the Python extension's choice. */
+async function beforeTorchLaunch(service: RunService, runs: readonly RunInfo[]): Promise<void> {
+  const torch = runs.some((run) => {
+    try {
+      return runtimeOfSpec(managerOf(service, run).store.readSpec(run.id).spec) === 'torch';
+    } catch {
+      return false; // an unreadable spec.json: resume reports it
+    }
+  });
+  if (torch) await service.torch.beforeLaunch(runs[0] && vscode.Uri.file(runs[0].dir));
+}
+
 /** "Retry Run": a new run of the same spec, overrides and search tag (the old run is kept). */
 export async function retryRuns(service: RunService, args: unknown[]): Promise<RunInfo[] | undefined> {
   const runs = await chosenRuns(service, args, 'Retry Run');
   if (!runs) return undefined;
+  await beforeTorchLaunch(service, runs);
   const started: RunInfo[] = [];
   for (const run of runs) {
     try {

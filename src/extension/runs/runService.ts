@@ -4,8 +4,8 @@
  *
  * - Lazy: nothing is read or started until something asks for the runs (the Experiments view becomes visible, a run
  *   command or panel is used), so activation stays cheap.
- * - Workers run as detached processes of dist/worker.js under this Node (process.execPath): tfjs never loads in the
- *   extension host. They outlive the window; on the next activation the managers find them again (reattach), and
+ * - Workers run as detached processes of dist/worker.js under this Node (process.execPath), or of the PyTorch
+ *   worker under the Python pythonRuntime.ts finds: tfjs and torch never load in the extension host. They outlive the window; on the next activation the managers find them again (reattach), and
  *   on deactivation the managers only stop watching.
  * - Restricted Mode: the managers only read and never own the run queue, so a run folder that arrives queued with a
  *   cloned repository never starts a process. Trusting the folder reopens them as queue owners.
@@ -16,6 +16,7 @@ import { RunManager } from '../../runs/manager';
 import type { RunPointSource } from '../panels/tradeoffs/tradeoffsPanel';
 import { ModelSeriesSource } from './lossesSource';
 import { RunLog } from './runLog';
+import { PythonRuntime } from './pythonRuntime';
 import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
 import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
@@ -31,6 +32,8 @@ export class RunService implements vscode.Disposable {
   readonly searches: SearchDriver;
   private readonly runLog: RunLog;
   private readonly workerPath: string;
+  /** The PyTorch runtime: its Python, probes and launcher. */
+  readonly torch: PythonRuntime;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
   private readonly extraRoots = new Set<string>();
   private started = false;
@@ -38,6 +41,7 @@ export class RunService implements vscode.Disposable {
 
   constructor(context: vscode.ExtensionContext) {
     this.workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
+    this.torch = new PythonRuntime(context.extensionPath);
     this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
     this.model = new RunsModel((root) => this.openManager(root));
     this.runLog = new RunLog(this.model, this.log);
@@ -103,7 +107,7 @@ export class RunService implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     return new RunManager({
       runsDir: root,
-      ...(trusted ? { workerPath: this.workerPath, workerEnv } : {}),
+      ...(trusted ? { workerPath: this.workerPath, workerEnv, torchLauncher: this.torch.launcher() } : {}),
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
@@ -117,5 +121,6 @@ export class RunService implements vscode.Disposable {
     this.tradeoffs.dispose();
     this.model.dispose(); // the managers stop watching; detached workers keep training
     this.log.dispose();
+    this.torch.dispose();
   }
 }

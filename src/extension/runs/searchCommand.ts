@@ -13,7 +13,7 @@ import type { RunService } from './runService';
 import type { SearchRef } from './searchDriver';
 import { planSummary } from './searchSummary';
 import { maxConcurrentRuns, runsDirectoryFor } from './settings';
-import { reportInvalid } from './startRun';
+import { chooseRunRuntime, reportInvalid } from './startRun';
 import { optionsOf, structureUri } from './targets';
 
 /** Resolves to the search once it is being driven; undefined when nothing was started. */
@@ -37,6 +37,11 @@ export async function startSearch(service: RunService, validation: ValidationCac
     );
     return undefined;
   }
+
+  // One runtime for every trial, chosen now and recorded in each trial's spec (runtime.ts).
+  const chosen = await chooseRunRuntime(service, spec, uri);
+  if (!chosen) return undefined;
+  raw.training = { ...raw.training, runtime: chosen.runtime } as StructureSpec['training'];
 
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Planning the search of ${baseName(uri)}`, cancellable: true },

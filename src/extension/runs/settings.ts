@@ -1,6 +1,6 @@
 /**
  * The settings that say where runs live and how they train: mlbtc.runsDirectory, mlbtc.maxConcurrentRuns,
- * mlbtc.backend and mlbtc.backendPackages (package.json describes each to users).
+ * mlbtc.backend, mlbtc.backendPackages, mlbtc.runtime and mlbtc.python (package.json describes each to users).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,12 +8,17 @@ import type { ResolvedSpec } from '../../core/spec/resolve';
 import { BACKEND_PACKAGES_ENV } from '../../protocol/worker';
 import type { RunOverrides } from '../../protocol/run';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../../runs/layout';
+import { findPython, type PythonSearch } from '../../runs/python';
+import type { RuntimeChoice } from '../../runs/runtime';
+import type { PythonExtensionEnvironment } from './pythonExtension';
 
 export const Settings = {
   runsDirectory: 'mlbtc.runsDirectory',
   maxConcurrentRuns: 'mlbtc.maxConcurrentRuns',
   backend: 'mlbtc.backend',
   backendPackages: 'mlbtc.backendPackages',
+  runtime: 'mlbtc.runtime',
+  python: 'mlbtc.python',
 } as const;
 
 /**
@@ -67,4 +72,22 @@ export function maxConcurrentRuns(): number {
 export function backendOverride(spec: ResolvedSpec): RunOverrides {
   const setting = vscode.workspace.getConfiguration('mlbtc').get<ResolvedSpec['training']['backend']>('backend') ?? 'auto';
   return spec.training.backend === 'auto' && setting !== 'auto' ? { backend: setting } : {};
+}
+
+/**
+ * The runtime a run started here asks for, and who asked: the structure's training.runtime unless it is "auto", then
+ * the mlbtc.runtime setting (as mlbtc.backend does for backends).
+ */
+export function runtimeRequest(spec: ResolvedSpec): { runtime: RuntimeChoice; from: string } {
+  const setting = vscode.workspace.getConfiguration('mlbtc').get<RuntimeChoice>('runtime') ?? 'auto';
+  if (spec.training.runtime !== 'auto' || setting === 'auto') return { runtime: spec.training.runtime, from: 'training.runtime' };
+  return { runtime: setting, from: Settings.runtime };
+}
+
+/**
+ * Where a run started here looks for Python: mlbtc.python (machine scope: a workspace cannot point training at an
+ * interpreter of its choosing), MLBTC_PYTHON, the Python extension's active environment, python3 on PATH.
+ */
+export function pythonSearch(pythonExtension: PythonExtensionEnvironment): PythonSearch {
+  return findPython({ setting: vscode.workspace.getConfiguration('mlbtc').get<string>('python') ?? '', pythonExtension: () => pythonExtension.current() });
 }

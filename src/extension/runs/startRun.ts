@@ -4,7 +4,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ResolvedSpec } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
+import { recordRuntime, RuntimeError, type ChosenRuntime } from '../../runs/runtime';
 import { launchState } from '../../runs/launchMarker';
 import type { RunInfo } from '../../runs/store';
 import { problemRange } from '../editor/diagnostics';
@@ -12,7 +14,8 @@ import { PANEL_COMMANDS } from '../panels/registerPanels';
 import { baseName } from '../structures/structureFiles';
 import type { ValidationCache } from '../structures/validation';
 import type { RunService } from './runService';
-import { backendOverride, maxConcurrentRuns, runsDirectoryFor } from './settings';
+import { SHOW_DEVICES_COMMAND } from './showDevices';
+import { backendOverride, maxConcurrentRuns, runsDirectoryFor, Settings } from './settings';
 import { structureUri } from './targets';
 
 /** How long the notification waits for a worker to load the engine and start training before it gives up waiting. */
@@ -50,13 +53,43 @@ export async function trainStructure(service: RunService, validation: Validation
     reportInvalid(document, problems, 'trained');
     return undefined;
   }
-  const overrides = backendOverride(spec);
+  const chosen = await chooseRunRuntime(service, spec, uri);
+  if (!chosen) return undefined;
+  const backend = backendOverride(spec);
+  const { spec: recorded, overrides } = recordRuntime({ ...spec, training: { ...spec.training, ...backend } }, backend, chosen.runtime);
   const root = runsDirectoryFor(uri);
   service.follow(root);
   const manager = service.model.manager(root)!;
-  const run = manager.enqueue({ spec: { ...spec, training: { ...spec.training, ...overrides } }, sourcePath: uri.fsPath, sourceText: document.getText(), overrides });
-  service.log.info(`[${run.id}] created from ${uri.fsPath}: ${spec.training.steps} steps, backend ${overrides.backend ?? spec.training.backend}${overrides.backend ? ' (mlbtc.backend)' : ''}; folder ${run.dir}`);
+  const run = manager.enqueue({ spec: recorded, sourcePath: uri.fsPath, sourceText: document.getText(), overrides });
+  const device = chosen.runtime === 'torch' ? `device ${spec.training.device}, ${spec.training.precision}` : `backend ${recorded.training.backend}${overrides.backend ? ' (mlbtc.backend)' : ''}`;
+  service.log.info(`[${run.id}] created from ${uri.fsPath}: ${spec.training.steps} steps, runtime ${chosen.why}, ${device}; folder ${run.dir}`);
   return awaitStart(service, run, 'Starting');
+}
+
+/**
+ * The runtime of a new run (runtime.ts), with a cancellable notification while Python is asked for its devices (the
+ * first probe imports torch: seconds). A forced runtime that cannot start is reported, with the way to fix it.
+ */
+export async function chooseRunRuntime(service: RunService, spec: ResolvedSpec, uri: vscode.Uri): Promise<ChosenRuntime | undefined> {
+  const abort = new AbortController();
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Choosing the training runtime', cancellable: true },
+      (progress, token) => {
+        progress.report({ message: 'asking Python for torch and its devices…' });
+        token.onCancellationRequested(() => abort.abort());
+        return service.torch.choose(spec, uri, abort.signal);
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof RuntimeError)) throw e;
+    if (abort.signal.aborted) return undefined; // the user cancelled: nothing to explain
+    void vscode.window.showErrorMessage(`${baseName(uri)}: nothing was started. ${e.message}`, 'Show Training Devices', 'Set mlbtc.python').then((choice) => {
+      if (choice === 'Show Training Devices') void vscode.commands.executeCommand(SHOW_DEVICES_COMMAND);
+      else if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', Settings.python);
+    });
+    return undefined;
+  }
 }
 
 /** Say that a structure has errors, which first, and offer to show them. Not awaited: callers never wait on a click. */
@@ -112,7 +145,7 @@ function reportStart(run: RunInfo, cancelled: boolean): void {
   switch (run.state) {
     case 'running':
       void vscode.window
-        .showInformationMessage(`Training ${run.id} on ${s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`, 'Show Live Losses', 'Open Log')
+        .showInformationMessage(`Training ${run.id} on ${s?.runtime ?? s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`, 'Show Live Losses', 'Open Log')
         .then((choice) => (choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice)));
       return;
     case 'completed':

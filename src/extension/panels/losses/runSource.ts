@@ -8,6 +8,8 @@ export interface RunDescriptor {
   id: string;
   name: string;
   state: string;
+  /** status.json's runtime, e.g. "tfjs 4.22.0 · wasm" (null until the worker has started). */
+  runtime: string | null;
   /** Sort key: newest first. */
   startedAt: string | null;
 }
