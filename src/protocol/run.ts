@@ -23,15 +23,24 @@ export const RunFiles = {
   checkpoints: 'checkpoints',
 } as const;
 
-/** Files inside one checkpoint folder. */
+/**
+ * Files inside one checkpoint folder: the same in both runtimes (tfjs and PyTorch write and read each other's), and
+ * the tensors are plain safetensors (src/protocol/safetensors.ts), so `safetensors.torch.load_file` opens them.
+ */
 export const CheckpointFiles = {
   /** CheckpointMeta (JSON). */
   meta: 'state.json',
-  /** Every parameter's float32 values, little-endian, concatenated in CheckpointMeta.params order. */
-  weights: 'weights.bin',
-  /** AdamW first then second moments, each laid out exactly like weights.bin. */
-  moments: 'moments.bin',
+  /** Every parameter, F32, keyed by its NamedParam name. */
+  model: 'model.safetensors',
+  /** AdamW moments of every parameter: `m.<name>` and `v.<name>`, F32. */
+  optimizer: 'optimizer.safetensors',
 } as const;
+
+/** Key of a parameter's AdamW first (m) or second (v) moment in optimizer.safetensors. */
+export const momentKey = (moment: 'm' | 'v', param: string): string => `${moment}.${param}`;
+
+/** Version of the checkpoint folder layout (1 was weights.bin/moments.bin, before PyTorch could read checkpoints). */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** At most this many checkpoints are kept; older ones are deleted after a newer one is complete. */
 export const CHECKPOINTS_KEPT = 2;
@@ -90,8 +99,10 @@ export interface RunStatus {
   pid: number | null;
   /** ISO time of the worker's last sign of life. */
   heartbeat: string | null;
-  /** The tfjs backend actually used, e.g. "wasm" (null until the worker has started one). */
+  /** The device actually used: a tfjs backend ("wasm") or a torch device ("cuda:0"); null until the worker started one. */
   backend: string | null;
+  /** What trains the run, e.g. "tfjs 4.22.0 · wasm", "torch 2.13.0 · cuda:0 NVIDIA H200 · bf16" (null or absent before). */
+  runtime?: string | null;
   startedAt: string | null;
   endedAt: string | null;
   /** Why the run ended: "completed 2000 steps", "diverged at step 812 (loss NaN)", "stopped by SIGTERM", an error. */
@@ -109,6 +120,7 @@ export function initialStatus(totalSteps: number): RunStatus {
     pid: null,
     heartbeat: null,
     backend: null,
+    runtime: null,
     startedAt: null,
     endedAt: null,
     exitReason: null,
@@ -142,6 +154,7 @@ export function parseStatus(text: string, file: string): StatusRead {
     ['pid', nullableNumber, 'a number or null'],
     ['heartbeat', nullableString, 'an ISO time or null'],
     ['backend', nullableString, 'a string or null'],
+    ['runtime', (x) => x === undefined || nullableString(x), 'a string or null'],
     ['startedAt', nullableString, 'an ISO time or null'],
     ['endedAt', nullableString, 'an ISO time or null'],
     ['exitReason', nullableString, 'a string or null'],
@@ -231,24 +244,25 @@ export function isMetricRecord(value: unknown): value is MetricRecord {
 
 // ─── checkpoints ────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** One parameter's place in weights.bin / moments.bin (offsets and lengths in float32 elements). */
+/** One parameter of a checkpoint, in the model's parameter order. */
 export interface CheckpointTensor {
   name: string;
   shape: number[];
-  offset: number;
 }
 
 export interface CheckpointMeta {
-  version: typeof RUN_FORMAT_VERSION;
+  version: typeof CHECKPOINT_FORMAT_VERSION;
   /** Optimiser steps completed. The run continues with step + 1. */
   step: number;
   position: MetricPosition;
-  /** Backend that wrote it. Exact resumption (bit-identical losses) holds on the same backend. */
-  backend: string;
+  /**
+   * The runtime that wrote it, as status.json's `runtime` ("tfjs 4.22.0 · wasm", "torch 2.13.0 · cpu · fp32").
+   * Exact resumption (bit-identical losses) holds on the same runtime; any runtime can continue any checkpoint.
+   */
+  runtime: string;
   createdAt: string;
+  /** Parameter names and shapes in the writer's order (the tensors themselves are looked up by name). */
   params: CheckpointTensor[];
-  /** Total float32 elements of weights.bin (moments.bin holds twice as many). */
-  elements: number;
   /** AdamW's step counter (bias corrections). */
   optimizerStep: number;
   /** Task state (data RNG, cursor, curriculum) from Task.state(). */

@@ -12,6 +12,7 @@
  * same losses and records an uninterrupted run would have written (same backend; wall times aside).
  */
 import * as path from 'node:path';
+import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/random';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import { HEARTBEAT_INTERVAL_MS, type MetricPosition } from '../../protocol/run';
@@ -83,7 +84,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     writer.startHeartbeat(HEARTBEAT_INTERVAL_MS);
 
     const backend = await startBackend(t.backend, (line) => log('info', line));
-    writer.updateStatus({ backend: backend.name });
+    const runtime = `tfjs ${tfjsVersion} · ${backend.name}`;
+    writer.updateStatus({ backend: backend.name, runtime });
     log('info', `backend ${backend.description}`);
 
     // One seed, two independent streams: initialisation, then data. Task.state() carries the data stream onward.
@@ -100,13 +102,12 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const latest = options.resume ? listCheckpoints(options.runDir).at(-1) : undefined;
     if (latest) {
       const checkpoint = readCheckpoint(latest.path);
-      restoreParams(model.params, checkpoint, latest.path);
-      trainer.optimizer.setState({ step: checkpoint.meta.optimizerStep, m: checkpoint.m, v: checkpoint.v });
+      trainer.optimizer.setState(restoreParams(model.params, checkpoint, latest.path));
       task.restore(checkpoint.meta.task);
       position = checkpoint.meta.position;
       pendingLosses = [...checkpoint.meta.pendingLosses];
-      if (checkpoint.meta.backend !== backend.name) {
-        log('warn', `the checkpoint was written on ${checkpoint.meta.backend} and training continues on ${backend.name}: losses will differ slightly from an uninterrupted run`);
+      if (checkpoint.meta.runtime !== runtime) {
+        log('warn', `the checkpoint was written by ${checkpoint.meta.runtime} and training continues on ${runtime}: losses will differ slightly from an uninterrupted run`);
       }
       log('info', `resuming from ${latest.path} after step ${checkpoint.meta.step}`);
     } else if (options.resume) {
@@ -121,8 +122,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
       const content = {
         step,
         position,
-        backend: backend.name,
-        ...(await snapshotParams(model!.params)),
+        runtime,
+        params: await snapshotParams(model!.params),
         optimizer: await trainer!.optimizer.getState(),
         task: task.state(),
         pendingLosses,
