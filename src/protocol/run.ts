@@ -82,6 +82,12 @@ export interface RunSpecFile {
   /** The resolved spec with the overrides applied: what the worker trains. */
   spec: ResolvedSpec;
   overrides: RunOverrides;
+  /**
+   * Training FLOPs of one optimiser step (src/engine/train/flops.ts), computed once from core analyze() when the run
+   * is created, so a runtime without the TypeScript analysis (PyTorch) counts compute exactly as tfjs does.
+   * Absent in run folders created before the PyTorch runtime.
+   */
+  flopsPerStep?: number;
 }
 
 // ─── status.json ────────────────────────────────────────────────────────────────────────────────────────────────
