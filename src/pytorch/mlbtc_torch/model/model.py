@@ -20,7 +20,7 @@ fast=True compiles the forward pass and runs dense, sliding-window and global-lo
 """
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -63,7 +63,7 @@ class Transformer(nn.Module):
     """The trunk every task shares; subclasses create their head parameters first (as the engine does) and define
     embed, predict_hidden and loss_of."""
 
-    def __init__(self, spec: ResolvedSpec, rng: Rng, fast: bool = False, compile_backend: str = "inductor"):
+    def __init__(self, spec: ResolvedSpec, rng: Rng, fast: bool = False, compile_backend: Optional[str] = "inductor"):
         super().__init__()
         self.spec = check_resolved(spec)
         model = spec["model"]
@@ -77,7 +77,8 @@ class Transformer(nn.Module):
         for module in self.modules():
             if isinstance(module, HeadGroup):
                 module.fast = fast
-        self._forward = torch.compile(self._predict, backend=compile_backend) if fast else self._predict
+        compiled = fast and compile_backend is not None
+        self._forward = torch.compile(self._predict, backend=compile_backend) if compiled else self._predict
 
     def named_params(self) -> List[NamedParam]:
         """Every trainable tensor with its checkpoint key, µP lr scale and decay flag, in the tfjs engine's order."""
@@ -205,12 +206,13 @@ _MODELS = {
 }
 
 
-def build_model(spec: ResolvedSpec, rng: Rng, fast: bool = False, compile_backend: str = "inductor") -> Transformer:
+def build_model(spec: ResolvedSpec, rng: Rng, fast: bool = False, compile_backend: Optional[str] = "inductor") -> Transformer:
     """The transformer of a resolved spec with every parameter created from `rng` (µP, §2.4). fast=True needs
     torch ≥ 2.5 (flex_attention, torch.compile); on older torch it raises rather than silently running the plain path.
     The fast model is compiled on its first call, for the device its inputs are on (move it there first), with
     torch.compile's `compile_backend` ("aot_eager" traces and differentiates the same graph without generating code:
-    the cross-runtime tests use it where inductor's minutes of compiling per model would not fit)."""
+    the cross-runtime tests use it where inductor's minutes of compiling per model would not fit; None runs the fused
+    attention kernels without compiling)."""
     check_resolved(spec)
     kind = spec["task"]["kind"]
     if kind not in _MODELS:
