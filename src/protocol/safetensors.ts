@@ -76,11 +76,14 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsC
     if (name === METADATA_KEY) continue;
     const { dtype, shape, data_offsets: offsets } = entry as { dtype: unknown; shape: unknown; data_offsets: unknown };
     if (dtype !== 'F32') throw new Error(`${file}: "${name}" has dtype ${JSON.stringify(dtype)}; checkpoints hold F32 only`);
-    if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) throw new Error(`${file}: "${name}" lacks a shape or data_offsets`);
+    if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) {
+      throw new Error(`${file}: "${name}" lacks a shape or data_offsets`);
+    }
     const [begin, end] = offsets as number[];
     const elements = (shape as number[]).reduce((a, b) => a * b, 1);
     if (!(begin >= 0 && end <= dataLength && end - begin === elements * 4)) {
-      throw new Error(`${file}: "${name}" spans bytes [${begin}, ${end}) of ${dataLength}, but shape [${shape}] needs ${elements * 4} (truncated?)`);
+      const needed = `shape [${shape}] needs ${elements * 4}`;
+      throw new Error(`${file}: "${name}" spans bytes [${begin}, ${end}) of ${dataLength}, but ${needed} (truncated?)`);
     }
     const data = new Float32Array(elements);
     new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));

@@ -62,7 +62,8 @@ def test_sigterm_to_the_worker_then_resume_gives_the_losses_of_an_uninterrupted_
     assert 5 <= stop_step < 60
     assert list_checkpoints(stopped)[-1].step == stop_step, "a stop saves a checkpoint at the step it stopped"
 
-    resumed = subprocess.run([PYTHON, "-c", TOY_WORKER, stopped, "--resume"], env=toy_worker_env(), capture_output=True, text=True, timeout=120)
+    command = [PYTHON, "-c", TOY_WORKER, stopped, "--resume"]
+    resumed = subprocess.run(command, env=toy_worker_env(), capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert status(stopped)["state"] == "completed"
     assert _losses(stopped) == _losses(straight)

@@ -28,7 +28,10 @@ def test_numbers_are_written_as_javascript_writes_them(value, text):
 def test_json_layout_is_json_stringify_with_and_without_indent():
     value = {"a": 1, "b": [1.0, 2.5, {"c": None, "d": []}], "e": {}, "f": "é\"x", "g": float("nan")}
     assert stringify(value) == '{"a":1,"b":[1,2.5,{"c":null,"d":[]}],"e":{},"f":"é\\"x","g":null}'
-    assert stringify(value, 2) == '{\n  "a": 1,\n  "b": [\n    1,\n    2.5,\n    {\n      "c": null,\n      "d": []\n    }\n  ],\n  "e": {},\n  "f": "é\\"x",\n  "g": null\n}'
+    assert stringify(value, 2) == (
+        '{\n  "a": 1,\n  "b": [\n    1,\n    2.5,\n    {\n      "c": null,\n      "d": []\n    }\n  ],\n'
+        '  "e": {},\n  "f": "é\\"x",\n  "g": null\n}'
+    )
 
 
 def test_status_updates_are_atomic_and_refresh_the_heartbeat(tmp_path):

@@ -92,7 +92,8 @@ def new_run(parent: str, name: str = "run", flops_per_step: int = 1000, **traini
     os.makedirs(os.path.join(run, "checkpoints"))
     spec = {"name": "toy", "training": {**TRAINING, **training}}
     spec_file = {
-        "version": 1, "name": name, "createdAt": "2026-01-01T00:00:00.000Z", "source": {"path": os.path.join(str(parent), "toy.mlbtc.json"), "text": "{}"},
+        "version": 1, "name": name, "createdAt": "2026-01-01T00:00:00.000Z",
+        "source": {"path": os.path.join(str(parent), "toy.mlbtc.json"), "text": "{}"},
         "spec": spec, "overrides": {}, "flopsPerStep": flops_per_step,
     }
     status = {

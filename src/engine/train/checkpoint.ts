@@ -74,7 +74,8 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
   const metaFile = path.join(dir, CheckpointFiles.meta);
   const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as CheckpointMeta;
   if (meta.version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`${metaFile}: checkpoint format ${String(meta.version)}; this version reads format ${CHECKPOINT_FORMAT_VERSION} (start the run again)`);
+    const expected = `this version reads format ${CHECKPOINT_FORMAT_VERSION} (start the run again)`;
+    throw new Error(`${metaFile}: checkpoint format ${String(meta.version)}; ${expected}`);
   }
   const tensors = (file: string) => {
     const where = path.join(dir, file);
@@ -87,21 +88,30 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
  * The checkpoint's tensors for the model's parameters, by name, in the model's order: weights, then the flat AdamW
  * moments. Throws naming `where` and up to five mismatches (missing, extra or reshaped tensors).
  */
-function matchParams(params: readonly NamedParam[], checkpoint: LoadedCheckpoint, where: string): { weights: NamedFloats[]; m: NamedFloats[]; v: NamedFloats[] } {
+function matchParams(
+  params: readonly NamedParam[],
+  checkpoint: LoadedCheckpoint,
+  where: string,
+): { weights: NamedFloats[]; m: NamedFloats[]; v: NamedFloats[] } {
   const problems: string[] = [];
   const lookup = (map: Map<string, NamedFloats>, key: string, p: NamedParam, file: string): NamedFloats => {
     const t = map.get(key);
     if (!t) problems.push(`${file} lacks "${key}"`);
-    else if (t.shape.join('×') !== p.variable.shape.join('×')) problems.push(`"${key}" has shape [${t.shape}] in ${file} but [${p.variable.shape}] in the model`);
+    else if (t.shape.join('×') !== p.variable.shape.join('×')) {
+      problems.push(`"${key}" has shape [${t.shape}] in ${file} but [${p.variable.shape}] in the model`);
+    }
     return t!;
   };
   const weights = params.map((p) => lookup(checkpoint.weights, p.name, p, CheckpointFiles.model));
   const m = params.map((p) => lookup(checkpoint.moments, momentKey('m', p.name), p, CheckpointFiles.optimizer));
   const v = params.map((p) => lookup(checkpoint.moments, momentKey('v', p.name), p, CheckpointFiles.optimizer));
   const known = new Set(params.map((p) => p.name));
-  for (const name of checkpoint.weights.keys()) if (!known.has(name)) problems.push(`${CheckpointFiles.model} has "${name}", which the model lacks`);
+  for (const name of checkpoint.weights.keys()) {
+    if (!known.has(name)) problems.push(`${CheckpointFiles.model} has "${name}", which the model lacks`);
+  }
   if (problems.length) {
-    throw new Error(`${where} does not match the model built from spec.json: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`);
+    const listed = `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`;
+    throw new Error(`${where} does not match the model built from spec.json: ${listed}`);
   }
   return { weights, m, v };
 }

@@ -107,7 +107,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
       position = checkpoint.meta.position;
       pendingLosses = [...checkpoint.meta.pendingLosses];
       if (checkpoint.meta.runtime !== runtime) {
-        log('warn', `the checkpoint was written by ${checkpoint.meta.runtime} and training continues on ${runtime}: losses will differ slightly from an uninterrupted run`);
+        const differ = 'losses will differ slightly from an uninterrupted run';
+        log('warn', `the checkpoint was written by ${checkpoint.meta.runtime} and training continues on ${runtime}: ${differ}`);
       }
       log('info', `resuming from ${latest.path} after step ${checkpoint.meta.step}`);
     } else if (options.resume) {

@@ -89,7 +89,8 @@ def decode_safetensors(data: bytes, file: str) -> Dict[str, torch.Tensor]:
         for d in shape:
             elements *= d
         if not (0 <= begin and end <= len(body) and end - begin == 4 * elements):
-            raise ValueError(f'{file}: "{name}" spans bytes [{begin}, {end}) of {len(body)}, but shape {shape} needs {4 * elements} (truncated?)')
+            needed = f"shape {shape} needs {4 * elements}"
+            raise ValueError(f'{file}: "{name}" spans bytes [{begin}, {end}) of {len(body)}, but {needed} (truncated?)')
         out[name] = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32).reshape(shape) if elements else torch.zeros(shape)
     return out
 
@@ -148,7 +149,8 @@ def read_checkpoint(directory: str) -> LoadedCheckpoint:
     with open(meta_file, encoding="utf-8") as f:
         meta = json.load(f)
     if meta.get("version") != CHECKPOINT_FORMAT_VERSION:
-        raise ValueError(f"{meta_file}: checkpoint format {meta.get('version')}; this version reads format {CHECKPOINT_FORMAT_VERSION} (start the run again)")
+        expected = f"this version reads format {CHECKPOINT_FORMAT_VERSION} (start the run again)"
+        raise ValueError(f"{meta_file}: checkpoint format {meta.get('version')}; {expected}")
 
     def tensors(name: str) -> Dict[str, torch.Tensor]:
         path = os.path.join(directory, name)

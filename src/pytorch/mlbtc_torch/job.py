@@ -85,7 +85,8 @@ def resolve_device(requested: str) -> torch.device:
         index = int(requested.split(":")[1]) if ":" in requested else 0
         count = torch.cuda.device_count()
         if index >= count:
-            raise DeviceError(f'training.device is "{requested}" but torch {torch_version()} sees {count} CUDA device(s) (cuda:0–cuda:{count - 1})')
+            seen = f"{count} CUDA device(s) (cuda:0–cuda:{count - 1})"
+            raise DeviceError(f'training.device is "{requested}" but torch {torch_version()} sees {seen}')
         return torch.device(f"cuda:{index}")
     raise DeviceError(f'training.device is "{requested}"; expected auto, cpu, cuda, cuda:N or mps')
 
@@ -149,7 +150,8 @@ def run_job(
         if before["state"] == "completed":
             raise RunFolderError(f"{run_dir} already completed {before['step']} steps; there is nothing to resume")
         if not resume and before["state"] != "queued":
-            raise RunFolderError(f"{run_dir} has already started (state {before['state']}); continue it with resume instead of starting it again")
+            again = "continue it with resume instead of starting it again"
+            raise RunFolderError(f"{run_dir} has already started (state {before['state']}); {again}")
         writer.update_status(
             state="running",
             pid=os.getpid(),
@@ -177,7 +179,8 @@ def run_job(
 
         flops_per_step = run_spec.get("flopsPerStep")
         if not isinstance(flops_per_step, (int, float)):
-            raise RunFolderError(f"{os.path.join(run_dir, 'spec.json')}: no flopsPerStep (MLBTC Studio writes it when it creates a run); create the run again")
+            why = "MLBTC Studio writes it when it creates a run"
+            raise RunFolderError(f"{os.path.join(run_dir, 'spec.json')}: no flopsPerStep ({why}); create the run again")
 
         # One seed, two independent streams: initialisation, then data. task.state() carries the data stream onward.
         root = Rng(t["seed"])
@@ -200,7 +203,8 @@ def run_job(
             position = dict(checkpoint.meta["position"])
             pending = list(checkpoint.meta["pendingLosses"])
             if checkpoint.meta.get("runtime") != runtime:
-                log("warn", f"the checkpoint was written by {checkpoint.meta.get('runtime')} and training continues on {runtime}: losses will differ slightly from an uninterrupted run")
+                differ = "losses will differ slightly from an uninterrupted run"
+                log("warn", f"the checkpoint was written by {checkpoint.meta.get('runtime')} and training continues on {runtime}: {differ}")
             log("info", f"resuming from {latest.path} after step {checkpoint.meta['step']}")
         elif resume:
             log("info", "no checkpoint to resume from: starting from step 1")
@@ -257,7 +261,7 @@ def run_job(
         return FinalResult("finished", step)
     except Exception as e:  # every failure ends the run as "failed" with a message; nothing written is lost
         message = str(e) or type(e).__name__
-        expected = isinstance(e, (DivergedError, DeviceError, OutOfMemory, RunFolderError)) or type(e).__name__ in ("DataError", "SpecError")
+        expected = isinstance(e, EXPECTED_FAILURES) or type(e).__name__ in ("DataError", "SpecError")
         log("error", message if expected else "".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip())
         writer.update_status(state="failed", step=step, endedAt=iso_now(), exitReason=message)
         return FinalResult("failed", step, message)
@@ -267,6 +271,10 @@ def run_job(
 
 class OutOfMemory(Exception):
     """The device ran out of memory in a training step; the message says which setting to lower."""
+
+
+#: Failures whose message says everything: logged without a stack trace (DataError and SpecError by name too).
+EXPECTED_FAILURES = (DivergedError, DeviceError, OutOfMemory, RunFolderError)
 
 
 def _is_out_of_memory(e: BaseException) -> bool:
