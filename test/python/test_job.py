@@ -156,3 +156,50 @@ def test_probe_without_torch_says_so():
     r = subprocess.run([PYTHON, "-c", hide_torch], env=toy_worker_env(), capture_output=True, text=True, timeout=60)
     value = json.loads(r.stdout)
     assert value["torch"] is None and "not installed" in value["error"]
+
+
+def test_out_of_memory_names_the_micro_batch_setting_and_keeps_the_last_checkpoint(tmp_path):
+    run = new_run(tmp_path)
+    deps = toy_dependencies()
+    build_model = deps.build_model
+
+    def model_that_runs_out_at_step_6(spec, rng):
+        model = build_model(spec, rng)
+        original, calls = model.loss, []
+
+        def loss(batch):
+            calls.append(torch.is_grad_enabled())  # training passes, not evaluation
+            if sum(calls) == 6:
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return original(batch)
+
+        model.loss = loss
+        return model
+
+    deps.build_model = model_that_runs_out_at_step_6
+    final = run_job(run, dependencies=deps)
+    assert final.type == "failed"
+    assert final.message == (
+        "out of memory on cpu at step 6 with training.microBatchSize None (CUDA out of memory. Tried to allocate 2.00 GiB): "
+        "set training.microBatchSize to a smaller divisor of training.batchSize 8 (e.g. 4) to train each batch in parts; "
+        "the last checkpoint (step 4) is kept"
+    )
+    assert [c.step for c in list_checkpoints(run)] == [4]
+    assert "Traceback" not in open(os.path.join(run, "worker.log"), encoding="utf-8").read()
+
+
+def test_a_spec_the_model_cannot_build_fails_naming_the_json_path(tmp_path):
+    run = new_run(tmp_path)  # a toy spec: no task or model block, which the real model needs
+    final = run_job(run)
+    assert final.type == "failed" and final.step == 0
+    assert final.message.startswith("spec: task is missing"), final.message
+    assert status(run)["exitReason"] == final.message
+
+
+def test_torch_older_than_2_1_is_refused_clearly(monkeypatch):
+    from mlbtc_torch import worker
+
+    monkeypatch.setattr(torch, "__version__", "2.0.1+cu118")
+    assert worker.torch_problem() == "torch 2.0.1+cu118 is older than 2.1, which this runtime needs; upgrade torch"
+    monkeypatch.setattr(torch, "__version__", "2.1.0")
+    assert worker.torch_problem() is None

@@ -26,6 +26,7 @@ from typing import Any, Callable, ContextManager, Dict, List, Optional, Tuple
 
 import torch
 
+from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
 from .rng import Rng
 from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, list_checkpoints, read_run_spec
@@ -261,7 +262,7 @@ def run_job(
         return FinalResult("finished", step)
     except Exception as e:  # every failure ends the run as "failed" with a message; nothing written is lost
         message = str(e) or type(e).__name__
-        expected = isinstance(e, EXPECTED_FAILURES) or type(e).__name__ in ("DataError", "SpecError")
+        expected = isinstance(e, EXPECTED_FAILURES)
         log("error", message if expected else "".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip())
         writer.update_status(state="failed", step=step, endedAt=iso_now(), exitReason=message)
         return FinalResult("failed", step, message)
@@ -273,8 +274,8 @@ class OutOfMemory(Exception):
     """The device ran out of memory in a training step; the message says which setting to lower."""
 
 
-#: Failures whose message says everything: logged without a stack trace (DataError and SpecError by name too).
-EXPECTED_FAILURES = (DivergedError, DeviceError, OutOfMemory, RunFolderError)
+#: Failures whose message says everything (file, JSON path or setting): logged without a stack trace.
+EXPECTED_FAILURES = (DivergedError, DeviceError, OutOfMemory, RunFolderError, DataError, SpecError)
 
 
 def _is_out_of_memory(e: BaseException) -> bool:
