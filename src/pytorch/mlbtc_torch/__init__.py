@@ -10,7 +10,7 @@ batches from the same seed, the same forward math and metrics, so the two runtim
 """
 from .model import Model, build_attention, build_model
 from .rng import Rng, RngState
-from .spec import SpecError, check_resolved, read_run_spec
+from .spec import SpecError, check_resolved
 from .tasks import DataError, Task, create_task
 from .types import Batch, NamedParam
 
@@ -27,5 +27,4 @@ __all__ = [
     "build_model",
     "check_resolved",
     "create_task",
-    "read_run_spec",
 ]

@@ -2,13 +2,12 @@
 Reading a resolved spec (src/core/spec/resolve.ts ResolvedSpec) as the plain dict JSON gives: every default filled
 in, attention always a list of head groups, mlbtc presets expanded into levels. This package never resolves raw
 specs itself (one source of truth: the TypeScript resolver); a run folder's spec.json holds the resolved spec under
-the key "spec".
+the key "spec" (mlbtc_torch.runfolder reads it).
 
 Also the logit scales of src/core/materialize/scoring.ts and the MLR coverage counts, which the model needs.
 """
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Dict, List, Sequence
 
@@ -44,15 +43,6 @@ def check_resolved(spec: Any, source: str = "spec") -> ResolvedSpec:
         if not isinstance(g, dict) or "heads" not in g or "attention" not in g or "kind" not in g["attention"]:
             raise SpecError(f"{source}: groups.{i} needs heads and attention.kind.")
     return spec
-
-
-def read_run_spec(path: str) -> ResolvedSpec:
-    """The resolved spec of a run folder's spec.json (the member "spec")."""
-    with open(path, encoding="utf-8") as f:
-        value = json.load(f)
-    if not isinstance(value, dict) or "spec" not in value:
-        raise SpecError(f'{path}: no "spec" member; is this a run folder\'s spec.json?')
-    return check_resolved(value["spec"], f"{path}: spec")
 
 
 def dense_scale(logit_scale: str, d: int) -> float:

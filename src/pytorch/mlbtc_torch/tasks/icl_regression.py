@@ -54,24 +54,29 @@ class IclRegressionTask(Task):
         d = self.task["inputDim"]
         n = 2 * d
         dims, noise = curriculum.dims, self.task["noise"]
-        inputs = torch.zeros(size, 2 * n, d, dtype=torch.float64)
-        targets = torch.zeros(size, n, dtype=torch.float64)
         x_std = 1 / math.sqrt(dims)
+        tokens = [0.0] * (size * 2 * n * d)  # (size, 2n, d) row-major, zeros where nothing is drawn
+        targets = [0.0] * (size * n)
         for b in range(size):
             w = rng.normals(d)
             for i in range(n):
-                xs = [x_std * z for z in rng.normals(dims)]
+                x_token = (b * 2 * n + 2 * i) * d
                 y = 0.0
-                for k in range(dims):
-                    # Each x is rounded to float32 where it is stored; y sums the float64 values, as the engine does.
-                    y += xs[k] * w[k]
+                for k, z in enumerate(rng.normals(dims)):
+                    x = x_std * z
+                    tokens[x_token + k] = x  # rounded to float32 where it is stored; y sums the float64 x, as the engine
+                    y += x * w[k]
                 if noise > 0:
                     y += noise * rng.normal()
-                inputs[b, 2 * i, :dims] = torch.tensor(xs, dtype=torch.float64)
-                inputs[b, 2 * i + 1, 0] = y
-                targets[b, i] = y
+                tokens[x_token + d] = y  # ỹ_i = (y_i, 0, …, 0), the token after x_i
+                targets[b * n + i] = y
         mask = (torch.arange(n) < curriculum.points).to(torch.float32).expand(size, n).contiguous()
-        return Batch(inputs.to(torch.float32), targets.to(torch.float32), mask, size * 2 * n)
+        return Batch(
+            torch.tensor(tokens, dtype=torch.float64).to(torch.float32).reshape(size, 2 * n, d),
+            torch.tensor(targets, dtype=torch.float64).to(torch.float32).reshape(size, n),
+            mask,
+            size * 2 * n,
+        )
 
     def next_batch(self, step: int) -> Batch:
         return self.sample(self.rng, self.spec["training"]["batchSize"], curriculum_after(self.task, step - 1))
