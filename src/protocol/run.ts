@@ -1,6 +1,8 @@
 /**
- * The run folder: the on-disk contract between the process that trains (src/engine/worker.ts, the only writer) and
- * everything that reads runs (the run store, the CLI, the extension's views). One folder per run:
+ * The run folder: the on-disk contract between the process that trains (the only writer: the tfjs worker
+ * src/engine/worker.ts, or the PyTorch worker `python -m mlbtc_torch.worker`, whose src/pytorch/mlbtc_torch/runfolder.py
+ * writes the same files byte for byte) and everything that reads runs (the run store, the CLI, the extension's views).
+ * One folder per run:
  *
  *   <run>/spec.json         RunSpecFile, written once when the run is created (before the worker starts)
  *   <run>/status.json       RunStatus, replaced atomically (temp file, fsync, rename) on every change and heartbeat
