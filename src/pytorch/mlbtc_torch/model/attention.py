@@ -5,11 +5,12 @@ with every scale (and MLR's coverage weights) applied but no mask; its weights P
 (global-local: the sum of two). The AttentionLayer owns W_V and W_O, applies each group's weights to its slice of the
 value heads and concatenates heads in head order.
 
-The fast path (fast=True) changes how, never what: dense, sliding-window and global-local attention run through
-flex_attention with block masks instead of a masked T×T softmax.
+The fast path (fast=True) changes how, never what: dense, sliding-window and global-local attention run through a
+fused kernel (fused_attention) instead of a masked T×T softmax.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import List, Sequence
 
 import torch
@@ -56,14 +57,15 @@ def masked_softmax(scores: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tenso
     return torch.softmax(scores + mask_bias, dim=-1)
 
 
-class HeadGroup(nn.Module):
+class HeadGroup(nn.Module, ABC):
     """What every family implements for one head group."""
 
     heads: int
     fast = False
 
+    @abstractmethod
     def scores(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Scores (B, heads, T, T) with every scale applied, unmasked."""
 
     def weights(self, x: torch.Tensor) -> torch.Tensor:
         return masked_softmax(self.scores(x), self.mask)

@@ -20,6 +20,7 @@ fast=True compiles the forward pass and runs dense, sliding-window and global-lo
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import List, Optional
 
 import torch
@@ -59,7 +60,7 @@ class Block(nn.Module):
         return x + self.mlp(layer_norm(x, self.ln_2))
 
 
-class Transformer(nn.Module):
+class Transformer(nn.Module, ABC):
     """The trunk every task shares; subclasses create their head parameters first (as the engine does) and define
     embed, predict_hidden and loss_of."""
 
@@ -118,17 +119,21 @@ class Transformer(nn.Module):
 
     # Task heads -----------------------------------------------------------------------------------------------
 
+    @abstractmethod
     def create_head(self, params: ParamFactory, spec: ResolvedSpec) -> None:
-        raise NotImplementedError
+        """Create the task's read-in/read-out parameters (before the trunk's, as the engine does)."""
 
+    @abstractmethod
     def embed(self, inputs: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Inputs → embeddings (B, T, D), positions not yet added."""
 
+    @abstractmethod
     def predict_hidden(self, hidden: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Final hidden states (B, T, D) → the task's predictions."""
 
+    @abstractmethod
     def loss_of(self, predictions: torch.Tensor, batch: Batch) -> torch.Tensor:
-        raise NotImplementedError
+        """Scalar loss of predictions against a batch's targets."""
 
 
 def _require_seq_len(spec: ResolvedSpec, expected: int, why: str) -> None:

@@ -1,6 +1,7 @@
 """What every task implements (src/engine/types.ts Task), and reading a model's predictions for evaluation."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, Tuple
 
 import torch
@@ -8,25 +9,26 @@ import torch
 from ..types import Batch
 
 
-class Task:
+class Task(ABC):
+    @abstractmethod
     def next_batch(self, step: int) -> Batch:
         """Training batch for a step (1-based). Deterministic given the task's RNG state."""
-        raise NotImplementedError
 
+    @abstractmethod
     def evaluate(self, model, step: int) -> Dict[str, float]:
         """Metrics on the evaluation split(s), keyed "val.loss", "test.mse", … as the tfjs engine names them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def state(self) -> Any:
         """JSON-able state (RNG, evaluation seed) of exactly the tfjs engine's shape, so either runtime resumes it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def restore(self, state: Any) -> None:
-        raise NotImplementedError
+        """Restore a state() (from either runtime)."""
 
+    @abstractmethod
     def describe(self) -> str:
         """One line for logs, the same text as the tfjs engine's."""
-        raise NotImplementedError
 
 
 def model_device(model) -> torch.device:
