@@ -155,3 +155,15 @@ def test_the_compiled_model_computes_the_plain_function_at_any_batch_size(family
     for size in (3, 2):  # evaluation's last batch may be smaller: the model recompiles for it
         ids = torch.randint(0, 40, (size, 16))
         assert torch.allclose(plain.predict(ids), compiled.predict(ids), atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["dense", "global-local"])
+def test_fused_attention_trains_under_bf16_autocast(family):
+    plain = randomise(build_model(lm_spec(family), Rng(0)))
+    fast = randomise(build_model(lm_spec(family), Rng(0), fast=True, compile_backend=None))
+    batch = Batch(torch.randint(0, 40, (2, 16)), torch.randint(0, 40, (2, 16)), None, 32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = fast.loss(batch)
+    loss.backward()
+    assert loss.item() == pytest.approx(plain.loss(batch).item(), rel=5e-2)
+    assert all(p.param.grad is not None and torch.isfinite(p.param.grad).all() for p in fast.named_params())

@@ -397,4 +397,5 @@ def fused_attention(q, k, v, mask_bias, masks: MaskCache, window: int, scale: fl
         from torch.nn.attention.flex_attention import flex_attention
 
         return flex_attention(q, k, v, block_mask=masks.block_mask(window, q.device), scale=scale)
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask_bias, scale=scale)
+    # The mask in the queries' dtype: under bf16 autocast SDPA refuses a float32 mask.
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask_bias.to(q.dtype), scale=scale)
