@@ -4,12 +4,12 @@ in, attention always a list of head groups, mlbtc presets expanded into levels. 
 specs itself (one source of truth: the TypeScript resolver); a run folder's spec.json holds the resolved spec under
 the key "spec" (mlbtc_torch.runfolder reads it).
 
-Also the logit scales of src/core/materialize/scoring.ts and the MLR coverage counts, which the model needs.
+Also the logit scales of src/core/materialize/scoring.ts, which the model needs.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict
 
 ResolvedSpec = Dict[str, Any]
 
@@ -58,8 +58,3 @@ def bilinear_scale(logit_scale: str, width: int) -> float:
 def bilinear_mlr_scale(logit_scale: str, rank: int, blocks: int) -> float:
     """κ_l of a bilinear-mlr level whose query/key width is r_l·p_l (§2.3), before the optional 1/L."""
     return 8 / (rank * blocks) if logit_scale == "mup" else 1 / math.sqrt(rank * blocks)
-
-
-def coverage_counts(block_sizes: Sequence[int], seq_len: int) -> List[List[int]]:
-    """c(i, j): how many MLR levels hold i and j in one block (§3.4)."""
-    return [[sum(1 for s in block_sizes if i // s == j // s) for j in range(seq_len)] for i in range(seq_len)]

@@ -10,8 +10,6 @@ from typing import Callable, Dict, Sequence, Tuple
 
 import torch
 
-from ..spec import coverage_counts
-
 #: What a masked-out logit becomes: finite, so nothing can form 0·∞; exp(−1e9 − max) is exactly 0 in float32.
 MASKED_LOGIT = -1e9
 
@@ -31,10 +29,13 @@ class MaskCache:
         return self._get(f"window:{window}", lambda i, j: (j <= i) & (i - j <= window))
 
     def coverage(self, block_sizes: Sequence[int]) -> torch.Tensor:
-        """ω(i, j) = 1/c(i, j) (§3.4 "coverage"); 0 where no level covers the pair, as core's materialisation."""
+        """ω(i, j) = 1/c(i, j) (§3.4 "coverage"), c = the number of levels whose block holds both i and j; 0 where no
+        level covers the pair, as core's materialisation does."""
         key = "mlr-coverage:" + ",".join(str(s) for s in block_sizes)
         if key not in self._tensors:
-            counts = torch.tensor(coverage_counts(block_sizes, self.seq_len), dtype=torch.float32)
+            i = torch.arange(self.seq_len).unsqueeze(1)
+            j = torch.arange(self.seq_len).unsqueeze(0)
+            counts = sum(((i // int(size)) == (j // int(size))).to(torch.float32) for size in block_sizes)
             self._tensors[key] = torch.where(counts > 0, 1 / counts.clamp(min=1), torch.zeros(()))
         return self._tensors[key]
 
