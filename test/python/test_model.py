@@ -75,19 +75,27 @@ def test_a_sliding_window_sees_window_plus_one_keys():
     assert torch.all(delta[9:] < 1e-6) and torch.all(delta[:5] < 1e-6)
 
 
-def test_mlr_block_sums_equal_the_naive_level_matrices():
-    attention = build_attention(spec("mlr"), Rng(0))
-    group: MlrAttention = attention.groups[0]
-    x = torch.randn(2, 16, 16)
+@pytest.mark.parametrize("seq_len, block_sizes", [(16, [16, 8, 4]), (12, [12, 4, 6])])  # nested, and not
+def test_mlr_block_sums_and_their_gradients_equal_the_naive_level_matrices(seq_len, block_sizes):
+    s = spec("mlr", seq_len=seq_len)
+    s["groups"][0]["attention"]["blockSizes"] = block_sizes
+    group: MlrAttention = build_attention(s, Rng(0)).groups[0]
+    x = torch.randn(2, seq_len, 16, requires_grad=True)
     q, k = group.project(x)
-    naive = torch.zeros(2, 2, 16, 16)
+    naive = torch.zeros(2, 2, seq_len, seq_len)
     first = 0
+    positions = torch.arange(seq_len)
     for r, size in zip(group.ranks, group.block_sizes):
         level = q[..., first:first + r] @ k[..., first:first + r].transpose(-1, -2) / r
-        same_block = (torch.arange(16)[:, None] // size) == (torch.arange(16)[None, :] // size)
-        naive += level * same_block
+        naive = naive + level * ((positions[:, None] // size) == (positions[None, :] // size))
         first += r
-    assert torch.allclose(group.scores(x), naive * group.coverage, atol=1e-5)
+    naive = naive * group.coverage
+    weights = torch.randn(2, 2, seq_len, seq_len)
+    (expected,) = torch.autograd.grad((naive * weights).sum(), x)
+    scores = group.scores(x)
+    (actual,) = torch.autograd.grad((scores * weights).sum(), x)
+    assert torch.allclose(scores, naive, atol=1e-5)
+    assert torch.allclose(actual, expected, atol=1e-4)
 
 
 def test_global_local_rows_sum_to_two():

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..spec import bilinear_mlr_scale, bilinear_scale, dense_scale
+from .block_diagonal import sum_block_diagonals
 from .masks import MaskCache
 from ..types import NamedParam
 from .params import ParamFactory
@@ -162,8 +163,8 @@ class MlrAttention(QueryKeyHeadGroup):
 
         S_h = ω ⊙ Σ_l BlockDiag_{T_l}(Q_l K_lᵀ)/r_l,   ω = 1, 1/L ("levels") or 1/c(i,j) ("coverage").
 
-    Each level's block products (B, H, T/T_l, T_l, T_l) are added straight onto the diagonal blocks of one score
-    tensor (a strided view), so no level builds a T×T matrix of its own."""
+    Each level's block products are one batched product over (B·H·T/T_l) blocks, summed into the T×T scores without
+    a T×T matrix per level (block_diagonal.py)."""
 
     def __init__(self, params, prefix, model, heads, a: dict, masks: MaskCache):
         super().__init__(params, prefix, model["width"], heads, model["headDim"], a["qkNorm"])
@@ -178,15 +179,12 @@ class MlrAttention(QueryKeyHeadGroup):
     def scores(self, x):
         q, k = self.project(x)
         b, h, t, _ = q.shape
-        summed = q.new_zeros(b, h, t, t)
-        for ql, kl, r, size in zip(
-            torch.split(q, self.ranks, -1), torch.split(k, self.ranks, -1), self.ranks, self.block_sizes
-        ):
-            n = t // size
-            products = (ql * (self.level_factor / r)).reshape(b, h, n, size, r) @ kl.reshape(b, h, n, size, r).transpose(-1, -2)
-            # (B, H, n, size, n, size) viewed at its n diagonal blocks: (B, H, size, size, n).
-            diagonal = summed.view(b, h, n, size, n, size).diagonal(dim1=2, dim2=4)
-            diagonal += products.permute(0, 1, 3, 4, 2)
+        products = [
+            # (B, H, T, r) → (B·H, T/T_l, T_l, r): the sequence axis splits into contiguous blocks without moving data.
+            (ql * (self.level_factor / r)).reshape(b * h, t // size, size, r) @ kl.reshape(b * h, t // size, size, r).transpose(-1, -2)
+            for ql, kl, r, size in zip(torch.split(q, self.ranks, -1), torch.split(k, self.ranks, -1), self.ranks, self.block_sizes)
+        ]
+        summed = sum_block_diagonals(self.block_sizes, products, t).reshape(b, h, t, t)
         return summed if self.coverage is None else summed * self.coverage
 
 
