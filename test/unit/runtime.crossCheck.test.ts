@@ -27,7 +27,10 @@ after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 fs.writeFileSync(path.join(dataDir, 'text.txt'), 'the quick brown fox jumps over the lazy dog\n'.repeat(6));
 fs.writeFileSync(
   path.join(dataDir, 'series.csv'),
-  ['date,a,b,OT', ...Array.from({ length: 80 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5) + r / 60},${2 * Math.sin(r / 7)}`)].join('\n'),
+  [
+    'date,a,b,OT',
+    ...Array.from({ length: 80 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5) + r / 60},${2 * Math.sin(r / 7)}`),
+  ].join('\n'),
 );
 
 const icl = { kind: 'icl-regression', inputDim: 4 };
@@ -51,11 +54,29 @@ const cases: CrossCase[] = [
   crossCase('sliding-window', icl, { kind: 'sliding-window', window: 3 }),
   crossCase('global-local', icl, { kind: 'global-local', window: 3, split: [4, 4] }),
   crossCase('mlr, coverage', icl, { kind: 'mlr', ranks: [4, 4], normalize: 'coverage' }),
-  crossCase('mlr, three levels, custom blocks, levels', icl, { kind: 'mlr', ranks: [2, 2, 4], blockSizes: [16, 4, 2], normalize: 'levels', qkNorm: false }),
+  crossCase('mlr, three levels, custom blocks, levels', icl, {
+    kind: 'mlr',
+    ranks: [2, 2, 4],
+    blockSizes: [16, 4, 2],
+    normalize: 'levels',
+    qkNorm: false,
+  }),
   crossCase('bilinear-mlr', icl, { kind: 'bilinear-mlr', ranks: [2, 2] }),
-  crossCase('bilinear-mlr, mup, levels, no clamp or QK-norm', icl, { kind: 'bilinear-mlr', ranks: [2, 1, 1], logitScale: 'mup', normalize: 'levels', weightClamp: false, qkNorm: false }),
+  crossCase('bilinear-mlr, mup, levels, no clamp or QK-norm', icl, {
+    kind: 'bilinear-mlr',
+    ranks: [2, 1, 1],
+    logitScale: 'mup',
+    normalize: 'levels',
+    weightClamp: false,
+    qkNorm: false,
+  }),
   crossCase('bilinear-btt rank 2', icl, { kind: 'bilinear-btt', rank: 2 }),
-  crossCase('bilinear-btt factors [4, 4], mup, no clamp', icl, { kind: 'bilinear-btt', factors: [4, 4], logitScale: 'mup', weightClamp: false }),
+  crossCase('bilinear-btt factors [4, 4], mup, no clamp', icl, {
+    kind: 'bilinear-btt',
+    factors: [4, 4],
+    logitScale: 'mup',
+    weightClamp: false,
+  }),
   ...(['low-rank', 'dense', 'btt', 'monarch', 'kronecker'] as const).map((preset) =>
     crossCase(`mlbtc ${preset}`, icl, { kind: 'mlbtc', preset, ...(preset === 'low-rank' || preset === 'btt' ? { rank: 2 } : {}) }),
   ),
@@ -109,7 +130,9 @@ function runPython(python: string, args: string[]): Promise<string> {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${python} ${args.join(' ')} exited ${code}:\n${stderr.slice(-4000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${python} ${args.join(' ')} exited ${code}:\n${stderr.slice(-4000)}`)),
+    );
   });
 }
 
@@ -142,21 +165,31 @@ describe('PyTorch runtime against the tfjs engine', { skip: 'skip' in found ? fo
     it(c.name, () => {
       const r = reports.get(c.name);
       assert.ok(r, `no report for ${c.name}`);
-      assert.ok(r.params.same, `parameters differ (name, shape, lrScale, decay):\n torch ${JSON.stringify(r.params.ours)}\n tfjs  ${JSON.stringify(r.params.reference)}`);
+      assert.ok(
+        r.params.same,
+        `parameters differ (name, shape, lrScale, decay):\n` +
+          ` torch ${JSON.stringify(r.params.ours)}\n tfjs  ${JSON.stringify(r.params.reference)}`,
+      );
       assert.ok(r.initial.max <= TOLERANCE.initial, `initial ${r.initial.at}: relative error ${r.initial.max}`);
       assert.ok(r.batch.max <= TOLERANCE.batch, `batch ${r.batch.at}: error ${r.batch.max}`);
       assert.equal(r.batch.tokens[0], r.batch.tokens[1], 'batch tokens');
       assertSameState(r.taskState.ours, r.taskState.reference, c.name);
       assert.equal(r.describe.ours, r.describe.reference, 'describe()');
       assert.ok(r.plain.loss <= TOLERANCE.loss, `plain loss: relative error ${r.plain.loss}`);
-      assert.ok(r.plain.gradients.max <= TOLERANCE.gradients, `plain gradient of ${r.plain.gradients.at}: relative error ${r.plain.gradients.max}`);
+      assert.ok(
+        r.plain.gradients.max <= TOLERANCE.gradients,
+        `plain gradient of ${r.plain.gradients.at}: relative error ${r.plain.gradients.max}`,
+      );
       assert.deepEqual(r.metrics.keys[0], r.metrics.keys[1], 'metric keys');
       assert.ok(r.metrics.max <= TOLERANCE.metrics, `metric ${r.metrics.at}: relative error ${r.metrics.max}`);
       assert.ok(!('skipped' in r.fast), `fast path skipped: ${'skipped' in r.fast ? r.fast.skipped : ''}`);
       if (!('skipped' in r.fast)) {
         assert.equal(r.fast.compiled, c.name === INDUCTOR_CASE ? 'inductor' : null);
         assert.ok(r.fast.loss <= TOLERANCE.loss, `fast loss: relative error ${r.fast.loss}`);
-        assert.ok(r.fast.gradients.max <= TOLERANCE.gradients, `fast gradient of ${r.fast.gradients.at}: relative error ${r.fast.gradients.max}`);
+        assert.ok(
+          r.fast.gradients.max <= TOLERANCE.gradients,
+          `fast gradient of ${r.fast.gradients.at}: relative error ${r.fast.gradients.max}`,
+        );
       }
     });
   }

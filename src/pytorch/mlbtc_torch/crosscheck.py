@@ -105,7 +105,11 @@ def check_case(case: dict, compile_backend: Optional[str] = None) -> dict:
     else:
         fast = build_model(spec, Rng(spec["training"]["seed"]).fork(), fast=True, compile_backend=compile_backend)
         loss, gradients = loss_and_gradients(fast, batch, case["point"])
-        report["fast"] = {"compiled": compile_backend, "loss": relative(loss, case["loss"]), "gradients": gradient_errors(gradients, case["gradients"])}
+        report["fast"] = {
+            "compiled": compile_backend,
+            "loss": relative(loss, case["loss"]),
+            "gradients": gradient_errors(gradients, case["gradients"]),
+        }
     return report
 
 

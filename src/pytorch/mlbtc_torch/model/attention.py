@@ -338,10 +338,12 @@ class MlbtcAttention(HeadGroup):
 def create_head_group(params: ParamFactory, prefix: str, model: dict, heads: int, a: dict, masks: MaskCache) -> HeadGroup:
     kind = a["kind"]
     if kind == "dense":
-        return DotProductAttention(params, prefix, model, heads, a["qkDim"], dense_scale(a["logitScale"], a["qkDim"]), a["qkNorm"], masks, -1)
+        scale = dense_scale(a["logitScale"], a["qkDim"])
+        return DotProductAttention(params, prefix, model, heads, a["qkDim"], scale, a["qkNorm"], masks, -1)
     if kind == "sliding-window":
         dim = model["headDim"]
-        return DotProductAttention(params, prefix, model, heads, dim, dense_scale(a["logitScale"], dim), a["qkNorm"], masks, a["window"])
+        scale = dense_scale(a["logitScale"], dim)
+        return DotProductAttention(params, prefix, model, heads, dim, scale, a["qkNorm"], masks, a["window"])
     families = {
         "global-local": GlobalLocalAttention,
         "mlr": MlrAttention,
@@ -350,7 +352,8 @@ def create_head_group(params: ParamFactory, prefix: str, model: dict, heads: int
         "mlbtc": MlbtcAttention,
     }
     if kind not in families:
-        raise ValueError(f'{prefix}: attention kind "{kind}" is not one this runtime builds ({", ".join(["dense", "sliding-window", *families])}).')
+        known = ", ".join(["dense", "sliding-window", *families])
+        raise ValueError(f'{prefix}: attention kind "{kind}" is not one this runtime builds ({known}).')
     return families[kind](params, prefix, model, heads, a, masks)
 
 

@@ -95,7 +95,8 @@ class ForecastData:
             if not std > 0:
                 raise DataError(
                     file, None,
-                    f'column "{channels[k]}" is constant over the training rows, so it cannot be standardised; drop it or use features "S".',
+                    f'column "{channels[k]}" is constant over the training rows, so it cannot be standardised; '
+                    'drop it or use features "S".',
                     channels[k],
                 )
             means.append(mean)
