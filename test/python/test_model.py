@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from mlbtc_torch import Batch, Rng, build_attention, build_model
+from mlbtc_torch.model import fast_path_available
 from mlbtc_torch.model.attention import MlrAttention, rms_clamp
+from mlbtc_torch.model.masks import MaskCache
 from resolved_specs import FAMILIES, language_model, spec
 
 torch.manual_seed(0)
@@ -175,3 +177,19 @@ def test_fused_attention_trains_under_bf16_autocast(family):
     loss.backward()
     assert loss.item() == pytest.approx(plain.loss(batch).item(), rel=5e-2)
     assert all(p.param.grad is not None and torch.isfinite(p.param.grad).all() for p in fast.named_params())
+
+
+@pytest.mark.skipif(not fast_path_available(), reason="flex_attention needs torch ≥ 2.5")
+def test_the_block_masks_cuda_uses_select_the_same_keys_as_the_additive_masks():
+    # flex_attention has no backward on CPU (torch 2.13), so the model takes it only on CUDA; its forward runs here
+    # compiled, which checks the block masks' mask_mod definitions against the additive masks.
+    from torch.nn.attention.flex_attention import flex_attention
+
+    masks = MaskCache(32)
+    attend = torch.compile(flex_attention)
+    q, k, v = torch.randn(2, 2, 32, 8), torch.randn(2, 2, 32, 8), torch.randn(2, 2, 32, 16)
+    for window in (-1, 5):
+        bias = masks.causal() if window < 0 else masks.window(window)
+        with torch.no_grad():
+            out = attend(q, k, v, block_mask=masks.block_mask(window, torch.device("cpu")), scale=0.5)
+        assert torch.allclose(out, torch.softmax(q @ k.transpose(-1, -2) * 0.5 + bias, -1) @ v, atol=1e-5)
