@@ -30,7 +30,7 @@ from torch import nn
 from ..rng import Rng
 from ..spec import ResolvedSpec, check_resolved
 from ..types import Batch, NamedParam
-from .attention import AttentionLayer, HeadGroup, create_head_group, layer_norm
+from .attention import AttentionLayer, HeadGroup, layer_norm
 from .masks import MaskCache
 from .params import ParamFactory
 
