@@ -5,7 +5,7 @@ batches from the same seed, the same forward math and metrics, so the two runtim
 
     from mlbtc_torch import build_model, create_task, Rng
     root = Rng(spec["training"]["seed"])
-    model = build_model(spec, root.fork())            # fast=True: flex_attention + torch.compile where available
+    model = build_model(spec, root.fork())            # fast=True: fused attention + torch.compile (torch ≥ 2.5)
     task = create_task(spec, spec_dir, root.fork())
 """
 from .model import Model, build_attention, build_model
