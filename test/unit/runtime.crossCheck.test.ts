@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { findPython, pythonEnv } from '../crossRuntime/python';
+import { findPython, pythonEnv, repoRoot } from '../crossRuntime/python';
 import { referenceCase, type CrossCase } from '../crossRuntime/tfjsReference';
 
 const TOLERANCE = { initial: 1e-6, batch: 1e-6, loss: 1e-4, gradients: 1e-3, metrics: 1e-4 };
@@ -33,11 +33,13 @@ fs.writeFileSync(
   ].join('\n'),
 );
 
+const examplesDir = path.join(repoRoot, 'examples');
+
 const icl = { kind: 'icl-regression', inputDim: 4 };
 const lm = { kind: 'language-model', vocabSize: 30, data: 'text.txt' };
 const forecast = { kind: 'forecast', channels: 3, data: 'series.csv', lookback: 12, horizon: 4, split: [0.6, 0.2, 0.2] };
 
-function crossCase(name: string, task: object, attention: object, training: object = {}): CrossCase {
+function crossCase(name: string, task: object, attention: object, training: object = {}, specDir = dataDir): CrossCase {
   const spec = {
     name,
     task,
@@ -45,7 +47,7 @@ function crossCase(name: string, task: object, attention: object, training: obje
     attention,
     training: { batchSize: 3, evalBatches: 2, seed: 7, ...training },
   };
-  return { name, spec: spec as unknown as StructureSpec, specDir: dataDir };
+  return { name, spec: spec as unknown as StructureSpec, specDir };
 }
 
 const cases: CrossCase[] = [
@@ -100,6 +102,21 @@ const cases: CrossCase[] = [
   ]),
   crossCase('forecast, mlr', forecast, { kind: 'mlr', ranks: [4, 2, 2] }),
   crossCase('forecast S, sliding-window', { ...forecast, channels: 1, features: 'S' }, { kind: 'sliding-window', window: 4 }),
+  // The example data files, as the examples read them.
+  crossCase(
+    'language-model, examples/data/shakespeare.txt',
+    { ...lm, vocabSize: 65, data: 'data/shakespeare.txt' },
+    { kind: 'dense' },
+    {},
+    examplesDir,
+  ),
+  crossCase(
+    'forecast, examples/data/ett-sample.csv',
+    { ...forecast, channels: 7, data: 'data/ett-sample.csv', split: [0.7, 0.1, 0.2] },
+    { kind: 'mlr', ranks: [4, 4] },
+    {},
+    examplesDir,
+  ),
 ];
 
 /** The case whose fast model is also compiled with inductor (the rest run the fused kernels eagerly). */
