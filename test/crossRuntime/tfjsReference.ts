@@ -4,7 +4,8 @@
  * for the task), take the first training batch, and record
  *   - the resolved spec (the Python side builds from it, so both read one resolution),
  *   - every parameter's initial values, with its name, shape, lr scale and decay flag, in creation order,
- *   - the batch, the task's state and description after drawing it,
+ *   - the batch, the task's state and description after drawing it, and the batch of step 2 (which a task restored
+ *     from that state must draw: a run checkpointed by one runtime resumes in the other),
  *   - at a non-degenerate point (µP's zero projections would zero almost every gradient, so they and the gains are
  *     perturbed from a separate Rng and the perturbed values recorded): the loss, every gradient (tf.variableGrads)
  *     and the task's evaluation metrics.
@@ -23,6 +24,7 @@ import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { buildModel } from '../../src/engine/model';
 import { createTask } from '../../src/engine/tasks';
+import type { Batch } from '../../src/engine/types';
 
 export interface CrossCase {
   name: string;
@@ -33,6 +35,13 @@ export interface CrossCase {
 interface TensorDump {
   shape: number[];
   values: number[];
+}
+
+interface BatchDump {
+  inputs: TensorDump;
+  targets: TensorDump;
+  mask: TensorDump | null;
+  tokens: number;
 }
 
 export interface ParamDump extends TensorDump {
@@ -46,7 +55,8 @@ export interface ReferenceCase {
   specDir: string;
   spec: ReturnType<typeof resolveSpec>;
   initial: ParamDump[];
-  batch: { inputs: TensorDump; targets: TensorDump; mask: TensorDump | null; tokens: number };
+  batch: BatchDump;
+  nextBatch: BatchDump;
   taskState: unknown;
   describe: string;
   /** Parameter values (by name) at which loss, gradients and metrics were taken. */
@@ -61,6 +71,18 @@ const PERTURBATION_SEED = 12345;
 
 function dump(t: tf.Tensor): TensorDump {
   return { shape: t.shape, values: Array.from(t.dataSync()) };
+}
+
+/** The batch's contents; disposes its tensors. */
+function dumpBatch(batch: Batch): BatchDump {
+  const out = {
+    inputs: dump(batch.inputs),
+    targets: dump(batch.targets),
+    mask: batch.mask ? dump(batch.mask) : null,
+    tokens: batch.tokens,
+  };
+  tf.dispose([batch.inputs, batch.targets, ...(batch.mask ? [batch.mask] : [])]);
+  return out;
 }
 
 export async function referenceCase(c: CrossCase): Promise<ReferenceCase> {
@@ -84,20 +106,23 @@ export async function referenceCase(c: CrossCase): Promise<ReferenceCase> {
   const point = Object.fromEntries(model.params.map((p) => [p.name, Array.from(p.variable.dataSync())]));
   const { value, grads } = tf.variableGrads(() => model.loss(batch));
   const gradients = Object.fromEntries(model.params.map((p) => [p.name, Array.from(grads[p.variable.name]!.dataSync())]));
+  const loss = value.dataSync()[0]!;
+  const metrics = await task.evaluate(model, 1); // draws from the evaluation stream only
   const result: ReferenceCase = {
     name: c.name,
     specDir: c.specDir,
     spec,
     initial,
-    batch: { inputs: dump(batch.inputs), targets: dump(batch.targets), mask: batch.mask ? dump(batch.mask) : null, tokens: batch.tokens },
+    batch: dumpBatch(batch),
+    nextBatch: dumpBatch(task.nextBatch(2)),
     taskState,
     describe: task.describe(),
     point,
-    loss: value.dataSync()[0]!,
+    loss,
     gradients,
-    metrics: await task.evaluate(model, 1),
+    metrics,
   };
-  tf.dispose([value, ...Object.values(grads), batch.inputs, batch.targets, ...(batch.mask ? [batch.mask] : [])]);
+  tf.dispose([value, ...Object.values(grads)]);
   model.dispose();
   return result;
 }

@@ -2,9 +2,10 @@
  * The PyTorch runtime (src/pytorch/mlbtc_torch) builds and computes what the tfjs engine does, for every attention
  * family, the MLBTC presets, a general MLBTC, head groups and every task, at tiny sizes: the same parameters (names,
  * shapes, order, µP lr scales, decay) with the same seeded initial values, the same first batch, task state and
- * description, and at a perturbed point the same loss, gradients and evaluation metrics, on the plain path and the
- * fast path (fused attention kernels; one case also compiled with inductor). test/crossRuntime/tfjsReference.ts
- * records the tfjs side in-process; one Python process checks every case (mlbtc_torch.crosscheck).
+ * description, the same second batch from a task restored from the tfjs task's state (a tfjs checkpoint resumed in
+ * torch), and at a perturbed point the same loss, gradients and evaluation metrics, on the plain path and the fast
+ * path (fused attention kernels; one case also compiled with inductor). test/crossRuntime/tfjsReference.ts records
+ * the tfjs side in-process; one Python process checks every case (mlbtc_torch.crosscheck).
  *
  * Tolerances (float32 in both runtimes, different kernels and summation orders): initial weights ≤ 1e-6 relative
  * (measured 0: the Rng port is exact), loss ≤ 1e-4 relative, gradients ≤ 1e-3 max-norm relative per tensor, metrics
@@ -132,6 +133,7 @@ interface CaseReport {
   params: { same: boolean; ours: unknown; reference: unknown };
   initial: Worst;
   batch: Worst & { tokens: [number, number] };
+  resumedBatch: Worst & { tokens: [number, number] };
   taskState: { ours: unknown; reference: unknown };
   describe: { ours: string; reference: string };
   plain: { loss: number; gradients: Worst };
@@ -190,6 +192,11 @@ describe('PyTorch runtime against the tfjs engine', { skip: 'skip' in found ? fo
       assert.ok(r.initial.max <= TOLERANCE.initial, `initial ${r.initial.at}: relative error ${r.initial.max}`);
       assert.ok(r.batch.max <= TOLERANCE.batch, `batch ${r.batch.at}: error ${r.batch.max}`);
       assert.equal(r.batch.tokens[0], r.batch.tokens[1], 'batch tokens');
+      assert.ok(
+        r.resumedBatch.max <= TOLERANCE.batch,
+        `step 2 batch after restoring the tfjs task state, ${r.resumedBatch.at}: error ${r.resumedBatch.max}`,
+      );
+      assert.equal(r.resumedBatch.tokens[0], r.resumedBatch.tokens[1], 'step 2 batch tokens');
       assertSameState(r.taskState.ours, r.taskState.reference, c.name);
       assert.equal(r.describe.ours, r.describe.reference, 'describe()');
       assert.ok(r.plain.loss <= TOLERANCE.loss, `plain loss: relative error ${r.plain.loss}`);

@@ -4,7 +4,8 @@ engine builds and computes from a seed; this builds the same in torch and report
 
 - parameters: names, shapes, order, lr scales and decay flags must be identical; initial values as max-norm
   relative errors (max |Δ| / max |reference| per tensor, the worst tensor reported);
-- the first batch (max |Δ|), tokens, the task state and description after drawing it;
+- the first batch (max |Δ|), tokens, the task state and description after drawing it, and the second batch of a
+  task restored from the reference's state (a tfjs checkpoint resumed in torch);
 - at the reference's perturbed point: the loss (relative error), every gradient (max-norm relative), and the
   evaluation metrics (relative, same keys), on the plain path and the fast path (build_model(fast=True)).
 
@@ -46,6 +47,20 @@ def tensor(dump: dict, dtype=torch.float32) -> torch.Tensor:
     return torch.tensor(dump["values"], dtype=torch.float64).reshape(dump["shape"]).to(dtype)
 
 
+def batch_errors(batch, reference: dict) -> dict:
+    """The largest |Δ| between a batch's tensors and the reference's, and both token counts."""
+    parts = {"inputs": (batch.inputs, reference["inputs"]), "targets": (batch.targets, reference["targets"])}
+    if reference["mask"] is not None or batch.mask is not None:
+        parts["mask"] = (batch.mask, reference["mask"])
+    errors = {}
+    for key, (ours, theirs) in parts.items():
+        if ours is None or theirs is None or list(ours.shape) != theirs["shape"]:
+            errors[key] = float("inf")
+        else:
+            errors[key] = (ours.double() - tensor(theirs, torch.float64)).abs().max().item() if ours.numel() else 0.0
+    return {**worst(errors), "tokens": [batch.tokens, reference["tokens"]]}
+
+
 def relative(ours: float, reference: float) -> float:
     return abs(ours - reference) / max(abs(reference), 1e-30)
 
@@ -78,17 +93,12 @@ def check_case(case: dict, compile_backend: Optional[str] = None) -> dict:
     report["initial"] = worst({p["name"]: max_norm_error(by_name[p["name"]], tensor(p)) for p in case["initial"] if p["name"] in by_name})
 
     batch = task.next_batch(1)
-    ref = case["batch"]
-    parts = {"inputs": (batch.inputs, ref["inputs"]), "targets": (batch.targets, ref["targets"])}
-    if ref["mask"] is not None or batch.mask is not None:
-        parts["mask"] = (batch.mask, ref["mask"])
-    batch_errors = {}
-    for key, (t, r) in parts.items():
-        if t is None or r is None or list(t.shape) != r["shape"]:
-            batch_errors[key] = float("inf")
-        else:
-            batch_errors[key] = (t.double() - tensor(r, torch.float64)).abs().max().item() if t.numel() else 0.0
-    report["batch"] = {**worst(batch_errors), "tokens": [batch.tokens, ref["tokens"]]}
+    report["batch"] = batch_errors(batch, case["batch"])
+    # A task restored from the reference's state draws the reference's next batch: a run checkpointed by the tfjs
+    # engine resumes here.
+    resumed = create_task(spec, case["specDir"], Rng(0))
+    resumed.restore(case["taskState"])
+    report["resumedBatch"] = batch_errors(resumed.next_batch(2), case["nextBatch"])
     report["taskState"] = {"ours": json.loads(json.dumps(task.state())), "reference": case["taskState"]}
     report["describe"] = {"ours": task.describe(), "reference": case["describe"]}
 
