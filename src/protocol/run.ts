@@ -1,6 +1,8 @@
 /**
- * The run folder: the on-disk contract between the process that trains (src/engine/worker.ts, the only writer) and
- * everything that reads runs (the run store, the CLI, the extension's views). One folder per run:
+ * The run folder: the on-disk contract between the process that trains (the only writer: the tfjs worker
+ * src/engine/worker.ts, or the PyTorch worker `python -m mlbtc_torch.worker`, whose src/pytorch/mlbtc_torch/runfolder.py
+ * writes the same files byte for byte) and everything that reads runs (the run store, the CLI, the extension's views).
+ * One folder per run:
  *
  *   <run>/spec.json         RunSpecFile, written once when the run is created (before the worker starts)
  *   <run>/status.json       RunStatus, replaced atomically (temp file, fsync, rename) on every change and heartbeat
@@ -23,15 +25,24 @@ export const RunFiles = {
   checkpoints: 'checkpoints',
 } as const;
 
-/** Files inside one checkpoint folder. */
+/**
+ * Files inside one checkpoint folder: the same in both runtimes (tfjs and PyTorch write and read each other's), and
+ * the tensors are plain safetensors (src/protocol/safetensors.ts), so `safetensors.torch.load_file` opens them.
+ */
 export const CheckpointFiles = {
   /** CheckpointMeta (JSON). */
   meta: 'state.json',
-  /** Every parameter's float32 values, little-endian, concatenated in CheckpointMeta.params order. */
-  weights: 'weights.bin',
-  /** AdamW first then second moments, each laid out exactly like weights.bin. */
-  moments: 'moments.bin',
+  /** Every parameter, F32, keyed by its NamedParam name. */
+  model: 'model.safetensors',
+  /** AdamW moments of every parameter: `m.<name>` and `v.<name>`, F32. */
+  optimizer: 'optimizer.safetensors',
 } as const;
+
+/** Key of a parameter's AdamW first (m) or second (v) moment in optimizer.safetensors. */
+export const momentKey = (moment: 'm' | 'v', param: string): string => `${moment}.${param}`;
+
+/** Version of the checkpoint folder layout (1 was weights.bin/moments.bin, before PyTorch could read checkpoints). */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 
 /** At most this many checkpoints are kept; older ones are deleted after a newer one is complete. */
 export const CHECKPOINTS_KEPT = 2;
@@ -77,6 +88,12 @@ export interface RunSpecFile {
   /** The resolved spec with the overrides applied: what the worker trains. */
   spec: ResolvedSpec;
   overrides: RunOverrides;
+  /**
+   * Training FLOPs of one optimiser step (src/engine/train/flops.ts), computed once from core analyze() when the run
+   * is created, so a runtime without the TypeScript analysis (PyTorch) counts compute exactly as tfjs does.
+   * Absent in run folders created before the PyTorch runtime.
+   */
+  flopsPerStep?: number;
 }
 
 // ─── status.json ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -277,24 +294,25 @@ export function parseLogLine(line: string): LogLine {
 
 // ─── checkpoints ────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** One parameter's place in weights.bin / moments.bin (offsets and lengths in float32 elements). */
+/** One parameter of a checkpoint, in the model's parameter order. */
 export interface CheckpointTensor {
   name: string;
   shape: number[];
-  offset: number;
 }
 
 export interface CheckpointMeta {
-  version: typeof RUN_FORMAT_VERSION;
+  version: typeof CHECKPOINT_FORMAT_VERSION;
   /** Optimiser steps completed. The run continues with step + 1. */
   step: number;
   position: MetricPosition;
-  /** Backend that wrote it. Exact resumption (bit-identical losses) holds on the same backend. */
-  backend: string;
+  /**
+   * The runtime that wrote it, as status.json's `runtime` ("tfjs 4.22.0 · wasm", "torch 2.13.0 · cpu · fp32").
+   * Exact resumption (bit-identical losses) holds on the same runtime; any runtime can continue any checkpoint.
+   */
+  runtime: string;
   createdAt: string;
+  /** Parameter names and shapes in the writer's order (the tensors themselves are looked up by name). */
   params: CheckpointTensor[];
-  /** Total float32 elements of weights.bin (moments.bin holds twice as many). */
-  elements: number;
   /** AdamW's step counter (bias corrections). */
   optimizerStep: number;
   /** Task state (data RNG, cursor, curriculum) from Task.state(). */

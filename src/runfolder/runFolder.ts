@@ -27,6 +27,7 @@ import {
 } from '../protocol/run';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import { isProcessAlive } from './process';
+import { trainingFlopsPerStep } from '../core/analysis/flops';
 
 /** Temp files and folders are named with these prefixes and the writer's pid, so leftovers can be recognised. */
 const TMP_PREFIX = '.tmp-';
@@ -104,6 +105,7 @@ export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
     source: { path: run.sourcePath, text: run.sourceText },
     spec: run.spec,
     overrides: run.overrides,
+    flopsPerStep: trainingFlopsPerStep(run.spec),
   };
   writeJsonAtomic(path.join(dir, RunFiles.spec), file);
   writeJsonAtomic(path.join(dir, RunFiles.status), initialStatus(run.spec.training.steps));

@@ -1,7 +1,7 @@
 /**
  * The few status writes a manager makes itself: only while no worker is alive on the run and only holding the
  * run's lock (see manager.ts). Reading and checking status.json lives with its format (protocol/run.ts
- * parseStatus, engine/runFolder.ts readStatus).
+ * parseStatus, runfolder/runFolder.ts readStatus).
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from './runFolder';

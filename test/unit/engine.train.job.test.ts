@@ -48,6 +48,7 @@ describe('training job', () => {
     assert.equal(status.state, 'completed');
     assert.equal(status.step, 12);
     assert.equal(status.backend, 'cpu');
+    assert.match(status.runtime ?? '', /^tfjs \d+\.\d+\.\d+ · cpu$/);
     assert.equal(status.pid, process.pid);
     assert.equal(status.exitReason, 'completed 12 steps');
     assert.ok(status.startedAt && status.endedAt && status.heartbeat);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/runfolder/runFolder';
-import { CHECKPOINTS_KEPT, RunFiles } from '../../src/protocol/run';
+import { CHECKPOINTS_KEPT, CheckpointFiles, RunFiles } from '../../src/protocol/run';
 import { tempDir, toySpec } from './engine.train.fixtures';
 import { deadPid } from './runs.helpers';
 
@@ -17,7 +17,7 @@ function newRun(): string {
   return dir;
 }
 
-const save = (w: RunFolderWriter, step: number) => w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, 'weights.bin'), `step ${step}`));
+const save = (w: RunFolderWriter, step: number) => w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, CheckpointFiles.model), `step ${step}`));
 
 describe('run folder writer', () => {
   it(`keeps the newest ${CHECKPOINTS_KEPT} checkpoints, complete, and leaves no temp or trash folders`, () => {
@@ -27,7 +27,7 @@ describe('run folder writer', () => {
     assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [6, 8]);
     // Only the kept checkpoints' folders: no .tmp-* or .trash-* left beside them.
     assert.deepEqual(fs.readdirSync(path.join(dir, RunFiles.checkpoints)).sort(), listCheckpoints(dir).map((c) => path.basename(c.path)).sort());
-    for (const c of listCheckpoints(dir)) assert.equal(fs.readFileSync(path.join(c.path, 'weights.bin'), 'utf8'), `step ${c.step}`);
+    for (const c of listCheckpoints(dir)) assert.equal(fs.readFileSync(path.join(c.path, CheckpointFiles.model), 'utf8'), `step ${c.step}`);
   });
 
   it("removes a killed writer's unfinished checkpoint, half-deleted checkpoint and temp files, but not a live process's", () => {
@@ -36,7 +36,7 @@ describe('run folder writer', () => {
     save(new RunFolderWriter(dir), 3);
     const dead = deadPid();
     fs.mkdirSync(path.join(checkpoints, `.tmp-step-5-${dead}`));
-    fs.writeFileSync(path.join(checkpoints, `.tmp-step-5-${dead}`, 'weights.bin'), 'half');
+    fs.writeFileSync(path.join(checkpoints, `.tmp-step-5-${dead}`, CheckpointFiles.model), 'half');
     fs.mkdirSync(path.join(checkpoints, `.trash-step-1-${dead}`));
     fs.writeFileSync(path.join(dir, `${RunFiles.status}.tmp-${dead}`), '{"torn');
     const live = `${RunFiles.status}.tmp-${process.pid}`;

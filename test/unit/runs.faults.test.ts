@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Rng } from '../../src/core/random';
-import { CheckpointFiles, RunFiles, type MetricRecord } from '../../src/protocol/run';
+import { RunFiles, type MetricRecord } from '../../src/protocol/run';
+import { readCheckpoint } from '../../src/engine/train/checkpoint';
 import { listCheckpoints, readStatus } from '../../src/runfolder/runFolder';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { launchDetachedWorker, type Launcher } from '../../src/runs/launch';
@@ -118,10 +119,10 @@ describe('faults with the real worker', () => {
       // after a newer one was saved; resume never reads them.)
       const latest = listCheckpoints(after.dir).at(-1);
       if (latest) {
-        const meta = JSON.parse(fs.readFileSync(path.join(latest.path, CheckpointFiles.meta), 'utf8')) as { step: number; elements: number };
-        assert.equal(meta.step, latest.step);
-        assert.equal(fs.statSync(path.join(latest.path, CheckpointFiles.weights)).size, meta.elements * 4);
-        assert.equal(fs.statSync(path.join(latest.path, CheckpointFiles.moments)).size, meta.elements * 8);
+        const checkpoint = readCheckpoint(latest.path);
+        assert.equal(checkpoint.meta.step, latest.step);
+        assert.equal(checkpoint.weights.size, checkpoint.meta.params.length);
+        assert.equal(checkpoint.moments.size, 2 * checkpoint.meta.params.length);
       }
       if (after.state === 'interrupted') m.resume(victim.id);
     }

@@ -1,6 +1,6 @@
 /**
  * A stand-in for dist/worker.js in the run manager's tests: it is started the same way (RUN_DIR [--resume] on the
- * command line; SIGTERM = checkpoint and stop) and writes its run folder through the real writer (src/engine/runFolder.ts), but
+ * command line; SIGTERM = checkpoint and stop) and writes its run folder through the real writer (src/runfolder/runFolder.ts), but
  * "trains" by sleeping, so queueing, stopping, reattaching and killing can be tested in milliseconds per step.
  * The loss of step s is a pure function of (seed, s), so a resumed run must reproduce an uninterrupted one exactly.
  *

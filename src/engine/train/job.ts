@@ -102,13 +102,13 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const latest = options.resume ? listCheckpoints(options.runDir).at(-1) : undefined;
     if (latest) {
       const checkpoint = readCheckpoint(latest.path);
-      restoreParams(model.params, checkpoint, latest.path);
-      trainer.optimizer.setState({ step: checkpoint.meta.optimizerStep, m: checkpoint.m, v: checkpoint.v });
+      trainer.optimizer.setState(restoreParams(model.params, checkpoint, latest.path));
       task.restore(checkpoint.meta.task);
       position = checkpoint.meta.position;
       pendingLosses = [...checkpoint.meta.pendingLosses];
-      if (checkpoint.meta.backend !== backend.name) {
-        log('warn', `the checkpoint was written on ${checkpoint.meta.backend} and training continues on ${backend.name}: losses will differ slightly from an uninterrupted run`);
+      if (checkpoint.meta.runtime !== runtime) {
+        const differ = 'losses will differ slightly from an uninterrupted run';
+        log('warn', `the checkpoint was written by ${checkpoint.meta.runtime} and training continues on ${runtime}: ${differ}`);
       }
       log('info', `resuming from ${latest.path} after step ${checkpoint.meta.step}`);
     } else if (options.resume) {
@@ -123,8 +123,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
       const content = {
         step,
         position,
-        backend: backend.name,
-        ...(await snapshotParams(model!.params)),
+        runtime,
+        params: await snapshotParams(model!.params),
         optimizer: await trainer!.optimizer.getState(),
         task: task.state(),
         pendingLosses,

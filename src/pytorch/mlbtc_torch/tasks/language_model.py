@@ -1,0 +1,93 @@
+"""
+Character-level language modelling on a UTF-8 text file (§5.2 style), as src/engine/tasks/languageModel.ts: the
+vocabulary is the file's distinct characters sorted as JavaScript sorts strings (by UTF-16 code units), ids 0…n−1;
+the text splits 90/10 into train and validation; batches are random windows of seqLen + 1 characters. Evaluation
+scores evalBatches random validation windows from a fixed evaluation seed: val.loss in nats, val.bpc in bits.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Dict, List
+
+import torch
+
+from ..rng import Rng
+from ..types import Batch
+from .data_error import DataError, decode_utf8, read_data_file
+from .task import Task, model_device
+
+TRAIN_FRACTION = 0.9
+
+
+class CharacterCorpus:
+    """A text file read, checked and encoded for a model of `vocabSize` ids and windows of seqLen + 1 characters."""
+
+    def __init__(self, spec_dir: str, task: dict, seq_len: int):
+        file, content = read_data_file(spec_dir, task.get("data"), "language-model", "a UTF-8 text file")
+        text = decode_utf8(file, content)
+        vocabulary: List[str] = sorted(set(text), key=lambda ch: ch.encode("utf-16-be"))
+        if len(vocabulary) > task["vocabSize"]:
+            raise DataError(
+                file, None,
+                f"the text has {len(vocabulary)} distinct characters but task.vocabSize is {task['vocabSize']}; "
+                f"set task.vocabSize to at least {len(vocabulary)}.",
+            )
+        ids = {ch: i for i, ch in enumerate(vocabulary)}
+        encoded = torch.tensor([ids[ch] for ch in text], dtype=torch.int64)
+        train_length = math.floor(len(encoded) * TRAIN_FRACTION)
+        self.file = file
+        self.vocabulary = vocabulary
+        self.train = encoded[:train_length]
+        self.val = encoded[train_length:]
+        for name, split in (("training", self.train), ("validation", self.val)):
+            if len(split) < seq_len + 1:
+                share = "90" if name == "training" else "10"
+                raise DataError(
+                    file, None,
+                    f"the {name} split ({share}% of {len(encoded)} characters) has {len(split)} characters, fewer than "
+                    f"model.seqLen + 1 = {seq_len + 1}; use a longer text (at least "
+                    f"{math.ceil((seq_len + 1) / (1 - TRAIN_FRACTION))} characters) or a shorter model.seqLen.",
+                )
+
+
+class LanguageModelTask(Task):
+    def __init__(self, spec: dict, spec_dir: str, rng: Rng):
+        if spec["task"]["kind"] != "language-model":
+            raise ValueError(f"LanguageModelTask needs a language-model task, got {spec['task']['kind']}")
+        self.spec = spec
+        self.corpus = CharacterCorpus(spec_dir, spec["task"], spec["model"]["seqLen"])
+        self.eval_seed = rng.int(2**32)
+        self.rng = rng
+
+    def sample(self, rng: Rng, split: torch.Tensor, size: int) -> Batch:
+        """`size` random windows of `split`: inputs ids[s … s+T−1], targets ids[s+1 … s+T] (int64)."""
+        t = self.spec["model"]["seqLen"]
+        starts = torch.tensor([rng.int(len(split) - t) for _ in range(size)]).unsqueeze(1)
+        positions = starts + torch.arange(t)
+        return Batch(split[positions], split[positions + 1], None, size * t)
+
+    def next_batch(self, step: int) -> Batch:
+        return self.sample(self.rng, self.corpus.train, self.spec["training"]["batchSize"])
+
+    @torch.no_grad()
+    def evaluate(self, model, step: int) -> Dict[str, float]:
+        rng = Rng(self.eval_seed)
+        batches = self.spec["training"]["evalBatches"]
+        device = model_device(model)
+        total = 0.0
+        for _ in range(batches):
+            total += float(model.loss(self.sample(rng, self.corpus.val, self.spec["training"]["batchSize"]).to(device)))
+        loss = total / batches
+        return {"val.loss": loss, "val.bpc": loss / math.log(2)}
+
+    def state(self) -> dict:
+        return {"rng": self.rng.state, "evalSeed": self.eval_seed}
+
+    def restore(self, state: dict) -> None:
+        self.rng = Rng(state["rng"])
+        self.eval_seed = state["evalSeed"]
+
+    def describe(self) -> str:
+        c = self.corpus
+        return f"{os.path.basename(c.file)}: {len(c.vocabulary)} chars, {len(c.train):,} train / {len(c.val):,} val"
