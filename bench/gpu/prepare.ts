@@ -41,7 +41,7 @@ function lm(family: keyof typeof FAMILIES): GpuCase {
     model: { width: 256, heads: 4, headDim: 64, layers: 6, seqLen: 1024 },
     attention,
     training: { batchSize: 16, lr: 3e-3, warmupSteps: 10 },
-  });
+  } as unknown as StructureSpec); // schema defaults are filled in by resolveSpec
   return caseOf(`char LM T1024 ${family}`, family, spec, { task: 'lm', vocab: 96 });
 }
 
@@ -53,7 +53,7 @@ function icl(family: keyof typeof FAMILIES): GpuCase {
     model: { width: 256, heads: 8, layers: 6, seqLen: 256 },
     attention,
     training: { batchSize: 64, lr: 1e-4, warmupSteps: 10 },
-  });
+  } as unknown as StructureSpec);
   return caseOf(`ICL d64 ${family}`, family, spec, { task: 'icl', inputDim: 64 });
 }
 
