@@ -15,7 +15,10 @@ import type { ResolvedSpec } from '../core/spec/resolve';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
-import { effectiveState, type RunOverrides } from '../protocol/run';
+import type { RunOverrides } from '../protocol/run';
+import { observedState } from '../runfolder/liveness';
+import { alreadyRunning, liveWorkerOf } from '../runfolder/workerClaim';
+import { recordDeadWorker } from '../runs/settle';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { RunStore } from '../runs/store';
@@ -94,6 +97,7 @@ unreadable file, 130 stopped by Ctrl-C.`,
     let runDir: string;
     const run = { spec, sourcePath, sourceText: read.text, overrides };
     if (values.out !== undefined) {
+      if ((values.out as string).trim() === '') throw new UsageError('--out needs a folder name (got an empty one)');
       runDir = path.resolve(io.cwd, values.out as string);
       try {
         createRunFolder(runDir, run);
@@ -143,7 +147,12 @@ function resumeRun(runDir: string, io: CliIo): Promise<number> | number {
     io.stderr(`mlbtc train: ${problem}\n`);
     return Exit.unreadable;
   }
-  const state = effectiveState(status);
+  const worker = liveWorkerOf(runDir);
+  if (worker) {
+    io.stderr(`mlbtc train: ${alreadyRunning(runDir, worker.pid)}\n`);
+    return Exit.invalid;
+  }
+  const state = observedState(status);
   if (state === 'completed') {
     io.stderr(`mlbtc train: ${name} already completed its ${status.totalSteps} steps; nothing to resume.\n`);
     return Exit.invalid;
@@ -218,6 +227,7 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
         io.stderr(progress.line(`mlbtc train: ${final.message}\n(details in ${path.join(start.runDir, 'worker.log')})`));
         resolve(Exit.invalid);
       } else {
+        if (signal && child.pid !== undefined) recordDeadWorker(start.runDir, child.pid, `the worker was killed by ${signal}`, 'mlbtc train');
         io.stderr(progress.line(`mlbtc train: the worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}).${stderr ? `\n${stderr.trimEnd()}` : ''}`));
         resolve(signal === 'SIGKILL' && interrupts > 1 ? EXIT_CANCELLED : Exit.invalid);
       }

@@ -18,7 +18,9 @@ import { HEARTBEAT_INTERVAL_MS, type MetricPosition } from '../../protocol/run';
 import type { FinalMessage, LogLevel, WorkerToHost } from '../../protocol/worker';
 import { startBackend } from '../backend';
 import { buildModel } from '../model';
-import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
+import { readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
+import { newestReadableCheckpoint } from '../../runfolder/checkpoints';
+import { claimRunFolder } from '../../runfolder/workerClaim';
 import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
@@ -49,6 +51,13 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export async function runJob(options: JobOptions): Promise<FinalMessage> {
   const emit = options.emit ?? (() => {});
   const deps = options.dependencies ?? engineDependencies;
+  // Before anything is written: a folder another worker holds, or one that completed, is refused untouched.
+  const claim = claimRunFolder(options.runDir, options.resume === true);
+  if (claim.refused !== undefined) {
+    const refused: FinalMessage = { type: 'failed', message: claim.refused };
+    emit(refused);
+    return refused;
+  }
   const writer = new RunFolderWriter(options.runDir);
   const log = (level: LogLevel, message: string): void => {
     writer.log(level, message);
@@ -68,10 +77,6 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const spec = runSpec.spec;
     const t = spec.training;
     const before = writer.currentStatus;
-    if (before.state === 'completed') throw new Error(`${options.runDir} already completed ${before.step} steps; there is nothing to resume`);
-    if (!options.resume && before.state !== 'queued') {
-      throw new Error(`${options.runDir} has already started (state ${before.state}); continue it with resume instead of starting it again`);
-    }
     writer.updateStatus({
       state: 'running',
       pid: process.pid,
@@ -97,9 +102,9 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const flopsPerStep = trainingFlopsPerStep(spec);
     let position: MetricPosition = { step: 0, tokens: 0, flops: 0, wallMs: 0 };
     let pendingLosses: number[] = [];
-    const latest = options.resume ? listCheckpoints(options.runDir).at(-1) : undefined;
+    const latest = options.resume ? newestReadableCheckpoint(options.runDir, readCheckpoint, (m) => log('warn', m)) : undefined;
     if (latest) {
-      const checkpoint = readCheckpoint(latest.path);
+      const checkpoint = latest.value;
       restoreParams(model.params, checkpoint, latest.path);
       trainer.optimizer.setState({ step: checkpoint.meta.optimizerStep, m: checkpoint.m, v: checkpoint.v });
       task.restore(checkpoint.meta.task);
@@ -183,6 +188,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
   } finally {
     trainer?.dispose();
     model?.dispose();
+    claim.lock.release();
   }
 }
 
