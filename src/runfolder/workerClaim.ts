@@ -24,6 +24,16 @@ export function liveWorkerOf(runDir: string): LockInfo | null {
   return holder && isProcessAliveSince(holder.pid, Date.parse(holder.createdAt)) ? holder : null;
 }
 
+/** The pid in a lock that may still be being written (its creator is between create and write): waits up to 100 ms. */
+function holderPid(file: string): number | null {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const holder = readLock(file);
+    if (holder) return holder.pid;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+  return null;
+}
+
 /** "DIR is already running (pid N)": the one wording every starter uses. */
 export function alreadyRunning(runDir: string, pid: number | null): string {
   return `${runDir} is already running (pid ${pid ?? '?'}); stop it first, or wait for it to end.`;
@@ -36,7 +46,7 @@ export function alreadyRunning(runDir: string, pid: number | null): string {
 export function claimRunFolder(runDir: string, resume: boolean): Claim {
   const lock = workerLock(runDir);
   try {
-    if (!lock.tryAcquire()) return { refused: alreadyRunning(runDir, readLock(lock.file)?.pid ?? null) };
+    if (!lock.tryAcquire()) return { refused: alreadyRunning(runDir, holderPid(lock.file)) };
   } catch (e) {
     return { refused: `${runDir}: cannot take ${RunFiles.workerLock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it a run folder?` };
   }
