@@ -5,16 +5,17 @@
  * (once for the columns, once for the rows), so any length exports in bounded memory. Used by `mlbtc export` and the
  * editor's Export Run.
  */
+import { csvTextCell } from '../core/csv';
 import type { MetricRecord } from '../protocol/run';
 import { describeSkipped, forEachMetric } from './metrics';
 
 const FIXED = ['kind', 'step', 'tokens', 'flops', 'wallMs', 'loss', 'lr'];
 
-/** RFC 4180: quote a cell holding a comma, quote, or line break; double its quotes. */
+/** A number as is (non-finite ones as pandas spells them), text through csvTextCell (quoting, formula guard). */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan') : String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan';
+  return csvTextCell(String(value));
 }
 
 /** Write the CSV of `metricsFile` through `write`; returns the skipped-line warnings. */
