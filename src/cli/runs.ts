@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { textTable } from '../core/format';
-import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
+import { DEFAULT_RUNS_DIR } from '../runs/layout';
+import { workspaceRoot } from '../data/dataRoots';
 import { groupByExperiment, RunStore, type RunInfo } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 
