@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../core/spec/resolve';
+import { SpecLimits } from '../core/spec/schema';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
@@ -116,15 +117,15 @@ unreadable file, 130 stopped by Ctrl-C.`,
 
 function parseOverrides(values: Record<string, unknown>): RunOverrides {
   const overrides: RunOverrides = {};
-  const int = (name: string, min: number): number | undefined => {
+  const int = (name: string, min: number, max: number): number | undefined => {
     const raw = values[name];
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > Number.MAX_SAFE_INTEGER) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${String(raw)}")`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${String(raw)}")`);
     return n;
   };
-  const steps = int('steps', 1);
-  const seed = int('seed', 0);
+  const steps = int('steps', 1, SpecLimits.steps);
+  const seed = int('seed', 0, SpecLimits.seed);
   if (steps !== undefined) overrides.steps = steps;
   if (seed !== undefined) overrides.seed = seed;
   if (values.backend !== undefined) {

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/core/random';
-import { SPEC_TEXT_LIMITS, validateText, withinSpecTextLimits } from '../../src/core/validate';
+import { SPEC_TEXT_LIMITS, validate, validateText, withinSpecTextLimits } from '../../src/core/validate';
 import { readSpecFile } from '../../src/cli/readSpec';
 import { repoRoot, tempDir } from './runs.helpers';
 
@@ -72,4 +72,15 @@ describe('spec text limits', () => {
     assert.match(r.stdout + r.stderr, /deep\.mlbtc\.json:1:\d+: error: objects and lists nest more than 64 levels/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('answers absurd training values with a range problem on their field', () => {
+    const spec = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'char-lm-dense.mlbtc.json'), 'utf8'));
+    const absurd: Record<string, number> = { steps: 1e12, batchSize: 1e9, lr: 1e300, evalBatches: 1e9, seed: 2 ** 32, warmupSteps: 1e12, logEvery: 1e12 };
+    const { problems } = validate({ ...spec, task: { ...spec.task, vocabSize: 1e9 }, training: { ...spec.training, ...absurd } });
+    const ranged = problems.filter((p) => p.code === 'range').map((p) => p.path.join('.'));
+    for (const key of Object.keys(absurd)) assert.ok(ranged.includes(`training.${key}`), `training.${key}: ${ranged.join(', ')}`);
+    assert.ok(ranged.includes('task.vocabSize'));
+    assert.equal(validate({ ...spec, training: { ...spec.training, seed: 2 ** 32 - 1 } }).problems.filter((p) => p.severity === 'error').length, 0);
+  });
 });
+

@@ -26,6 +26,7 @@ import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
 import { trainingFlopsPerStep } from '../../core/analysis/flops';
 import { DivergedError, Trainer } from './trainer';
+import { StopRequested, stopPoint } from './stop';
 
 /** How a job builds its model and task: the engine's own by default; tests substitute small ones. */
 export interface JobDependencies {
@@ -70,6 +71,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
   };
 
   let step = 0;
+  const betweenBatches = stopPoint(options.stopRequested);
   let model: Model | undefined;
   let trainer: Trainer | undefined;
   try {
@@ -90,6 +92,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const backend = await startBackend(t.backend, (line) => log('info', line));
     writer.updateStatus({ backend: backend.name });
     log('info', `backend ${backend.description}`);
+    await betweenBatches(); // a stop during start-up ends here, before the model is built
 
     // One seed, two independent streams: initialisation, then data. Task.state() carries the data stream onward.
     const root = new Rng(t.seed);
@@ -168,7 +171,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
         emit({ type: 'metrics', ...roundedPosition(position), loss, lr: result.lr });
       }
       if (step % t.evalEvery === 0 || last) {
-        const metrics = await trainer.evaluate(step);
+        const metrics = await trainer.evaluate(step, betweenBatches);
         writer.appendMetric({ kind: 'eval', ...roundedPosition(position), ...metrics });
         emit({ type: 'eval', step, metrics });
       }
@@ -180,6 +183,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     writer.updateStatus({ state: 'completed', step, endedAt: new Date().toISOString(), exitReason: reason });
     return finish({ type: 'finished', step });
   } catch (e) {
+    if (e instanceof StopRequested) return finish(stoppedMidway(writer, log, e, step));
     const message = failureMessage(e);
     if (!(e instanceof DivergedError || e instanceof DataError)) log('error', e instanceof Error && e.stack ? e.stack : message);
     else log('error', message);
@@ -190,6 +194,18 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     model?.dispose();
     claim.lock.release();
   }
+}
+
+/**
+ * A stop that arrived during start-up or an evaluation: no checkpoint is written for the step in flight (its
+ * evaluation record would be missing from a run resumed there), so a resume continues from the last checkpoint and
+ * redoes the evaluation.
+ */
+function stoppedMidway(writer: RunFolderWriter, log: (level: LogLevel, message: string) => void, stop: StopRequested, step: number): FinalMessage {
+  const reason = `stopped by ${stop.by} ${step > 0 ? `during the evaluation after step ${step}` : 'while starting'}; a resume continues from the last checkpoint`;
+  log('info', reason);
+  writer.updateStatus({ state: 'cancelled', endedAt: new Date().toISOString(), exitReason: reason });
+  return { type: 'cancelled', step };
 }
 
 function failureMessage(e: unknown): string {
