@@ -10,9 +10,11 @@
  * "cancelled". A second Ctrl-C kills it without a checkpoint (the last periodic one remains).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../core/spec/resolve';
 import { SpecLimits } from '../core/spec/schema';
+import { memoryProblem } from '../core/analysis/resources';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
@@ -93,6 +95,12 @@ unreadable file, 130 stopped by Ctrl-C.`,
     } catch (e) {
       io.stderr(`${e instanceof DataError ? '' : 'mlbtc train: '}${(e as Error).message}\n`);
       io.stderr(`mlbtc train: the task's data cannot be used; nothing was trained.\n`);
+      return Exit.invalid;
+    }
+    // Before any run folder exists: a run that cannot fit in memory is refused with the fields to change.
+    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), ...(spec.training.backend === 'auto' ? {} : { backend: spec.training.backend }) });
+    if (tooBig) {
+      io.stderr(`mlbtc train: ${file}: ${tooBig}\nNothing was trained.\n`);
       return Exit.invalid;
     }
 

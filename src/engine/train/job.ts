@@ -11,6 +11,7 @@
  * the losses not yet logged, and metrics.jsonl is cut back to the checkpoint's step, so a resumed run writes the
  * same losses and records an uninterrupted run would have written (same backend; wall times aside).
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../../core/random';
 import type { ResolvedSpec } from '../../core/spec/resolve';
@@ -25,6 +26,7 @@ import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
 import { trainingFlopsPerStep } from '../../core/analysis/flops';
+import { memoryProblem } from '../../core/analysis/resources';
 import { DivergedError, Trainer } from './trainer';
 import { StopRequested, stopPoint } from './stop';
 
@@ -93,6 +95,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     writer.updateStatus({ backend: backend.name });
     log('info', `backend ${backend.description}`);
     await betweenBatches(); // a stop during start-up ends here, before the model is built
+    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), backend: backend.name });
+    if (tooBig) throw new Error(tooBig);
 
     // One seed, two independent streams: initialisation, then data. Task.state() carries the data stream onward.
     const root = new Rng(t.seed);
