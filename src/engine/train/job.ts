@@ -61,7 +61,13 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     emit(refused);
     return refused;
   }
-  const writer = new RunFolderWriter(options.runDir);
+  let writer: RunFolderWriter;
+  try {
+    writer = new RunFolderWriter(options.runDir);
+  } catch (e) {
+    claim.lock.release();
+    throw e;
+  }
   const log = (level: LogLevel, message: string): void => {
     writer.log(level, message);
     emit({ type: 'log', level, message });
