@@ -21,18 +21,25 @@ let cli = '';
 let worker = '';
 let raceChild = '';
 
-/** Start `count` contenders together and collect what each printed. */
+/** Start `count` contenders together and collect what each printed; stdin closes once all have answered. */
 async function race(mode: 'create' | 'claim', dir: string, count: number): Promise<string[]> {
   const start = String(Date.now() + 250);
-  const outputs = Array.from({ length: count }, () =>
-    new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [raceChild, mode, dir, start], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.on('exit', () => resolve(out.trim()));
-    }),
+  const children = Array.from({ length: count }, () => spawn(process.execPath, [raceChild, mode, dir, start], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const answers = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<string>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => {
+            out += c.toString();
+            if (out.includes('\n')) resolve(out.trim());
+          });
+          child.on('exit', () => resolve(out.trim()));
+        }),
+    ),
   );
-  return Promise.all(outputs);
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.on('exit', resolve), child.stdin.end())))));
+  return answers;
 }
 
 function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

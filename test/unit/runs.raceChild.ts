@@ -2,7 +2,8 @@
  * A contender in the run-folder race tests (runs.oneWriter.test.ts), bundled by the test and started many times at
  * once: `node raceChild.js create|claim DIR START_MS`. It waits for the common start moment, then creates the run
  * folder (as `mlbtc train --out` does) or claims it for a worker (as every worker does first), and prints "won" or
- * "refused: <message>". A claim is held for a moment, so a second claimer cannot slip in after a release.
+ * "refused: <message>". A won claim is held until stdin closes (the test closes it once every contender has
+ * answered), so a late contender cannot slip in after a release.
  */
 import { createRunFolder } from '../../src/runfolder/runFolder';
 import { claimRunFolder } from '../../src/runfolder/workerClaim';
@@ -19,7 +20,13 @@ try {
   } else {
     const claim = claimRunFolder(dir!, true);
     process.stdout.write(claim.refused === undefined ? 'won\n' : `refused: ${claim.refused}\n`);
-    if (claim.refused === undefined) setTimeout(() => claim.lock.release(), 300);
+    if (claim.refused === undefined) {
+      process.stdin.resume();
+      process.stdin.on('end', () => {
+        claim.lock.release();
+        process.exit(0);
+      });
+    }
   }
 } catch (e) {
   process.stdout.write(`refused: ${(e as Error).message}\n`);
