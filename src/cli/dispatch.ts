@@ -31,7 +31,11 @@ export function usage(table: CommandTable): string {
 
 export async function dispatch(argv: string[], table: CommandTable, terminal: CliIo): Promise<number> {
   // Everything a command prints passes through terminalText: names and reasons from files must not drive the terminal.
-  const io: CliIo = { ...terminal, stdout: (text) => terminal.stdout(terminalText(text)), stderr: (text) => terminal.stderr(terminalText(text)) };
+  const io: CliIo = {
+    ...terminal,
+    stdout: (text) => terminal.stdout(terminalText(text)),
+    stderr: (text) => terminal.stderr(terminalText(text)),
+  };
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(usage(table));

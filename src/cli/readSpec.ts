@@ -23,7 +23,8 @@ export function readSpecFile(file: string, cwd: string): ReadResult {
     if (stat.isDirectory()) return { ok: false, reason: 'is a directory (give the *.mlbtc.json files in it)' };
     if (!stat.isFile()) return { ok: false, reason: 'is not a regular file (a pipe, device or socket)' };
     if (stat.size > MAX_SPEC_BYTES) {
-      return { ok: false, reason: `is ${stat.size.toLocaleString('en-US')} bytes; spec files are at most ${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes (real specs are a few KB)` };
+      const size = stat.size.toLocaleString('en-US');
+      return { ok: false, reason: `is ${size} bytes; spec files are at most ${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes (real specs are a few KB)` };
     }
     bytes = fs.readFileSync(fd);
   } catch (e) {

@@ -98,7 +98,8 @@ unreadable file, 130 stopped by Ctrl-C.`,
       return Exit.invalid;
     }
     // Before any run folder exists: a run that cannot fit in memory is refused with the fields to change.
-    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), ...(spec.training.backend === 'auto' ? {} : { backend: spec.training.backend }) });
+    const backend = spec.training.backend === 'auto' ? {} : { backend: spec.training.backend };
+    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), ...backend });
     if (tooBig) {
       io.stderr(`mlbtc train: ${file}: ${tooBig}\nNothing was trained.\n`);
       return Exit.invalid;

@@ -31,7 +31,13 @@ export class DataError extends Error {
  * that is not a regular file, or one over the size limit are all reported before anything is read. The file is
  * opened non-blocking and checked on the open descriptor, so a FIFO never blocks and a swapped path cannot slip in.
  */
-export function readDataFile(specDir: string, data: string | undefined, kind: string, expected: string, env: NodeJS.ProcessEnv = process.env): { file: string; bytes: Buffer } {
+export function readDataFile(
+  specDir: string,
+  data: string | undefined,
+  kind: string,
+  expected: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; bytes: Buffer } {
   if (data === undefined) throw new Error(`task.data is not set: a ${kind} run needs ${expected}, given relative to the spec file.`);
   const file = path.resolve(specDir, data);
   const cannotRead = (error: unknown): DataError => {

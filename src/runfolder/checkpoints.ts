@@ -23,7 +23,11 @@ export interface ChosenCheckpoint<T> {
  * Undefined when the run has no checkpoint; throws, naming every checkpoint and why, when none can be read (starting
  * over silently would throw the run's progress away).
  */
-export function newestReadableCheckpoint<T>(runDir: string, read: (dir: string) => T, warn: (message: string) => void): ChosenCheckpoint<T> | undefined {
+export function newestReadableCheckpoint<T>(
+  runDir: string,
+  read: (dir: string) => T,
+  warn: (message: string) => void,
+): ChosenCheckpoint<T> | undefined {
   const candidates = readableCheckpoints(runDir);
   const failures: string[] = [];
   for (const c of candidates) {

@@ -7,8 +7,8 @@
  *   it is the acquisition: exactly one process can succeed.
  * - Release deletes the file, but only if it still names this process (a lock broken as stale and re-taken by
  *   someone else is never deleted by its former owner).
- * - A lock is stale when its owner is on this host and no longer alive (isProcessAliveSince: zombies count as dead,
- *   and so does a process that started after the lock was written, i.e. a stranger that reused the pid), or when its content cannot be read and the file is older than UNREADABLE_GRACE_MS (a creator that died
+ * - A lock is stale when its owner is on this host and no longer alive (isProcessAliveSince: zombies count as
+ *   dead, and so does a process that started after the lock was written, i.e. a stranger that reused the pid), or when its content cannot be read and the file is older than UNREADABLE_GRACE_MS (a creator that died
  *   between create and write). A lock from another host is never judged stale: we cannot see its processes.
  * - Breaking a stale lock: rename it to a unique name (atomic; one breaker wins), then re-read the renamed file. If
  *   it is still the stale content we judged, delete it and retry the acquisition. If not, we raced with a breaker
@@ -131,7 +131,9 @@ export class FileLock {
   }
 
   private isStale(holder: LockInfo | null): boolean {
-    if (holder) return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid, Date.parse(holder.createdAt));
+    if (holder) {
+      return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid, Date.parse(holder.createdAt));
+    }
     try {
       return Date.now() - fs.statSync(this.file).mtimeMs > UNREADABLE_GRACE_MS;
     } catch {

@@ -98,7 +98,10 @@ export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
   makeDirs(dir);
   const held = fs.readdirSync(dir);
   if (held.includes(RunFiles.spec)) throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
-  if (held.length) throw new Error(`${dir} is not empty (${held.slice(0, 3).join(', ')}${held.length > 3 ? ', ...' : ''}) and holds no run; choose a new or empty folder.`);
+  if (held.length) {
+    const listed = `${held.slice(0, 3).join(', ')}${held.length > 3 ? ', ...' : ''}`;
+    throw new Error(`${dir} is not empty (${listed}) and holds no run; choose a new or empty folder.`);
+  }
   const file: RunSpecFile = {
     version: RUN_FORMAT_VERSION,
     name: run.name ?? path.basename(path.resolve(dir)),

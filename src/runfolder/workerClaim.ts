@@ -57,8 +57,12 @@ export function claimRunFolder(runDir: string, resume: boolean): Claim {
   const { status, problem } = readStatus(runDir);
   if (!status) return refuse(problem);
   // A worker of another runtime version that does not take the lock: its live pid in a running status excludes us.
-  if (status.state === 'running' && status.pid !== process.pid && statusWorkerAlive(status)) return refuse(alreadyRunning(runDir, status.pid));
+  if (status.state === 'running' && status.pid !== process.pid && statusWorkerAlive(status)) {
+    return refuse(alreadyRunning(runDir, status.pid));
+  }
   if (status.state === 'completed') return refuse(`${runDir} already completed ${status.step} steps; there is nothing to resume`);
-  if (!resume && status.state !== 'queued') return refuse(`${runDir} has already started (state ${status.state}); continue it with resume instead of starting it again`);
+  if (!resume && status.state !== 'queued') {
+    return refuse(`${runDir} has already started (state ${status.state}); continue it with resume instead of starting it again`);
+  }
   return { lock };
 }

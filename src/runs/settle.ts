@@ -21,7 +21,8 @@ export function recordDeadWorker(runDir: string, pid: number, reason: string, ow
   try {
     const status = readStatus(runDir).status;
     if (status?.state !== 'running' || status.pid !== pid) return false;
-    writeStatus(runDir, { ...status, state: 'interrupted', pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
+    const exitReason = `${reason} (last step ${status.step})`;
+    writeStatus(runDir, { ...status, state: 'interrupted', pid: null, endedAt: new Date().toISOString(), exitReason });
     return true;
   } finally {
     lock.release();

@@ -212,7 +212,8 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
  * redoes the evaluation.
  */
 function stoppedMidway(writer: RunFolderWriter, log: (level: LogLevel, message: string) => void, stop: StopRequested, step: number): FinalMessage {
-  const reason = `stopped by ${stop.by} ${step > 0 ? `during the evaluation after step ${step}` : 'while starting'}; a resume continues from the last checkpoint`;
+  const when = step > 0 ? `during the evaluation after step ${step}` : 'while starting';
+  const reason = `stopped by ${stop.by} ${when}; a resume continues from the last checkpoint`;
   log('info', reason);
   writer.updateStatus({ state: 'cancelled', endedAt: new Date().toISOString(), exitReason: reason });
   return { type: 'cancelled', step };

@@ -58,7 +58,8 @@ export function runsDirectoryFor(spec: vscode.Uri): string {
 export function workerEnv(): NodeJS.ProcessEnv {
   const config = vscode.workspace.getConfiguration('mlbtc');
   const folder = config.get<string>('backendPackages')?.trim();
-  return { ...(folder ? { [BACKEND_PACKAGES_ENV]: folder } : {}), ...dataEnv(config.get<string[]>('dataRoots') ?? [], config.get<number>('dataMaxMegabytes')) };
+  const data = dataEnv(config.get<string[]>('dataRoots') ?? [], config.get<number>('dataMaxMegabytes'));
+  return { ...(folder ? { [BACKEND_PACKAGES_ENV]: folder } : {}), ...data };
 }
 
 /** The data rules' variables for a worker (protocol/worker.ts DATA_ROOTS_ENV, DATA_MAX_MB_ENV). */

@@ -68,7 +68,9 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
   }
 
   protected async onMessage(message: TradeoffsFromWebview): Promise<void> {
-    if (message.type === 'openFile' && this.plotted.has(message.uri)) await vscode.window.showTextDocument(vscode.Uri.parse(message.uri, true), { preview: true });
+    if (message.type === 'openFile' && this.plotted.has(message.uri)) {
+      await vscode.window.showTextDocument(vscode.Uri.parse(message.uri, true), { preview: true });
+    }
   }
 
   /**
