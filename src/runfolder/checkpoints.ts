@@ -4,6 +4,7 @@
  * so. Independent of the checkpoint's file format: the runtime passes its own reader, whose error is the verdict.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { listCheckpoints } from './runFolder';
 
 /** Complete checkpoint folders (checkpoints/step-<N>), newest first. */
@@ -54,6 +55,18 @@ function unreadableReason(dir: string, e: unknown): string {
     // reported through the reader's own error below
   }
   if (entries !== null && entries.length === 0) return `${dir} is empty (a copy or a deletion that was interrupted?)`;
+  // JSON.parse's errors name no file: find the JSON file that does not parse and name it.
+  const damaged = e instanceof SyntaxError ? entries?.filter((n) => n.endsWith('.json')).find((n) => !parsesAsJson(path.join(dir, n))) : undefined;
+  if (damaged) return `${path.join(dir, damaged)}: not valid JSON (${e instanceof Error ? e.message : String(e)})`;
   const message = e instanceof Error ? e.message : String(e);
   return message.includes(dir) ? message : `${dir}: ${message}`;
+}
+
+function parsesAsJson(file: string): boolean {
+  try {
+    JSON.parse(fs.readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -75,7 +75,7 @@ describe('resume recovery', () => {
     assert.equal(final.type, 'failed');
     const message = (final as { message: string }).message;
     assert.ok(message.includes(`${newest!.path} is empty`), message);
-    assert.ok(message.includes(older!.path), message);
+    assert.ok(message.includes(`${path.join(older!.path, 'state.json')}: not valid JSON`), message);
     assert.doesNotMatch(message, /^ENOENT/);
   });
 
