@@ -28,6 +28,7 @@ import { createTask } from '../src/engine/tasks';
 import { trainingFlopsPerStep } from '../src/core/analysis/flops';
 import { Trainer } from '../src/engine/train/trainer';
 import { printMarkdownTable } from './table';
+import { DATA_ROOTS_ENV } from '../src/protocol/worker';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string): string | undefined => {
@@ -48,6 +49,8 @@ interface Case {
 }
 
 const LM_TEXT = ['/work/shared/data/tinyshakespeare.txt', path.join(root, 'examples/data/shakespeare.txt')].find((f) => fs.existsSync(f))!;
+// The shared copy lies outside this workspace: allow its folder, as the mlbtc.dataRoots setting would.
+process.env[DATA_ROOTS_ENV] = [process.env[DATA_ROOTS_ENV], path.dirname(LM_TEXT)].filter(Boolean).join(path.delimiter);
 
 function iclCase(width: number, family: string, attention: Record<string, unknown>, microBatchSize: number): Case {
   const spec = resolveSpec({
