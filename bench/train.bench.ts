@@ -29,6 +29,7 @@ import { createTask } from '../src/engine/tasks';
 import { trainingFlopsPerStep } from '../src/core/analysis/flops';
 import { Trainer } from '../src/engine/train/trainer';
 import { printMarkdownTable } from './table';
+import { DATA_ROOTS_ENV } from '../src/protocol/worker';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string): string | undefined => {
@@ -50,6 +51,8 @@ interface Case {
 
 // The full text where the machine has it (MLBTC_DATA_DIR), else the example's excerpt.
 const LM_TEXT = [process.env.MLBTC_DATA_DIR && path.join(process.env.MLBTC_DATA_DIR, 'tinyshakespeare.txt'), path.join(root, 'examples/data/shakespeare.txt')].find((f): f is string => !!f && fs.existsSync(f))!;
+// The full text may lie outside this workspace: allow its folder, as the mlbtc.dataRoots setting would.
+process.env[DATA_ROOTS_ENV] = [process.env[DATA_ROOTS_ENV], path.dirname(LM_TEXT)].filter(Boolean).join(path.delimiter);
 
 function iclCase(width: number, family: string, attention: Record<string, unknown>, microBatchSize: number): Case {
   const spec = resolveSpec({

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { validateText } from '../core/validate';
 import type { StructureSpec } from '../core/spec/schema';
 import { parse } from 'jsonc-parser';
-import { LockedError } from '../runs/lock';
+import { LockedError } from '../runfolder/lock';
 import { RunManager } from '../runs/manager';
 import { SearchController } from '../runs/search/controller';
 import { planSearch, SearchPlanError, type SearchPlan } from '../runs/search/plan';

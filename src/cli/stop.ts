@@ -4,7 +4,7 @@
  */
 import { RunManager } from '../runs/manager';
 import { isProcessAlive } from '../runfolder/process';
-import { readLock } from '../runs/lock';
+import { readLock } from '../runfolder/lock';
 import { controllerLockOwner, SearchController } from '../runs/search/controller';
 import { SearchFiles, searchDir } from '../runs/search/searchFolder';
 import * as path from 'node:path';

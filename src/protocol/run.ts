@@ -9,6 +9,7 @@
  *   <run>/metrics.jsonl     one MetricRecord per line, appended while training
  *   <run>/worker.log        human-readable log lines of the worker
  *   <run>/checkpoints/step-<N>/   a complete checkpoint (CheckpointFiles), renamed into place only when complete
+ *   <run>/worker.lock       held by the one worker training the folder, for its whole life (runfolder/workerClaim.ts)
  *
  * Pure types and pure helpers only: no fs here, so webviews and core-side code can import it.
  */
@@ -23,6 +24,7 @@ export const RunFiles = {
   metrics: 'metrics.jsonl',
   log: 'worker.log',
   checkpoints: 'checkpoints',
+  workerLock: 'worker.lock',
 } as const;
 
 /**

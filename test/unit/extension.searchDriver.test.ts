@@ -12,7 +12,7 @@ import type { LogSink } from '../../src/extension/runs/runLog';
 import { RunsModel } from '../../src/extension/runs/runsModel';
 import { SearchDriver, type SearchRef } from '../../src/extension/runs/searchDriver';
 import { launchDetachedWorker } from '../../src/runs/launch';
-import { LockedError } from '../../src/runs/lock';
+import { LockedError } from '../../src/runfolder/lock';
 import { RunManager } from '../../src/runs/manager';
 import { planSearch } from '../../src/runs/search/plan';
 import { controllerLock, readSearchState } from '../../src/runs/search/searchFolder';

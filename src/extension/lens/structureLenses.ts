@@ -9,6 +9,7 @@
 import { parseTree, type Node } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { analyze } from '../../core/analysis';
+import { withinSpecTextLimits } from '../../core/validate';
 import type { Analysis } from '../../core/analysis/types';
 import type { ValidationCache } from '../structures/validation';
 import { groupHoverMarkdown } from './hoverMarkdown';
@@ -60,7 +61,9 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
     const key = document.uri.toString();
     const cached = this.parsed.get(key);
     if (cached?.version === document.version) return cached;
-    const fresh: Parsed = { version: document.version, root: parseTree(document.getText()) };
+    const text = document.getText();
+    // Text past the spec limits (nesting that would overflow the parser's stack) gets its diagnostic and no lenses.
+    const fresh: Parsed = { version: document.version, root: withinSpecTextLimits(text) ? parseTree(text) : undefined };
     this.parsed.set(key, fresh);
     return fresh;
   }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportCsv } from '../../runs/csv';
 import { RunFiles, type RunState } from '../../protocol/run';
-import { LockedError } from '../../runs/lock';
+import { LockedError } from '../../runfolder/lock';
 import { RESUMABLE_STATES } from '../../runs/manager';
 import type { RunInfo } from '../../runs/store';
 import { runtimeOfSpec } from '../../runs/runtime';

@@ -15,8 +15,8 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../runfolder/runFolder';
 import { storeError } from '../fsErrors';
 import { newRunId, StoreFiles } from '../layout';
-import { FileLock } from '../lock';
-import { isProcessAlive } from '../../runfolder/process';
+import { FileLock } from '../../runfolder/lock';
+import { isProcessAliveSince } from '../../runfolder/process';
 import type { SearchPlan } from './plan';
 
 export const SEARCH_FORMAT_VERSION = 1;
@@ -138,5 +138,5 @@ export function writeSearchState(runsRoot: string, id: string, state: SearchStat
 }
 
 export function controllerLock(runsRoot: string, id: string, owner: string): FileLock {
-  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAlive });
+  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAliveSince });
 }

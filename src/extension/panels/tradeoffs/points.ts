@@ -33,3 +33,8 @@ export function skipReason(problems: readonly LocatedProblem[]): string {
   const first = problems.find((p) => p.severity === 'error') ?? problems[0];
   return first ? `line ${first.line + 1}: ${first.message}` : 'not a valid structure';
 }
+
+/** The files the plotted points came from: the panel opens only these when its webview asks (a webview is not trusted). */
+export function plottedFiles(points: readonly TradeoffPoint[]): ReadonlySet<string> {
+  return new Set(points.flatMap((p) => (p.uri ? [p.uri] : [])));
+}
