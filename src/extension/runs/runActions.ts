@@ -100,10 +100,18 @@ export async function resumeRuns(service: RunService, args: unknown[]): Promise<
   return resumed;
 }
 
+/** A run still queued or training is not retried: that would train the same thing twice at once. */
+const RETRYABLE: readonly (RunState | 'unknown')[] = ['completed', 'failed', 'cancelled', 'interrupted', 'unknown'];
+
 /** "Retry Run": a new run of the same spec, overrides and search tag (the old run is kept). */
 export async function retryRuns(service: RunService, args: unknown[]): Promise<RunInfo[] | undefined> {
-  const runs = await chosenRuns(service, args, 'Retry Run');
-  if (!runs) return undefined;
+  const chosen = await chosenRuns(service, args, 'Retry Run', RETRYABLE);
+  if (!chosen) return undefined;
+  const busy = chosen.filter((r) => !RETRYABLE.includes(r.state));
+  if (busy.length) {
+    void vscode.window.showWarningMessage(`${busy.map((r) => `${r.id} (${r.state})`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} not finished, so not retried; stop ${busy.length === 1 ? 'it' : 'them'} first.`);
+  }
+  const runs = chosen.filter((r) => RETRYABLE.includes(r.state));
   const started: RunInfo[] = [];
   for (const run of runs) {
     try {
