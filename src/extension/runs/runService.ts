@@ -20,6 +20,7 @@ import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
 import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
 import { RunTradeoffs } from './tradeoffRuns';
+import { TrialParams } from './trialParams';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
 const OWNER = `VS Code window (pid ${process.pid})`;
@@ -29,6 +30,8 @@ export class RunService implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   private readonly tradeoffs: RunTradeoffs;
   readonly searches: SearchDriver;
+  /** What each search trial varied, for labels. */
+  readonly trialParams = new TrialParams();
   private readonly runLog: RunLog;
   private readonly workerPath: string;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
