@@ -29,6 +29,10 @@ export interface MlbtcStudioApi {
   runs(): RunInfo[];
   /** The Experiments view's rows as it shows them now: each experiment with its runs. */
   experimentsView(): ViewRow[];
+  /** The runs status bar item as it reads now (null: hidden). */
+  runsStatusBar(): { text: string; tooltip: string; accessible: string } | null;
+  /** The run notifications shown so far, oldest first. */
+  runNotifications(): readonly string[];
 }
 
 export interface ViewRow {
@@ -77,6 +81,8 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
   return {
     runs: () => runs.start().runs(),
     experimentsView: () => experiments.snapshot().map(({ item, children }) => ({ ...viewRow(item), children: children.map(viewRow) })),
+    runsStatusBar: () => runs.statusBar.current,
+    runNotifications: () => runs.notifications.shown,
   };
 }
 

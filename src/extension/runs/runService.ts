@@ -19,6 +19,8 @@ import { RunLog } from './runLog';
 import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
 import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
+import { RunNotifications } from './runNotifications';
+import { RunStatusBar } from './runStatusBar';
 import { RunTradeoffs } from './tradeoffRuns';
 import { TrialParams } from './trialParams';
 
@@ -32,6 +34,9 @@ export class RunService implements vscode.Disposable {
   readonly searches: SearchDriver;
   /** What each search trial varied, for labels. */
   readonly trialParams = new TrialParams();
+  /** The status bar item of the runs and the notifications of their ends. */
+  readonly statusBar: RunStatusBar;
+  readonly notifications: RunNotifications;
   private readonly runLog: RunLog;
   private readonly workerPath: string;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
@@ -44,6 +49,8 @@ export class RunService implements vscode.Disposable {
     this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
     this.model = new RunsModel((root) => this.openManager(root));
     this.runLog = new RunLog(this.model, this.log);
+    this.statusBar = new RunStatusBar(this.model, this.trialParams);
+    this.notifications = new RunNotifications(this.model, this.trialParams);
     this.tradeoffs = new RunTradeoffs(this.model);
     this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns);
     this.subscriptions = [
@@ -117,6 +124,8 @@ export class RunService implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
     this.searches.dispose();
     this.runLog.dispose();
+    this.statusBar.dispose();
+    this.notifications.dispose();
     this.tradeoffs.dispose();
     this.model.dispose(); // the managers stop watching; detached workers keep training
     this.log.dispose();

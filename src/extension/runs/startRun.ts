@@ -78,6 +78,7 @@ export function reportInvalid(document: vscode.TextDocument, problems: readonly 
  */
 export async function awaitStart(service: RunService, run: RunInfo, verb: string): Promise<RunInfo> {
   const manager = service.model.manager(path.dirname(run.dir))!;
+  service.notifications.expect(run.id); // its end is announced (runNotifications.ts), however soon it comes
   if (run.state === 'queued' && launchState(run.dir).state !== 'starting') {
     const why = manager.ownsQueue
       ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`
@@ -116,8 +117,9 @@ function reportStart(run: RunInfo, cancelled: boolean): void {
         .then((choice) => (choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice)));
       return;
     case 'completed':
-      void vscode.window.showInformationMessage(`${run.id} completed its ${s?.totalSteps ?? ''} steps.`);
-      return;
+    case 'failed':
+    case 'interrupted':
+      return; // announced by the run notifications, with their actions
     case 'cancelled':
       void vscode.window.showInformationMessage(cancelled ? `${run.id} was stopped before it trained; resume it from the Experiments view.` : `${run.id} was cancelled: ${s?.exitReason ?? ''}`);
       return;
