@@ -116,12 +116,12 @@ describe('the search plan confirmation', () => {
 
   it('gives the trial count and the total compute of a grid', () => {
     const plan = planSearch({ ...base, search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] } } } } as unknown as StructureSpec);
-    const summary = planSummary(plan, 2);
+    const summary = planSummary(plan, 2, 'Wall time: no measurement yet (…)');
     // Three identical structures: three times one trial's 30 steps.
     const flops = 3 * plan.trials[0]!.analysis.flopsPerStep * 30;
     assert.equal(plan.compute.maxFlops, flops);
     assert.match(summary.message, /^Start search "lr-grid": 3 trials \(grid\), [\d.]+ [kMGTP]?FLOPs of training\?$/);
-    assert.match(summary.detail, /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time/);
+    assert.match(summary.detail, /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time.*\nWall time: no measurement yet \(…\)\.\n/);
   });
 
   it('names the rungs, the expected ASHA compute and the first rejected candidate', () => {
@@ -129,7 +129,7 @@ describe('the search plan confirmation', () => {
       ...base,
       search: { strategy: 'asha', trials: 4, seed: 1, space: { 'model.heads': { choice: [2, 3] }, 'training.lr': { logUniform: [1e-4, 1e-2] } }, asha: { minBudget: 10, maxBudget: 90, eta: 3 } },
     } as unknown as StructureSpec);
-    const summary = planSummary(plan, 1);
+    const summary = planSummary(plan, 1, 'Wall time: about 1s');
     assert.match(summary.message, /ASHA \(at most .*FLOPs\)\?$/);
     assert.ok(summary.detail.includes('Rungs of 10 → 30 → 90 steps, keeping the best 1/3 at each.'), summary.detail);
     // 3 heads do not divide width 16: those candidates are rejected, and the first one is named with its reason.

@@ -234,6 +234,7 @@ describe('mlbtc search (real worker)', () => {
     assert.match(plan.stdout, /8 trials from \d+ candidates/);
     assert.match(plan.stdout, /Rungs \(steps\): 5 → 15 → 45, keeping 1\/3 at each/);
     assert.match(plan.stdout, /Total compute: .*FLOPs expected with ASHA/);
+    assert.match(plan.stdout, /\nWall time: no measurement yet \(no completed tfjs run in this runs directory/);
     assert.equal(listSearchIds(ws.runs).length, 0, '--plan launches nothing');
 
     // Start the search, let a few trials run, and kill its controller outright.
