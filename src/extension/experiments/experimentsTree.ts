@@ -122,6 +122,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     return runItem(run, this.service.model.latestLoss(run.id), this.service.trialParams.of(run));
   }
 
+  /** The node of a run, for TreeView.reveal; undefined when the run is not in the model. */
+  nodeOfRun(id: string): RunNode | undefined {
+    return this.service.model.run(id) ? this.runNode(id) : undefined;
+  }
+
   /** The tree as the view shows it (labels, descriptions, context values), for tests and the API. */
   snapshot(): { item: vscode.TreeItem; children: vscode.TreeItem[] }[] {
     return this.getChildren().map((e) => ({ item: this.getTreeItem(e), children: this.getChildren(e).map((r) => this.getTreeItem(r)) }));

@@ -17,7 +17,8 @@ export function shortNumber(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function shortValue(v: unknown, depth = 0): string {
+/** A varied value short: numbers as shortNumber, lists joined with bars (nested ones with commas), text as it is. */
+export function shortValue(v: unknown, depth = 0): string {
   if (typeof v === 'number') return shortNumber(v);
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map((x) => shortValue(x, depth + 1)).join(depth ? ',' : '|');
