@@ -142,6 +142,8 @@ export interface TradeoffPoint {
   rank: number;
   rankMax: number;
   rankSpace: 'features' | 'sequence';
+  /** The structure's task.kind ("icl-regression", "language-model", …): points of different tasks do not compete. */
+  taskKind: string;
   params: number;
   /** Final evaluation loss of a finished run (the scaling view). */
   finalLoss?: number;
@@ -177,6 +179,8 @@ export interface TradeoffsState {
   y: TradeoffY;
   logX: boolean;
   logY: boolean;
+  /** One chart per task kind and rank space, each with its own Pareto front ("facets"), or all on one chart. */
+  group?: 'facets' | 'none';
 }
 
 // ─── Live losses ─────────────────────────────────────────────────────────────────────────────────────────────────

@@ -205,7 +205,8 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.ok(candidates > 0, paint.content);
       assert.equal(await frame.locator('svg path.point.candidate').count(), candidates);
       assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
-      await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
+      // One front per group (task kind × rank space).
+      await frame.locator('svg path.front-line').first().waitFor({ state: 'attached' });
       await wb.screenshot('panel-tradeoffs');
       // Hover first: the read-out names the point under the pointer, so a click that would land on another point (or
       // on a chart that is still redrawing) fails here with what is under it, not later with a missing tab.

@@ -66,15 +66,18 @@ export class RunTradeoffs implements Disposable {
   private read(run: RunInfo): TradeoffPoint | null {
     let analysis: Analysis;
     let finalLoss: number;
+    let taskKind: string;
     try {
       const final = objectiveOf(run, FINAL_LOSS_METRIC);
       if (!final || !Number.isFinite(final.value)) return null;
       finalLoss = final.value;
-      analysis = analyze(readRunSpec(run.dir).spec);
+      const spec = readRunSpec(run.dir).spec;
+      analysis = analyze(spec);
+      taskKind = spec.task.kind;
     } catch {
       return null; // an unreadable spec.json or metrics file: nothing to plot
     }
     const uri = run.source ? pathToFileURL(run.source).href : undefined;
-    return tradeoffPoint(`run:${run.id}`, runTitle(run, new Date()), 'run', uri, analysis, finalLoss);
+    return tradeoffPoint(`run:${run.id}`, runTitle(run, new Date()), 'run', uri, analysis, taskKind, finalLoss);
   }
 }
