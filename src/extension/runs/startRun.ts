@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LocatedProblem } from '../../core/validate/types';
+import { checkTaskData, DataError } from '../../data';
 import { launchState } from '../../runs/launchMarker';
 import type { RunInfo } from '../../runs/store';
 import { problemRange } from '../editor/diagnostics';
@@ -48,6 +49,17 @@ export async function trainStructure(service: RunService, validation: Validation
   const { spec, problems } = validation.of(document);
   if (!spec) {
     reportInvalid(document, problems, 'trained');
+    return undefined;
+  }
+  // The data is read and checked before a run folder exists, as `mlbtc train` does: a bad file leaves nothing behind.
+  try {
+    checkTaskData(spec, path.dirname(uri.fsPath));
+  } catch (e) {
+    const where = e instanceof DataError ? e.file : uri.fsPath;
+    void vscode.window
+      .showErrorMessage(`${baseName(uri)} cannot be trained: ${(e as Error).message.replace(/\.$/, '')}. Nothing was started.`, 'Open Structure')
+      .then((c) => c && vscode.window.showTextDocument(uri));
+    service.log.warn(`[train] ${uri.fsPath}: the task's data cannot be used (${where}); nothing was started`);
     return undefined;
   }
   const overrides = backendOverride(spec);
