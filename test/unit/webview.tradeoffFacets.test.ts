@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TradeoffPoint } from '../../src/protocol/webview';
 import { chartTitle, facetColumns, facetsOf } from '../../webview/tradeoffs/facets';
-import { placeLabels } from '../../webview/tradeoffs/labels';
+import { placeLabels, segmentBoxes } from '../../webview/tradeoffs/labels';
+import { staircase } from '../../webview/tradeoffs/scatter';
 
 const point = (id: string, taskKind: string, rankSpace: TradeoffPoint['rankSpace']): TradeoffPoint => ({
   id,
@@ -51,9 +52,9 @@ describe('point labels', () => {
   it('go beside the point when free, else to the next offset, else are left out', () => {
     const placed = placeLabels(
       [
-        { x: 10, y: 100, width: 50, offsets: [0, -13] },
-        { x: 12, y: 100, width: 50, offsets: [0, -13] }, // same place: moves a line up
-        { x: 14, y: 100, width: 50, offsets: [0, -13] }, // both taken: hidden
+        { x: 10, y: 100, widths: [50], offsets: [0, -13] },
+        { x: 12, y: 100, widths: [50], offsets: [0, -13] }, // same place: moves a line up
+        { x: 14, y: 100, widths: [50], offsets: [0, -13] }, // both taken: hidden
       ],
       [],
       bounds,
@@ -67,10 +68,31 @@ describe('point labels', () => {
     );
   });
 
-  it('never cover an obstacle (a point, the legend) or leave the chart', () => {
+  it('never cover an obstacle (a point, the front line, the legend) or leave the chart; left of the point when the right is taken', () => {
     const obstacle = { x0: 20, x1: 30, y0: 95, y1: 105 };
-    assert.deepEqual(placeLabels([{ x: 10, y: 100, width: 50, offsets: [0] }], [obstacle], bounds), []);
-    assert.deepEqual(placeLabels([{ x: 280, y: 100, width: 50, offsets: [0] }], [], bounds), [], 'past the right edge');
-    assert.deepEqual(placeLabels([{ x: 10, y: 2, width: 50, offsets: [0] }], [], bounds), [], 'past the top');
+    assert.deepEqual(placeLabels([{ x: 10, y: 100, widths: [50], offsets: [0] }], [obstacle], bounds), [], 'no room on the left either');
+    const nearEdge = placeLabels([{ x: 280, y: 100, widths: [50], offsets: [0] }], [], bounds);
+    assert.deepEqual(nearEdge.map((p) => [p.x, p.box.x1]), [[222, 272]], 'past the right edge: placed on the left');
+    assert.deepEqual(placeLabels([{ x: 10, y: 2, widths: [50], offsets: [0] }], [], bounds), [], 'past the top');
+  });
+
+  it('fall back to a shorter text when the full one fits nowhere', () => {
+    const placed = placeLabels([{ x: 10, y: 100, widths: [400, 60], offsets: [0] }], [], bounds);
+    assert.deepEqual(placed.map((p) => [p.variant, p.box.x1]), [[1, 78]]);
+  });
+
+  it('keep off the Pareto staircase', () => {
+    const corners = staircase([
+      [10, 100],
+      [100, 50],
+    ]);
+    assert.deepEqual(corners, [
+      [10, 100],
+      [100, 100],
+      [100, 50],
+    ]);
+    const line = segmentBoxes(corners);
+    assert.deepEqual(line[0], { x0: 8, x1: 102, y0: 98, y1: 102 });
+    assert.deepEqual(placeLabels([{ x: 10, y: 100, widths: [40], offsets: [0, -13] }], line, bounds).map((p) => p.y), [91], 'moved above the line');
   });
 });

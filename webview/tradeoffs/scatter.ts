@@ -11,7 +11,7 @@ import { exactCount, shortCount } from '../../src/core/format';
 import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
 import { tickLabels } from '../shared/ticks';
 import type { Tooltip } from '../shared/tooltip';
-import { placeLabels } from './labels';
+import { placeLabels, segmentBoxes } from './labels';
 import { inDrawOrder, SOURCES, sourceNames } from './sources';
 
 export const xChoices: Record<TradeoffX, string> = { macsPerToken: 'forward MACs per token', macsPerSequence: 'forward MACs per sequence' };
@@ -39,6 +39,16 @@ export function valueOf(p: TradeoffPoint, axis: TradeoffX | TradeoffY): number |
 export function drawable(points: TradeoffPoint[], s: TradeoffsState): TradeoffPoint[] {
   const ok = (v: number | undefined, log: boolean) => v !== undefined && Number.isFinite(v) && (!log || v > 0);
   return points.filter((p) => ok(valueOf(p, s.x), s.logX) && ok(valueOf(p, s.y), s.logY));
+}
+
+/** The corners of the front's staircase (d3.curveStepAfter): along x to the next point, then to its y. */
+export function staircase(points: readonly (readonly [number, number])[]): [number, number][] {
+  const out: [number, number][] = [];
+  points.forEach(([px, py], i) => {
+    if (i > 0) out.push([px, points[i - 1]![1]]);
+    out.push([px, py]);
+  });
+  return out;
 }
 
 export interface ScatterOptions {
@@ -165,24 +175,30 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
   const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
   const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
-  const labelTexts = groups.map(([, at]) => labelLayer.append('text').attr('class', 'point-label').text(at.map((d) => short(d.p.label)).join(', ')));
+  // Each place's names in full, else the first and how many more.
+  const variants = groups.map(([, at]) => [at.map((d) => short(d.p.label)).join(', '), ...(at.length > 1 ? [`${short(at[0].p.label)} +${at.length - 1}`] : [])]);
+  const labelTexts = variants.map((v) => labelLayer.append('text').attr('class', 'point-label').text(v[0]!));
+  // Measured in the theme's font; the rough width where nothing is laid out (a hidden panel).
+  const measure = (k: number, text: string) => {
+    labelTexts[k]!.text(text);
+    return labelTexts[k]!.node()!.getComputedTextLength() || text.length * 6.2;
+  };
   const markBoxes = points.map((_, i) => ({ x0: x(xs[i]) - 5, x1: x(xs[i]) + 5, y0: y(ys[i]) - 5, y1: y(ys[i]) + 5 }));
   const placed = placeLabels(
     groups.map(([, at], k) => ({
       x: at[0].px,
       y: at[0].py,
-      // Measured in the theme's font; the rough width where nothing is laid out (a hidden panel).
-      width: labelTexts[k]!.node()!.getComputedTextLength() || labelTexts[k]!.text().length * 6.2,
+      widths: variants[k]!.map((text) => measure(k, text)),
       // The front's staircase leaves a front point to the right at its height: label those above the line.
       offsets: at.some((d) => frontIds.has(d.p.id)) ? [-13, 13, -26, 26] : [0, -13, 13, -26, 26],
     })),
-    [...markBoxes, ...legendBox],
+    [...markBoxes, ...segmentBoxes(staircase(front.map((i) => [x(xs[i]), y(ys[i])] as const))), ...legendBox],
     { x0: -margin.left, x1: w + margin.right, y0: -margin.top, y1: h },
   );
   const at = new Map(placed.map((p) => [p.index, p]));
   labelTexts.forEach((t, k) => {
     const p = at.get(k);
-    if (p) t.attr('x', p.x).attr('y', p.y);
+    if (p) t.attr('x', p.x).attr('y', p.y).text(variants[k]![p.variant]!);
     else t.remove();
   });
   if (options.legend) legend.raise();
