@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { shortKeys, shortNumber, trialParams } from '../../src/runs/search/trialLabel';
 
 describe('a trial labelled by its parameters', () => {
-  it('writes numbers short: integers whole, tiny ones in exponent form, others to three digits', () => {
-    assert.deepEqual([16, 0.003, 0.000316, 0.1, 0.123456, 2.5, 1e7, 0].map(shortNumber), ['16', '3e-3', '3.16e-4', '0.1', '0.123', '2.5', '1e7', '0']);
+  it('writes numbers short: integers whole, below 0.1 in exponent form, others to three digits', () => {
+    assert.deepEqual([16, 0.003, 0.000316, 0.01, 0.1, 0.123456, 2.5, 1e7, 0].map(shortNumber), ['16', '3e-3', '3.16e-4', '1e-2', '0.1', '0.123', '2.5', '1e7', '0']);
   });
 
   it('names each key by its last segment unless two would read alike', () => {

@@ -42,10 +42,12 @@ describe('the search leaderboard', () => {
 });
 
 describe('the parallel coordinates of a search', () => {
-  it('scale numbers linearly, positive ones spanning a decade on a log axis, anything else as categories', () => {
-    assert.equal(axisKind([16, 32, 64]), 'linear');
+  it('scale numbers linearly, positive ones spanning a decade on a log axis, few whole numbers by value, anything else as categories', () => {
+    assert.equal(axisKind([16, 32, 64]), 'ordinal', 'a few whole numbers: one tick each');
+    assert.equal(axisKind([0.5, 1.5, 2]), 'linear');
+    assert.equal(axisKind([1, 2, 3, 4, 5, 6, 7, 8, 9]), 'linear', 'many whole numbers');
     assert.equal(axisKind([1e-4, 3e-3]), 'log');
-    assert.equal(axisKind([0, 10, 100]), 'linear', 'zero cannot sit on a log axis');
+    assert.equal(axisKind([0, 0.5, 100]), 'linear', 'zero cannot sit on a log axis');
     assert.equal(axisKind(['16|8', '8|8']), 'category');
     assert.equal(axisKind([1, '2']), 'category');
     assert.equal(axisKind([]), 'category');

@@ -1,7 +1,8 @@
 /**
  * Parallel coordinates of a search: one vertical axis per varied parameter, then the objective; one line per trial
  * through its values. A parameter whose values are all numbers gets a numeric axis (log when they are positive and
- * span a decade or more, as learning rates do), any other a category axis. Trials without an objective yet are
+ * span a decade or more, as learning rates do; whole numbers with few values, one tick each), any other a category
+ * axis. Trials without an objective yet are
  * dashed and stop at the last parameter; the best trial is drawn last, thick, in the accent colour. Hover names a
  * trial, click (or Enter on a focused line) opens it.
  */
@@ -10,12 +11,16 @@ import type { SearchTrialRow, SearchViewModel } from '../../src/protocol/webview
 import type { Tooltip } from '../shared/tooltip';
 import { formatObjective } from './leaderboard';
 
-export type AxisKind = 'linear' | 'log' | 'category';
+export type AxisKind = 'linear' | 'log' | 'ordinal' | 'category';
+
+/** Whole numbers with at most this many distinct values (heads, layers, a rank choice) get one tick per value. */
+const ORDINAL_MAX = 8;
 
 /** How an axis of these values is scaled. */
 export function axisKind(values: readonly (number | string)[]): AxisKind {
   if (!values.length || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) return 'category';
   const nums = values as number[];
+  if (nums.every(Number.isInteger) && new Set(nums).size <= ORDINAL_MAX) return 'ordinal';
   const lo = Math.min(...nums);
   const hi = Math.max(...nums);
   return lo > 0 && hi / lo >= 10 ? 'log' : 'linear';
@@ -25,8 +30,9 @@ type Position = (v: number | string) => number | undefined;
 
 function axisScale(values: readonly (number | string)[], height: number): { scale: Position; axis: d3.Axis<d3.NumberValue> | d3.Axis<string> } {
   const kind = axisKind(values);
-  if (kind === 'category') {
-    const domain = [...new Set(values.map(String))];
+  if (kind === 'category' || kind === 'ordinal') {
+    const distinct = [...new Set(values)];
+    const domain = (kind === 'ordinal' ? (distinct as number[]).sort((a, b) => a - b) : distinct).map(String);
     const s = d3.scalePoint(domain, [height, 0]).padding(0.5);
     return { scale: (v) => s(String(v)), axis: d3.axisLeft(s) };
   }

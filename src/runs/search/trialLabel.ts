@@ -5,12 +5,12 @@
  */
 import type { Assignment } from './space';
 
-/** A number short: integers as they are, others to three significant digits, tiny or huge ones as "3e-3". */
+/** A number short: integers as they are, others to three significant digits, below 0.1 or huge as "3e-3" (rates). */
 export function shortNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
   if (!Number.isFinite(v)) return String(v);
   const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-2 || abs >= 1e6)) {
+  if (abs !== 0 && (abs < 0.1 || abs >= 1e6)) {
     const [mantissa, exponent] = v.toExponential(2).split('e');
     return `${String(Number(mantissa))}e${Number(exponent)}`;
   }
