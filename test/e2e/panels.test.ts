@@ -110,12 +110,12 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.match((await lens.textContent()) ?? '', /rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
       for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
 
-      await wb.page.locator('.view-line span', { hasText: '"ranks"' }).first().hover();
+      await wb.page.locator('.view-line span', { hasText: '"attention"' }).first().hover();
       const image = wb.page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
       await image.waitFor({ state: 'visible', timeout: 30_000 });
       // Rendered, not just present: the browser decoded the data: SVG and gave it its size.
       const size = await image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]);
-      assert.deepEqual(size, [true, 142, 142]);
+      assert.deepEqual(size, [true, 202, 202]);
       await wb.page.locator('.monaco-hover', { hasText: 'score MACs/head' }).first().waitFor({ state: 'visible' });
       await wb.screenshot('panel-lens-hover');
       await wb.page.keyboard.press('Escape');
