@@ -72,7 +72,9 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   const showDiagram = async (target?: unknown, options?: { group?: number }) => {
     const uri = target instanceof vscode.Uri ? target : await pickStructure();
     if (!uri) return undefined;
-    const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation));
+    // A new file's diagram joins the column of the diagrams already open (Beside would add a column each time).
+    const column = [...diagrams.values()].map((d) => d.panel.viewColumn).find((c) => c !== undefined);
+    const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation, column));
     panel.reveal();
     if (typeof options?.group === 'number') panel.showGroup(options.group);
     return panel;

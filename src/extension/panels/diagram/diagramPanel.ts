@@ -36,8 +36,9 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
     );
   }
 
-  static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache): DiagramPanel {
-    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, `Diagram: ${baseName(uri)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+  /** `column`: where the other diagrams are, so that each file's diagram does not open yet another column. */
+  static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache, column: vscode.ViewColumn = vscode.ViewColumn.Beside): DiagramPanel {
+    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, `Diagram: ${baseName(uri)}`, { viewColumn: column, preserveFocus: true }, {});
     return new DiagramPanel(panel, services, uri, validation);
   }
 
