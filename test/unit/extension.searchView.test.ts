@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runTitle } from '../../src/extension/experiments/runDescription';
 import { bestTrial, readSearchView } from '../../src/extension/runs/searchView';
+import { TrialParams } from '../../src/extension/runs/trialParams';
 import { formatMetricLine, RunFiles } from '../../src/protocol/run';
 import { planSearch } from '../../src/runs/search/plan';
 import { createSearchFolder } from '../../src/runs/search/searchFolder';
@@ -52,5 +54,12 @@ describe('the search view model', () => {
     assert.equal(view.trials[0]!.plannedFlops, plan.trials[0]!.analysis.flopsPerStep * 4);
     assert.equal(view.best, 1);
     assert.equal(view.finished, false);
+
+    // The labels of the trial's run (Experiments view, live losses, trade-offs) read the same search file.
+    const trials = new TrialParams();
+    const info = store.get(run.id);
+    assert.deepEqual(trials.of(info), { params: 'lr 3e-3 · heads 2', assignment: { 'training.lr': 0.003, 'model.heads': 2 } });
+    assert.equal(runTitle(info, new Date(), trials.of(info)?.params), 'tiny · #1 lr 3e-3 · heads 2');
+    assert.equal(trials.of({ ...info, search: { id: 'gone', trial: 0, rung: 0 } }), undefined, 'a deleted search: the trial keeps its number');
   });
 });

@@ -51,7 +51,7 @@ export class RunService implements vscode.Disposable {
     this.runLog = new RunLog(this.model, this.log);
     this.statusBar = new RunStatusBar(this.model, this.trialParams);
     this.notifications = new RunNotifications(this.model, this.trialParams);
-    this.tradeoffs = new RunTradeoffs(this.model);
+    this.tradeoffs = new RunTradeoffs(this.model, this.trialParams);
     this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns);
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -102,7 +102,7 @@ export class RunService implements vscode.Disposable {
   /** A run source for one live-losses panel (the panel disposes it). */
   lossesSource(): ModelSeriesSource {
     this.start();
-    return new ModelSeriesSource(this.model);
+    return new ModelSeriesSource(this.model, this.trialParams);
   }
 
   private roots(): string[] {
