@@ -110,7 +110,9 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.match((await lens.textContent()) ?? '', /rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
       for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
 
-      await wb.page.locator('.view-line span', { hasText: '"attention"' }).first().hover();
+      // The key's own token (the line's outer span is the whole one-line attention block): the picture shows on the
+      // key, while a field inside keeps its documentation.
+      await wb.page.locator('.view-line span span', { hasText: /^"?attention"?$/ }).first().hover();
       const image = wb.page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
       await image.waitFor({ state: 'visible', timeout: 30_000 });
       // Rendered, not just present: the browser decoded the data: SVG and gave it its size.
