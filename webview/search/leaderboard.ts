@@ -64,7 +64,13 @@ export interface LeaderboardHandlers {
 }
 
 /** Draw the table into `table` (replacing what it held). */
-export function renderLeaderboard(table: HTMLTableElement, rows: readonly SearchTrialRow[], best: number | null, sort: { key: SearchSortKey; descending: boolean }, on: LeaderboardHandlers): void {
+export function renderLeaderboard(
+  table: HTMLTableElement,
+  rows: readonly SearchTrialRow[],
+  best: number | null,
+  sort: { key: SearchSortKey; descending: boolean },
+  on: LeaderboardHandlers,
+): void {
   const head = document.createElement('thead');
   const headRow = document.createElement('tr');
   for (const c of COLUMNS) {

@@ -87,18 +87,26 @@ function render(): void {
   empty.hidden = Boolean(model);
   tableBox.hidden = figure.hidden = !model;
   if (!model) {
-    host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: 'no search' });
+    host.post({
+      type: 'painted',
+      renderMs: performance.now() - started,
+      sinceLoadMs: performance.now(),
+      scriptStartMs,
+      content: 'no search',
+    });
     return;
   }
   const m = model;
   title.textContent = `Search ${m.name}`;
   const done = m.trials.filter((t) => t.objective !== null).length;
-  summary.textContent = `${m.id} · ${m.strategy} · minimising ${m.objective} · ${done} of ${m.trials.length} trials measured · ${m.finished ? 'finished' : m.driving ? 'searching' : 'not running'}`;
+  const progress = m.finished ? 'finished' : m.driving ? 'searching' : 'not running';
+  summary.textContent = `${m.id} · ${m.strategy} · minimising ${m.objective} · ${done} of ${m.trials.length} trials measured · ${progress}`;
   const best = m.trials.find((t) => t.trial === m.best);
   bestNote.replaceChildren();
   if (best) {
     const text = document.createElement('span');
-    text.textContent = `★ Best: trial ${best.trial} (${best.params || 'no parameters varied'}), ${m.objective} ${formatObjective(best.objective)}`;
+    const params = best.params || 'no parameters varied';
+    text.textContent = `★ Best: trial ${best.trial} (${params}), ${m.objective} ${formatObjective(best.objective)}`;
     bestNote.append(text);
     if (best.runId) {
       const button = document.createElement('vscode-button');
@@ -112,7 +120,13 @@ function render(): void {
   renderLeaderboard(table, m.trials, m.best, sort, { sort: setSort, open });
   const width = figure.clientWidth || window.innerWidth - 32;
   drawParallel(svg, m, width, 320, tooltip, (t) => t.runId && open(t.runId));
-  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${m.trials.length} trials, best ${m.best === null ? 'none' : `#${m.best}`}` });
+  host.post({
+    type: 'painted',
+    renderMs: performance.now() - started,
+    sinceLoadMs: performance.now(),
+    scriptStartMs,
+    content: `${m.trials.length} trials, best ${m.best === null ? 'none' : `#${m.best}`}`,
+  });
 }
 
 function tableCsv(): string {
@@ -121,7 +135,18 @@ function tableCsv(): string {
   const keys = m.dimensions.map((d) => d.key);
   return toCsv(
     ['trial', ...keys, 'state', 'rung', 'step', 'flops', 'planned_flops', m.objective, 'best', 'run'],
-    m.trials.map((t) => [t.trial, ...keys.map((k) => t.values[k]), t.state, t.rung, t.step, t.flops, t.plannedFlops, t.objective, t.trial === m.best, t.runId]),
+    m.trials.map((t) => [
+      t.trial,
+      ...keys.map((k) => t.values[k]),
+      t.state,
+      t.rung,
+      t.step,
+      t.flops,
+      t.plannedFlops,
+      t.objective,
+      t.trial === m.best,
+      t.runId,
+    ]),
   );
 }
 

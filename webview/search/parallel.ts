@@ -28,7 +28,10 @@ export function axisKind(values: readonly (number | string)[]): AxisKind {
 
 type Position = (v: number | string) => number | undefined;
 
-function axisScale(values: readonly (number | string)[], height: number): { scale: Position; axis: d3.Axis<d3.NumberValue> | d3.Axis<string> } {
+function axisScale(
+  values: readonly (number | string)[],
+  height: number,
+): { scale: Position; axis: d3.Axis<d3.NumberValue> | d3.Axis<string> } {
   const kind = axisKind(values);
   if (kind === 'category' || kind === 'ordinal') {
     const distinct = [...new Set(values)];
@@ -38,20 +41,33 @@ function axisScale(values: readonly (number | string)[], height: number): { scal
   }
   const nums = values as number[];
   const [lo, hi] = d3.extent(nums) as [number, number];
-  const s = kind === 'log' ? d3.scaleLog([lo, hi], [height, 0]) : d3.scaleLinear(lo === hi ? [lo - 1, hi + 1] : [lo, hi], [height, 0]).nice();
+  const s =
+    kind === 'log' ? d3.scaleLog([lo, hi], [height, 0]) : d3.scaleLinear(lo === hi ? [lo - 1, hi + 1] : [lo, hi], [height, 0]).nice();
   return { scale: (v) => (typeof v === 'number' ? s(v) : undefined), axis: d3.axisLeft(s).ticks(5, kind === 'log' ? '~e' : '~g') };
 }
 
 const margin = { top: 28, right: 48, bottom: 16, left: 48 };
 
-export function drawParallel(svgEl: SVGSVGElement, model: SearchViewModel, width: number, height: number, tooltip: Tooltip, open: (t: SearchTrialRow) => void): void {
+export function drawParallel(
+  svgEl: SVGSVGElement,
+  model: SearchViewModel,
+  width: number,
+  height: number,
+  tooltip: Tooltip,
+  open: (t: SearchTrialRow) => void,
+): void {
   const svg = d3.select(svgEl);
   svg.selectChildren().remove();
   svg.attr('width', width).attr('height', height).attr('role', 'img');
   const w = Math.max(120, width - margin.left - margin.right);
   const h = Math.max(80, height - margin.top - margin.bottom);
   const axes = [
-    ...model.dimensions.map((d) => ({ label: d.label, title: d.key, values: model.trials.map((t) => t.values[d.key]!), of: (t: SearchTrialRow) => t.values[d.key] })),
+    ...model.dimensions.map((d) => ({
+      label: d.label,
+      title: d.key,
+      values: model.trials.map((t) => t.values[d.key]!),
+      of: (t: SearchTrialRow) => t.values[d.key],
+    })),
     {
       label: model.objective,
       title: `${model.objective} (objective, minimised)`,
@@ -60,7 +76,10 @@ export function drawParallel(svgEl: SVGSVGElement, model: SearchViewModel, width
     },
   ];
   svg.attr('aria-label', `Parallel coordinates of ${model.trials.length} trials: ${axes.map((a) => a.label).join(', ')}`);
-  const x = d3.scalePoint(axes.map((_, i) => i), [0, w]);
+  const x = d3.scalePoint(
+    axes.map((_, i) => i),
+    [0, w],
+  );
   const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
   const scales = axes.map((a) => (a.values.length ? axisScale(a.values, h) : undefined));
 
@@ -86,10 +105,19 @@ export function drawParallel(svgEl: SVGSVGElement, model: SearchViewModel, width
     .attr('d', (t) => line(linePoints(t)))
     .attr('tabindex', (t) => (t.runId ? 0 : -1))
     .attr('role', 'button')
-    .attr('aria-label', (t) => `trial ${t.trial}${t.trial === model.best ? ' (best)' : ''}: ${t.params}, ${model.objective} ${formatObjective(t.objective)}`)
+    .attr(
+      'aria-label',
+      (t) => `trial ${t.trial}${t.trial === model.best ? ' (best)' : ''}: ${t.params}, ${model.objective} ${formatObjective(t.objective)}`,
+    )
     .on('pointermove', (event: PointerEvent, t) =>
       tooltip.show(
-        [`Trial ${t.trial}${t.trial === model.best ? ' — best' : ''}`, t.params, `${model.objective} ${formatObjective(t.objective)}`, t.state, ...(t.runId ? ['click to open its run'] : [])],
+        [
+          `Trial ${t.trial}${t.trial === model.best ? ' — best' : ''}`,
+          t.params,
+          `${model.objective} ${formatObjective(t.objective)}`,
+          t.state,
+          ...(t.runId ? ['click to open its run'] : []),
+        ],
         event.clientX,
         event.clientY,
       ),
@@ -99,10 +127,20 @@ export function drawParallel(svgEl: SVGSVGElement, model: SearchViewModel, width
     .on('keydown', (event: KeyboardEvent, t) => (event.key === 'Enter' || event.key === ' ') && t.runId && open(t));
 
   axes.forEach((a, i) => {
-    const axisG = g.append('g').attr('class', 'axis').attr('transform', `translate(${x(i)},0)`);
+    const axisG = g
+      .append('g')
+      .attr('class', 'axis')
+      .attr('transform', `translate(${x(i)},0)`);
     const s = scales[i];
     if (s) axisG.call(s.axis as d3.Axis<d3.NumberValue>);
     else axisG.append('line').attr('y1', 0).attr('y2', h);
-    axisG.append('text').attr('class', 'axis-title').attr('y', -12).attr('text-anchor', 'middle').text(a.label).append('title').text(s ? a.title : `${a.title}: no value yet`);
+    axisG
+      .append('text')
+      .attr('class', 'axis-title')
+      .attr('y', -12)
+      .attr('text-anchor', 'middle')
+      .text(a.label)
+      .append('title')
+      .text(s ? a.title : `${a.title}: no value yet`);
   });
 }

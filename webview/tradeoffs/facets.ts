@@ -11,7 +11,10 @@ export interface Facet {
   points: TradeoffPoint[];
 }
 
-export const rankSpaceNames: Record<TradeoffPoint['rankSpace'], string> = { features: 'feature rank (D×D)', sequence: 'sequence rank (T×T)' };
+export const rankSpaceNames: Record<TradeoffPoint['rankSpace'], string> = {
+  features: 'feature rank (D×D)',
+  sequence: 'sequence rank (T×T)',
+};
 
 /** Groups by task kind, then rank space (features first); the points keep their order within a group. */
 export function facetsOf(points: readonly TradeoffPoint[]): Facet[] {

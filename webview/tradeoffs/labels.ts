@@ -44,7 +44,12 @@ export const overlaps = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 
 export function placeLabels(requests: readonly LabelRequest[], obstacles: readonly Box[], bounds: Box): PlacedLabel[] {
   const placed: PlacedLabel[] = [];
   const free = (box: Box) =>
-    box.x0 >= bounds.x0 && box.x1 <= bounds.x1 && box.y0 >= bounds.y0 && box.y1 <= bounds.y1 && !placed.some((p) => overlaps(p.box, box)) && !obstacles.some((o) => overlaps(o, box));
+    box.x0 >= bounds.x0 &&
+    box.x1 <= bounds.x1 &&
+    box.y0 >= bounds.y0 &&
+    box.y1 <= bounds.y1 &&
+    !placed.some((p) => overlaps(p.box, box)) &&
+    !obstacles.some((o) => overlaps(o, box));
   requests.forEach((r, index) => {
     for (const [variant, width] of r.widths.entries()) {
       for (const side of [1, -1]) {
@@ -67,7 +72,12 @@ export function segmentBoxes(points: readonly (readonly [number, number])[], hal
   for (let i = 1; i < points.length; i++) {
     const [ax, ay] = points[i - 1]!;
     const [bx, by] = points[i]!;
-    boxes.push({ x0: Math.min(ax, bx) - halfWidth, x1: Math.max(ax, bx) + halfWidth, y0: Math.min(ay, by) - halfWidth, y1: Math.max(ay, by) + halfWidth });
+    boxes.push({
+      x0: Math.min(ax, bx) - halfWidth,
+      x1: Math.max(ax, bx) + halfWidth,
+      y0: Math.min(ay, by) - halfWidth,
+      y1: Math.max(ay, by) + halfWidth,
+    });
   }
   return boxes;
 }

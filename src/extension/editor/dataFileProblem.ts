@@ -21,7 +21,10 @@ export function dataFileProblem(text: string, specDir: string): LocatedProblem |
     if (!fs.statSync(file).isFile()) problem = `is not a file (${file} is a folder or a device): "data" names the task's data file`;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    problem = code === 'ENOENT' ? `does not exist (looked for ${file}); "data" is relative to this spec file's folder` : `cannot be read (${code ?? (e as Error).message}: ${file})`;
+    problem =
+      code === 'ENOENT'
+        ? `does not exist (looked for ${file}); "data" is relative to this spec file's folder`
+        : `cannot be read (${code ?? (e as Error).message}: ${file})`;
   }
   if (!problem) return undefined;
   const before = text.slice(0, node.offset);

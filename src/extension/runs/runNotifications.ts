@@ -59,7 +59,10 @@ export class RunNotifications implements vscode.Disposable {
           : `${title} stopped responding at step ${s?.step ?? 0} (its worker is gone); Resume Run continues it from its last checkpoint.`;
     this.shown.push(message);
     const actions = [NOTIFICATION_ACTIONS.losses, NOTIFICATION_ACTIONS.log];
-    const shown = outcome === 'completed' ? vscode.window.showInformationMessage(message, ...actions) : vscode.window.showErrorMessage(message, ...actions);
+    const shown =
+      outcome === 'completed'
+        ? vscode.window.showInformationMessage(message, ...actions)
+        : vscode.window.showErrorMessage(message, ...actions);
     void shown.then((choice) => {
       if (choice === NOTIFICATION_ACTIONS.losses) void vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] });
       else if (choice === NOTIFICATION_ACTIONS.log) void vscode.commands.executeCommand(RunCommandIds.openLog, run.id);

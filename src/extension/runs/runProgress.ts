@@ -55,6 +55,8 @@ export interface RunsSummary {
   accessible: string;
 }
 
+const lossPart = (loss: number | null) => (loss !== null ? `, training loss ${formatLoss(loss)}` : '');
+
 /** The status bar item's content; null when nothing runs or waits (the item hides). */
 export function runsSummary(running: number, queued: number, current: CurrentRun | null): RunsSummary | null {
   if (!running && !queued) return null;
@@ -77,11 +79,19 @@ export function runsSummary(running: number, queued: number, current: CurrentRun
   const text = [`${icon} ${counts}`, ...detail].join(' · ');
   const tooltip = [
     `MLBTC runs: ${counts}`,
-    current ? `${current.title}: step ${current.step} of ${current.totalSteps}${current.loss !== null ? `, training loss ${formatLoss(current.loss)}` : ''}` : '',
-    current ? (current.eta !== null ? `About ${formatDuration(current.eta)} left at the measured step time` : 'Time left: no step measured yet') : '',
+    current ? `${current.title}: step ${current.step} of ${current.totalSteps}${lossPart(current.loss)}` : '',
+    current
+      ? current.eta !== null
+        ? `About ${formatDuration(current.eta)} left at the measured step time`
+        : 'Time left: no step measured yet'
+      : '',
     'Click to show the live losses',
   ]
     .filter(Boolean)
     .join('\n');
-  return { text, tooltip, accessible: `MLBTC runs: ${counts}${spoken.length ? `; ${spoken.join(', ')}` : ''}. Activate to show the live losses.` };
+  return {
+    text,
+    tooltip,
+    accessible: `MLBTC runs: ${counts}${spoken.length ? `; ${spoken.join(', ')}` : ''}. Activate to show the live losses.`,
+  };
 }

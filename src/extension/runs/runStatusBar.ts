@@ -55,7 +55,10 @@ export class RunStatusBar implements vscode.Disposable {
     const runs = this.model.runs();
     const running = runs.filter((r) => r.state === 'running');
     const queued = runs.filter((r) => r.state === 'queued').length;
-    const current = running.reduce<RunInfo | undefined>((a, r) => (!a || (r.status?.startedAt ?? '') > (a.status?.startedAt ?? '') ? r : a), undefined);
+    const current = running.reduce<RunInfo | undefined>(
+      (a, r) => (!a || (r.status?.startedAt ?? '') > (a.status?.startedAt ?? '') ? r : a),
+      undefined,
+    );
     const summary = runsSummary(running.length, queued, current ? this.describe(current) : null);
     this.current = summary;
     if (!summary) {

@@ -16,7 +16,8 @@ export function bestTrial(rows: readonly Pick<SearchTrialRow, 'trial' | 'objecti
   let best: (typeof rows)[number] | undefined;
   for (const r of rows) {
     if (r.objective === null || !Number.isFinite(r.objective)) continue;
-    if (!best || r.objective < best.objective! || (r.objective === best.objective && (r.flops ?? Infinity) < (best.flops ?? Infinity))) best = r;
+    if (!best || r.objective < best.objective! || (r.objective === best.objective && (r.flops ?? Infinity) < (best.flops ?? Infinity)))
+      best = r;
   }
   return best?.trial ?? null;
 }
@@ -26,24 +27,28 @@ function chartValue(v: unknown): number | string {
   return typeof v === 'number' ? v : shortValue(v);
 }
 
-export function toSearchViewModel(ref: SearchRef, file: SearchFile, results: SearchResults, finished: boolean, driving: boolean): SearchViewModel {
+export function toSearchViewModel(
+  ref: SearchRef,
+  file: SearchFile,
+  results: SearchResults,
+  finished: boolean,
+  driving: boolean,
+): SearchViewModel {
   const plan = file.plan;
   const keys = plan.trials[0] ? Object.keys(plan.trials[0].assignment) : [];
   const short = shortKeys(keys);
-  const trials = results.rows.map(
-    (r): SearchTrialRow => ({
-      trial: r.trial,
-      params: trialParams(r.planned.assignment),
-      values: Object.fromEntries(keys.map((k) => [k, chartValue(r.planned.assignment[k])])),
-      runId: r.runId,
-      rung: r.rung,
-      state: r.state,
-      step: r.step,
-      flops: r.flops,
-      plannedFlops: r.planned.analysis.flopsPerStep * r.planned.spec.training.steps,
-      objective: r.objective,
-    }),
-  );
+  const trials = results.rows.map((r): SearchTrialRow => ({
+    trial: r.trial,
+    params: trialParams(r.planned.assignment),
+    values: Object.fromEntries(keys.map((k) => [k, chartValue(r.planned.assignment[k])])),
+    runId: r.runId,
+    rung: r.rung,
+    state: r.state,
+    step: r.step,
+    flops: r.flops,
+    plannedFlops: r.planned.analysis.flopsPerStep * r.planned.spec.training.steps,
+    objective: r.objective,
+  }));
   return {
     id: ref.id,
     root: ref.root,

@@ -30,7 +30,9 @@ export async function chooseSearch(service: RunService, args: unknown[]): Promis
   }
   const decision = decidePick([...searches.values()].reverse());
   if (decision.kind === 'none') {
-    void vscode.window.showInformationMessage('Show Search: no search yet. A structure with a "search" block starts one (MLBTC: Start Search).');
+    void vscode.window.showInformationMessage(
+      'Show Search: no search yet. A structure with a "search" block starts one (MLBTC: Start Search).',
+    );
     return undefined;
   }
   if (decision.kind === 'direct') return decision.item;

@@ -9,7 +9,7 @@
  * concurrency.
  */
 import * as path from 'node:path';
-import { formatDuration, shortCount } from '../../core/format';
+import { formatDuration, plural, shortCount } from '../../core/format';
 import { RunFiles, type MetricPosition, type RunStatus } from '../../protocol/run';
 import { lastMetric } from '../metrics';
 import type { RunInfo } from '../store';
@@ -33,7 +33,10 @@ export function runtimeOf(status: RunStatus | null): string {
 }
 
 /** Pooled rate over the runs' totals (a long run weighs more than a short one); null without training time. */
-export function pooledThroughput(runtime: string, totals: readonly Pick<MetricPosition, 'flops' | 'tokens' | 'wallMs'>[]): Throughput | null {
+export function pooledThroughput(
+  runtime: string,
+  totals: readonly Pick<MetricPosition, 'flops' | 'tokens' | 'wallMs'>[],
+): Throughput | null {
   const usable = totals.filter((t) => t.wallMs > 0 && t.flops > 0);
   const ms = usable.reduce((a, t) => a + t.wallMs, 0);
   if (!usable.length || ms <= 0) return null;
@@ -79,10 +82,11 @@ export function plannedFlops(plan: SearchPlan): number {
 
 /** One line for the plan: "Wall time: about 12m at 3.1G FLOP/s (…)" or "Wall time: no measurement yet (…)". */
 export function wallTimeLine(plan: SearchPlan, throughput: Throughput | null, runtime: string): string {
-  if (!throughput) return `Wall time: no measurement yet (no completed ${runtime} run in this runs directory to measure the throughput of this machine)`;
+  if (!throughput)
+    return `Wall time: no measurement yet (no completed ${runtime} run in this runs directory to measure the throughput of this machine)`;
   const seconds = plannedFlops(plan) / throughput.flopsPerSecond;
   return (
     `Wall time: about ${formatDuration(seconds * 1000)} one trial after another, at ${shortCount(throughput.flopsPerSecond)}FLOP/s ` +
-    `(${shortCount(throughput.tokensPerSecond)} tokens/s) measured over ${throughput.runs} completed ${runtime} run${throughput.runs === 1 ? '' : 's'}`
+    `(${shortCount(throughput.tokensPerSecond)} tokens/s) measured over ${plural(throughput.runs, `completed ${runtime} run`)}`
   );
 }
