@@ -245,7 +245,9 @@ export function appendCurvePaths(g: d3.Selection<SVGGElement, unknown, null, und
   for (const c of curves) {
     if (c.series.smooth.x.length > MARKER_MAX_POINTS) continue;
     const pts = pixels(c.series.smooth.x, c.series.smooth.y, s, view);
-    for (let i = 0; i < pts.length; i += 2) g.append('circle').attr('class', 'marker').attr('cx', pts[i].toFixed(1)).attr('cy', pts[i + 1].toFixed(1)).attr('r', MARKER_RADIUS).attr('fill', c.style.colour);
+    for (let i = 0; i < pts.length; i += 2) {
+      g.append('circle').attr('cx', pts[i].toFixed(1)).attr('cy', pts[i + 1].toFixed(1)).attr('r', MARKER_RADIUS).attr('fill', c.style.colour);
+    }
   }
 }
 

@@ -294,7 +294,8 @@ overlay.on('pointermove', (event: PointerEvent) => {
   for (const r of rows) if (Number.isFinite(r.cy)) hover.append('circle').attr('class', 'hover-dot').attr('cx', px).attr('cy', r.cy).attr('r', 3).attr('fill', r.colour);
   const fmt = d3.format('.4~g');
   // The x of the nearest record (a step is a whole number), not the pointer's exact position.
-  tooltip.show([formatHoverX(view.x, rows.length ? nearestAt : x), ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])], event.clientX, event.clientY);
+  const head = formatHoverX(view.x, rows.length ? nearestAt : x);
+  tooltip.show([head, ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])], event.clientX, event.clientY);
 });
 overlay.on('pointerleave', () => {
   hover.selectChildren().remove();

@@ -115,11 +115,13 @@ function render(): void {
     inner.setAttribute('y', String(Math.floor(k / columns) * facetHeight));
     svg.append(inner);
     const open = (p: TradeoffPoint) => p.uri && host.post({ type: 'openFile', uri: p.uri });
-    const onFront = drawScatter(inner, facet.points, state, facetWidth, facetHeight, tooltip, open, { legend: k === 0, ...(facets.length > 1 ? { title: facet.title } : {}) });
+    const options = { legend: k === 0, ...(facets.length > 1 ? { title: facet.title } : {}) };
+    const onFront = drawScatter(inner, facet.points, state, facetWidth, facetHeight, tooltip, open, options);
     front.push(...onFront.map((i) => points.indexOf(facet.points[i]!)));
     for (const p of facet.points) groupOf.set(p, facet.title);
   });
-  summary.textContent = `${sourceSummary(points)} · ${front.length} on ${facets.length > 1 ? `the Pareto fronts of ${facets.length} groups` : 'the Pareto front'}`;
+  const fronts = facets.length > 1 ? `the Pareto fronts of ${facets.length} groups` : 'the Pareto front';
+  summary.textContent = `${sourceSummary(points)} · ${front.length} on ${fronts}`;
   skippedBox.hidden = skipped.length === 0;
   const head = document.createElement('summary');
   head.textContent = skippedHeading(points, skipped);

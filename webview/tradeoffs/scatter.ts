@@ -163,7 +163,7 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   backing.attr('x', -4).attr('y', -4).attr('width', boxWidth).attr('height', boxHeight);
   const legendAt = { x: w - boxWidth + 4, y: s.y === 'rank' ? h - boxHeight : 4 };
   legend.attr('transform', `translate(${legendAt.x},${legendAt.y})`);
-  const legendBox = options.legend ? [{ x0: legendAt.x - 4, x1: legendAt.x - 4 + boxWidth, y0: legendAt.y - 4, y1: legendAt.y - 4 + boxHeight }] : [];
+  const legendBox = options.legend ? [{ x0: legendAt.x - 4, x1: legendAt.x + boxWidth - 4, y0: legendAt.y - 4, y1: legendAt.y + boxHeight - 4 }] : [];
   // Names beside the points (labels.ts): points at the same place share one label; a label goes beside its point
   // or a line above or below, where it covers no other label, mark or the legend, else it is left to the tooltip.
   // Candidates are left to the tooltip: a search plans up to thousands, and their labels would bury the chart.
@@ -176,7 +176,10 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
   const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
   // Each place's names in full, else the first and how many more.
-  const variants = groups.map(([, at]) => [at.map((d) => short(d.p.label)).join(', '), ...(at.length > 1 ? [`${short(at[0].p.label)} +${at.length - 1}`] : [])]);
+  const variants = groups.map(([, at]) => {
+    const names = at.map((d) => short(d.p.label));
+    return [names.join(', '), ...(at.length > 1 ? [`${names[0]} +${at.length - 1}`] : [])];
+  });
   const labelTexts = variants.map((v) => labelLayer.append('text').attr('class', 'point-label').text(v[0]!));
   // Measured in the theme's font; the rough width where nothing is laid out (a hidden panel).
   const measure = (k: number, text: string) => {

@@ -264,7 +264,7 @@ export const AttentionKinds = ['dense', 'sliding-window', 'global-local', 'mlr',
  */
 const anyKind = {
   properties: {
-    kind: { enum: [...AttentionKinds], description: 'The attention family. Each takes its own fields; the hover and the examples show them.' },
+    kind: { enum: [...AttentionKinds], description: 'The attention family. Each takes its own fields (see the examples).' },
   },
 };
 

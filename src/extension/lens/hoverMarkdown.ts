@@ -16,7 +16,10 @@ export function groupHoverMarkdown(spec: ResolvedSpec, analysis: GroupAnalysis, 
   const label = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
   const what = layout.space === 'sequence' ? `T×T logits (T = ${layout.size})` : `D×D bilinear matrix (D = ${layout.size})`;
   // Four narrow columns: the hover is at most about 500 px wide, and a wider table is cut off at its right.
-  const rows = layout.levels.map((lv, l) => `| ${l} | ${exactCount(lv.blocks)} × ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`);
+  const rows = layout.levels.map((lv, l) => {
+    const rank = `${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''}`;
+    return `| ${l} | ${exactCount(lv.blocks)} × ${exactCount(lv.blockSize)} | ${rank} | ${shortCount(lv.blockMacs)} |`;
+  });
   return [
     `**${label}**: scoring matrix, ${what}, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`,
     '',

@@ -109,7 +109,9 @@ export async function retryRuns(service: RunService, args: unknown[]): Promise<R
   if (!chosen) return undefined;
   const busy = chosen.filter((r) => !RETRYABLE.includes(r.state));
   if (busy.length) {
-    void vscode.window.showWarningMessage(`${busy.map((r) => `${r.id} (${r.state})`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} not finished, so not retried; stop ${busy.length === 1 ? 'it' : 'them'} first.`);
+    const which = busy.map((r) => `${r.id} (${r.state})`).join(', ');
+    const [verb, them] = busy.length === 1 ? ['is', 'it'] : ['are', 'them'];
+    void vscode.window.showWarningMessage(`${which} ${verb} not finished, so not retried; stop ${them} first.`);
   }
   const runs = chosen.filter((r) => RETRYABLE.includes(r.state));
   const started: RunInfo[] = [];

@@ -56,8 +56,9 @@ export async function trainStructure(service: RunService, validation: Validation
     checkTaskData(spec, path.dirname(uri.fsPath));
   } catch (e) {
     const where = e instanceof DataError ? e.file : uri.fsPath;
+    const why = (e as Error).message.replace(/\.$/, '');
     void vscode.window
-      .showErrorMessage(`${baseName(uri)} cannot be trained: ${(e as Error).message.replace(/\.$/, '')}. Nothing was started.`, 'Open Structure')
+      .showErrorMessage(`${baseName(uri)} cannot be trained: ${why}. Nothing was started.`, 'Open Structure')
       .then((c) => c && vscode.window.showTextDocument(uri));
     service.log.warn(`[train] ${uri.fsPath}: the task's data cannot be used (${where}); nothing was started`);
     return undefined;

@@ -95,7 +95,7 @@ export async function pickRuns(model: RunsModel, title: string, options: { state
   const picked = await pickMany(items, title);
   if (picked === undefined) return undefined;
   if (!picked.length) {
-    void vscode.window.showWarningMessage(`${title}: no run was selected, so nothing was done. Tick runs with Space, or highlight one, then press Enter.`);
+    void vscode.window.showWarningMessage(`${title}: no run was selected, so nothing was done. Tick runs with Space, then Enter.`);
     return undefined;
   }
   return picked.map((p) => p.run);

@@ -83,6 +83,7 @@ export class RunTradeoffs implements Disposable {
       return null; // an unreadable spec.json or metrics file: nothing to plot
     }
     const uri = run.source ? pathToFileURL(run.source).href : undefined;
-    return tradeoffPoint(`run:${run.id}`, runTitle(run, new Date(), this.trials?.of(run)?.params), 'run', uri, analysis, taskKind, finalLoss);
+    const label = runTitle(run, new Date(), this.trials?.of(run)?.params);
+    return tradeoffPoint(`run:${run.id}`, label, 'run', uri, analysis, taskKind, finalLoss);
   }
 }

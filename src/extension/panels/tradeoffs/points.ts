@@ -11,7 +11,15 @@ import type { CandidateAnalysis } from '../../../runs/search/candidate';
 export type PointAnalysis = Analysis | CandidateAnalysis;
 
 /** `taskKind`: the structure's task.kind, which the trade-offs panel groups by. */
-export function tradeoffPoint(id: string, label: string, source: TradeoffSource, uri: string | undefined, a: PointAnalysis, taskKind: string, finalLoss?: number): TradeoffPoint {
+export function tradeoffPoint(
+  id: string,
+  label: string,
+  source: TradeoffSource,
+  uri: string | undefined,
+  a: PointAnalysis,
+  taskKind: string,
+  finalLoss?: number,
+): TradeoffPoint {
   const macs = 'macs' in a ? a.macs : { perToken: a.macsPerToken, perSequence: a.macsPerSequence };
   const params = typeof a.params === 'number' ? a.params : a.params.total;
   return {
