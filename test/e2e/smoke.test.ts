@@ -43,7 +43,8 @@ async function assertPaletteLists(wb: Workbench, titles: string[]): Promise<void
   assert.ok(titles.length > 0, 'package.json contributes commands');
   for (const query of new Set(titles.map((t) => t.split(': ')[0]!))) {
     const listed = await wb.commandTitles(query);
-    for (const title of titles.filter((t) => t.startsWith(query) && !listed.includes(title))) {
+    const missing: string[] = titles.filter((t) => t.startsWith(query) && !listed.includes(t));
+    for (const title of missing) {
       const alone = await wb.commandTitles(title);
       assert.ok(alone.includes(title), `palette lists "${title}"; for it the palette lists ${JSON.stringify(alone)}`);
     }
