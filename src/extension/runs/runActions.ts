@@ -47,7 +47,10 @@ export async function stopRuns(service: RunService, args: unknown[]): Promise<Ru
       try {
         return await service.searches.stop(search);
       } catch (e) {
-        const held = e instanceof LockedError && e.holder ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}); stop it there (Ctrl-C, or \`mlbtc stop ${search.id}\`).` : '';
+        const held =
+          e instanceof LockedError && e.holder
+            ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}), which did not answer the stop request; stop it there (Ctrl-C).`
+            : '';
         void vscode.window.showErrorMessage(`Search ${search.id} was not stopped.${held || ` ${(e as Error).message}`}`);
         return undefined;
       }
