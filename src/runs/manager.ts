@@ -42,6 +42,7 @@ import { runtimeOfSpec } from './runtime';
 import { isProcessAlive, isProcessAliveSince, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
 import { liveWorkerOf } from '../runfolder/workerClaim';
+import { clearStopRequest, requestStop } from '../runfolder/stopRequest';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 
 export interface ManagerOptions {
@@ -187,6 +188,7 @@ export class RunManager {
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
       // Left: the RESUMABLE_STATES, and "running" with a dead worker not yet marked interrupted (resumable alike).
       clearLaunchMarker(run.dir);
+      clearStopRequest(run.dir);
       writeStatus(run.dir, { ...status, state: 'queued', pid: null, heartbeat: null, endedAt: null, exitReason: null });
     });
     this.tick();
@@ -224,6 +226,7 @@ export class RunManager {
         return this.refreshed(run.id);
       }
       const pid = status.pid;
+      requestStop(run.dir, this.owner); // also reaches a worker this process cannot signal
       if (pid !== null && mayHaveWorker(status)) {
         signalGroup(pid, 'SIGTERM');
         while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);

@@ -13,6 +13,7 @@ import type { RunEvent } from '../../src/runs/events';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
+import { stopRequestOf } from '../../src/runfolder/stopRequest';
 import { forEachMetric, MetricsTail } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
@@ -119,7 +120,10 @@ describe('RunManager (fixture worker)', () => {
     assert.match(stopped.status?.exitReason ?? '', /SIGTERM/);
     const at = stopped.status!.step;
     assert.ok(fs.existsSync(path.join(run.dir, 'checkpoints', `step-${at}`)), 'checkpoint at the stopping step');
+    // The stop also went through the run folder, for a worker this process could not signal; resuming clears it.
+    assert.equal(stopRequestOf(run.dir), 'test', 'the stop file names who asked (the manager\'s owner)');
     const resumed = m.resume(run.id);
+    assert.equal(stopRequestOf(run.dir), null, 'a resumed run is not stopped again by the old request');
     assert.ok(['queued', 'running'].includes(resumed.state));
     const done = await m.waitFor(run.id, (x) => isFinal(x.state), 20_000);
     assert.equal(done.state, 'completed');

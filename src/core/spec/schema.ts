@@ -274,13 +274,24 @@ const families = [dense, slidingWindow, globalLocal, mlr, bilinearMlr, bilinearB
 
 export const AttentionKinds = ['dense', 'sliding-window', 'global-local', 'mlr', 'bilinear-mlr', 'bilinear-btt', 'mlbtc'] as const;
 
+/**
+ * Every family's `kind`, beside the union: each variant's kind is a const, and an editor's JSON completion offers
+ * only the values of the variants the object still matches (with `ranks` written, only the ranked families), so
+ * switching family would offer one kind. This constrains nothing the variants do not, and offers every family.
+ */
+const anyKind = {
+  properties: {
+    kind: { enum: [...AttentionKinds], description: 'The attention family. Each takes its own fields (see the examples).' },
+  },
+};
+
 export const SingleAttention = Type.Union(
   families.map((f) => f.single),
-  { description: 'One structure for every head.' },
+  { description: 'One structure for every head.', ...anyKind },
 );
 export const HeadGroup = Type.Union(
   families.map((f) => f.group),
-  { description: 'A group of heads with its own structure.' },
+  { description: 'A group of heads with its own structure.', ...anyKind },
 );
 export const Attention = Type.Union([SingleAttention, Type.Array(HeadGroup, { minItems: 1, description: 'Head groups, each with its own structure; their `heads` sum to model.heads.' })], {
   description: "The scoring function: one family for every head, or a list of head groups. `kind` picks the family.",

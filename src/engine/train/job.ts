@@ -23,6 +23,7 @@ import { buildModel } from '../model';
 import { readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
 import { newestReadableCheckpoint } from '../../runfolder/checkpoints';
 import { claimRunFolder } from '../../runfolder/workerClaim';
+import { stopRequestOf } from '../../runfolder/stopRequest';
 import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
@@ -155,7 +156,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
 
     emit({ type: 'started', backend: backend.name, params, firstStep: step + 1, totalSteps: t.steps, pid: process.pid });
     while (step < t.steps) {
-      const stop = options.stopRequested?.() ?? null;
+      const stop = options.stopRequested?.() ?? stopRequestOf(options.runDir);
       if (stop) {
         if (step > 0 && lastCheckpoint !== step) await checkpoint();
         const reason = `stopped by ${stop} after step ${step}`;

@@ -14,7 +14,8 @@ import type { Analysis } from '../../core/analysis/types';
 import type { ValidationCache } from '../structures/validation';
 import { groupHoverMarkdown } from './hoverMarkdown';
 import { hoverPalettes, type ThemeKind } from './blockSvg';
-import { keyOffset, lensItems, type LensAction, type LensItem } from './lensModel';
+import { hoverTarget } from './hoverTarget';
+import { lensItems, type LensAction, type LensItem } from './lensModel';
 
 export const CODE_LENS_SETTING = 'mlbtc.codeLens.enabled';
 
@@ -90,17 +91,13 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
   provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): vscode.Hover | undefined {
     const { parsed, spec } = this.analysisOf(document);
     if (!spec || !parsed.analysis || token.isCancellationRequested) return undefined;
-    const property = parsed.root?.children?.find((p) => p.children?.[0]?.value === 'attention');
-    const offset = document.offsetAt(position);
-    if (!property || offset < property.offset || offset > property.offset + property.length) return undefined;
-    // Inside one head group's object: that group. On the key, or a single structure: every group.
-    const value = property.children?.[1];
-    const inGroup = value?.type === 'array' ? value.children?.findIndex((e) => offset >= e.offset && offset <= e.offset + e.length) : -1;
-    const groups = inGroup !== undefined && inGroup >= 0 ? [inGroup] : spec.groups.map((_, i) => i);
+    // Only on the `attention` key and a structure's `kind`: elsewhere the fields' own documentation shows.
+    const target = hoverTarget(parsed.root, document.offsetAt(position));
+    if (!target) return undefined;
+    const groups = target.groups === 'all' ? spec.groups.map((_, i) => i) : [target.groups];
     const palette = hoverPalettes[themeKind(vscode.window.activeColorTheme.kind)];
     const markdown = new vscode.MarkdownString(groups.map((g) => groupHoverMarkdown(spec, parsed.analysis!.groups[g], g, palette)).join('\n\n---\n\n'));
-    const start = keyOffset(parsed.root, ['attention']) ?? property.offset;
-    return new vscode.Hover(markdown, new vscode.Range(document.positionAt(start), document.positionAt(property.offset + property.length)));
+    return new vscode.Hover(markdown, new vscode.Range(document.positionAt(target.start), document.positionAt(target.end)));
   }
 
   dispose(): void {

@@ -21,7 +21,8 @@ import type { SearchPlan } from './plan';
 
 export const SEARCH_FORMAT_VERSION = 1;
 
-export const SearchFiles = { search: 'search.json', state: 'state.json', lock: 'controller.lock' } as const;
+/** `stop`: a request to stop the search, from whoever does not drive it (searchStop.ts). */
+export const SearchFiles = { search: 'search.json', state: 'state.json', lock: 'controller.lock', stop: 'stop' } as const;
 
 export interface SearchFile {
   version: typeof SEARCH_FORMAT_VERSION;

@@ -10,7 +10,16 @@ import type { CandidateAnalysis } from '../../../runs/search/candidate';
  */
 export type PointAnalysis = Analysis | CandidateAnalysis;
 
-export function tradeoffPoint(id: string, label: string, source: TradeoffSource, uri: string | undefined, a: PointAnalysis, finalLoss?: number): TradeoffPoint {
+/** `taskKind`: the structure's task.kind, which the trade-offs panel groups by. */
+export function tradeoffPoint(
+  id: string,
+  label: string,
+  source: TradeoffSource,
+  uri: string | undefined,
+  a: PointAnalysis,
+  taskKind: string,
+  finalLoss?: number,
+): TradeoffPoint {
   const macs = 'macs' in a ? a.macs : { perToken: a.macsPerToken, perSequence: a.macsPerSequence };
   const params = typeof a.params === 'number' ? a.params : a.params.total;
   return {
@@ -23,6 +32,7 @@ export function tradeoffPoint(id: string, label: string, source: TradeoffSource,
     rank: a.rank.scoring,
     rankMax: a.rank.max,
     rankSpace: a.rank.space,
+    taskKind,
     params,
     ...(finalLoss !== undefined ? { finalLoss } : {}),
   };

@@ -99,7 +99,7 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
           return;
         }
         valid.add(file.uri);
-        points.push(tradeoffPoint(file.uri, file.label, 'file', file.uri, analyze(spec)));
+        points.push(tradeoffPoint(file.uri, file.label, 'file', file.uri, analyze(spec), spec.task.kind));
         const search = this.candidates.of(file, text, () => searchPoints(file, parse(text) as StructureSpec));
         points.push(...search.points);
         skipped.push(...search.skipped);
