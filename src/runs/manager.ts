@@ -41,6 +41,8 @@ import { describeSkipped, MetricsTail } from './metrics';
 import { isProcessAlive, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
+import type { ExecutorKind, SlurmExecutor } from './slurm/executor';
+import { SlurmRuns } from './slurm/slurmRuns';
 
 export interface ManagerOptions {
   runsDir: string;
@@ -62,6 +64,10 @@ export interface ManagerOptions {
   owner?: string;
   /** Use fs.watch for earlier ticks (the poll always runs). Default true. */
   watch?: boolean;
+  /** Where queued runs train unless their spec says (`execution.executor`): "local" (default) or "slurm". */
+  executor?: ExecutorKind;
+  /** Submits, follows and cancels Slurm jobs; needed for runs that go to Slurm (see slurm/slurmRuns.ts). */
+  slurm?: SlurmExecutor;
 }
 
 /** States from which `resume` continues a run from its last checkpoint. */
@@ -92,6 +98,7 @@ export class RunManager {
   private debounce: NodeJS.Timeout | undefined;
   private closed = false;
   private ticking = false;
+  private readonly slurm: SlurmRuns | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.store = new RunStore(options.runsDir);
@@ -100,6 +107,7 @@ export class RunManager {
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
     this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
+    this.slurm = options.slurm && new SlurmRuns(this.store, options.slurm, options.executor ?? 'local', (e) => this.events.emit(e), () => this.soon(), this.owner);
   }
 
   /**
@@ -123,6 +131,7 @@ export class RunManager {
     for (const w of this.watchers) w.close();
     this.watchers = [];
     for (const f of this.followed.values()) f.watcher?.close();
+    this.slurm?.close();
     for (const child of this.children.values()) {
       child.removeAllListeners('exit');
       child.unref();
@@ -180,7 +189,9 @@ export class RunManager {
       if (!read.status) throw new StoreError(`Cannot resume ${run.id}: ${read.problem}.`, undefined);
       const status = read.status;
       if (status.state === 'queued') return;
-      if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
+      const job = this.slurm?.jobOf(run);
+      if (job) this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's
+      else if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
       if (mayHaveWorker(status)) {
         throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
       }
@@ -200,6 +211,11 @@ export class RunManager {
    */
   async stop(id: string, timeoutMs: number = this.stopTimeoutMs): Promise<RunInfo> {
     const run = this.store.get(id);
+    const job = this.slurm?.jobOf(run);
+    if (job) {
+      await this.slurm!.stop(run, job, timeoutMs);
+      return this.refreshed(run.id);
+    }
     let wasQueued = false;
     this.store.runLock(run.id, `stop (${this.owner})`).with(() => {
       const status = readStatus(run.dir).status;
@@ -244,6 +260,8 @@ export class RunManager {
   /** Delete a run's folder; refused while it is running. */
   delete(id: string): void {
     const run = this.store.get(id);
+    const job = this.slurm?.jobOf(run);
+    if (job) this.slurm!.release(run, job, 'delete');
     this.store.remove(run.id);
     this.tick();
   }
@@ -312,12 +330,14 @@ export class RunManager {
       for (const run of runs) {
         // Our own children are settled by their exit handler, which knows the exit code or signal.
         if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
+        if (this.slurm?.jobOf(run)) continue; // settled from its job's state below, never from a pid
         if (run.status?.state === 'running' && !mayHaveWorker(run.status)) {
           changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
         } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
           changed = this.settleDead(run.id, 'failed', `the worker exited before starting the run${lastLogLine(run.dir)}`) || changed;
         }
       }
+      if (this.slurm?.tick(runs)) changed = true;
       if (changed) runs = this.listOrWarn() ?? runs;
       this.diff(runs, initial);
       if (this.queueLock.isHeld) this.schedule(runs);
@@ -404,6 +424,7 @@ export class RunManager {
 
   /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live or starting. */
   private schedule(runs: RunInfo[]): void {
+    if (this.slurm) runs = this.submitToSlurm(runs);
     if (!this.launcher) return; // a manager without a worker can queue runs but not start them
     const waiting: RunInfo[] = [];
     let live = 0;
@@ -421,6 +442,22 @@ export class RunManager {
       if (live >= this.maxConcurrent) break;
       if (this.start(run)) live++;
     }
+  }
+
+  /**
+   * Hand the queued runs that go to Slurm to it (all at once: Slurm queues them, maxConcurrentRuns is about this
+   * machine); returns the runs left to this machine's queue. Runs that have a job are Slurm's, whatever their state.
+   */
+  private submitToSlurm(runs: RunInfo[]): RunInfo[] {
+    const local: RunInfo[] = [];
+    const submit: RunInfo[] = [];
+    for (const r of runs) {
+      if (this.slurm!.jobOf(r)) continue;
+      if (r.state === 'queued' && launchState(r.dir).state === 'none' && this.slurm!.wantsSlurm(r)) submit.push(r);
+      else local.push(r);
+    }
+    this.slurm!.submit(submit);
+    return local;
   }
 
   private start(run: RunInfo): boolean {

@@ -32,6 +32,9 @@ export interface JobScriptRequest {
   throttle?: number;
 }
 
+/** Exit status of a job whose run folder the node cannot write (the script's own check, before the worker). */
+export const EXIT_RUN_DIR_NOT_WRITABLE = 3;
+
 /** Seconds before the time limit at which the worker is asked to stop when settings.signalSeconds is not given. */
 export const DEFAULT_SIGNAL_SECONDS = 120;
 
@@ -66,7 +69,7 @@ export function jobScript(request: JobScriptRequest): string {
     `LOG="$RUN_DIR"/${shellQuote(RunFiles.log)}`,
     `if ! cd "$RUN_DIR" || ! : >> "$LOG"; then`,
     '  echo "mlbtc: the run folder $RUN_DIR is not writable from node $(hostname)" >&2',
-    '  exit 3',
+    `  exit ${EXIT_RUN_DIR_NOT_WRITABLE}`,
     'fi',
     'exec >> "$LOG" 2>&1',
     'echo "mlbtc: Slurm job ${SLURM_JOB_ID} on $(hostname), restart ${SLURM_RESTART_COUNT:-0}, $(date -u +%FT%TZ)"',
