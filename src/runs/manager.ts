@@ -42,7 +42,8 @@ import { isProcessAlive, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 import type { ExecutorKind, SlurmExecutor } from './slurm/executor';
-import { SlurmRuns } from './slurm/slurmRuns';
+import { readJobFile } from './slurm/jobFile';
+import { runWantsSlurm, SlurmRuns } from './slurm/slurmRuns';
 
 export interface ManagerOptions {
   runsDir: string;
@@ -330,7 +331,7 @@ export class RunManager {
       for (const run of runs) {
         // Our own children are settled by their exit handler, which knows the exit code or signal.
         if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
-        if (this.slurm?.jobOf(run)) continue; // settled from its job's state below, never from a pid
+        if (readJobFile(run.dir)) continue; // a Slurm job's run: settled from the job's state below, never from a pid
         if (run.status?.state === 'running' && !mayHaveWorker(run.status)) {
           changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
         } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
@@ -424,7 +425,7 @@ export class RunManager {
 
   /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live or starting. */
   private schedule(runs: RunInfo[]): void {
-    if (this.slurm) runs = this.submitToSlurm(runs);
+    runs = this.submitToSlurm(runs);
     if (!this.launcher) return; // a manager without a worker can queue runs but not start them
     const waiting: RunInfo[] = [];
     let live = 0;
@@ -452,11 +453,12 @@ export class RunManager {
     const local: RunInfo[] = [];
     const submit: RunInfo[] = [];
     for (const r of runs) {
-      if (this.slurm!.jobOf(r)) continue;
-      if (r.state === 'queued' && launchState(r.dir).state === 'none' && this.slurm!.wantsSlurm(r)) submit.push(r);
+      if (readJobFile(r.dir)) continue;
+      if (r.state === 'queued' && launchState(r.dir).state === 'none' && runWantsSlurm(r, this.options.executor ?? 'local')) submit.push(r);
       else local.push(r);
     }
-    this.slurm!.submit(submit);
+    // A manager without a Slurm executor leaves them queued for one that has one (never starts them here).
+    this.slurm?.submit(submit);
     return local;
   }
 

@@ -30,7 +30,9 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
 
   before(() => {
     work = tempDir('slurm');
-    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=worker', `--outdir=${path.join(work, 'dist')}`], { stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=worker', `--outdir=${path.join(work, 'dist')}`], {
+      stdio: 'inherit',
+    });
     worker = path.join(work, 'dist', 'worker.js');
   });
   after(() => {
@@ -40,14 +42,30 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
 
   function slurmManager(name: string, settings: SlurmSettings = {}, arrayThrottle?: number): RunManager {
     const poller = new SlurmJobPoller(1_000);
-    const slurm = new SlurmExecutor({ settings: () => settings, workerPaths: { tfjsWorker: worker, pytorchPath: '' }, poller, ...(arrayThrottle ? { arrayThrottle } : {}) });
-    const m = new RunManager({ runsDir: path.join(work, name), executor: 'slurm', slurm, pollMs: 500, owner: `test ${name}` }).open();
+    const slurm = new SlurmExecutor({
+      settings: () => settings,
+      workerPaths: { tfjsWorker: worker, pytorchPath: '' },
+      poller,
+      ...(arrayThrottle ? { arrayThrottle } : {}),
+    });
+    const m = new RunManager({
+      runsDir: path.join(work, name),
+      executor: 'slurm',
+      slurm,
+      pollMs: 500,
+      owner: `test ${name}`,
+    }).open();
     managers.push(m);
     return m;
   }
 
   function localManager(name: string): RunManager {
-    const m = new RunManager({ runsDir: path.join(work, name), workerPath: worker, pollMs: 500, maxConcurrentRuns: 2 }).open();
+    const m = new RunManager({
+      runsDir: path.join(work, name),
+      workerPath: worker,
+      pollMs: 500,
+      maxConcurrentRuns: 2,
+    }).open();
     managers.push(m);
     return m;
   }
@@ -81,11 +99,14 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     for (const r of done) assert.equal(r.state, 'completed', r.status?.exitReason ?? '');
     const jobs = done.map((r) => readJobFile(r.dir)!);
     assert.equal(new Set(jobs.map((j) => j.jobId)).size, 1, 'one job array');
-    assert.deepEqual(jobs.map((j) => j.arrayTask), [0, 1, 2]);
+    assert.deepEqual(
+      jobs.map((j) => j.arrayTask),
+      [0, 1, 2],
+    );
     assert.notDeepEqual(losses(done[0]!), losses(done[1]!), 'each task trained its own run');
   });
 
-  it('a held job reads pending with Slurm\'s reason; stop cancels it with scancel', async () => {
+  it("a held job reads pending with Slurm's reason; stop cancels it with scancel", async () => {
     const m = slurmManager('held', { extraArgs: ['--hold'] });
     const run = m.enqueue(newRun(tinySpec({ steps: 4 })));
     const slurm = (m as unknown as { slurm: { executor: SlurmExecutor } }).slurm.executor;
@@ -122,12 +143,15 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.deepEqual(losses(done), losses(local.get(reference.id)));
   });
 
-  it('sbatch refusing the job (unknown partition) fails the run with Slurm\'s own message', async () => {
+  it("sbatch refusing the job (unknown partition) fails the run with Slurm's own message", async () => {
     const m = slurmManager('refused', { partition: 'no-such-partition' });
     const run = m.enqueue(newRun(tinySpec({ steps: 4 })));
     const failed = await m.waitFor(run.id, ended, MINUTE);
     assert.equal(failed.state, 'failed');
-    assert.match(failed.status?.exitReason ?? '', /could not submit to Slurm: sbatch failed \(exit 1\): sbatch: error: invalid partition specified: no-such-partition/);
+    assert.match(
+      failed.status?.exitReason ?? '',
+      /could not submit to Slurm: sbatch failed \(exit 1\): sbatch: error: invalid partition specified: no-such-partition/,
+    );
     assert.equal(readJobFile(run.dir), null);
   });
 });

@@ -19,7 +19,17 @@ test('shellQuote: bash reads every nasty value back unchanged', () => {
 
 test('the job script: #SBATCH lines from the settings, set-up lines verbatim and marked, the worker exec-ed', () => {
   const script = jobScript({
-    settings: { partition: 'gpu', account: 'proj-1', qos: 'normal', time: '1:00:00', gpus: 2, cpus: 8, mem: '16G', setup: ['module load cuda/12', 'conda activate "ml env"'], signalSeconds: 90 },
+    settings: {
+      partition: 'gpu',
+      account: 'proj-1',
+      qos: 'normal',
+      time: '1:00:00',
+      gpus: 2,
+      cpus: 8,
+      mem: '16G',
+      setup: ['module load cuda/12', 'conda activate "ml env"'],
+      signalSeconds: 90,
+    },
     runDirs: ['/runs/a'],
     worker: { argv: ['node', '/opt/dist/worker.js'], env: {} },
     name: 'tiny',
@@ -45,10 +55,19 @@ test('the job script: #SBATCH lines from the settings, set-up lines verbatim and
 });
 
 test('a job array: --array with the throttle, each task picks its run folder', () => {
-  const script = jobScript({ settings: {}, runDirs: ['/r/t0', '/r/t1', '/r/t2'], worker: { argv: ['python3', '-m', 'mlbtc_torch.worker'], env: { PYTHONPATH: '/x/src/pytorch' } }, name: 's', throttle: 2 });
+  const script = jobScript({
+    settings: {},
+    runDirs: ['/r/t0', '/r/t1', '/r/t2'],
+    worker: {
+      argv: ['python3', '-m', 'mlbtc_torch.worker'],
+      env: { PYTHONPATH: '/x/src/pytorch' },
+    },
+    name: 's',
+    throttle: 2,
+  });
   assert.ok(script.includes('#SBATCH --array=0-2%2\n'));
   assert.ok(script.includes("export PYTHONPATH='/x/src/pytorch'\n"));
-  assert.ok(script.includes('exec \'python3\' \'-m\' \'mlbtc_torch.worker\' "$RUN_DIR" --resume'));
+  assert.ok(script.includes("exec 'python3' '-m' 'mlbtc_torch.worker' \"$RUN_DIR\" --resume"));
 });
 
 test('run folders, names and commands with quotes, spaces, $(...) and newlines reach the worker unchanged', () => {
@@ -62,25 +81,47 @@ test('run folders, names and commands with quotes, spaces, $(...) and newlines r
     // A fake worker that records its argv and cwd in the run folder.
     const recorder = path.join(tmp, "rec'ord $(x).sh");
     fs.writeFileSync(recorder, '#!/bin/bash\nprintf "%s\\0" "$PWD" "$@" > "$1/argv"\n', { mode: 0o755 });
-    const script = jobScript({ settings: {}, runDirs: dirs, worker: { argv: [recorder], env: { ODD: NASTY.join('|') } }, name: 'evil\n#SBATCH --wrap=x $(id)' });
+    const script = jobScript({
+      settings: {},
+      runDirs: dirs,
+      worker: { argv: [recorder], env: { ODD: NASTY.join('|') } },
+      name: 'evil\n#SBATCH --wrap=x $(id)',
+    });
     assert.equal(script.split('\n').filter((l) => l.startsWith('#SBATCH')).length, 6);
     dirs.forEach((dir, task) => {
-      execFileSync('bash', ['-c', script], { env: { ...process.env, SLURM_ARRAY_TASK_ID: String(task), SLURM_JOB_ID: '7' } });
+      execFileSync('bash', ['-c', script], {
+        env: {
+          ...process.env,
+          SLURM_ARRAY_TASK_ID: String(task),
+          SLURM_JOB_ID: '7',
+        },
+      });
       const [cwd, ...argv] = fs.readFileSync(path.join(dir, 'argv'), 'utf8').split('\0').slice(0, -1);
       assert.equal(fs.realpathSync(cwd!), fs.realpathSync(dir));
       assert.deepEqual(argv, [dir, '--resume']);
       assert.match(fs.readFileSync(path.join(dir, 'worker.log'), 'utf8'), /^mlbtc: Slurm job 7 on /);
     });
-    assert.deepEqual(fs.readdirSync(tmp, { recursive: true }).filter((f) => String(f).endsWith('pwned')), []);
+    assert.deepEqual(
+      fs.readdirSync(tmp, { recursive: true }).filter((f) => String(f).endsWith('pwned')),
+      [],
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
 
 test('a run folder the node cannot write ends the job with a message naming it', () => {
-  const script = jobScript({ settings: {}, runDirs: ['/nonexistent/mlbtc run'], worker: { argv: ['true'], env: {} }, name: 'x' });
+  const script = jobScript({
+    settings: {},
+    runDirs: ['/nonexistent/mlbtc run'],
+    worker: { argv: ['true'], env: {} },
+    name: 'x',
+  });
   try {
-    execFileSync('bash', ['-c', script], { stdio: 'pipe', env: { ...process.env, SLURM_JOB_ID: '7' } });
+    execFileSync('bash', ['-c', script], {
+      stdio: 'pipe',
+      env: { ...process.env, SLURM_JOB_ID: '7' },
+    });
     assert.fail('the script should fail');
   } catch (e) {
     assert.equal((e as { status: number }).status, 3);
@@ -90,16 +131,33 @@ test('a run folder the node cannot write ends the job with a message naming it',
 
 test('settings: plain values pass; anything that could break an #SBATCH line is refused with its setting named', () => {
   const where = (k: string) => `mlbtc.slurm.${k}`;
-  assert.deepEqual(checkSlurmSettings({ partition: 'gpu', gpus: 1, extraArgs: ['--exclusive'], setup: ['module load x'] }, where), {
-    partition: 'gpu',
-    gpus: 1,
-    extraArgs: ['--exclusive'],
-    setup: ['module load x'],
-  });
-  assert.throws(() => checkSlurmSettings({ partition: 'gpu\n#SBATCH --x' }, where), /mlbtc\.slurm\.partition: .* is not a plain Slurm value/);
+  assert.deepEqual(
+    checkSlurmSettings(
+      {
+        partition: 'gpu',
+        gpus: 1,
+        extraArgs: ['--exclusive'],
+        setup: ['module load x'],
+      },
+      where,
+    ),
+    {
+      partition: 'gpu',
+      gpus: 1,
+      extraArgs: ['--exclusive'],
+      setup: ['module load x'],
+    },
+  );
+  assert.throws(
+    () => checkSlurmSettings({ partition: 'gpu\n#SBATCH --x' }, where),
+    /mlbtc\.slurm\.partition: .* is not a plain Slurm value/,
+  );
   assert.throws(() => checkSlurmSettings({ account: 'a b' }, where), SlurmSettingsError);
   assert.throws(() => checkSlurmSettings({ gpus: 1.5 }, where), /mlbtc\.slurm\.gpus: should be a whole number/);
-  assert.throws(() => checkSlurmSettings({ extraArgs: ['exclusive'] }, where), /mlbtc\.slurm\.extraArgs\[0\]: "exclusive" is not an sbatch option/);
+  assert.throws(
+    () => checkSlurmSettings({ extraArgs: ['exclusive'] }, where),
+    /mlbtc\.slurm\.extraArgs\[0\]: "exclusive" is not an sbatch option/,
+  );
   assert.throws(() => checkSlurmSettings({ setup: ['a\nb'] }, where), /mlbtc\.slurm\.setup\[0\]: one shell line per item/);
   assert.throws(() => checkSlurmSettings({ partitoin: 'x' }, where), /mlbtc\.slurm\.partitoin: unknown Slurm setting/);
 });

@@ -11,18 +11,47 @@ import { tempDir } from './runs.helpers';
 test('squeue --json of Slurm 22.05 (v0.0.38): plain jobs, array tasks, a pending array not yet split', () => {
   const jobs = parseSqueue({
     jobs: [
-      { job_id: 7, array_job_id: 0, array_task_id: null, array_task_string: '', job_state: 'RUNNING', state_reason: 'None', batch_host: 'n1', nodes: 'n1', restart_cnt: 0 },
-      { job_id: 9, array_job_id: 8, array_task_id: 1, array_task_string: '', job_state: 'RUNNING', state_reason: 'None', batch_host: 'n2' },
-      { job_id: 8, array_job_id: 8, array_task_id: null, array_task_string: '2-3%1', job_state: 'PENDING', state_reason: 'JobArrayTaskLimit', nodes: '' },
+      {
+        job_id: 7,
+        array_job_id: 0,
+        array_task_id: null,
+        array_task_string: '',
+        job_state: 'RUNNING',
+        state_reason: 'None',
+        batch_host: 'n1',
+        nodes: 'n1',
+        restart_cnt: 0,
+      },
+      {
+        job_id: 9,
+        array_job_id: 8,
+        array_task_id: 1,
+        array_task_string: '',
+        job_state: 'RUNNING',
+        state_reason: 'None',
+        batch_host: 'n2',
+      },
+      {
+        job_id: 8,
+        array_job_id: 8,
+        array_task_id: null,
+        array_task_string: '2-3%1',
+        job_state: 'PENDING',
+        state_reason: 'JobArrayTaskLimit',
+        nodes: '',
+      },
       { job_id: 'garbage' },
       'not an object',
     ],
   });
-  assert.deepEqual(jobs.map((j) => [j.key, j.phase, j.reason, j.node]), [
-    ['7', 'running', null, 'n1'],
-    ['8_1', 'running', null, 'n2'],
-    ['8_*', 'pending', 'JobArrayTaskLimit', null],
-  ]);
+  assert.deepEqual(
+    jobs.map((j) => [j.key, j.phase, j.reason, j.node]),
+    [
+      ['7', 'running', null, 'n1'],
+      ['8_1', 'running', null, 'n2'],
+      ['8_*', 'pending', 'JobArrayTaskLimit', null],
+    ],
+  );
   const map = new Map(jobs.map((j) => [j.key, j]));
   assert.equal(lookupJob(map, '8_3')?.phase, 'pending', 'a task not split yet reads as its pending array');
   assert.equal(lookupJob(map, '8_1')?.node, 'n2');
@@ -30,43 +59,90 @@ test('squeue --json of Slurm 22.05 (v0.0.38): plain jobs, array tasks, a pending
 });
 
 test('newer schemas: states as arrays, numbers as {set, number}; sacct exit codes and array tasks', () => {
-  const [queued] = parseSqueue({ jobs: [{ job_id: { set: true, number: 5 }, array_job_id: { set: false, number: 0 }, job_state: ['PENDING'], state_reason: 'Priority' }] });
+  const [queued] = parseSqueue({
+    jobs: [
+      {
+        job_id: { set: true, number: 5 },
+        array_job_id: { set: false, number: 0 },
+        job_state: ['PENDING'],
+        state_reason: 'Priority',
+      },
+    ],
+  });
   assert.deepEqual([queued!.key, queued!.phase, queued!.reason], ['5', 'pending', 'Priority']);
   const ended = parseSacct({
     jobs: [
-      { job_id: 11, array: { job_id: 0, task_id: null }, state: { current: 'TIMEOUT', reason: 'None' }, nodes: 'n3', exit_code: { status: 'SIGNALED', return_code: 0 } },
-      { job_id: 13, array: { job_id: 12, task_id: { set: true, number: 2 } }, state: { current: ['FAILED'] }, nodes: 'None assigned', exit_code: { return_code: { set: true, number: 3 } } },
+      {
+        job_id: 11,
+        array: { job_id: 0, task_id: null },
+        state: { current: 'TIMEOUT', reason: 'None' },
+        nodes: 'n3',
+        exit_code: { status: 'SIGNALED', return_code: 0 },
+      },
+      {
+        job_id: 13,
+        array: { job_id: 12, task_id: { set: true, number: 2 } },
+        state: { current: ['FAILED'] },
+        nodes: 'None assigned',
+        exit_code: { return_code: { set: true, number: 3 } },
+      },
       { job_id: 14, state: { current: 'CANCELLED by 0' } },
       { job_id: 15 },
     ],
   });
-  assert.deepEqual(ended.map((j) => [j.key, j.phase, j.node, j.exitCode]), [
-    ['11', 'interrupted', 'n3', 0],
-    ['12_2', 'failed', null, 3],
-    ['14', 'cancelled', null, null],
-  ]);
+  assert.deepEqual(
+    ended.map((j) => [j.key, j.phase, j.node, j.exitCode]),
+    [
+      ['11', 'interrupted', 'n3', 0],
+      ['12_2', 'failed', null, 3],
+      ['14', 'cancelled', null, null],
+    ],
+  );
   assert.deepEqual(parseSqueue({ nojobs: true }), []);
   assert.deepEqual(parseSacct(null), []);
 });
 
 test('Slurm states map to run states; TIMEOUT, PREEMPTED and NODE_FAIL are interruptions', () => {
   const cases: [string, string][] = [
-    ['PENDING', 'pending'], ['REQUEUED', 'pending'], ['RUNNING', 'running'], ['COMPLETING', 'running'], ['COMPLETED', 'completed'],
-    ['FAILED', 'failed'], ['OUT_OF_MEMORY', 'failed'], ['CANCELLED', 'cancelled'], ['TIMEOUT', 'interrupted'], ['PREEMPTED', 'interrupted'],
-    ['NODE_FAIL', 'interrupted'], ['SOMETHING_NEW', 'unknown'],
+    ['PENDING', 'pending'],
+    ['REQUEUED', 'pending'],
+    ['RUNNING', 'running'],
+    ['COMPLETING', 'running'],
+    ['COMPLETED', 'completed'],
+    ['FAILED', 'failed'],
+    ['OUT_OF_MEMORY', 'failed'],
+    ['CANCELLED', 'cancelled'],
+    ['TIMEOUT', 'interrupted'],
+    ['PREEMPTED', 'interrupted'],
+    ['NODE_FAIL', 'interrupted'],
+    ['SOMETHING_NEW', 'unknown'],
   ];
   for (const [state, phase] of cases) assert.equal(phaseOf(state), phase, state);
 });
 
-const job = (state: string, extra: Partial<JobObservation> = {}): JobObservation => ({ key: '5', state, phase: phaseOf(state), reason: null, node: 'n1', exitCode: 0, restarts: 0, ...extra });
-const status = (state: RunStatus['state'], extra: Partial<RunStatus> = {}): RunStatus => ({ ...initialStatus(100), state, step: 40, ...extra });
+const job = (state: string, extra: Partial<JobObservation> = {}): JobObservation => ({
+  key: '5',
+  state,
+  phase: phaseOf(state),
+  reason: null,
+  node: 'n1',
+  exitCode: 0,
+  restarts: 0,
+  ...extra,
+});
+const status = (state: RunStatus['state'], extra: Partial<RunStatus> = {}): RunStatus => ({
+  ...initialStatus(100),
+  state,
+  step: 40,
+  ...extra,
+});
 
-test('settling a run from its job: the worker\'s own final word stands; a job that ended without one says how', () => {
+test("settling a run from its job: the worker's own final word stands; a job that ended without one says how", () => {
   const dir = tempDir('slurm-settle');
   try {
     fs.writeFileSync(path.join(dir, RunFiles.log), 'loading\nError: out of memory\n');
     assert.equal(settledStatus(status('completed'), job('COMPLETED'), dir, '5'), null);
-    assert.equal(settledStatus(status('running'), job('RUNNING'), dir, '5'), null, 'a running job is the worker\'s to report');
+    assert.equal(settledStatus(status('running'), job('RUNNING'), dir, '5'), null, "a running job is the worker's to report");
     assert.equal(settledStatus(status('queued'), job('PENDING'), dir, '5'), null);
     assert.equal(settledStatus(status('cancelled'), job('CANCELLED'), dir, '5'), null);
     const timeLimit = settledStatus(status('cancelled', { exitReason: 'stopped by SIGTERM' }), job('COMPLETED'), dir, '5');

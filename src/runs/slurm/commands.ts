@@ -24,11 +24,16 @@ export interface CommandResult {
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** Words with which Slurm clients say they could not reach the controller (as opposed to refusing a request). */
-const UNREACHABLE = /unable to contact slurm controller|socket timed out|connection refused|connect failure|slurm_load_jobs error|Slurm backup controller in standby|timed out/i;
+const UNREACHABLE =
+  /unable to contact slurm controller|socket timed out|connection refused|connect failure|slurm_load_jobs error|in standby|timed out/i;
 
 export function runSlurm(command: string, args: readonly string[], input?: string, timeoutMs = COMMAND_TIMEOUT_MS): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env, windowsHide: true });
+    const child = spawn(command, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: process.env,
+      windowsHide: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -43,15 +48,25 @@ export function runSlurm(command: string, args: readonly string[], input?: strin
       clearTimeout(timer);
       reject(
         e.code === 'ENOENT'
-          ? new SlurmError(`${command} was not found on PATH: install the Slurm client (sbatch, squeue, sacct, scancel) on this machine or open the workspace on the cluster's login node (Remote-SSH); or set mlbtc.executor to "local".`, 'missing')
+          ? new SlurmError(
+              `${command} was not found on PATH: install the Slurm client (sbatch, squeue, sacct, scancel) on this machine, ` +
+                `or open the workspace on the cluster's login node (Remote-SSH); or set mlbtc.executor to "local".`,
+              'missing',
+            )
           : new SlurmError(`${command} could not be started: ${e.message}`, 'unreachable'),
       );
     });
     child.on('close', (code) => {
       clearTimeout(timer);
       const said = stderr.trim() || stdout.trim();
-      if (timedOut) reject(new SlurmError(`${command} ${args.join(' ')} did not answer within ${timeoutMs / 1000} s (is slurmctld up?)`, 'unreachable'));
-      else if (code !== 0) reject(new SlurmError(`${command} failed (exit ${code}): ${said || 'no message'}`, UNREACHABLE.test(said) ? 'unreachable' : 'refused'));
+      if (timedOut)
+        reject(
+          new SlurmError(`${command} ${args.join(' ')} did not answer within ${timeoutMs / 1000} s (is slurmctld up?)`, 'unreachable'),
+        );
+      else if (code !== 0)
+        reject(
+          new SlurmError(`${command} failed (exit ${code}): ${said || 'no message'}`, UNREACHABLE.test(said) ? 'unreachable' : 'refused'),
+        );
       else resolve({ stdout, stderr });
     });
     child.stdin.end(input ?? '');
@@ -89,14 +104,30 @@ export async function sacctJson(jobKeys: readonly string[]): Promise<unknown> {
  * The state of some jobs right now, synchronously (for a user's resume or delete, which must not act on a stale
  * reading): squeue, then sacct for what squeue does not list. Throws SlurmError when Slurm does not answer.
  */
-export function queryJobsNow(jobIds: readonly string[]): { squeue: unknown; sacct: unknown } {
+export function queryJobsNow(jobIds: readonly string[]): {
+  squeue: unknown;
+  sacct: unknown;
+} {
   const run = (command: string, args: string[]): unknown => {
     try {
-      return JSON.parse(execFileSync(command, args, { encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 }));
+      return JSON.parse(
+        execFileSync(command, args, {
+          encoding: 'utf8',
+          timeout: COMMAND_TIMEOUT_MS,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          maxBuffer: 256 << 20,
+        }),
+      );
     } catch (e) {
       const err = e as NodeJS.ErrnoException & { stderr?: string };
-      throw new SlurmError(`${command} failed: ${err.code === 'ENOENT' ? 'not found on PATH' : (err.stderr?.trim() || err.message)}`, err.code === 'ENOENT' ? 'missing' : 'unreachable');
+      throw new SlurmError(
+        `${command} failed: ${err.code === 'ENOENT' ? 'not found on PATH' : err.stderr?.trim() || err.message}`,
+        err.code === 'ENOENT' ? 'missing' : 'unreachable',
+      );
     }
   };
-  return { squeue: run('squeue', ['--json']), sacct: run('sacct', ['--json', '-j', jobIds.join(',')]) };
+  return {
+    squeue: run('squeue', ['--json']),
+    sacct: run('sacct', ['--json', '-j', jobIds.join(',')]),
+  };
 }

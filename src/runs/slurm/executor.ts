@@ -55,7 +55,10 @@ export class SlurmExecutor {
 
   /** The default settings overlaid with the spec's own `execution.slurm` (checked: throws naming the JSON path). */
   settingsFor(spec: ResolvedSpec): SlurmSettings {
-    return mergeSlurmSettings(this.options.settings(), checkSlurmSettings(spec.execution?.slurm, (k) => `execution.slurm${k ? `.${k}` : ''}`));
+    return mergeSlurmSettings(
+      this.options.settings(),
+      checkSlurmSettings(spec.execution?.slurm, (k) => `execution.slurm${k ? `.${k}` : ''}`),
+    );
   }
 
   /** The batch script these runs (all of one spec's settings and runtime) would be submitted with. */
@@ -69,7 +72,10 @@ export class SlurmExecutor {
       name: spec.name,
       ...(this.options.arrayThrottle ? { throttle: this.options.arrayThrottle } : {}),
     });
-    return { script, args: [`--output=${slurmOutputOf(runs)}`, ...(settings.extraArgs ?? [])] };
+    return {
+      script,
+      args: [`--output=${slurmOutputOf(runs)}`, ...(settings.extraArgs ?? [])],
+    };
   }
 
   /**
@@ -81,7 +87,12 @@ export class SlurmExecutor {
     const { script, args } = this.script(runs);
     const submitted = await sbatch(script, args);
     const at = new Date().toISOString();
-    return runs.map((_, i) => ({ jobId: submitted.jobId, ...(runs.length > 1 ? { arrayTask: i } : {}), submittedAt: at, ...(submitted.cluster ? { cluster: submitted.cluster } : {}) }));
+    return runs.map((_, i) => ({
+      jobId: submitted.jobId,
+      ...(runs.length > 1 ? { arrayTask: i } : {}),
+      submittedAt: at,
+      ...(submitted.cluster ? { cluster: submitted.cluster } : {}),
+    }));
   }
 
   /** A key grouping runs that can share one job array: same settings, same runtime. */
@@ -99,7 +110,10 @@ export class SlurmExecutor {
   }
 
   /** The job's last observed state; `unknown` says why it is not known. */
-  observe(job: SlurmJobFile): { job: JobObservation | undefined; unknown?: string } {
+  observe(job: SlurmJobFile): {
+    job: JobObservation | undefined;
+    unknown?: string;
+  } {
     return this.poller.read(jobKey(job));
   }
 
@@ -130,7 +144,15 @@ export class SlurmExecutor {
 export function settledStatus(status: RunStatus, job: JobObservation, runDir: string, key: string): RunStatus | null {
   const now = new Date().toISOString();
   const become = (state: RunState, reason: string): RunStatus | null =>
-    state === status.state ? null : { ...status, state, pid: null, endedAt: state === 'queued' ? null : now, exitReason: state === 'queued' ? null : `${reason} (last step ${status.step})` };
+    state === status.state
+      ? null
+      : {
+          ...status,
+          state,
+          pid: null,
+          endedAt: state === 'queued' ? null : now,
+          exitReason: state === 'queued' ? null : `${reason} (last step ${status.step})`,
+        };
   if (job.phase === 'pending') {
     return job.restarts > 0 && status.state !== 'queued' && status.state !== 'completed' ? become('queued', '') : null;
   }
@@ -139,18 +161,31 @@ export function settledStatus(status: RunStatus, job: JobObservation, runDir: st
   const where = job.node ? ` on ${job.node}` : '';
   if (status.state === 'cancelled') {
     if (job.phase === 'cancelled') return null;
-    return become('interrupted', `Slurm job ${key} was stopped by Slurm${where} (${job.state}${job.phase === 'completed' ? ': the signal before its time limit' : ''}); resume continues from the last checkpoint`);
+    const why = job.phase === 'completed' ? ': the signal before its time limit' : '';
+    return become('interrupted', `Slurm job ${key} was stopped by Slurm${where} (${job.state}${why}); resume continues from the last checkpoint`);
   }
   switch (job.phase) {
     case 'cancelled':
       return become('cancelled', `Slurm job ${key} was cancelled${where}`);
     case 'interrupted':
-      return become('interrupted', `Slurm job ${key} ended ${job.state}${where}${job.reason ? ` (${job.reason})` : ''}; resume continues from the last checkpoint`);
+      return become(
+        'interrupted',
+        `Slurm job ${key} ended ${job.state}${where}${job.reason ? ` (${job.reason})` : ''}; resume continues from the last checkpoint`,
+      );
     case 'completed':
       return become('failed', `Slurm job ${key} ended${where} without the worker writing a final status${lastLogLine(runDir)}`);
     default:
-      if (job.exitCode === EXIT_RUN_DIR_NOT_WRITABLE) return become('failed', `Slurm job ${key}: the run folder ${runDir} is not writable from node ${job.node ?? '?'} (is it on a file system the nodes share?)`);
-      return become('failed', `Slurm job ${key} ${job.state}${job.exitCode !== null ? ` with exit code ${job.exitCode}` : ''}${where}${job.reason ? ` (${job.reason})` : ''}${lastLogLine(runDir)}`);
+      if (job.exitCode === EXIT_RUN_DIR_NOT_WRITABLE)
+        return become(
+          'failed',
+          `Slurm job ${key}: the run folder ${runDir} is not writable from node ${job.node ?? '?'} ` +
+            '(is it on a file system the nodes share?)',
+        );
+      return become(
+        'failed',
+        `Slurm job ${key} ${job.state}${job.exitCode !== null ? ` with exit code ${job.exitCode}` : ''}${where}` +
+          `${job.reason ? ` (${job.reason})` : ''}${lastLogLine(runDir)}`,
+      );
   }
 }
 

@@ -34,7 +34,10 @@ export class SlurmJobPoller {
 
   constructor(
     private readonly intervalMs: number = DEFAULT_INTERVAL_MS,
-    private readonly queries: JobQueries = { squeue: squeueJson, sacct: sacctJson },
+    private readonly queries: JobQueries = {
+      squeue: squeueJson,
+      sacct: sacctJson,
+    },
   ) {}
 
   /** Replace the jobs `owner` wants followed (an empty list: none); polling runs while anyone wants one. */
@@ -61,8 +64,16 @@ export class SlurmJobPoller {
 
   read(key: string): JobReading {
     const job = lookupJob(this.jobs, key);
-    if (this.error) return { job, unknown: `Slurm is not answering (${this.error}); the job's state is unknown` };
-    if (!this.covered.has(key)) return { job, unknown: job ? undefined : 'waiting for the first answer from Slurm' };
+    if (this.error)
+      return {
+        job,
+        unknown: `Slurm is not answering (${this.error}); the job's state is unknown`,
+      };
+    if (!this.covered.has(key))
+      return {
+        job,
+        unknown: job ? undefined : 'waiting for the first answer from Slurm',
+      };
     if (!job) return { job, unknown: 'neither squeue nor sacct knows the job (yet)' };
     return { job };
   }

@@ -61,7 +61,12 @@ export function jobScript(request: JobScriptRequest): string {
   lines.push(...sbatch.map((o) => `#SBATCH ${o}`));
   lines.push('');
   if (array) {
-    lines.push('run_dirs=(', ...runDirs.map((d) => `  ${shellQuote(d)}`), ')', 'RUN_DIR=${run_dirs[${SLURM_ARRAY_TASK_ID:?not an array task}]}');
+    lines.push(
+      'run_dirs=(',
+      ...runDirs.map((d) => `  ${shellQuote(d)}`),
+      ')',
+      'RUN_DIR=${run_dirs[${SLURM_ARRAY_TASK_ID:?not an array task}]}',
+    );
   } else {
     lines.push(`RUN_DIR=${shellQuote(runDirs[0]!)}`);
   }

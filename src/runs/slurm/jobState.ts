@@ -88,12 +88,28 @@ function text(v: unknown): string | null {
 }
 
 function keyOf(jobId: number, arrayJobId: number | null, taskId: number | null, pendingArray: boolean): string {
-  if (arrayJobId !== null && arrayJobId > 0) return taskId !== null ? `${arrayJobId}_${taskId}` : pendingArray ? `${arrayJobId}_*` : String(jobId);
+  if (arrayJobId !== null && arrayJobId > 0)
+    return taskId !== null ? `${arrayJobId}_${taskId}` : pendingArray ? `${arrayJobId}_*` : String(jobId);
   return String(jobId);
 }
 
-function observation(key: string, state: string, reason: unknown, node: unknown, exitCode: number | null, restarts: unknown): JobObservation {
-  return { key, state, phase: phaseOf(state), reason: text(reason), node: text(node), exitCode, restarts: num(restarts) ?? 0 };
+function observation(
+  key: string,
+  state: string,
+  reason: unknown,
+  node: unknown,
+  exitCode: number | null,
+  restarts: unknown,
+): JobObservation {
+  return {
+    key,
+    state,
+    phase: phaseOf(state),
+    reason: text(reason),
+    node: text(node),
+    exitCode,
+    restarts: num(restarts) ?? 0,
+  };
 }
 
 function jobsOf(json: unknown): unknown[] {

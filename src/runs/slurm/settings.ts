@@ -30,7 +30,20 @@ export interface SlurmSettings {
   signalSeconds?: number;
 }
 
-export const SLURM_SETTING_KEYS = ['partition', 'account', 'qos', 'time', 'gpus', 'cpus', 'mem', 'extraArgs', 'setup', 'python', 'node', 'signalSeconds'] as const;
+export const SLURM_SETTING_KEYS = [
+  'partition',
+  'account',
+  'qos',
+  'time',
+  'gpus',
+  'cpus',
+  'mem',
+  'extraArgs',
+  'setup',
+  'python',
+  'node',
+  'signalSeconds',
+] as const;
 
 export class SlurmSettingsError extends Error {
   constructor(message: string) {
@@ -55,37 +68,49 @@ export function checkSlurmSettings(raw: unknown, where: (key: string) => string)
   const v = raw as Record<string, unknown>;
   const out: SlurmSettings = {};
   for (const key of Object.keys(v)) {
-    if (!(SLURM_SETTING_KEYS as readonly string[]).includes(key)) throw new SlurmSettingsError(`${where(key)}: unknown Slurm setting (known: ${SLURM_SETTING_KEYS.join(', ')})`);
+    if (!(SLURM_SETTING_KEYS as readonly string[]).includes(key))
+      throw new SlurmSettingsError(`${where(key)}: unknown Slurm setting (known: ${SLURM_SETTING_KEYS.join(', ')})`);
   }
   for (const key of ['partition', 'account', 'qos', 'time', 'mem'] as const) {
     const x = v[key];
     if (x === undefined || x === null || x === '') continue;
-    if (typeof x !== 'string' || !SBATCH_WORD.test(x)) throw new SlurmSettingsError(`${where(key)}: ${JSON.stringify(x)} is not a plain Slurm value (letters, digits and _ . : + , = @ % / - only)`);
+    if (typeof x !== 'string' || !SBATCH_WORD.test(x))
+      throw new SlurmSettingsError(
+        `${where(key)}: ${JSON.stringify(x)} is not a plain Slurm value (letters, digits and _ . : + , = @ % / - only)`,
+      );
     out[key] = x;
   }
   for (const key of ['gpus', 'cpus', 'signalSeconds'] as const) {
     const x = v[key];
     if (x === undefined || x === null) continue;
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || (key === 'cpus' && x < 1)) throw new SlurmSettingsError(`${where(key)}: should be a whole number ${key === 'cpus' ? '≥ 1' : '≥ 0'} (got ${JSON.stringify(x)})`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || (key === 'cpus' && x < 1))
+      throw new SlurmSettingsError(`${where(key)}: should be a whole number ${key === 'cpus' ? '≥ 1' : '≥ 0'} (got ${JSON.stringify(x)})`);
     out[key] = x;
   }
   for (const key of ['python', 'node'] as const) {
     const x = v[key];
     if (x === undefined || x === null || x === '') continue;
-    if (typeof x !== 'string' || /[\n\r\0]/.test(x)) throw new SlurmSettingsError(`${where(key)}: should be a command name or path on one line (got ${JSON.stringify(x)})`);
+    if (typeof x !== 'string' || /[\n\r\0]/.test(x))
+      throw new SlurmSettingsError(`${where(key)}: should be a command name or path on one line (got ${JSON.stringify(x)})`);
     out[key] = x;
   }
   for (const key of ['extraArgs', 'setup'] as const) {
     const x = v[key];
     if (x === undefined || x === null) continue;
-    if (!Array.isArray(x) || x.some((item) => typeof item !== 'string')) throw new SlurmSettingsError(`${where(key)}: should be a list of strings`);
+    if (!Array.isArray(x) || x.some((item) => typeof item !== 'string'))
+      throw new SlurmSettingsError(`${where(key)}: should be a list of strings`);
     if (key === 'extraArgs') {
       x.forEach((item: string, i) => {
-        if (!item.startsWith('-')) throw new SlurmSettingsError(`${where(`${key}[${i}]`)}: ${JSON.stringify(item)} is not an sbatch option (options start with "-", one per item: "--constraint=a100")`);
+        if (!item.startsWith('-'))
+          throw new SlurmSettingsError(
+            `${where(`${key}[${i}]`)}: ${JSON.stringify(item)} is not an sbatch option ` +
+              '(options start with "-", one per item: "--constraint=a100")',
+          );
       });
     } else {
       x.forEach((item: string, i) => {
-        if (/[\n\r\0]/.test(item)) throw new SlurmSettingsError(`${where(`${key}[${i}]`)}: one shell line per item (this one holds a line break)`);
+        if (/[\n\r\0]/.test(item))
+          throw new SlurmSettingsError(`${where(`${key}[${i}]`)}: one shell line per item (this one holds a line break)`);
       });
     }
     out[key] = [...(x as string[])];

@@ -20,6 +20,15 @@ import { executorOf, settledStatus, type ExecutorKind, type SlurmExecutor, type 
 import { clearJobFile, jobKey, readJobFile, writeJobFile, type SlurmJobFile } from './jobFile';
 import { describeJob, FINISHED_PHASES } from './jobState';
 
+/** Does a queued run go to Slurm? Its spec's `execution.executor`, else `fallback` (an unreadable spec: the fallback). */
+export function runWantsSlurm(run: Pick<RunInfo, 'dir'>, fallback: ExecutorKind): boolean {
+  try {
+    return executorOf(readRunSpec(run.dir).spec, fallback) === 'slurm';
+  } catch {
+    return fallback === 'slurm';
+  }
+}
+
 /** After Slurm did not answer a submission, wait this long before trying again. */
 const SUBMIT_RETRY_MS = 30_000;
 
@@ -52,11 +61,7 @@ export class SlurmRuns {
 
   /** Does this queued run (not yet launched anywhere) go to Slurm? Per its spec's execution.executor, else the default. */
   wantsSlurm(run: RunInfo): boolean {
-    try {
-      return executorOf(readRunSpec(run.dir).spec, this.defaultExecutor) === 'slurm';
-    } catch {
-      return this.defaultExecutor === 'slurm';
-    }
+    return runWantsSlurm(run, this.defaultExecutor);
   }
 
   /**
@@ -67,9 +72,19 @@ export class SlurmRuns {
     const jobs: { run: RunInfo; job: SlurmJobFile }[] = [];
     for (const run of runs) {
       const job = this.jobOf(run);
-      if (job && run.status && run.status.state !== 'completed' && run.status.state !== 'failed' && !this.settled.has(`${run.id}:${jobKey(job)}`)) jobs.push({ run, job });
+      if (
+        job &&
+        run.status &&
+        run.status.state !== 'completed' &&
+        run.status.state !== 'failed' &&
+        !this.settled.has(`${run.id}:${jobKey(job)}`)
+      )
+        jobs.push({ run, job });
     }
-    this.executor.follow(this, jobs.map((j) => j.job));
+    this.executor.follow(
+      this,
+      jobs.map((j) => j.job),
+    );
     let changed = false;
     for (const { run, job } of jobs) {
       const seen = this.executor.observe(job).job;
@@ -100,6 +115,21 @@ export class SlurmRuns {
       while (this.batch.size && !this.closed) {
         const runs = [...this.batch.values()];
         this.batch.clear();
+        await this.submitNow(runs);
+        this.changed();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * Submit these runs now (one job array per group of equal settings), each under its lock and only while it is
+   * still queued without a job; a run that cannot be submitted fails with the reason (Slurm's own words).
+   */
+  async submitNow(runs: readonly RunInfo[]): Promise<void> {
+    {
+      {
         const locks: FileLock[] = [];
         const groups = new Map<string, { run: RunInfo; submit: SubmitRun }[]>();
         try {
@@ -126,10 +156,7 @@ export class SlurmRuns {
         } finally {
           for (const lock of locks) lock.release();
         }
-        this.changed();
       }
-    } finally {
-      this.flushing = false;
     }
   }
 
@@ -141,7 +168,10 @@ export class SlurmRuns {
       if (e instanceof SlurmError && e.kind === 'unreachable') {
         // Not submitted (sbatch said so): the runs stay queued and are tried again later.
         this.retryAt = Date.now() + SUBMIT_RETRY_MS;
-        this.emit({ type: 'warning', message: `${e.message}; ${group.length} run(s) stay queued and are submitted again in ${SUBMIT_RETRY_MS / 1000} s` });
+        this.emit({
+          type: 'warning',
+          message: `${e.message}; ${group.length} run(s) stay queued and are submitted again in ${SUBMIT_RETRY_MS / 1000} s`,
+        });
         return;
       }
       for (const g of group) {
@@ -152,7 +182,13 @@ export class SlurmRuns {
   }
 
   private fail(run: RunInfo, status: RunStatus, reason: string): void {
-    writeStatus(run.dir, { ...status, state: 'failed', pid: null, endedAt: new Date().toISOString(), exitReason: reason });
+    writeStatus(run.dir, {
+      ...status,
+      state: 'failed',
+      pid: null,
+      endedAt: new Date().toISOString(),
+      exitReason: reason,
+    });
   }
 
   /**
@@ -172,12 +208,23 @@ export class SlurmRuns {
         this.withLock(run, 'stop', () => {
           const now = readStatus(run.dir).status;
           if (now && (now.state === 'queued' || now.state === 'running' || now.state === 'interrupted')) {
-            writeStatus(run.dir, { ...now, state: 'cancelled', pid: null, endedAt: new Date().toISOString(), exitReason: `stopped: Slurm job ${jobKey(job)} cancelled (last step ${now.step})` });
+            writeStatus(run.dir, {
+              ...now,
+              state: 'cancelled',
+              pid: null,
+              endedAt: new Date().toISOString(),
+              exitReason: `stopped: Slurm job ${jobKey(job)} cancelled (last step ${now.step})`,
+            });
           }
         });
         return;
       }
-      if (Date.now() > deadline) throw new StoreError(`Run ${run.id}: Slurm job ${jobKey(job)} was cancelled but the run has not ended after ${Math.round(timeoutMs / 1000)} s (${this.executor.describe(job)}).`, undefined);
+      if (Date.now() > deadline)
+        throw new StoreError(
+          `Run ${run.id}: Slurm job ${jobKey(job)} was cancelled but the run has not ended after ` +
+            `${Math.round(timeoutMs / 1000)} s (${this.executor.describe(job)}).`,
+          undefined,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -188,11 +235,18 @@ export class SlurmRuns {
     try {
       seen = this.executor.observeNow(job);
     } catch (e) {
-      throw new StoreError(`Cannot ${action} ${run.id}: the state of Slurm job ${jobKey(job)} is unknown (${(e as Error).message}); try again when Slurm answers.`, 'EBUSY');
+      throw new StoreError(
+        `Cannot ${action} ${run.id}: the state of Slurm job ${jobKey(job)} is unknown (${(e as Error).message}); ` +
+          'try again when Slurm answers.',
+        'EBUSY',
+      );
     }
     if (!seen || !FINISHED_PHASES.includes(seen.phase)) {
       const state = seen ? describeJob(seen) : 'not known to squeue or sacct yet';
-      throw new StoreError(`Cannot ${action} ${run.id}: Slurm job ${jobKey(job)} is ${state}. Stop it first (that cancels the job).`, 'EBUSY');
+      throw new StoreError(
+        `Cannot ${action} ${run.id}: Slurm job ${jobKey(job)} is ${state}. Stop it first (that cancels the job).`,
+        'EBUSY',
+      );
     }
     if (action === 'resume') clearJobFile(run.dir);
   }

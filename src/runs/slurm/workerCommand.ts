@@ -25,6 +25,13 @@ export function runtimeOf(spec: ResolvedSpec): Runtime {
 }
 
 export function workerCommand(runtime: Runtime, settings: SlurmSettings, paths: WorkerPaths): WorkerCommand {
-  if (runtime === 'pytorch') return { argv: [settings.python ?? 'python3', '-m', 'mlbtc_torch.worker'], env: { PYTHONPATH: paths.pytorchPath } };
-  return { argv: [settings.node ?? 'node', ...(paths.nodeArgs ?? []), paths.tfjsWorker], env: {} };
+  if (runtime === 'pytorch')
+    return {
+      argv: [settings.python ?? 'python3', '-m', 'mlbtc_torch.worker'],
+      env: { PYTHONPATH: paths.pytorchPath },
+    };
+  return {
+    argv: [settings.node ?? 'node', ...(paths.nodeArgs ?? []), paths.tfjsWorker],
+    env: {},
+  };
 }
