@@ -147,7 +147,7 @@ test("settling a run from its job: the worker's own final word stands; a job tha
     assert.equal(settledStatus(status('cancelled'), job('CANCELLED'), dir, '5'), null);
     const timeLimit = settledStatus(status('cancelled', { exitReason: 'stopped by SIGTERM' }), job('COMPLETED'), dir, '5');
     assert.equal(timeLimit?.state, 'interrupted');
-    assert.match(timeLimit!.exitReason!, /stopped by Slurm on n1 \(COMPLETED: the signal before its time limit\); resume continues from its checkpoint/);
+    assert.match(timeLimit!.exitReason!, /stopped by Slurm on n1 \(COMPLETED: the signal before its time limit\); resume goes on from its checkpoint/);
     const killed = settledStatus(status('running'), job('TIMEOUT'), dir, '5');
     assert.deepEqual([killed?.state, killed?.pid], ['interrupted', null]);
     assert.match(killed!.exitReason!, /Slurm job 5 ended TIMEOUT on n1; resume continues from the last checkpoint \(last step 40\)/);

@@ -162,7 +162,7 @@ export function settledStatus(status: RunStatus, job: JobObservation, runDir: st
   if (status.state === 'cancelled') {
     if (job.phase === 'cancelled') return null;
     const why = job.phase === 'completed' ? ': the signal before its time limit' : '';
-    return become('interrupted', `Slurm job ${key} was stopped by Slurm${where} (${job.state}${why}); resume continues from its checkpoint`);
+    return become('interrupted', `Slurm job ${key} was stopped by Slurm${where} (${job.state}${why}); resume goes on from its checkpoint`);
   }
   switch (job.phase) {
     case 'cancelled':
