@@ -25,6 +25,9 @@ import { formatDuration, plural } from '../core/format';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { TrainProgress } from './trainProgress';
+import { RunManager } from '../runs/manager';
+import { clearLaunchMarker } from '../runs/launchMarker';
+import { cliSlurmExecutor, EXECUTOR_OPTION_HELP, executorOption, followSlurmRun } from './slurm';
 
 const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -32,7 +35,7 @@ const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 const EXIT_CANCELLED = 130;
 
 export const command: CliCommand = {
-  usage: 'mlbtc train FILE [--steps N] [--backend B] [--seed S] [--out DIR]  |  mlbtc train --resume DIR',
+  usage: 'mlbtc train FILE [--steps N] [--backend B] [--seed S] [--out DIR] [--executor E]  |  mlbtc train --resume DIR',
   help: `Trains the structure in FILE (a *.mlbtc.json) in the foreground, with its training settings, and writes a
 run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
 
@@ -44,6 +47,9 @@ run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
                 spec's workspace (the nearest folder above FILE with a .mlbtc, .vscode or .git folder, else FILE's
                 folder), where the editor's Experiments view finds it.
   --resume DIR  continue the run in DIR from its last checkpoint, with the losses it would have had uninterrupted
+${EXECUTOR_OPTION_HELP}
+                On Slurm the run is submitted as a job and followed here (its job state, then its steps); Ctrl-C stops
+                following, not the job.
 
 Progress shows step, loss, tokens/s and time left (one line per record when the output is not a terminal).
 Ctrl-C stops after the current step and saves a checkpoint; continue with --resume.
@@ -56,17 +62,19 @@ unreadable file, 130 stopped by Ctrl-C.`,
     seed: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
+    executor: { type: 'string' },
   },
   async run({ positionals, values }, io) {
     const resume = values.resume as string | undefined;
     if (resume !== undefined) {
-      if (positionals.length || values.steps !== undefined || values.backend !== undefined || values.seed !== undefined || values.out !== undefined) {
+      if (positionals.length || values.steps !== undefined || values.backend !== undefined || values.seed !== undefined || values.out !== undefined || values.executor !== undefined) {
         throw new UsageError('--resume DIR takes no FILE and no other option: the run continues as configured in DIR/spec.json');
       }
       return resumeRun(path.resolve(io.cwd, resume), io);
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one FILE' : 'give the FILE to train (or --resume DIR)');
     const overrides = parseOverrides(values);
+    const executorFlag = executorOption(values);
     const file = positionals[0]!;
     const read = readSpecFile(file, io.cwd);
     if (!read.ok) {
@@ -91,6 +99,11 @@ unreadable file, 130 stopped by Ctrl-C.`,
       return Exit.invalid;
     }
 
+    if ((executorFlag ?? spec.execution?.executor) === 'slurm') {
+      if (values.out !== undefined) throw new UsageError('--out cannot be used with the slurm executor: Slurm runs live in the runs directory, where managers follow their jobs');
+      return trainOnSlurm({ ...spec, execution: { ...spec.execution, executor: 'slurm' } }, sourcePath, read.text, overrides, io);
+    }
+
     let runDir: string;
     const run = { spec, sourcePath, sourceText: read.text, overrides };
     if (values.out !== undefined) {
@@ -108,6 +121,35 @@ unreadable file, 130 stopped by Ctrl-C.`,
     return trainInWorker({ type: 'start', runDir }, io);
   },
 };
+
+/** Submit the run as a Slurm job and follow it until it ends (see slurm.ts). */
+async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, sourceText: string, overrides: RunOverrides, io: CliIo): Promise<number> {
+  const runsDir = path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR);
+  const slurm = cliSlurmExecutor();
+  const manager = new RunManager({ runsDir, executor: 'slurm', slurm, queue: 'never', owner: 'mlbtc train', pollMs: 1_000 });
+  try {
+    slurm.settingsFor(spec); // a bad execution.slurm block is reported before any run folder exists
+  } catch (e) {
+    io.stderr(`mlbtc train: ${sourcePath}: ${(e as Error).message}\n`);
+    return Exit.invalid;
+  }
+  // The launch marker keeps a queue-owning editor from starting it locally until its job file is written.
+  const run = manager.store.create({ spec, sourcePath, sourceText, overrides, launchedBy: process.pid });
+  try {
+    await manager.submitToSlurmNow([run.id]);
+    clearLaunchMarker(run.dir);
+    manager.open();
+    io.stdout(`run ${run.id} → ${run.dir}\n`);
+    const ended = await followSlurmRun(manager, slurm, run.id, (line) => io.stdout(`${line}\n`));
+    if (!ended) return EXIT_CANCELLED;
+    if (ended.state !== 'completed') io.stderr(`mlbtc train: the run ended ${ended.state}: ${ended.status?.exitReason ?? ''}\n(details in ${path.join(run.dir, 'worker.log')})\n`);
+    else io.stdout(`completed ${ended.status?.step} steps; run folder ${run.dir}\n`);
+    return ended.state === 'completed' ? Exit.ok : ended.state === 'failed' ? Exit.invalid : EXIT_CANCELLED;
+  } finally {
+    clearLaunchMarker(run.dir);
+    manager.close();
+  }
+}
 
 function parseOverrides(values: Record<string, unknown>): RunOverrides {
   const overrides: RunOverrides = {};

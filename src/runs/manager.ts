@@ -281,6 +281,15 @@ export class RunManager {
     }
   }
 
+  /**
+   * Submit these queued runs to Slurm now, as one job array when there are several (`mlbtc train --executor slurm`,
+   * which must not wait for a queue owner); each ends failed with Slurm's own words when it cannot be submitted.
+   */
+  async submitToSlurmNow(ids: readonly string[]): Promise<void> {
+    if (!this.slurm) throw new StoreError('This run manager has no Slurm executor.', undefined);
+    await this.slurm.submitNow(ids.map((id) => this.store.get(id)));
+  }
+
   /** Resolve when `predicate` holds for the run (checked on every change), or reject after `timeoutMs`. */
   waitFor(id: string, predicate: (run: RunInfo) => boolean, timeoutMs: number): Promise<RunInfo> {
     return new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@
  * <run>/slurm.json: the Slurm job a run was submitted as, written (under the run's lock) right after sbatch
  * answered, next to where a local launch would write launch.json. While it exists the run belongs to that job: no
  * manager starts a local worker on it or submits it again, and its liveness is the job's state, never a pid (the
- * worker's pid lives on a compute node). Resume and retry remove it before submitting again.
+ * worker's pid lives on a compute node). Resume replaces it with {resubmit: true, previousJobs}: the run is queued
+ * again and goes back to Slurm (whatever the default executor of the manager that picks it up), as a new job.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,6 +47,20 @@ export function readJobFile(runDir: string): SlurmJobFile | null {
   }
 }
 
-export function clearJobFile(runDir: string): void {
-  fs.rmSync(path.join(runDir, StoreFiles.slurmJob), { force: true });
+/** Resume: the job is over; the run is to be submitted to Slurm again (readJobFile then says "no job"). */
+export function markForResubmit(runDir: string, previous: SlurmJobFile): void {
+  const file = path.join(runDir, StoreFiles.slurmJob);
+  let previousJobs: string[] = [];
+  try {
+    const old = JSON.parse(fs.readFileSync(file, 'utf8')) as { previousJobs?: unknown };
+    if (Array.isArray(old.previousJobs)) previousJobs = old.previousJobs.filter((j): j is string => typeof j === 'string');
+  } catch {
+    // first resume
+  }
+  writeFileAtomic(file, JSON.stringify({ resubmit: true, previousJobs: [...previousJobs, jobKey(previous)] }));
+}
+
+/** Was this run submitted to Slurm before (it has a job, or had one and was resumed)? */
+export function hadSlurmJob(runDir: string): boolean {
+  return fs.existsSync(path.join(runDir, StoreFiles.slurmJob));
 }

@@ -17,11 +17,12 @@ import type { FileLock } from '../lock';
 import type { RunInfo, RunStore } from '../store';
 import { SlurmError } from './commands';
 import { executorOf, settledStatus, type ExecutorKind, type SlurmExecutor, type SubmitRun } from './executor';
-import { clearJobFile, jobKey, readJobFile, writeJobFile, type SlurmJobFile } from './jobFile';
+import { hadSlurmJob, jobKey, markForResubmit, readJobFile, writeJobFile, type SlurmJobFile } from './jobFile';
 import { describeJob, FINISHED_PHASES } from './jobState';
 
-/** Does a queued run go to Slurm? Its spec's `execution.executor`, else `fallback` (an unreadable spec: the fallback). */
+/** Does a queued run go to Slurm? Back there if it was there; else its spec's `execution.executor`, else `fallback`. */
 export function runWantsSlurm(run: Pick<RunInfo, 'dir'>, fallback: ExecutorKind): boolean {
+  if (hadSlurmJob(run.dir)) return true; // resumed: back to Slurm
   try {
     return executorOf(readRunSpec(run.dir).spec, fallback) === 'slurm';
   } catch {
@@ -248,7 +249,7 @@ export class SlurmRuns {
         'EBUSY',
       );
     }
-    if (action === 'resume') clearJobFile(run.dir);
+    if (action === 'resume') markForResubmit(run.dir, job);
   }
 
   close(): void {
