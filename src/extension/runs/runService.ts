@@ -20,6 +20,7 @@ import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
 import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
 import { RunTradeoffs } from './tradeoffRuns';
+import { executorSetting, slurmExecutor } from './slurm';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
 const OWNER = `VS Code window (pid ${process.pid})`;
@@ -31,6 +32,7 @@ export class RunService implements vscode.Disposable {
   readonly searches: SearchDriver;
   private readonly runLog: RunLog;
   private readonly workerPath: string;
+  readonly extensionPath: string;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
   private readonly extraRoots = new Set<string>();
   private started = false;
@@ -38,6 +40,7 @@ export class RunService implements vscode.Disposable {
 
   constructor(context: vscode.ExtensionContext) {
     this.workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
+    this.extensionPath = context.extensionPath;
     this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
     this.model = new RunsModel((root) => this.openManager(root));
     this.runLog = new RunLog(this.model, this.log);
@@ -107,6 +110,8 @@ export class RunService implements vscode.Disposable {
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
+      // Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown).
+      ...(trusted ? { executor: executorSetting(), slurm: slurmExecutor(this.extensionPath) } : {}),
     }).open();
   }
 

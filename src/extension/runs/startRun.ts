@@ -14,6 +14,7 @@ import type { ValidationCache } from '../structures/validation';
 import type { RunService } from './runService';
 import { backendOverride, maxConcurrentRuns, runsDirectoryFor } from './settings';
 import { structureUri } from './targets';
+import { awaitSubmission } from './slurm';
 
 /** How long the notification waits for a worker to load the engine and start training before it gives up waiting. */
 const START_TIMEOUT_MS = 90_000;
@@ -78,6 +79,8 @@ export function reportInvalid(document: vscode.TextDocument, problems: readonly 
  */
 export async function awaitStart(service: RunService, run: RunInfo, verb: string): Promise<RunInfo> {
   const manager = service.model.manager(path.dirname(run.dir))!;
+  const onSlurm = await awaitSubmission(manager, run);
+  if (onSlurm) return onSlurm;
   if (run.state === 'queued' && launchState(run.dir).state !== 'starting') {
     const why = manager.ownsQueue
       ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import { RunFiles, type RunState, type RunStatus } from '../../protocol/run';
 import { queryJobsNow, sbatch, scancel } from './commands';
-import { jobKey, type SlurmJobFile } from './jobFile';
+import { jobKey, readJobFile, type SlurmJobFile } from './jobFile';
 import { SlurmJobPoller } from './jobPoller';
 import { EXIT_RUN_DIR_NOT_WRITABLE, jobScript } from './jobScript';
 import { describeJob, FINISHED_PHASES, lookupJob, parseSacct, parseSqueue, type JobObservation } from './jobState';
@@ -126,9 +126,20 @@ export class SlurmExecutor {
 
   /** "job 123_4: pending (Priority)", "job 123: state unknown (Slurm is not answering …)": for the UI and the CLI. */
   describe(job: SlurmJobFile): string {
-    const seen = this.observe(job);
-    return `Slurm job ${jobKey(job)}: ${seen.unknown && !seen.job ? `state unknown (${seen.unknown})` : describeJob(seen.job)}`;
+    return jobLine(jobKey(job), this.observe(job));
   }
+}
+
+/** "Slurm job 123_4: pending (Priority)" for a run that has a job, else null: for the Experiments view and `mlbtc runs`. */
+export function describeRunJob(runDir: string, poller: SlurmJobPoller = sharedJobPoller()): { key: string; line: string } | null {
+  const job = readJobFile(runDir);
+  if (!job) return null;
+  const seen = poller.read(jobKey(job));
+  return { key: jobKey(job), line: jobLine(jobKey(job), seen) };
+}
+
+function jobLine(key: string, seen: { job: JobObservation | undefined; unknown?: string }): string {
+  return `Slurm job ${key}: ${seen.unknown && !seen.job ? `state unknown (${seen.unknown})` : describeJob(seen.job)}`;
 }
 
 /**
