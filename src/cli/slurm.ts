@@ -45,7 +45,12 @@ const FINAL = ['completed', 'failed', 'cancelled', 'interrupted'];
  * Print a Slurm run's job state and progress until it ends. Ctrl-C only stops following (the job is Slurm's): it
  * says how to stop the run. Resolves with the run's final state, or null when the user stopped following.
  */
-export function followSlurmRun(manager: RunManager, slurm: SlurmExecutor, id: string, print: (line: string) => void): Promise<RunInfo | null> {
+export function followSlurmRun(
+  manager: RunManager,
+  slurm: SlurmExecutor,
+  id: string,
+  print: (line: string) => void,
+): Promise<RunInfo | null> {
   return new Promise((resolve) => {
     let said = '';
     let lastStep = -1;

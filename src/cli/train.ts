@@ -67,7 +67,8 @@ unreadable file, 130 stopped by Ctrl-C.`,
   async run({ positionals, values }, io) {
     const resume = values.resume as string | undefined;
     if (resume !== undefined) {
-      if (positionals.length || values.steps !== undefined || values.backend !== undefined || values.seed !== undefined || values.out !== undefined || values.executor !== undefined) {
+      const others = ['steps', 'backend', 'seed', 'out', 'executor'].filter((o) => values[o] !== undefined);
+      if (positionals.length || others.length) {
         throw new UsageError('--resume DIR takes no FILE and no other option: the run continues as configured in DIR/spec.json');
       }
       return resumeRun(path.resolve(io.cwd, resume), io);
@@ -100,7 +101,7 @@ unreadable file, 130 stopped by Ctrl-C.`,
     }
 
     if ((executorFlag ?? spec.execution?.executor) === 'slurm') {
-      if (values.out !== undefined) throw new UsageError('--out cannot be used with the slurm executor: Slurm runs live in the runs directory, where managers follow their jobs');
+      if (values.out !== undefined) throw new UsageError('--out does not go with the slurm executor (its runs live in the runs directory)');
       return trainOnSlurm({ ...spec, execution: { ...spec.execution, executor: 'slurm' } }, sourcePath, read.text, overrides, io);
     }
 
@@ -123,7 +124,7 @@ unreadable file, 130 stopped by Ctrl-C.`,
 };
 
 /** Submit the run as a Slurm job and follow it until it ends (see slurm.ts). */
-async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, sourceText: string, overrides: RunOverrides, io: CliIo): Promise<number> {
+async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, text: string, overrides: RunOverrides, io: CliIo): Promise<number> {
   const runsDir = path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR);
   const slurm = cliSlurmExecutor();
   const manager = new RunManager({ runsDir, executor: 'slurm', slurm, queue: 'never', owner: 'mlbtc train', pollMs: 1_000 });
@@ -134,7 +135,7 @@ async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, sourceText: 
     return Exit.invalid;
   }
   // The launch marker keeps a queue-owning editor from starting it locally until its job file is written.
-  const run = manager.store.create({ spec, sourcePath, sourceText, overrides, launchedBy: process.pid });
+  const run = manager.store.create({ spec, sourcePath, sourceText: text, overrides, launchedBy: process.pid });
   try {
     await manager.submitToSlurmNow([run.id]);
     clearLaunchMarker(run.dir);
@@ -142,7 +143,9 @@ async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, sourceText: 
     io.stdout(`run ${run.id} → ${run.dir}\n`);
     const ended = await followSlurmRun(manager, slurm, run.id, (line) => io.stdout(`${line}\n`));
     if (!ended) return EXIT_CANCELLED;
-    if (ended.state !== 'completed') io.stderr(`mlbtc train: the run ended ${ended.state}: ${ended.status?.exitReason ?? ''}\n(details in ${path.join(run.dir, 'worker.log')})\n`);
+    const log = path.join(run.dir, 'worker.log');
+    const why = ended.status?.exitReason ?? '';
+    if (ended.state !== 'completed') io.stderr(`mlbtc train: the run ended ${ended.state}: ${why}\n(details in ${log})\n`);
     else io.stdout(`completed ${ended.status?.step} steps; run folder ${run.dir}\n`);
     return ended.state === 'completed' ? Exit.ok : ended.state === 'failed' ? Exit.invalid : EXIT_CANCELLED;
   } finally {

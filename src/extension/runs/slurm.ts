@@ -33,7 +33,14 @@ export function slurmSettings(): SlurmSettings {
   for (const key of SLURM_SETTING_KEYS) {
     const value = config.get(key);
     // Defaults ("", [], 0 CPUs) mean "leave it to the cluster": no option at all.
-    if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0) || (key === 'cpus' && value === 0)) continue;
+    if (
+      value === undefined ||
+      value === null ||
+      value === '' ||
+      (Array.isArray(value) && value.length === 0) ||
+      (key === 'cpus' && value === 0)
+    )
+      continue;
     raw[key] = value;
   }
   return checkSlurmSettings(raw, (k) => `mlbtc.slurm${k ? `.${k}` : ''}`);
@@ -48,7 +55,11 @@ export function slurmExecutor(extensionPath: string): SlurmExecutor {
 }
 
 /** "MLBTC: Show Job Script": the script and sbatch options a run of the structure would be submitted with. */
-export async function showJobScript(extensionPath: string, validation: ValidationCache, arg: unknown): Promise<vscode.TextDocument | undefined> {
+export async function showJobScript(
+  extensionPath: string,
+  validation: ValidationCache,
+  arg: unknown,
+): Promise<vscode.TextDocument | undefined> {
   const uri = await structureUri(arg, 'Show Job Script');
   if (!uri) return undefined;
   const document = await vscode.workspace.openTextDocument(uri);
@@ -64,7 +75,7 @@ export async function showJobScript(extensionPath: string, validation: Validatio
     const executor = executorOf(spec, executorSetting());
     text = [
       `# Preview: nothing was submitted. A run of ${baseName(uri)} is submitted as: sbatch --parsable ${args.join(' ')} < this script`,
-      `# (executor for this structure: ${executor}${executor === 'local' ? '; set mlbtc.executor or execution.executor to "slurm" to train on Slurm' : ''})`,
+      `# (executor for this structure: ${executor}${executor === 'local' ? '; Slurm: set mlbtc.executor or execution.executor' : ''})`,
       script,
     ].join('\n');
   } catch (e) {
@@ -86,11 +97,14 @@ export async function awaitSubmission(manager: RunManager, run: RunInfo): Promis
   try {
     submitted = await manager.waitFor(run.id, (r) => readJobFile(r.dir) !== null || r.state !== 'queued', SUBMIT_WAIT_MS);
   } catch {
-    void vscode.window.showWarningMessage(`${run.id} is queued for Slurm but was not submitted within ${SUBMIT_WAIT_MS / 1000} s; the window that owns the run queue submits it.`);
+    void vscode.window.showWarningMessage(
+      `${run.id} is queued for Slurm but not submitted after ${SUBMIT_WAIT_MS / 1000} s; the window owning the run queue submits it.`,
+    );
     return manager.get(run.id);
   }
   const job = readJobFile(submitted.dir);
-  if (job) void vscode.window.showInformationMessage(`${run.id} was submitted as Slurm job ${jobKey(job)}; the Experiments view shows its state.`);
+  if (job)
+    void vscode.window.showInformationMessage(`${run.id} was submitted as Slurm job ${jobKey(job)}; the Experiments view shows its state.`);
   else if (submitted.state === 'failed') void vscode.window.showErrorMessage(`${run.id} failed: ${submitted.status?.exitReason ?? ''}`);
   return submitted;
 }
