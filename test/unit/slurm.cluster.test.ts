@@ -6,9 +6,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ResolvedSpec } from '../../src/core/spec/resolve';
 import { RunFiles, type MetricRecord } from '../../src/protocol/run';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
@@ -21,6 +22,15 @@ import { newRun, repoRoot, removeWorkAndWorkers, tempDir, tinySpec } from './run
 import { scontrol, slurmUnavailable } from './slurm.helpers';
 
 const skip = slurmUnavailable() ?? false;
+/** The PyTorch runtime: src/pytorch of this checkout, or MLBTC_PYTORCH_PATH; its Python: MLBTC_PYTHON, else python3. */
+const PYTORCH_PATH = process.env.MLBTC_PYTORCH_PATH ?? path.join(repoRoot, 'src', 'pytorch');
+const PYTHON = process.env.MLBTC_PYTHON ?? 'python3';
+
+function torchUnavailable(): string | false {
+  if (!fs.existsSync(path.join(PYTORCH_PATH, 'mlbtc_torch', 'worker.py'))) return `no PyTorch worker in ${PYTORCH_PATH}`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+  return probe.status === 0 ? false : `${PYTHON} cannot import torch (set MLBTC_PYTHON)`;
+}
 const MINUTE = 60_000;
 
 describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
@@ -40,11 +50,11 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     removeWorkAndWorkers(work);
   });
 
-  function slurmManager(name: string, settings: SlurmSettings = {}, arrayThrottle?: number): RunManager {
+  function slurmManager(name: string, settings: SlurmSettings = {}, arrayThrottle?: number, pytorchPath = ''): RunManager {
     const poller = new SlurmJobPoller(1_000);
     const slurm = new SlurmExecutor({
       settings: () => settings,
-      workerPaths: { tfjsWorker: worker, pytorchPath: '' },
+      workerPaths: { tfjsWorker: worker, pytorchPath },
       poller,
       ...(arrayThrottle ? { arrayThrottle } : {}),
     });
@@ -141,6 +151,19 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.match(fs.readFileSync(path.join(run.dir, RunFiles.log), 'utf8'), /restart 1/);
     await local.waitFor(reference.id, ended, 2 * MINUTE);
     assert.deepEqual(losses(done), losses(local.get(reference.id)));
+  });
+
+  it('a PyTorch-runtime run goes to Slurm as `python -m mlbtc_torch.worker` and trains as it does locally', { skip: torchUnavailable() }, async () => {
+    const base = tinySpec({ steps: 6 });
+    const spec = { ...base, training: { ...base.training, runtime: 'pytorch' } } as ResolvedSpec;
+    const m = slurmManager('torch', { python: PYTHON }, undefined, PYTORCH_PATH);
+    const run = m.enqueue(newRun(spec));
+    const local = m.store.create(newRun(spec));
+    execFileSync(PYTHON, ['-m', 'mlbtc_torch.worker', local.dir], { env: { ...process.env, PYTHONPATH: PYTORCH_PATH }, stdio: 'ignore' });
+    const done = await m.waitFor(run.id, ended, 2 * MINUTE);
+    assert.equal(done.state, 'completed', done.status?.exitReason ?? '');
+    assert.equal(losses(done).length, 6);
+    assert.deepEqual(losses(done), losses(m.get(local.id)));
   });
 
   it("sbatch refusing the job (unknown partition) fails the run with Slurm's own message", async () => {
