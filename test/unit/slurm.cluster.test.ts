@@ -86,6 +86,12 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     return out;
   }
 
+  async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 500))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    }
+  }
+
   const ended = (r: RunInfo) => ['completed', 'failed', 'cancelled', 'interrupted'].includes(r.state);
 
   it('a run submitted to Slurm completes with the losses of the same run done locally', async () => {
@@ -135,6 +141,11 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     await m.waitFor(run.id, (r) => r.state === 'running' && (r.status?.step ?? 0) > 5, 2 * MINUTE);
     const stopped = await m.stop(run.id, MINUTE);
     assert.equal(stopped.state, 'cancelled', stopped.status?.exitReason ?? '');
+    const first = readJobFile(run.dir)!.jobId;
+    m.resume(run.id);
+    await m.waitFor(run.id, (r) => r.state === 'running' && readJobFile(r.dir) !== null, 2 * MINUTE);
+    assert.notEqual(readJobFile(run.dir)!.jobId, first, 'resume submits a new job');
+    assert.equal((await m.stop(run.id, MINUTE)).state, 'cancelled');
   });
 
   it('a requeued job resumes from its checkpoint with the losses of an uninterrupted run', async () => {
@@ -146,6 +157,9 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     await m.waitFor(run.id, (r) => r.state === 'running' && (r.status?.step ?? 0) >= 40, 2 * MINUTE);
     const job = readJobFile(run.dir)!;
     scontrol('requeue', job.jobId);
+    // Slurm holds a requeued job back for a while (its begin time); let it start as soon as it is pending again.
+    await waitFor('the requeued job to be pending', () => execFileSync('squeue', ['-h', '-o', '%T', '-j', job.jobId], { encoding: 'utf8' }).trim() === 'PENDING', MINUTE);
+    scontrol('update', `JobId=${job.jobId}`, 'StartTime=now');
     const done = await m.waitFor(run.id, (r) => r.state === 'completed' || r.state === 'failed', 3 * MINUTE);
     assert.equal(done.state, 'completed', done.status?.exitReason ?? '');
     assert.match(fs.readFileSync(path.join(run.dir, RunFiles.log), 'utf8'), /restart 1/);
