@@ -158,7 +158,8 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     const job = readJobFile(run.dir)!;
     scontrol('requeue', job.jobId);
     // Slurm holds a requeued job back for a while (its begin time); let it start as soon as it is pending again.
-    await waitFor('the requeued job to be pending', () => execFileSync('squeue', ['-h', '-o', '%T', '-j', job.jobId], { encoding: 'utf8' }).trim() === 'PENDING', MINUTE);
+    const jobState = () => execFileSync('squeue', ['-h', '-o', '%T', '-j', job.jobId], { encoding: 'utf8' }).trim();
+    await waitFor('the requeued job to be pending', () => jobState() === 'PENDING', MINUTE);
     scontrol('update', `JobId=${job.jobId}`, 'StartTime=now');
     const done = await m.waitFor(run.id, (r) => r.state === 'completed' || r.state === 'failed', 3 * MINUTE);
     assert.equal(done.state, 'completed', done.status?.exitReason ?? '');
@@ -167,7 +168,7 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.deepEqual(losses(done), losses(local.get(reference.id)));
   });
 
-  it('a PyTorch-runtime run goes to Slurm as `python -m mlbtc_torch.worker` and trains as it does locally', { skip: torchUnavailable() }, async () => {
+  it('a PyTorch-runtime run goes to Slurm as `python -m mlbtc_torch.worker`, trains as locally', { skip: torchUnavailable() }, async () => {
     const base = tinySpec({ steps: 6 });
     const spec = { ...base, training: { ...base.training, runtime: 'pytorch' } } as ResolvedSpec;
     const m = slurmManager('torch', { python: PYTHON }, undefined, PYTORCH_PATH);

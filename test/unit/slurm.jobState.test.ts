@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initialStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { settledStatus } from '../../src/runs/slurm/executor';
+import { runSlurm, SlurmError } from '../../src/runs/slurm/commands';
 import { SlurmJobPoller } from '../../src/runs/slurm/jobPoller';
 import { describeJob, lookupJob, parseSacct, parseSqueue, phaseOf, type JobObservation } from '../../src/runs/slurm/jobState';
 import { tempDir } from './runs.helpers';
@@ -147,7 +148,7 @@ test("settling a run from its job: the worker's own final word stands; a job tha
     assert.equal(settledStatus(status('cancelled'), job('CANCELLED'), dir, '5'), null);
     const timeLimit = settledStatus(status('cancelled', { exitReason: 'stopped by SIGTERM' }), job('COMPLETED'), dir, '5');
     assert.equal(timeLimit?.state, 'interrupted');
-    assert.match(timeLimit!.exitReason!, /stopped by Slurm on n1 \(COMPLETED: the signal before its time limit\); resume goes on from its checkpoint/);
+    assert.match(timeLimit!.exitReason!, /stopped by Slurm on n1 \(COMPLETED: the signal before its time limit\); resume goes on from/);
     const killed = settledStatus(status('running'), job('TIMEOUT'), dir, '5');
     assert.deepEqual([killed?.state, killed?.pid], ['interrupted', null]);
     assert.match(killed!.exitReason!, /Slurm job 5 ended TIMEOUT on n1; resume continues from the last checkpoint \(last step 40\)/);
@@ -191,4 +192,13 @@ test('the poller: one squeue per round plus sacct for the jobs that left the que
   assert.match(reading.unknown ?? '', /Slurm is not answering .*Unable to contact slurm controller.*; the job's state is unknown/);
   assert.equal(describeJob(undefined), 'state unknown');
   poller.dispose();
+});
+
+test('no Slurm client on PATH: the error says to install one or to switch mlbtc.executor back to local', async () => {
+  await assert.rejects(runSlurm('mlbtc-no-such-sbatch', []), (e: unknown) => {
+    assert.ok(e instanceof SlurmError);
+    assert.equal(e.kind, 'missing');
+    assert.match(e.message, /^mlbtc-no-such-sbatch was not found on PATH: install the Slurm client .* or set mlbtc\.executor to "local"/);
+    return true;
+  });
 });
