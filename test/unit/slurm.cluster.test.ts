@@ -18,7 +18,8 @@ import { readJobFile } from '../../src/runs/slurm/jobFile';
 import { SlurmJobPoller } from '../../src/runs/slurm/jobPoller';
 import type { SlurmSettings } from '../../src/runs/slurm/settings';
 import type { RunInfo } from '../../src/runs/store';
-import { newRun, repoRoot, removeWorkAndWorkers, tempDir, tinySpec } from './runs.helpers';
+import { RunStore } from '../../src/runs/store';
+import { newRun, repoRoot, tinyRawSpec, removeWorkAndWorkers, tempDir, tinySpec } from './runs.helpers';
 import { scontrol, slurmUnavailable } from './slurm.helpers';
 
 const skip = slurmUnavailable() ?? false;
@@ -40,7 +41,7 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
 
   before(() => {
     work = tempDir('slurm');
-    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=worker', `--outdir=${path.join(work, 'dist')}`], {
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=cli,worker', `--outdir=${path.join(work, 'dist')}`], {
       stdio: 'inherit',
     });
     worker = path.join(work, 'dist', 'worker.js');
@@ -179,6 +180,29 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.equal(done.state, 'completed', done.status?.exitReason ?? '');
     assert.equal(losses(done).length, 6);
     assert.deepEqual(losses(done), losses(m.get(local.id)));
+  });
+
+  it('mlbtc train and mlbtc search --executor slurm: a run followed to its end, a search as one job array', async () => {
+    const ws = path.join(work, 'cli-ws');
+    fs.mkdirSync(path.join(ws, '.mlbtc'), { recursive: true });
+    const raw = { ...tinyRawSpec({ steps: 5, warmupSteps: 0 }, 'cli tiny') };
+    fs.writeFileSync(path.join(ws, 'tiny.mlbtc.json'), JSON.stringify(raw));
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(work, 'dist', 'cli.js'), ...args], { cwd: ws, encoding: 'utf8', timeout: 2 * MINUTE });
+    const train = cli('train', 'tiny.mlbtc.json', '--executor', 'slurm');
+    assert.equal(train.status, 0, train.stderr + train.stdout);
+    assert.match(train.stdout, /^Slurm job \d+: (pending|running on \S+)$/m);
+    assert.match(train.stdout, /^completed 5 steps; run folder /m);
+
+    const search = { ...raw, name: 'cli search', search: { strategy: 'grid', objective: 'loss', space: { 'training.seed': { choice: [1, 2, 3] } } } };
+    fs.writeFileSync(path.join(ws, 'search.mlbtc.json'), JSON.stringify(search));
+    const searched = cli('search', 'search.mlbtc.json', '--executor', 'slurm', '--max-concurrent', '2');
+    assert.equal(searched.status, 0, searched.stderr + searched.stdout);
+    const trials = new RunStore(path.join(ws, '.mlbtc', 'runs')).list().filter((r) => r.search);
+    assert.deepEqual(trials.map((r) => r.state), ['completed', 'completed', 'completed']);
+    const jobs = trials.map((r) => readJobFile(r.dir)!);
+    assert.equal(new Set(jobs.map((j) => j.jobId)).size, 1, 'one job array');
+    assert.deepEqual(jobs.map((j) => j.arrayTask).sort(), [0, 1, 2]);
   });
 
   it("sbatch refusing the job (unknown partition) fails the run with Slurm's own message", async () => {
