@@ -41,7 +41,8 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
 
   before(() => {
     work = tempDir('slurm');
-    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=cli,worker', `--outdir=${path.join(work, 'dist')}`], {
+    const build = [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=cli,worker', `--outdir=${path.join(work, 'dist')}`];
+    execFileSync(process.execPath, build, {
       stdio: 'inherit',
     });
     worker = path.join(work, 'dist', 'worker.js');
@@ -194,7 +195,8 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.match(train.stdout, /^Slurm job \d+: (pending|running on \S+)$/m);
     assert.match(train.stdout, /^completed 5 steps; run folder /m);
 
-    const search = { ...raw, name: 'cli search', search: { strategy: 'grid', objective: 'loss', space: { 'training.seed': { choice: [1, 2, 3] } } } };
+    const space = { 'training.seed': { choice: [1, 2, 3] } };
+    const search = { ...raw, name: 'cli search', search: { strategy: 'grid', objective: 'loss', space } };
     fs.writeFileSync(path.join(ws, 'search.mlbtc.json'), JSON.stringify(search));
     const searched = cli('search', 'search.mlbtc.json', '--executor', 'slurm', '--max-concurrent', '2');
     assert.equal(searched.status, 0, searched.stderr + searched.stdout);
