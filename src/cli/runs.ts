@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { textTable } from '../core/format';
 import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
 import { groupByExperiment, RunStore, type RunInfo } from '../runs/store';
+import { jobKey, readJobFile, type SlurmJobFile } from '../runs/slurm/jobFile';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 
 export const RUNS_OPTION_HELP = `  --runs DIR    the runs directory. Default: $MLBTC_RUNS_DIR, else .mlbtc/runs in the workspace (the nearest
@@ -39,6 +40,16 @@ export function shortTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+function slurmJobField(dir: string): { slurmJob?: SlurmJobFile } {
+  const job = readJobFile(dir);
+  return job ? { slurmJob: job } : {};
+}
+
+function withJob(r: RunInfo): string {
+  const job = readJobFile(r.dir);
+  return job ? `${r.state} (job ${jobKey(job)})` : r.state;
+}
+
 function runJson(r: RunInfo) {
   const s = r.status;
   return {
@@ -55,6 +66,7 @@ function runJson(r: RunInfo) {
     source: r.source,
     ...(r.search ? { search: r.search } : {}),
     ...(r.problem ? { problem: r.problem } : {}),
+    ...slurmJobField(r.dir),
     dir: r.dir,
   };
 }
@@ -96,7 +108,8 @@ Exit status: 0, or 2 for a bad command line or an unreadable runs directory.`,
       out.push('', `${group.experiment.label}${group.experiment.kind === 'spec' && group.runs[0]?.source ? `  (${group.runs[0].source})` : ''}`);
       const rows = group.runs.map((r) => [
         `  ${r.id}`,
-        r.state,
+        // A Slurm run names its job: `squeue -j` and `sacct -j` take it.
+        withJob(r),
         r.status ? `${r.status.step}/${r.status.totalSteps}` : '',
         r.status?.backend ?? '',
         shortTime(r.status?.startedAt),

@@ -65,8 +65,8 @@ export interface ManagerOptions {
   owner?: string;
   /** Use fs.watch for earlier ticks (the poll always runs). Default true. */
   watch?: boolean;
-  /** Where queued runs train unless their spec says (`execution.executor`): "local" (default) or "slurm". */
-  executor?: ExecutorKind;
+  /** Where queued runs train unless their spec says (`execution.executor`): "local" (default) or "slurm"; read at each start. */
+  executor?: ExecutorKind | (() => ExecutorKind);
   /** Submits, follows and cancels Slurm jobs; needed for runs that go to Slurm (see slurm/slurmRuns.ts). */
   slurm?: SlurmExecutor;
 }
@@ -108,7 +108,7 @@ export class RunManager {
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
     this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
-    this.slurm = options.slurm && new SlurmRuns(this.store, options.slurm, options.executor ?? 'local', (e) => this.events.emit(e), () => this.soon(), this.owner);
+    this.slurm = options.slurm && new SlurmRuns(this.store, options.slurm, (e) => this.events.emit(e), () => this.soon(), this.owner);
   }
 
   /**
@@ -463,12 +463,17 @@ export class RunManager {
     const submit: RunInfo[] = [];
     for (const r of runs) {
       if (readJobFile(r.dir)) continue;
-      if (r.state === 'queued' && launchState(r.dir).state === 'none' && runWantsSlurm(r, this.options.executor ?? 'local')) submit.push(r);
+      if (r.state === 'queued' && launchState(r.dir).state === 'none' && runWantsSlurm(r, this.defaultExecutor())) submit.push(r);
       else local.push(r);
     }
     // A manager without a Slurm executor leaves them queued for one that has one (never starts them here).
     this.slurm?.submit(submit);
     return local;
+  }
+
+  private defaultExecutor(): ExecutorKind {
+    const e = this.options.executor;
+    return typeof e === 'function' ? e() : (e ?? 'local');
   }
 
   private start(run: RunInfo): boolean {

@@ -111,7 +111,7 @@ export class RunService implements vscode.Disposable {
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
       // Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown).
-      ...(trusted ? { executor: executorSetting(), slurm: slurmExecutor(this.extensionPath) } : {}),
+      ...(trusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath) } : {}),
     }).open();
   }
 

@@ -45,7 +45,6 @@ export class SlurmRuns {
   constructor(
     private readonly store: RunStore,
     readonly executor: SlurmExecutor,
-    private readonly defaultExecutor: ExecutorKind,
     private readonly emit: (event: RunEvent) => void,
     private readonly changed: () => void,
     private readonly owner: string,
@@ -58,11 +57,6 @@ export class SlurmRuns {
   /** The run's job, when it was submitted to Slurm. */
   jobOf(run: Pick<RunInfo, 'dir'>): SlurmJobFile | null {
     return readJobFile(run.dir);
-  }
-
-  /** Does this queued run (not yet launched anywhere) go to Slurm? Per its spec's execution.executor, else the default. */
-  wantsSlurm(run: RunInfo): boolean {
-    return runWantsSlurm(run, this.defaultExecutor);
   }
 
   /**
