@@ -193,7 +193,7 @@ export class RunManager {
       const job = this.slurm?.jobOf(run);
       if (job) this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's
       else if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
-      if (mayHaveWorker(status)) {
+      else if (mayHaveWorker(status)) {
         throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
       }
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);

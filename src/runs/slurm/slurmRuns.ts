@@ -16,18 +16,28 @@ import { StoreError } from '../fsErrors';
 import type { FileLock } from '../lock';
 import type { RunInfo, RunStore } from '../store';
 import { SlurmError } from './commands';
-import { executorOf, settledStatus, type ExecutorKind, type SlurmExecutor, type SubmitRun } from './executor';
+import { settledStatus, type ExecutorKind, type SlurmExecutor, type SubmitRun } from './executor';
 import { hadSlurmJob, jobKey, markForResubmit, readJobFile, writeJobFile, type SlurmJobFile } from './jobFile';
 import { describeJob, FINISHED_PHASES } from './jobState';
+
+/** The executor a run's spec.json names (`execution.executor`), by run folder: a spec never changes once written. */
+const specExecutors = new Map<string, ExecutorKind | null>();
+const SPEC_EXECUTORS_KEPT = 10_000;
 
 /** Does a queued run go to Slurm? Back there if it was there; else its spec's `execution.executor`, else `fallback`. */
 export function runWantsSlurm(run: Pick<RunInfo, 'dir'>, fallback: ExecutorKind): boolean {
   if (hadSlurmJob(run.dir)) return true; // resumed: back to Slurm
-  try {
-    return executorOf(readRunSpec(run.dir).spec, fallback) === 'slurm';
-  } catch {
-    return fallback === 'slurm';
+  let named = specExecutors.get(run.dir);
+  if (named === undefined) {
+    try {
+      named = readRunSpec(run.dir).spec.execution?.executor ?? null;
+    } catch {
+      return fallback === 'slurm'; // unreadable now: asked again next time
+    }
+    if (specExecutors.size >= SPEC_EXECUTORS_KEPT) specExecutors.clear();
+    specExecutors.set(run.dir, named);
   }
+  return (named ?? fallback) === 'slurm';
 }
 
 /** After Slurm did not answer a submission, wait this long before trying again. */
