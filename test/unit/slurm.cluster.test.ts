@@ -150,6 +150,15 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     assert.equal((await m.stop(run.id, MINUTE)).state, 'cancelled');
   });
 
+  it('near its time limit the worker is signalled, checkpoints and stops: the run reads interrupted, resumable', async () => {
+    // --time=1 (a minute) with the signal 50 s before: Slurm signals within the first ~10 s (it may signal early).
+    const m = slurmManager('time-limit', { time: '1', signalSeconds: 50 });
+    const run = m.enqueue(newRun(tinySpec({ steps: 100_000, checkpointEvery: 20 })));
+    const done = await m.waitFor(run.id, (r) => ended(r) && r.state !== 'cancelled', 2 * MINUTE);
+    assert.equal(done.state, 'interrupted', done.status?.exitReason ?? '');
+    assert.match(done.status?.exitReason ?? '', /^Slurm job \d+ was stopped by Slurm on \S+ \(COMPLETED: the signal before its time limit\)/);
+  });
+
   it('a requeued job resumes from its checkpoint with the losses of an uninterrupted run', async () => {
     const spec = tinySpec({ steps: 300, checkpointEvery: 20, evalEvery: 1000 });
     const m = slurmManager('requeue');
