@@ -77,19 +77,10 @@ export class SlurmRuns {
     const jobs: { run: RunInfo; job: SlurmJobFile }[] = [];
     for (const run of runs) {
       const job = this.jobOf(run);
-      if (
-        job &&
-        run.status &&
-        run.status.state !== 'completed' &&
-        run.status.state !== 'failed' &&
-        !this.settled.has(`${run.id}:${jobKey(job)}`)
-      )
-        jobs.push({ run, job });
+      const open = run.status && run.status.state !== 'completed' && run.status.state !== 'failed';
+      if (job && open && !this.settled.has(`${run.id}:${jobKey(job)}`)) jobs.push({ run, job });
     }
-    this.executor.follow(
-      this,
-      jobs.map((j) => j.job),
-    );
+    this.executor.follow(this, jobs.map((j) => j.job));
     let changed = false;
     for (const { run, job } of jobs) {
       const seen = this.executor.observe(job).job;
@@ -100,6 +91,7 @@ export class SlurmRuns {
         if (next) writeStatus(run.dir, next);
         return next !== null;
       });
+      if (wrote === undefined) continue; // its lock is held: next tick
       if (wrote) changed = true;
       else if (FINISHED_PHASES.includes(seen.phase)) this.settled.add(`${run.id}:${jobKey(job)}`);
     }
@@ -262,12 +254,13 @@ export class SlurmRuns {
     this.executor.follow(this, []);
   }
 
-  private withLock<T>(run: RunInfo, what: string, fn: () => T): T | false {
+  /** `fn` under the run's lock; undefined when the lock is held by someone else (or cannot be taken). */
+  private withLock<T>(run: RunInfo, what: string, fn: () => T): T | undefined {
     const lock = this.store.runLock(run.id, `${what} (${this.owner})`);
     try {
-      if (!lock.tryAcquire()) return false;
+      if (!lock.tryAcquire()) return undefined;
     } catch {
-      return false;
+      return undefined;
     }
     try {
       return fn();
