@@ -184,6 +184,7 @@ test('the poller: one squeue per round plus sacct for the jobs that left the que
   assert.deepEqual(calls, ['squeue', 'sacct 2,3']);
   assert.equal(poller.read('1').job?.phase, 'running');
   assert.equal(poller.read('2').job?.phase, 'completed');
+  assert.ok(poller.read('2', Date.now() + 4_000).phaseForMs >= 4_000, 'how long the phase has held');
   assert.match(poller.read('3').unknown ?? '', /neither squeue nor sacct knows the job/);
   down = true;
   await poller.poll();

@@ -9,7 +9,7 @@ import type { ResolvedSpec } from '../../core/spec/resolve';
 import { RunFiles, type RunState, type RunStatus } from '../../protocol/run';
 import { queryJobsNow, sbatch, scancel } from './commands';
 import { jobKey, readJobFile, type SlurmJobFile } from './jobFile';
-import { SlurmJobPoller } from './jobPoller';
+import { SlurmJobPoller, type JobReading } from './jobPoller';
 import { EXIT_RUN_DIR_NOT_WRITABLE, jobScript } from './jobScript';
 import { describeJob, FINISHED_PHASES, lookupJob, parseSacct, parseSqueue, type JobObservation } from './jobState';
 import { checkSlurmSettings, mergeSlurmSettings, type SlurmSettings } from './settings';
@@ -110,10 +110,7 @@ export class SlurmExecutor {
   }
 
   /** The job's last observed state; `unknown` says why it is not known. */
-  observe(job: SlurmJobFile): {
-    job: JobObservation | undefined;
-    unknown?: string;
-  } {
+  observe(job: SlurmJobFile): JobReading {
     return this.poller.read(jobKey(job));
   }
 

@@ -16,6 +16,8 @@ export interface JobQueries {
 
 export interface JobReading {
   job: JobObservation | undefined;
+  /** How long the job has been seen in its present phase (from the first round that saw it so); 0 when unseen. */
+  phaseForMs: number;
   /** Why the state is not known now: the last round failed, or none has run since the job was wanted. */
   unknown?: string;
 }
@@ -31,6 +33,8 @@ export class SlurmJobPoller {
   private error: string | null = null;
   /** Keys covered by the last successful round. */
   private covered = new Set<string>();
+  /** When each job was first seen in its present phase. */
+  private phaseSince = new Map<string, { phase: string; at: number }>();
 
   constructor(
     private readonly intervalMs: number = DEFAULT_INTERVAL_MS,
@@ -62,20 +66,14 @@ export class SlurmJobPoller {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  read(key: string): JobReading {
+  read(key: string, now: number = Date.now()): JobReading {
     const job = lookupJob(this.jobs, key);
-    if (this.error)
-      return {
-        job,
-        unknown: `Slurm is not answering (${this.error}); the job's state is unknown`,
-      };
-    if (!this.covered.has(key))
-      return {
-        job,
-        unknown: job ? undefined : 'waiting for the first answer from Slurm',
-      };
-    if (!job) return { job, unknown: 'neither squeue nor sacct knows the job (yet)' };
-    return { job };
+    const since = job ? this.phaseSince.get(job.key) : undefined;
+    const phaseForMs = since && job && since.phase === job.phase ? now - since.at : 0;
+    if (this.error) return { job, phaseForMs, unknown: `Slurm is not answering (${this.error}); the job's state is unknown` };
+    if (!this.covered.has(key)) return { job, phaseForMs, ...(job ? {} : { unknown: 'waiting for the first answer from Slurm' }) };
+    if (!job) return { job, phaseForMs, unknown: 'neither squeue nor sacct knows the job (yet)' };
+    return { job, phaseForMs };
   }
 
   /** One round now (or the one in flight); resolves when it is done. */
@@ -96,8 +94,17 @@ export class SlurmJobPoller {
       if (ended.length) {
         // Ask by job id: an array's tasks are listed under it. sacct names a task "123_4" as squeue does.
         const ids = [...new Set(ended.map((k) => k.split('_')[0]!))];
-        for (const job of parseSacct(await this.queries.sacct(ids))) if (!next.has(job.key)) next.set(job.key, job);
+        // A requeued job has a record per start, oldest first: the last one is its present.
+        const accounted = new Map(parseSacct(await this.queries.sacct(ids)).map((j) => [j.key, j]));
+        for (const [key, job] of accounted) if (!next.has(key)) next.set(key, job);
       }
+      const now = Date.now();
+      const since = new Map<string, { phase: string; at: number }>();
+      for (const [key, job] of next) {
+        const before = this.phaseSince.get(key);
+        since.set(key, before && before.phase === job.phase ? before : { phase: job.phase, at: now });
+      }
+      this.phaseSince = since;
       this.jobs = next;
       this.covered = keys;
       this.error = null;

@@ -40,6 +40,9 @@ export function runWantsSlurm(run: Pick<RunInfo, 'dir'>, fallback: ExecutorKind)
   return (named ?? fallback) === 'slurm';
 }
 
+/** A job's phase must have held this long before a run is settled from it. */
+const PHASE_SETTLED_MS = 3_000;
+
 /** After Slurm did not answer a submission, wait this long before trying again. */
 const SUBMIT_RETRY_MS = 30_000;
 
@@ -83,8 +86,12 @@ export class SlurmRuns {
     this.executor.follow(this, jobs.map((j) => j.job));
     let changed = false;
     for (const { run, job } of jobs) {
-      const seen = this.executor.observe(job).job;
+      const reading = this.executor.observe(job);
+      const seen = reading.job;
       if (!seen || seen.phase === 'running' || seen.phase === 'unknown') continue;
+      // Slurm passes through end states while it requeues a job (the old start ends, the job is pending again): act
+      // on a phase only once it has held a while.
+      if (reading.phaseForMs < PHASE_SETTLED_MS) continue;
       const wrote = this.withLock(run, 'settle', () => {
         const status = readStatus(run.dir).status;
         const next = status && settledStatus(status, seen, run.dir, jobKey(job));
@@ -198,33 +205,30 @@ export class SlurmRuns {
     for (;;) {
       await this.executor.poller.poll();
       const seen = this.executor.observe(job).job;
+      const jobOver = seen !== undefined && FINISHED_PHASES.includes(seen.phase);
       const status = readStatus(run.dir).status;
-      if (!status || status.state === 'completed' || status.state === 'failed' || status.state === 'cancelled') return;
-      if (status.state === 'queued' || (seen && FINISHED_PHASES.includes(seen.phase))) {
-        // No worker writes it any more (never started, or its job is over).
+      const ended = !status || status.state === 'completed' || status.state === 'failed' || status.state === 'cancelled';
+      // Done once the job is over too, so that a resume right after finds nothing of it running.
+      if (ended && jobOver) return;
+      if (!ended && (status.state === 'queued' || jobOver)) {
+        // No worker writes it any more (it never started, or its job is over).
         this.withLock(run, 'stop', () => {
           const now = readStatus(run.dir).status;
           if (now && (now.state === 'queued' || now.state === 'running' || now.state === 'interrupted')) {
-            writeStatus(run.dir, {
-              ...now,
-              state: 'cancelled',
-              pid: null,
-              endedAt: new Date().toISOString(),
-              exitReason: `stopped: Slurm job ${jobKey(job)} cancelled (last step ${now.step})`,
-            });
+            const exitReason = `stopped: Slurm job ${jobKey(job)} cancelled (last step ${now.step})`;
+            writeStatus(run.dir, { ...now, state: 'cancelled', pid: null, endedAt: new Date().toISOString(), exitReason });
           }
         });
-        return;
       }
-      if (Date.now() > deadline)
-        throw new StoreError(
-          `Run ${run.id}: Slurm job ${jobKey(job)} was cancelled but the run has not ended after ` +
-            `${Math.round(timeoutMs / 1000)} s (${this.executor.describe(job)}).`,
-          undefined,
-        );
+      if (Date.now() > deadline) {
+        if (ended) return;
+        const waited = `${Math.round(timeoutMs / 1000)} s (${this.executor.describe(job)})`;
+        throw new StoreError(`Run ${run.id}: Slurm job ${jobKey(job)} was cancelled but the run has not ended after ${waited}.`, undefined);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+
 
   /** Before resume or delete: refuse while the job may still run; then forget it (resume submits a new job). */
   release(run: RunInfo, job: SlurmJobFile, action: 'resume' | 'delete'): void {
