@@ -5,6 +5,9 @@
  */
 import { launchState } from '../runs/launchMarker';
 import { RunManager } from '../runs/manager';
+import { cliSlurmExecutor } from './slurm';
+import { jobKey, readJobFile } from '../runs/slurm/jobFile';
+import { runWantsSlurm } from '../runs/slurm/slurmRuns';
 import { resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { RunNotFoundError, type RunInfo } from '../runs/store';
 import { Exit, UsageError, type CliCommand } from './command';
@@ -57,7 +60,7 @@ run that did not complete, 2 bad command line.`,
   options: { retry: { type: 'boolean' }, wait: { type: 'boolean' }, runs: { type: 'string' } },
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError('give one run or search ID');
-    const manager = new RunManager({ runsDir: runsDirOf(values, io), ...cliLaunchers(), queue: 'never', owner: 'mlbtc resume' });
+    const manager = new RunManager({ runsDir: runsDirOf(values, io), ...cliLaunchers(), queue: 'never', owner: 'mlbtc resume', slurm: cliSlurmExecutor() });
     const target = resolveTarget(manager, positionals[0]!);
     if ('error' in target) {
       io.stderr(`mlbtc resume: ${target.error}\n`);
@@ -72,11 +75,15 @@ run that did not complete, 2 bad command line.`,
       io.stderr(`mlbtc resume: ${(e as Error).message}\n`);
       return Exit.invalid;
     }
+    // A Slurm run is submitted again here and now: kick() could only start its submission.
+    if (runWantsSlurm(run, 'local')) await manager.submitToSlurmNow([run.id]);
     manager.kick();
     run = manager.get(run.id);
     const what = values.retry ? `${run.id} (a new run of ${target.run.id})` : run.id;
     const launch = launchState(run.dir);
-    if (run.state === 'queued' && launch.state === 'starting') io.stdout(`${what}: started (worker pid ${launch.marker!.workerPid}), continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
+    const job = readJobFile(run.dir);
+    if (job && run.state === 'queued') io.stdout(`${what}: submitted as Slurm job ${jobKey(job)}, continuing after step ${run.status?.step ?? 0}.\n`);
+    else if (run.state === 'queued' && launch.state === 'starting') io.stdout(`${what}: started (worker pid ${launch.marker!.workerPid}), continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
     else if (run.state === 'queued') io.stdout(`${what}: queued; the process that owns the queue of ${manager.store.root} starts it when a slot is free.\n`);
     else io.stdout(`${what}: ${run.state}, continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
     if (!values.wait) return Exit.ok;

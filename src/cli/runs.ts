@@ -14,6 +14,7 @@ import type { ManagerOptions } from '../runs/manager';
 import { launchTorchWorker } from '../runs/launch';
 import { findPython, type PythonInterpreter } from '../runs/python';
 import { groupByExperiment, RunStore, type RunInfo } from '../runs/store';
+import { jobKey, readJobFile, type SlurmJobFile } from '../runs/slurm/jobFile';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
 
 export const RUNS_OPTION_HELP = `  --runs DIR    the runs directory. Default: $MLBTC_RUNS_DIR, else .mlbtc/runs in the workspace (the nearest
@@ -64,6 +65,16 @@ export function shortTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+function slurmJobField(dir: string): { slurmJob?: SlurmJobFile } {
+  const job = readJobFile(dir);
+  return job ? { slurmJob: job } : {};
+}
+
+function withJob(r: RunInfo): string {
+  const job = readJobFile(r.dir);
+  return job ? `${r.state} (job ${jobKey(job)})` : r.state;
+}
+
 function runJson(r: RunInfo) {
   const s = r.status;
   return {
@@ -81,6 +92,7 @@ function runJson(r: RunInfo) {
     source: r.source,
     ...(r.search ? { search: r.search } : {}),
     ...(r.problem ? { problem: r.problem } : {}),
+    ...slurmJobField(r.dir),
     dir: r.dir,
   };
 }
@@ -123,7 +135,8 @@ Exit status: 0, or 2 for a bad command line or an unreadable runs directory.`,
       out.push('', `${group.experiment.label}${group.experiment.kind === 'spec' && group.runs[0]?.source ? `  (${group.runs[0].source})` : ''}`);
       const rows = group.runs.map((r) => [
         `  ${r.id}`,
-        r.state,
+        // A Slurm run names its job: `squeue -j` and `sacct -j` take it.
+        withJob(r),
         r.status ? `${r.status.step}/${r.status.totalSteps}` : '',
         r.status?.runtime ?? r.status?.backend ?? '',
         shortTime(r.status?.startedAt),

@@ -23,6 +23,7 @@ import { chooseCliRuntime } from './runtimeChoice';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { cliLaunchers, RUNS_OPTION_HELP, runsDirOf } from './runs';
+import { cliSlurmExecutor, EXECUTOR_OPTION_HELP, executorOption } from './slurm';
 
 /** Lock owner of a search controller run by this CLI: `mlbtc stop SEARCH` only ever signals a holder with this owner. */
 export const SEARCH_CONTROLLER_OWNER = 'mlbtc search';
@@ -32,8 +33,14 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const runsDir = runsDirOf(values, io);
   const file = readSearchFile(runsDir, id);
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
-  const manager = new RunManager({ runsDir, ...cliLaunchers(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500 }).open();
-  const controller = new SearchController(manager, id, { maxConcurrent, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
+  const executor = executorOption(values) ?? 'local';
+  const slurm = cliSlurmExecutor(maxConcurrent);
+  const manager = new RunManager({ runsDir, ...cliLaunchers(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500, executor, slurm }).open();
+  // On Slurm a one-rung search (grid, random) queues every trial at once: they go as one job array whose throttle
+  // (--array=0-N%K) keeps K running. ASHA decides promotions from results, so its trials go K at a time.
+  const onSlurm = executor === 'slurm' || file.plan.trials[0]?.spec.execution?.executor === 'slurm';
+  const active = onSlurm && !file.plan.asha ? file.plan.trials.length : maxConcurrent;
+  const controller = new SearchController(manager, id, { maxConcurrent: active, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
   try {
     controller.acquire();
   } catch (e) {
@@ -71,7 +78,7 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
 }
 
 export const command: CliCommand = {
-  usage: 'mlbtc search FILE [--plan] [--max-concurrent N] [--runs DIR]  |  mlbtc search status ID  |  mlbtc search resume ID',
+  usage: 'mlbtc search FILE [--plan] [--max-concurrent N] [--runs DIR] [--executor E]  |  mlbtc search status ID  |  mlbtc search resume ID',
   help: `Runs the structure search of FILE's "search" block: every combination (grid), seeded draws (random), or
 successive halving (asha: trials start at the smallest budget; the best 1/eta of each rung continue from their
 checkpoint to the next). Candidates that fail validation or break search.constraints are planned out, each with
@@ -79,8 +86,11 @@ the reason.
 
   --plan              print the plan and exit: the trials, each candidate's analysis (scoring rank,
                       parameters, MACs), the rejected candidates and the total compute. Nothing is launched.
-  --max-concurrent N  trials training at once (default: search.maxConcurrent, else 1)
+  --max-concurrent N  trials training at once (default: search.maxConcurrent, else 1); on Slurm the throttle of
+                      the job array
 ${RUNS_OPTION_HELP}
+${EXECUTOR_OPTION_HELP}
+                On Slurm a grid or random search is one job array (--array=0-N%K with K = --max-concurrent).
 
 The search runs in the foreground and ends with a table of trials (objective, compute, rank) and two Pareto
 fronts: compute vs the objective, and compute vs scoring rank. Its state lives in <runs>/.searches/ID, and its
@@ -92,7 +102,7 @@ Ctrl-C stops the search and its active trials; if this process is killed, the tr
 
 Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command line or unreadable file,
 130 stopped before it finished.`,
-  options: { plan: { type: 'boolean' }, 'max-concurrent': { type: 'string' }, runs: { type: 'string' } },
+  options: { plan: { type: 'boolean' }, 'max-concurrent': { type: 'string' }, runs: { type: 'string' }, executor: { type: 'string' } },
   async run({ positionals, values }, io) {
     if (values['max-concurrent'] !== undefined) {
       const n = Number(values['max-concurrent']);
@@ -138,7 +148,9 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
     }
     let plan: SearchPlan;
     try {
-      plan = planSearch(raw);
+      // --executor slurm: every trial's spec says so, so whichever manager owns the queue submits it to Slurm.
+      const executor = executorOption(values);
+      plan = planSearch(executor ? { ...raw, execution: { ...raw.execution, executor } } : raw);
     } catch (e) {
       if (!(e instanceof SearchPlanError)) throw e;
       io.stderr(`mlbtc search: ${first}: ${e.message}\n`);

@@ -3,6 +3,7 @@
  * killed if it has not stopped after --timeout), or a whole search (its controller, then its active trials).
  */
 import { RunManager } from '../runs/manager';
+import { cliSlurmExecutor } from './slurm';
 import { isProcessAlive } from '../runfolder/process';
 import { readLock } from '../runfolder/lock';
 import { controllerLockOwner, SearchController } from '../runs/search/controller';
@@ -34,7 +35,7 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     if (positionals.length !== 1) throw new UsageError('give one run or search ID');
     const timeout = values.timeout === undefined ? 15 : Number(values.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be a number of seconds ≥ 0 (got "${String(values.timeout)}")`);
-    const manager = new RunManager({ runsDir: runsDirOf(values, io), queue: 'never', owner: 'mlbtc stop' });
+    const manager = new RunManager({ runsDir: runsDirOf(values, io), queue: 'never', owner: 'mlbtc stop', slurm: cliSlurmExecutor() });
     const target = resolveTarget(manager, positionals[0]!);
     if ('error' in target) {
       io.stderr(`mlbtc stop: ${target.error}\n`);

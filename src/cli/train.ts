@@ -36,12 +36,15 @@ import { formatDuration, plural } from '../core/format';
 import { problemLine } from './problems';
 import { readSpecFile } from './readSpec';
 import { TrainProgress } from './trainProgress';
+import { RunManager } from '../runs/manager';
+import { clearLaunchMarker } from '../runs/launchMarker';
+import { cliSlurmExecutor, EXECUTOR_OPTION_HELP, executorOption, followSlurmRun } from './slurm';
 
 const PRECISIONS = ['fp32', 'bf16'] as const;
 const DEVICE = new RegExp(`^(auto|cuda|mps|cpu)$|${CUDA_INDEX_PATTERN}`);
 
 export const command: CliCommand = {
-  usage: 'mlbtc train FILE [--runtime R] [--device D] [--precision P] [--steps N] [--backend B] [--seed S] [--out DIR]  |  mlbtc train --resume DIR [--runtime R]',
+  usage: 'mlbtc train FILE [--runtime R] [--device D] [--precision P] [--steps N] [--backend B] [--seed S] [--out DIR] [--executor E]  |  mlbtc train --resume DIR [--runtime R]',
   help: `Trains the structure in FILE (a *.mlbtc.json) in the foreground, with its training settings, and writes a
 run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
 
@@ -59,6 +62,9 @@ run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
                 folder), where the editor's Experiments view finds it.
   --resume DIR  continue the run in DIR from its last checkpoint, with the losses it would have had uninterrupted,
                 on the runtime it was started with (or the one --runtime names)
+${EXECUTOR_OPTION_HELP}
+                On Slurm the run is submitted as a job and followed here (its job state, then its steps); Ctrl-C stops
+                following, not the job.
 
 Progress shows step, loss, tokens/s and time left (one line per record when the output is not a terminal).
 Ctrl-C stops after the current step and saves a checkpoint; continue with --resume.
@@ -74,11 +80,12 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
     seed: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'string' },
+    executor: { type: 'string' },
   },
   async run({ positionals, values }, io) {
     const resume = values.resume as string | undefined;
     if (resume !== undefined) {
-      const others = ['steps', 'backend', 'seed', 'out', 'device', 'precision'].filter((o) => values[o] !== undefined);
+      const others = ['steps', 'backend', 'seed', 'out', 'device', 'precision', 'executor'].filter((o) => values[o] !== undefined);
       if (positionals.length || others.length) {
         throw new UsageError('--resume DIR takes no FILE and no other option than --runtime: the run continues as configured in DIR/spec.json');
       }
@@ -86,6 +93,7 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one FILE' : 'give the FILE to train (or --resume DIR)');
     let overrides = parseOverrides(values);
+    const executorFlag = executorOption(values);
     const file = positionals[0]!;
     const read = readSpecFile(file, io.cwd);
     if (!read.ok) {
@@ -122,6 +130,11 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
       return Exit.invalid;
     }
 
+    if ((executorFlag ?? spec.execution?.executor) === 'slurm') {
+      if (values.out !== undefined) throw new UsageError('--out does not go with the slurm executor (its runs live in the runs directory)');
+      return trainOnSlurm({ ...spec, execution: { ...spec.execution, executor: 'slurm' } }, sourcePath, read.text, overrides, io);
+    }
+
     let runDir: string;
     const run = { spec, sourcePath, sourceText: read.text, overrides };
     if (values.out !== undefined) {
@@ -148,6 +161,37 @@ function parseRuntime(values: Record<string, unknown>): RuntimeName | undefined 
     throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')}${values.resume !== undefined ? ' (auto only for a new run)' : ''} (got "${String(r)}")`);
   }
   return r as RuntimeName;
+}
+
+/** Submit the run as a Slurm job and follow it until it ends (see slurm.ts). */
+async function trainOnSlurm(spec: ResolvedSpec, sourcePath: string, text: string, overrides: RunOverrides, io: CliIo): Promise<number> {
+  const runsDir = path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR);
+  const slurm = cliSlurmExecutor();
+  const manager = new RunManager({ runsDir, executor: 'slurm', slurm, queue: 'never', owner: 'mlbtc train', pollMs: 1_000 });
+  try {
+    slurm.settingsFor(spec); // a bad execution.slurm block is reported before any run folder exists
+  } catch (e) {
+    io.stderr(`mlbtc train: ${sourcePath}: ${(e as Error).message}\n`);
+    return Exit.invalid;
+  }
+  // The launch marker keeps a queue-owning editor from starting it locally until its job file is written.
+  const run = manager.store.create({ spec, sourcePath, sourceText: text, overrides, launchedBy: process.pid });
+  try {
+    await manager.submitToSlurmNow([run.id]);
+    clearLaunchMarker(run.dir);
+    manager.open();
+    io.stdout(`run ${run.id} → ${run.dir}\n`);
+    const ended = await followSlurmRun(manager, slurm, run.id, (line) => io.stdout(`${line}\n`));
+    if (!ended) return EXIT_CANCELLED;
+    const log = path.join(run.dir, 'worker.log');
+    const why = ended.status?.exitReason ?? '';
+    if (ended.state !== 'completed') io.stderr(`mlbtc train: the run ended ${ended.state}: ${why}\n(details in ${log})\n`);
+    else io.stdout(`completed ${ended.status?.step} steps; run folder ${run.dir}\n`);
+    return ended.state === 'completed' ? Exit.ok : ended.state === 'failed' ? Exit.invalid : EXIT_CANCELLED;
+  } finally {
+    clearLaunchMarker(run.dir);
+    manager.close();
+  }
 }
 
 function parseOverrides(values: Record<string, unknown>): RunOverrides {

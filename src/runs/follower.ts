@@ -126,8 +126,8 @@ export class RunFollower {
     }
   }
 
-  /** A tick shortly after a burst of fs events. */
-  private soon(): void {
+  /** A tick shortly after a burst of events (fs changes here, job state changes from the Slurm executor). */
+  soon(): void {
     if (this.debounce || this.closed) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;

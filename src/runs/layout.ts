@@ -5,6 +5,7 @@
  *   <runs>/<run id>/             a run folder; the id is the folder name
  *   <runs>/<run id>/run.lock     held while a manager changes the run's state (start, stop, resume, delete)
  *   <runs>/<run id>/launch.json  written by the manager that spawned the run's worker (see manager.ts)
+ *   <runs>/<run id>/slurm.json   the Slurm job the run was submitted as (see slurm/jobFile.ts)
  *   <runs>/.index.jsonl          a cache of who made each run (source spec, search, trial) so listing never opens
  *                                spec.json; rebuilt from the runs themselves when missing or incomplete
  *   <runs>/.manager.lock         held by the one manager that owns the queue (starts queued runs)
@@ -19,6 +20,7 @@ export const StoreFiles = {
   searches: '.searches',
   runLock: 'run.lock',
   launch: 'launch.json',
+  slurmJob: 'slurm.json',
   tmpPrefix: '.tmp-',
 } as const;
 

@@ -44,6 +44,9 @@ import { writeStatus } from '../runfolder/statusFile';
 import { liveWorkerOf } from '../runfolder/workerClaim';
 import { clearStopRequest, requestStop } from '../runfolder/stopRequest';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
+import type { ExecutorKind, SlurmExecutor } from './slurm/executor';
+import { readJobFile } from './slurm/jobFile';
+import { runWantsSlurm, SlurmRuns } from './slurm/slurmRuns';
 
 export interface ManagerOptions {
   runsDir: string;
@@ -67,6 +70,10 @@ export interface ManagerOptions {
   owner?: string;
   /** Use fs.watch for earlier ticks (the poll always runs). Default true. */
   watch?: boolean;
+  /** Where queued runs train unless their spec says (`execution.executor`): "local" (default) or "slurm"; read at each start. */
+  executor?: ExecutorKind | (() => ExecutorKind);
+  /** Submits, follows and cancels Slurm jobs; needed for runs that go to Slurm (see slurm/slurmRuns.ts). */
+  slurm?: SlurmExecutor;
 }
 
 /** States from which `resume` continues a run from its last checkpoint. */
@@ -87,6 +94,7 @@ export class RunManager {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private ticking = false;
+  private readonly slurm: SlurmRuns | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     this.store = new RunStore(options.runsDir);
@@ -102,6 +110,7 @@ export class RunManager {
       watch: options.watch !== false,
       pollMs: options.pollMs ?? 1000,
     });
+    this.slurm = options.slurm && new SlurmRuns(this.store, options.slurm, (e) => this.events.emit(e), () => this.follower.soon(), this.owner);
   }
 
   /**
@@ -122,6 +131,7 @@ export class RunManager {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.follower.close();
+    this.slurm?.close();
     for (const child of this.children.values()) {
       child.removeAllListeners('exit');
       child.unref();
@@ -179,10 +189,12 @@ export class RunManager {
       if (!read.status) throw new StoreError(`Cannot resume ${run.id}: ${read.problem}.`, undefined);
       const status = read.status;
       if (status.state === 'queued') return;
-      const worker = liveWorkerOf(run.dir);
-      if (worker) throw new StoreError(`Run ${run.id} is already running (pid ${worker.pid}).`, 'EBUSY');
-      if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
-      if (mayHaveWorker(status)) {
+      const job = this.slurm?.jobOf(run);
+      const worker = job ? null : liveWorkerOf(run.dir);
+      if (job) this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's
+      else if (worker) throw new StoreError(`Run ${run.id} is already running (pid ${worker.pid}).`, 'EBUSY');
+      else if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
+      else if (mayHaveWorker(status)) {
         throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
       }
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
@@ -202,6 +214,11 @@ export class RunManager {
    */
   async stop(id: string, timeoutMs: number = this.stopTimeoutMs): Promise<RunInfo> {
     const run = this.store.get(id);
+    const job = this.slurm?.jobOf(run);
+    if (job) {
+      await this.slurm!.stop(run, job, timeoutMs);
+      return this.refreshed(run.id);
+    }
     let wasQueued = false;
     this.store.runLock(run.id, `stop (${this.owner})`).with(() => {
       const status = readStatus(run.dir).status;
@@ -247,6 +264,8 @@ export class RunManager {
   /** Delete a run's folder; refused while it is running. */
   delete(id: string): void {
     const run = this.store.get(id);
+    const job = this.slurm?.jobOf(run);
+    if (job) this.slurm!.release(run, job, 'delete');
     this.store.remove(run.id);
     this.tick();
   }
@@ -263,6 +282,15 @@ export class RunManager {
     } finally {
       this.queueLock.release();
     }
+  }
+
+  /**
+   * Submit these queued runs to Slurm now, as one job array when there are several (`mlbtc train --executor slurm`,
+   * which must not wait for a queue owner); each ends failed with Slurm's own words when it cannot be submitted.
+   */
+  async submitToSlurmNow(ids: readonly string[]): Promise<void> {
+    if (!this.slurm) throw new StoreError('This run manager has no Slurm executor.', undefined);
+    await this.slurm.submitNow(ids.map((id) => this.store.get(id)));
   }
 
   /** Resolve when `predicate` holds for the run (checked on every change), or reject after `timeoutMs`. */
@@ -315,12 +343,14 @@ export class RunManager {
       for (const run of runs) {
         // Our own children are settled by their exit handler, which knows the exit code or signal.
         if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
+        if (readJobFile(run.dir)) continue; // a Slurm job's run: settled from the job's state below, never from a pid
         if (run.status?.state === 'running' && !mayHaveWorker(run.status)) {
           changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
         } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
           changed = this.settleDead(run.id, 'failed', `the worker exited before starting the run${lastLogLine(run.dir)}`) || changed;
         }
       }
+      if (this.slurm?.tick(runs)) changed = true;
       if (changed) runs = this.listOrWarn() ?? runs;
       this.follower.update(runs, initial);
       if (this.queueLock.isHeld) this.schedule(runs);
@@ -341,6 +371,7 @@ export class RunManager {
 
   /** Start queued runs, oldest first, while fewer than maxConcurrentRuns are live or starting. */
   private schedule(runs: RunInfo[]): void {
+    runs = this.submitToSlurm(runs);
     if (!this.launcher) return; // a manager without a worker can queue runs but not start them
     const waiting: RunInfo[] = [];
     let live = 0;
@@ -358,6 +389,28 @@ export class RunManager {
       if (live >= this.maxConcurrent) break;
       if (this.start(run)) live++;
     }
+  }
+
+  /**
+   * Hand the queued runs that go to Slurm to it (all at once: Slurm queues them, maxConcurrentRuns is about this
+   * machine); returns the runs left to this machine's queue. Runs that have a job are Slurm's, whatever their state.
+   */
+  private submitToSlurm(runs: RunInfo[]): RunInfo[] {
+    const local: RunInfo[] = [];
+    const submit: RunInfo[] = [];
+    for (const r of runs) {
+      if (readJobFile(r.dir)) continue;
+      if (r.state === 'queued' && launchState(r.dir).state === 'none' && runWantsSlurm(r, this.defaultExecutor())) submit.push(r);
+      else local.push(r);
+    }
+    // A manager without a Slurm executor leaves them queued for one that has one (never starts them here).
+    this.slurm?.submit(submit);
+    return local;
+  }
+
+  private defaultExecutor(): ExecutorKind {
+    const e = this.options.executor;
+    return typeof e === 'function' ? e() : (e ?? 'local');
   }
 
   private start(run: RunInfo): boolean {

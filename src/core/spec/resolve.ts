@@ -52,6 +52,8 @@ export interface ResolvedSpec {
   groups: ResolvedHeadGroup[];
   training: ResolvedTraining;
   search?: StructureSpec['search'];
+  /** Where runs train (executor, Slurm job settings); absent: the editor's or CLI's defaults. */
+  execution?: StructureSpec['execution'];
 }
 
 /** Fill missing properties of `value` from the `default` annotations of `schema` (one level deep). */
@@ -178,5 +180,6 @@ export function resolveSpec(spec: StructureSpec): ResolvedSpec {
     groups,
     training: withDefaults(S.Training, spec.training ?? {}) as ResolvedTraining,
     ...(spec.search ? { search: spec.search } : {}),
+    ...(spec.execution ? { execution: spec.execution } : {}),
   };
 }

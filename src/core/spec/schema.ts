@@ -355,6 +355,36 @@ export const Training = Type.Object(
   { additionalProperties: false, description: 'Optimisation: AdamW (β 0.9/0.95) with µP learning rates, warm-up, and gradient clipping, in float32 (§2.4–2.5).' },
 );
 
+// ─── Execution ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+const SlurmWord = (description: string, examples: string[]) => Type.String({ pattern: '^[A-Za-z0-9_.:+,=@%/-]+$', description, examples });
+
+export const SlurmSettings = Type.Object(
+  {
+    partition: Type.Optional(SlurmWord('Slurm partition (sbatch --partition).', ['gpu'])),
+    account: Type.Optional(SlurmWord('Account charged for the job (sbatch --account).', ['proj-123'])),
+    qos: Type.Optional(SlurmWord('Quality of service (sbatch --qos).', ['normal'])),
+    time: Type.Optional(SlurmWord('Time limit per job in any form sbatch takes ("30", "4:00:00", "1-00:00:00"). The worker checkpoints and stops signalSeconds before it.', ['4:00:00'])),
+    gpus: Type.Optional(Type.Integer({ minimum: 0, description: 'GPUs per run (sbatch --gres=gpu:N).' })),
+    cpus: Type.Optional(Type.Integer({ minimum: 1, description: 'CPUs per run (sbatch --cpus-per-task).' })),
+    mem: Type.Optional(SlurmWord('Memory per run (sbatch --mem).', ['32G'])),
+    extraArgs: Type.Optional(Type.Array(Type.String({ pattern: '^-' }), { description: 'More sbatch options, one per item, passed as given.', examples: [['--constraint=a100']] })),
+    setup: Type.Optional(Type.Array(Type.String({ pattern: '^[^\\n\\r]*$' }), { description: 'Shell lines run on the node before the worker (module loads, conda activation), as written.', examples: [['module load cuda/12.1']] })),
+    python: Type.Optional(Type.String({ description: 'Python that runs PyTorch-runtime workers on the node.' })),
+    node: Type.Optional(Type.String({ description: 'Node.js that runs tfjs-runtime workers on the node.' })),
+    signalSeconds: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds before the time limit at which the worker is told to checkpoint and stop (default 120).' })),
+  },
+  { additionalProperties: false, description: 'Slurm job settings for this spec; each overrides the mlbtc.slurm.* setting of the same name.' },
+);
+
+export const Execution = Type.Object(
+  {
+    executor: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('slurm')], { description: 'Where runs of this spec train: "local" worker processes, or Slurm jobs. Default: the mlbtc.executor setting.' })),
+    slurm: Type.Optional(SlurmSettings),
+  },
+  { additionalProperties: false, description: 'Where this spec\'s runs train (this machine or a Slurm cluster) and with which job settings.' },
+);
+
 // ─── Search ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const SearchDimension = Type.Union(
@@ -478,6 +508,7 @@ export const StructureSpec = Type.Object(
     attention: Attention,
     training: Type.Optional(Training),
     search: Type.Optional(Search),
+    execution: Type.Optional(Execution),
   },
   {
     additionalProperties: false,
@@ -497,6 +528,7 @@ export type MlbtcLevelSpec = Static<typeof MlbtcLevel>;
 export type MlbtcPreset = Static<typeof MlbtcPreset>;
 export type TrainingSpec = Static<typeof Training>;
 export type SearchSpec = Static<typeof Search>;
+export type ExecutionSpec = Static<typeof Execution>;
 export type SearchDimensionSpec = Static<typeof SearchDimension>;
 
 /** The JSON Schema document written to dist/mlbtc.schema.json. */

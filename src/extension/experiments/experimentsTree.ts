@@ -9,6 +9,7 @@
  * Updates are coalesced to one per UPDATE_MS, so a run logging every step does not redraw the view 50 times a
  * second. While there are no runs the view's welcome content (package.json viewsWelcome) shows instead.
  */
+import { describeRunJob } from '../../runs/slurm/executor';
 import * as vscode from 'vscode';
 import type { RunState } from '../../protocol/run';
 import { groupByExperiment, searchRefOf, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
@@ -191,7 +192,9 @@ function runItem(run: RunInfo, loss: LatestLoss | null, trial: TrialDescription 
   const now = new Date();
   const item = new vscode.TreeItem(runLabel(run, now, trial?.params), vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
-  item.description = describeRun(run, loss, now.getTime());
+  // A run on Slurm names its job (and, while it waits, why): its worker's pid is on another machine.
+  const job = describeRunJob(run.dir);
+  item.description = [describeRun(run, loss, now.getTime()), job ? `job ${job.key}` : ''].filter(Boolean).join(' · ');
   item.accessibilityInformation = { label: `${item.label as string}, ${run.id}: ${item.description}` };
   item.iconPath = runIcons[run.state];
   item.contextValue = `mlbtc.run.${run.state}`;
@@ -207,6 +210,7 @@ function runItem(run: RunInfo, loss: LatestLoss | null, trial: TrialDescription 
     s?.startedAt ? `started ${s.startedAt}` : '',
     s?.endedAt ? `ended ${s.endedAt}${s.startedAt ? ` after ${formatDuration(Date.parse(s.endedAt) - Date.parse(s.startedAt))}` : ''}` : '',
     s?.exitReason ?? '',
+    job?.line ?? '',
     run.problem ?? '',
     run.source ? `from ${run.source}` : '',
     run.dir,

@@ -11,11 +11,14 @@ import type { RunService } from './runService';
 import { startSearch } from './searchCommand';
 import { SHOW_DEVICES_COMMAND, showDevices } from './showDevices';
 import { RunCommandIds, trainStructure } from './startRun';
+import { SHOW_JOB_SCRIPT, showJobScript } from './slurm';
 
 export function registerRunCommands(service: RunService, validation: ValidationCache): vscode.Disposable[] {
   return [
     registerCommand(RunCommandIds.train, 'trusted', (arg) => trainStructure(service, validation, arg)),
     registerCommand(RunCommandIds.search, 'trusted', (arg) => startSearch(service, validation, arg)),
+    // A preview only: the script is shown, nothing is submitted.
+    registerCommand(SHOW_JOB_SCRIPT, 'any', (arg) => showJobScript(service.extensionPath, validation, arg)),
     // Stop signals the pid a status.json names: in an untrusted folder that file could name any process.
     registerCommand(RunCommandIds.stop, 'trusted', (...args) => stopRuns(service, args)),
     registerCommand(RunCommandIds.resume, 'trusted', (...args) => resumeRuns(service, args)),

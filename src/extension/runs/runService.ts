@@ -24,6 +24,7 @@ import { RunNotifications } from './runNotifications';
 import { RunStatusBar } from './runStatusBar';
 import { RunTradeoffs } from './tradeoffRuns';
 import { TrialParams } from './trialParams';
+import { executorSetting, slurmExecutor } from './slurm';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
 const OWNER = `VS Code window (pid ${process.pid})`;
@@ -42,6 +43,7 @@ export class RunService implements vscode.Disposable {
   private readonly workerPath: string;
   /** The PyTorch runtime: its Python, probes and launcher. */
   readonly torch: PythonRuntime;
+  readonly extensionPath: string;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
   private readonly extraRoots = new Set<string>();
   private started = false;
@@ -50,6 +52,7 @@ export class RunService implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext) {
     this.workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
     this.torch = new PythonRuntime(context.extensionPath);
+    this.extensionPath = context.extensionPath;
     this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
     this.model = new RunsModel((root) => this.openManager(root));
     this.runLog = new RunLog(this.model, this.log);
@@ -121,6 +124,8 @@ export class RunService implements vscode.Disposable {
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
+      // Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown).
+      ...(trusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath) } : {}),
     }).open();
   }
 

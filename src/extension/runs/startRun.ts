@@ -18,6 +18,7 @@ import type { RunService } from './runService';
 import { SHOW_DEVICES_COMMAND } from './showDevices';
 import { backendOverride, maxConcurrentRuns, runsDirectoryFor, Settings } from './settings';
 import { structureUri } from './targets';
+import { awaitSubmission } from './slurm';
 
 /** How long the notification waits for a worker to load the engine and start training before it gives up waiting. */
 const START_TIMEOUT_MS = 90_000;
@@ -125,6 +126,8 @@ export function reportInvalid(document: vscode.TextDocument, problems: readonly 
 export async function awaitStart(service: RunService, run: RunInfo, verb: string): Promise<RunInfo> {
   const manager = service.model.manager(path.dirname(run.dir))!;
   service.notifications.expect(run.id); // its end is announced (runNotifications.ts), however soon it comes
+  const onSlurm = await awaitSubmission(manager, run);
+  if (onSlurm) return onSlurm;
   if (run.state === 'queued' && launchState(run.dir).state !== 'starting') {
     const why = manager.ownsQueue
       ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`

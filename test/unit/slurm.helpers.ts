@@ -1,0 +1,24 @@
+/**
+ * The real Slurm the cluster tests run against: scripts/slurm/cluster.sh brings it up when `sinfo` does not answer;
+ * tests skip with the reason only when Slurm is not installed (or cannot be started by this user).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { repoRoot } from './runs.helpers';
+
+let reason: string | null | undefined;
+
+/** Null when a cluster answers (started if need be), else why the cluster tests are skipped. */
+export function slurmUnavailable(): string | null {
+  if (reason !== undefined) return reason;
+  if (spawnSync('sbatch', ['--version']).error) return (reason = 'Slurm is not installed (no sbatch on PATH)');
+  if (spawnSync('sinfo', ['-h']).status === 0) return (reason = null);
+  if (process.getuid?.() !== 0) return (reason = 'no Slurm controller answers, and scripts/slurm/cluster.sh needs root to start one');
+  const up = spawnSync(path.join(repoRoot, 'scripts', 'slurm', 'cluster.sh'), ['up'], { encoding: 'utf8', timeout: 180_000 });
+  if (up.status !== 0) throw new Error(`scripts/slurm/cluster.sh up failed: ${up.stderr || up.stdout}`);
+  return (reason = null);
+}
+
+export function scontrol(...args: string[]): string {
+  return execFileSync('scontrol', args, { encoding: 'utf8' });
+}
