@@ -28,6 +28,7 @@ import torch
 
 from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
+from .claim import claim_run_folder
 from .rng import Rng
 from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, list_checkpoints, read_run_spec
 from .train.trainer import DivergedError, Trainer
@@ -136,7 +137,15 @@ def run_job(
     dependencies: Optional[JobDependencies] = None,
 ) -> FinalResult:
     deps = dependencies or package_dependencies()
-    writer = RunFolderWriter(run_dir)
+    # Before anything is written: a folder another worker holds, or one that completed, is refused untouched.
+    claim = claim_run_folder(run_dir, resume)
+    if claim.lock is None:
+        return FinalResult("failed", 0, claim.refused)
+    try:
+        writer = RunFolderWriter(run_dir)
+    except BaseException:
+        claim.lock.release()
+        raise
 
     def log(level: str, message: str) -> None:
         writer.log(level, message)
@@ -148,11 +157,6 @@ def run_job(
         spec = run_spec["spec"]
         t = spec["training"]
         before = writer.current_status
-        if before["state"] == "completed":
-            raise RunFolderError(f"{run_dir} already completed {before['step']} steps; there is nothing to resume")
-        if not resume and before["state"] != "queued":
-            again = "continue it with resume instead of starting it again"
-            raise RunFolderError(f"{run_dir} has already started (state {before['state']}); {again}")
         writer.update_status(
             state="running",
             pid=os.getpid(),
@@ -268,6 +272,7 @@ def run_job(
         return FinalResult("failed", step, message)
     finally:
         writer.stop_heartbeat()
+        claim.lock.release()
 
 
 class OutOfMemory(Exception):

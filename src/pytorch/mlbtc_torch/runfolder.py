@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Union
 
 from .jsjson import stringify
+from .process import is_process_alive
 
 RUN_FORMAT_VERSION = 1
 SPEC_FILE = "spec.json"
@@ -72,21 +73,6 @@ def fsync_dir(directory: str) -> None:
 
 def write_json_atomic(file: str, value: Any) -> None:
     write_file_atomic(file, stringify(value, 2) + "\n")
-
-
-def is_process_alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (exited, not yet reaped) counts as dead, as src/runfolder/process.ts decides."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def sweep_leftovers(run_dir: str) -> None:
