@@ -31,6 +31,7 @@ from .checkpoint import CheckpointContent, read_checkpoint, restore_params, writ
 from .claim import claim_run_folder
 from .rng import Rng
 from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, list_checkpoints, read_run_spec
+from .train.stop import StopRequested, stop_point
 from .train.trainer import DivergedError, Trainer
 
 #: Set to "0" to train without the fast path (flex_attention, torch.compile), "1" to use it on every device; unset,
@@ -152,6 +153,7 @@ def run_job(
 
     step = 0
     last_checkpoint: Optional[int] = None
+    between_batches = stop_point(stop_requested)
     try:
         run_spec = read_run_spec(run_dir)
         spec = run_spec["spec"]
@@ -181,6 +183,7 @@ def run_job(
         writer.update_status(backend=str(device), runtime=runtime)
         fast = use_fast_path(device)
         log("info", f"runtime {runtime}{' (fast path: flex_attention, torch.compile)' if fast else ''}")
+        between_batches()  # a stop during start-up ends here, before the model is built
 
         flops_per_step = run_spec.get("flopsPerStep")
         if not isinstance(flops_per_step, (int, float)):
@@ -256,7 +259,7 @@ def run_job(
                 pending = []
                 writer.append_metric({"kind": "train", **rounded_position(position), "loss": loss, "lr": result.lr})
             if step % t["evalEvery"] == 0 or last:
-                metrics = trainer.evaluate(step)
+                metrics = trainer.evaluate(step, between_batches)
                 writer.append_metric({"kind": "eval", **rounded_position(position), **metrics})
             if step % t["checkpointEvery"] == 0 or last:
                 save_checkpoint()
@@ -264,6 +267,8 @@ def run_job(
         log("info", reason)
         writer.update_status(state="completed", step=step, endedAt=iso_now(), exitReason=reason)
         return FinalResult("finished", step)
+    except StopRequested as e:
+        return _stopped_midway(writer, log, e, step)
     except Exception as e:  # every failure ends the run as "failed" with a message; nothing written is lost
         message = str(e) or type(e).__name__
         expected = isinstance(e, EXPECTED_FAILURES)
@@ -273,6 +278,17 @@ def run_job(
     finally:
         writer.stop_heartbeat()
         claim.lock.release()
+
+
+def _stopped_midway(writer: RunFolderWriter, log: Callable[[str, str], None], stop: StopRequested, step: int) -> FinalResult:
+    """A stop that arrived during start-up or an evaluation: no checkpoint is written for the step in flight (its
+    evaluation record would be missing from a run resumed there), so a resume continues from the last checkpoint and
+    redoes the evaluation."""
+    when = f"during the evaluation after step {step}" if step > 0 else "while starting"
+    reason = f"stopped by {stop.by} {when}; a resume continues from the last checkpoint"
+    log("info", reason)
+    writer.update_status(state="cancelled", endedAt=iso_now(), exitReason=reason)
+    return FinalResult("cancelled", step)
 
 
 class OutOfMemory(Exception):

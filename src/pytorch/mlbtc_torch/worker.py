@@ -7,9 +7,10 @@ The PyTorch training worker: one process runs one job on one run folder, then ex
 It trains the folder only while it holds <run>/worker.lock (claim.py, the lock the tfjs worker takes too): a folder
 another worker holds, or one that completed, is refused without writing anything, exit status 1.
 
-Stopping it: SIGTERM or SIGINT set a flag that the job polls between steps (and after building the model and after
-each evaluation): the current step finishes, a checkpoint is saved, status.json says "cancelled", and the process
-exits 0; the run can be resumed by either runtime.
+Stopping it: SIGTERM or SIGINT set a flag that the job polls between steps: the current step finishes, a checkpoint
+is saved, status.json says "cancelled", and the process exits 0; the run can be resumed by either runtime. The job
+also polls it during start-up and before every evaluation batch; a stop there ends the run "cancelled" without a
+checkpoint for the step in flight, so a resume redoes that evaluation from the last checkpoint.
 
 Exit status: 0 finished or cancelled, 1 failed, 2 bad invocation.
 """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -87,12 +87,14 @@ class LanguageModelTask(Task):
         return self.sample(self.rng, self.corpus.train, self.spec["training"]["batchSize"])
 
     @torch.no_grad()
-    def evaluate(self, model, step: int) -> Dict[str, float]:
+    def evaluate(self, model, step: int, between_batches: Optional[Callable[[], None]] = None) -> Dict[str, float]:
         rng = Rng(self.eval_seed)
         batches = self.spec["training"]["evalBatches"]
         device = model_device(model)
         total = 0.0
         for _ in range(batches):
+            if between_batches:
+                between_batches()
             total += float(model.loss(self.sample(rng, self.corpus.val, self.spec["training"]["batchSize"]).to(device)))
         loss = total / batches
         return {"val.loss": loss, "val.bpc": loss / math.log(2)}
