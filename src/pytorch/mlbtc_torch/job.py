@@ -30,7 +30,7 @@ from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
 from .claim import claim_run_folder
 from .rng import Rng
-from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, list_checkpoints, read_run_spec
+from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, newest_readable_checkpoint, read_run_spec
 from .train.stop import StopRequested, stop_point
 from .train.trainer import DivergedError, Trainer
 
@@ -203,9 +203,9 @@ def run_job(
 
         position: Dict[str, Any] = {"step": 0, "tokens": 0, "flops": 0, "wallMs": 0}
         pending: List[float] = []
-        latest = list_checkpoints(run_dir)[-1] if resume and list_checkpoints(run_dir) else None
+        latest = newest_readable_checkpoint(run_dir, read_checkpoint, lambda m: log("warn", m)) if resume else None
         if latest:
-            checkpoint = read_checkpoint(latest.path)
+            checkpoint = latest.value
             trainer.optimizer.set_state(restore_params(trainer.params, checkpoint, latest.path))
             task.restore(checkpoint.meta["task"])
             position = dict(checkpoint.meta["position"])
