@@ -10,7 +10,7 @@ import os
 import time
 from typing import NamedTuple, Optional
 
-from .lock import FileLock, LockInfo, read_lock
+from .lock import FileLock, read_lock
 from .process import is_process_alive_since, parse_iso_ms
 from .runfolder import RunFolderError, read_status
 
@@ -26,12 +26,6 @@ class Claim(NamedTuple):
 
 def worker_lock(run_dir: str) -> FileLock:
     return FileLock(os.path.join(run_dir, WORKER_LOCK_FILE), "worker")
-
-
-def live_worker_of(run_dir: str) -> Optional[LockInfo]:
-    """The live worker holding the run folder, or None."""
-    holder = read_lock(os.path.join(run_dir, WORKER_LOCK_FILE))
-    return holder if holder and is_process_alive_since(holder.pid, parse_iso_ms(holder.createdAt)) else None
 
 
 def already_running(run_dir: str, pid: Optional[int]) -> str:
