@@ -1,6 +1,7 @@
 """
-Problems with a task's data file, as src/engine/tasks/dataError.ts: the message leads with "file:line" (or just the
-file when no single line is at fault), and the fields let callers place a diagnostic without parsing the message.
+Reading a task's data file and its problems, the twin of src/data/dataError.ts (readDataFile) and src/data/dataRoots.ts:
+the same rules (docs/choices.md, "Task data and spec files"), variables and messages. A message leads with "file:line"
+(or just the file when no single line is at fault), and the fields let callers place a diagnostic without parsing it.
 """
 from __future__ import annotations
 
