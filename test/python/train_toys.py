@@ -66,7 +66,9 @@ class ToyTask:
         time.sleep(self.delay_s)
         return self._sample(self.rng, self.batch_size)
 
-    def evaluate(self, model, step: int) -> Dict[str, float]:
+    def evaluate(self, model, step: int, between_batches=None) -> Dict[str, float]:
+        if between_batches:
+            between_batches()
         return {"val.loss": float(model.loss(self._sample(Rng(12345), 64)))}
 
     def state(self):

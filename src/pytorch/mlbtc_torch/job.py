@@ -28,8 +28,10 @@ import torch
 
 from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
+from .claim import claim_run_folder
 from .rng import Rng
-from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, list_checkpoints, read_run_spec
+from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, newest_readable_checkpoint, read_run_spec
+from .train.stop import StopRequested, stop_point
 from .train.trainer import DivergedError, Trainer
 
 #: Set to "0" to train without the fast path (flex_attention, torch.compile), "1" to use it on every device; unset,
@@ -136,23 +138,27 @@ def run_job(
     dependencies: Optional[JobDependencies] = None,
 ) -> FinalResult:
     deps = dependencies or package_dependencies()
-    writer = RunFolderWriter(run_dir)
+    # Before anything is written: a folder another worker holds, or one that completed, is refused untouched.
+    claim = claim_run_folder(run_dir, resume)
+    if claim.lock is None:
+        return FinalResult("failed", 0, claim.refused)
+    try:
+        writer = RunFolderWriter(run_dir)
+    except BaseException:
+        claim.lock.release()
+        raise
 
     def log(level: str, message: str) -> None:
         writer.log(level, message)
 
     step = 0
     last_checkpoint: Optional[int] = None
+    between_batches = stop_point(stop_requested)
     try:
         run_spec = read_run_spec(run_dir)
         spec = run_spec["spec"]
         t = spec["training"]
         before = writer.current_status
-        if before["state"] == "completed":
-            raise RunFolderError(f"{run_dir} already completed {before['step']} steps; there is nothing to resume")
-        if not resume and before["state"] != "queued":
-            again = "continue it with resume instead of starting it again"
-            raise RunFolderError(f"{run_dir} has already started (state {before['state']}); {again}")
         writer.update_status(
             state="running",
             pid=os.getpid(),
@@ -177,6 +183,7 @@ def run_job(
         writer.update_status(backend=str(device), runtime=runtime)
         fast = use_fast_path(device)
         log("info", f"runtime {runtime}{' (fast path: flex_attention, torch.compile)' if fast else ''}")
+        between_batches()  # a stop during start-up ends here, before the model is built
 
         flops_per_step = run_spec.get("flopsPerStep")
         if not isinstance(flops_per_step, (int, float)):
@@ -196,9 +203,9 @@ def run_job(
 
         position: Dict[str, Any] = {"step": 0, "tokens": 0, "flops": 0, "wallMs": 0}
         pending: List[float] = []
-        latest = list_checkpoints(run_dir)[-1] if resume and list_checkpoints(run_dir) else None
+        latest = newest_readable_checkpoint(run_dir, read_checkpoint, lambda m: log("warn", m)) if resume else None
         if latest:
-            checkpoint = read_checkpoint(latest.path)
+            checkpoint = latest.value
             trainer.optimizer.set_state(restore_params(trainer.params, checkpoint, latest.path))
             task.restore(checkpoint.meta["task"])
             position = dict(checkpoint.meta["position"])
@@ -252,7 +259,7 @@ def run_job(
                 pending = []
                 writer.append_metric({"kind": "train", **rounded_position(position), "loss": loss, "lr": result.lr})
             if step % t["evalEvery"] == 0 or last:
-                metrics = trainer.evaluate(step)
+                metrics = trainer.evaluate(step, between_batches)
                 writer.append_metric({"kind": "eval", **rounded_position(position), **metrics})
             if step % t["checkpointEvery"] == 0 or last:
                 save_checkpoint()
@@ -260,6 +267,8 @@ def run_job(
         log("info", reason)
         writer.update_status(state="completed", step=step, endedAt=iso_now(), exitReason=reason)
         return FinalResult("finished", step)
+    except StopRequested as e:
+        return _stopped_midway(writer, log, e, step)
     except Exception as e:  # every failure ends the run as "failed" with a message; nothing written is lost
         message = str(e) or type(e).__name__
         expected = isinstance(e, EXPECTED_FAILURES)
@@ -268,6 +277,18 @@ def run_job(
         return FinalResult("failed", step, message)
     finally:
         writer.stop_heartbeat()
+        claim.lock.release()
+
+
+def _stopped_midway(writer: RunFolderWriter, log: Callable[[str, str], None], stop: StopRequested, step: int) -> FinalResult:
+    """A stop that arrived during start-up or an evaluation: no checkpoint is written for the step in flight (its
+    evaluation record would be missing from a run resumed there), so a resume continues from the last checkpoint and
+    redoes the evaluation."""
+    when = f"during the evaluation after step {step}" if step > 0 else "while starting"
+    reason = f"stopped by {stop.by} {when}; a resume continues from the last checkpoint"
+    log("info", reason)
+    writer.update_status(state="cancelled", endedAt=iso_now(), exitReason=reason)
+    return FinalResult("cancelled", step)
 
 
 class OutOfMemory(Exception):

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Union
 
 from .jsjson import stringify
+from .process import is_process_alive
 
 RUN_FORMAT_VERSION = 1
 SPEC_FILE = "spec.json"
@@ -72,21 +73,6 @@ def fsync_dir(directory: str) -> None:
 
 def write_json_atomic(file: str, value: Any) -> None:
     write_file_atomic(file, stringify(value, 2) + "\n")
-
-
-def is_process_alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (exited, not yet reaped) counts as dead, as src/runfolder/process.ts decides."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def sweep_leftovers(run_dir: str) -> None:
@@ -170,6 +156,61 @@ def list_checkpoints(run_dir: str) -> List[Checkpoint]:
         return []
     found = [(_CHECKPOINT_NAME.match(name), name) for name in os.listdir(root)]
     return sorted(Checkpoint(int(m.group(1)), os.path.join(root, name)) for m, name in found if m)
+
+
+class ChosenCheckpoint(NamedTuple):
+    step: int
+    path: str
+    #: What `read` returned for it.
+    value: Any
+
+
+def newest_readable_checkpoint(run_dir: str, read: Callable[[str], Any], warn: Callable[[str], None]) -> Optional[ChosenCheckpoint]:
+    """The newest checkpoint `read` accepts (src/runfolder/checkpoints.ts): the newest may be truncated by a full disk
+    or damaged by hand, and a resume then falls back to the newest one that reads, reporting each one skipped through
+    `warn`. None when the run has no checkpoint; raises, naming every checkpoint and why, when none can be read
+    (starting over silently would throw the run's progress away)."""
+    failures: List[str] = []
+    for c in reversed(list_checkpoints(run_dir)):
+        try:
+            value = read(c.path)
+        except Exception as e:  # the reader's error is the verdict, whatever the format
+            why = _unreadable_reason(c.path, e)
+            failures.append(why)
+            warn(f"checkpoint unreadable, skipped: {why}")
+            continue
+        if failures:
+            warn(f"resuming from the newest readable checkpoint, {c.path}, instead")
+        return ChosenCheckpoint(c.step, c.path, value)
+    if failures:
+        raise RunFolderError(f"no checkpoint of {run_dir} can be read, so it cannot be resumed: {'; '.join(failures)}")
+    return None
+
+
+def _unreadable_reason(directory: str, e: Exception) -> str:
+    """Why a checkpoint folder could not be read, always naming the folder (or the file, when the error already does)."""
+    try:
+        entries: Optional[List[str]] = os.listdir(directory)
+    except OSError:
+        entries = None
+    if entries is not None and not entries:
+        return f"{directory} is empty (a copy or a deletion that was interrupted?)"
+    message = str(e) or type(e).__name__
+    # json's errors name no file: name the JSON file that does not parse.
+    if isinstance(e, ValueError) and entries:
+        damaged = next((n for n in sorted(entries) if n.endswith(".json") and not _parses_as_json(os.path.join(directory, n))), None)
+        if damaged:
+            return f"{os.path.join(directory, damaged)}: not valid JSON ({message})"
+    return message if directory in message else f"{directory}: {message}"
+
+
+def _parses_as_json(file: str) -> bool:
+    try:
+        with open(file, encoding="utf-8") as f:
+            json.load(f)
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def format_metric_line(record: Dict[str, Any]) -> str:

@@ -4,9 +4,13 @@ The PyTorch training worker: one process runs one job on one run folder, then ex
 
     python -m mlbtc_torch.worker RUN_DIR [--resume]
 
-Stopping it: SIGTERM or SIGINT set a flag that the job polls between steps (and after building the model and after
-each evaluation): the current step finishes, a checkpoint is saved, status.json says "cancelled", and the process
-exits 0; the run can be resumed by either runtime.
+It trains the folder only while it holds <run>/worker.lock (claim.py, the lock the tfjs worker takes too): a folder
+another worker holds, or one that completed, is refused without writing anything, exit status 1.
+
+Stopping it: SIGTERM or SIGINT set a flag that the job polls between steps: the current step finishes, a checkpoint
+is saved, status.json says "cancelled", and the process exits 0; the run can be resumed by either runtime. The job
+also polls it during start-up and before every evaluation batch; a stop there ends the run "cancelled" without a
+checkpoint for the step in flight, so a resume redoes that evaluation from the last checkpoint.
 
 Exit status: 0 finished or cancelled, 1 failed, 2 bad invocation.
 """
@@ -57,7 +61,7 @@ def main(argv: List[str], dependencies=None) -> int:
 
     problem = torch_problem()
     if problem:
-        return _fail_without_torch(run_dirs[0], problem)
+        return _fail_without_torch(run_dirs[0], "--resume" in argv, problem)
     from .job import run_job
 
     final = run_job(
@@ -69,11 +73,16 @@ def main(argv: List[str], dependencies=None) -> int:
     return 1 if final.type == "failed" else 0
 
 
-def _fail_without_torch(run_dir: str, problem: str) -> int:
-    """Record the failure in the run folder (so the studio shows why) and on stderr."""
+def _fail_without_torch(run_dir: str, resume: bool, problem: str) -> int:
+    """Record the failure in the run folder (so the studio shows why) and on stderr, if this worker may write the
+    folder: one another worker holds, or one that completed, is left as it is."""
+    from .claim import claim_run_folder
     from .runfolder import RunFolderError, RunFolderWriter, iso_now
 
     sys.stderr.write(f"mlbtc torch worker: {problem}\n")
+    claim = claim_run_folder(run_dir, resume)
+    if claim.lock is None:
+        return 1
     try:
         writer = RunFolderWriter(run_dir)
         writer.log("error", problem)
@@ -81,6 +90,8 @@ def _fail_without_torch(run_dir: str, problem: str) -> int:
     except (RunFolderError, OSError) as e:
         sys.stderr.write(f"mlbtc torch worker: {e}\n")
         return 2
+    finally:
+        claim.lock.release()
     return 1
 
 

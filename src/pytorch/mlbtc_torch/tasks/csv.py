@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import List
 
 from .data_error import DataError
+from .js_number import js_number, js_trim
 
 
 @dataclass
@@ -47,34 +48,7 @@ def split_csv_line(line: str) -> List[str]:
             field += ch
         i += 1
     fields.append(field)
-    return [_js_trim(f) for f in fields]
-
-
-# JavaScript's String.prototype.trim whitespace and its Number() grammar (StringNumericLiteral), so that a cell is
-# a number here exactly when it is one in the tfjs engine.
-_JS_SPACE = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)")
-_RADIX = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
-
-
-def _js_trim(s: str) -> str:
-    return s.strip(_JS_SPACE)
-
-
-def js_number(cell: str) -> float:
-    """Number(cell) for a trimmed, non-empty cell: NaN when JavaScript would give NaN."""
-    if _DECIMAL.fullmatch(cell):
-        return float(cell)
-    radix = _RADIX.fullmatch(cell)
-    if radix:
-        base = {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]
-        try:
-            return float(int(radix.group(2), base))
-        except ValueError:
-            return math.nan
-    if cell in ("Infinity", "+Infinity", "-Infinity"):
-        return math.inf
-    return math.nan
+    return [js_trim(f) for f in fields]
 
 
 def parse_numeric_csv(file: str, text: str, date_column: str) -> NumericTable:
@@ -91,7 +65,7 @@ def parse_numeric_csv(file: str, text: str, date_column: str) -> NumericTable:
     rows: List[List[float]] = []
     row_lines: List[int] = []
     for l in range(1, len(lines)):
-        if _js_trim(lines[l]) == "":
+        if js_trim(lines[l]) == "":
             continue
         cells = split_csv_line(lines[l])
         if len(cells) != len(header):

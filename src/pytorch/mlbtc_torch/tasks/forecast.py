@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional
 
 import torch
 
@@ -146,7 +146,7 @@ class ForecastTask(Task):
             return list(range(count))
         return [(i * count) // budget for i in range(budget)]
 
-    def evaluate(self, model, step: int) -> Dict[str, float]:
+    def evaluate(self, model, step: int, between_batches: Optional[Callable[[], None]] = None) -> Dict[str, float]:
         metrics: Dict[str, float] = {}
         c = len(self.data.channels)
         target = self.data.target_channel
@@ -155,6 +155,8 @@ class ForecastTask(Task):
             offsets = self.evaluation_offsets(split)
             squared = absolute = target_squared = target_absolute = 0.0
             for i in range(0, len(offsets), size):
+                if between_batches:
+                    between_batches()
                 predicted, expected = predictions_and_targets(model, self.batch(split, offsets[i : i + size]))
                 error = (predicted - expected).reshape(-1, c)
                 squared += float((error * error).sum())

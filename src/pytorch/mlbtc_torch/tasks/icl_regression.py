@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 import torch
 
@@ -81,13 +81,15 @@ class IclRegressionTask(Task):
     def next_batch(self, step: int) -> Batch:
         return self.sample(self.rng, self.spec["training"]["batchSize"], curriculum_after(self.task, step - 1))
 
-    def evaluate(self, model, step: int) -> Dict[str, float]:
+    def evaluate(self, model, step: int, between_batches: Optional[Callable[[], None]] = None) -> Dict[str, float]:
         curriculum = curriculum_after(self.task, step)
         rng = Rng(self.eval_seed)
         points = curriculum.points
         squared = last = 0.0
         prompts = 0
         for _ in range(self.spec["training"]["evalBatches"]):
+            if between_batches:
+                between_batches()
             predicted, targets = predictions_and_targets(model, self.sample(rng, self.spec["training"]["batchSize"], curriculum))
             errors = (predicted - targets) ** 2
             squared += float(errors[:, :points].sum())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import torch
 
@@ -15,8 +15,9 @@ class Task(ABC):
         """Training batch for a step (1-based). Deterministic given the task's RNG state."""
 
     @abstractmethod
-    def evaluate(self, model, step: int) -> Dict[str, float]:
-        """Metrics on the evaluation split(s), keyed "val.loss", "test.mse", … as the tfjs engine names them."""
+    def evaluate(self, model, step: int, between_batches: Optional[Callable[[], None]] = None) -> Dict[str, float]:
+        """Metrics on the evaluation split(s), keyed "val.loss", "test.mse", … as the tfjs engine names them.
+        `between_batches` runs before every batch: the job's stop point, which raises to end a long evaluation."""
 
     @abstractmethod
     def state(self) -> Any:

@@ -94,10 +94,10 @@ class Trainer:
             p.param.grad = None
         return StepResult(step=step, loss=loss_value, lr=lr, tokens=batch.tokens)
 
-    def evaluate(self, step: int) -> Dict[str, float]:
-        """The task's evaluation metrics after `step`, without gradients."""
+    def evaluate(self, step: int, between_batches: Optional[Callable[[], None]] = None) -> Dict[str, float]:
+        """The task's evaluation metrics after `step`, without gradients; `between_batches` runs before every batch."""
         with torch.no_grad(), self.autocast():
-            return self.task.evaluate(self.model, step)
+            return self.task.evaluate(self.model, step, between_batches)
 
 
 def split_batch(batch: Batch, k: int) -> List[Batch]:
