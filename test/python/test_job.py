@@ -72,6 +72,34 @@ def test_sigterm_to_the_worker_then_resume_gives_the_losses_of_an_uninterrupted_
     assert strip(records(stopped, "train")) == strip(records(straight, "train"))
 
 
+def test_a_stop_request_in_the_run_folder_stops_it_as_sigterm_does(tmp_path):
+    # What any window or `mlbtc stop` writes (src/runfolder/stopRequest.ts), read between steps.
+    run = new_run(tmp_path, steps=60, checkpointEvery=25)
+    deps = toy_dependencies()
+    build_model = deps.build_model
+
+    def model_asked_to_stop_after_its_fourth_step(spec, rng):
+        model = build_model(spec, rng)
+        original, calls = model.loss, []
+
+        def loss(batch):
+            calls.append(torch.is_grad_enabled())
+            if sum(calls) == 4:
+                with open(os.path.join(run, "stop"), "w", encoding="utf-8") as f:
+                    f.write("VS Code window (pid 123)\n")
+            return original(batch)
+
+        model.loss = loss
+        return model
+
+    deps.build_model = model_asked_to_stop_after_its_fourth_step
+    final = run_job(run, dependencies=deps)
+    assert (final.type, final.step) == ("cancelled", 4)
+    s = status(run)
+    assert (s["state"], s["exitReason"]) == ("cancelled", "stopped by VS Code window (pid 123) after step 4")
+    assert list_checkpoints(run)[-1].step == 4, "a stop saves a checkpoint at the step it stopped"
+
+
 def test_resumes_after_a_crash_dropping_records_written_after_the_checkpoint(tmp_path):
     straight = new_run(tmp_path, "straight", logEvery=3)
     run_job(straight, dependencies=toy_dependencies())

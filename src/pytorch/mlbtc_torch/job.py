@@ -30,7 +30,15 @@ from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
 from .claim import claim_run_folder
 from .rng import Rng
-from .runfolder import HEARTBEAT_INTERVAL_S, RunFolderError, RunFolderWriter, iso_now, newest_readable_checkpoint, read_run_spec
+from .runfolder import (
+    HEARTBEAT_INTERVAL_S,
+    RunFolderError,
+    RunFolderWriter,
+    iso_now,
+    newest_readable_checkpoint,
+    read_run_spec,
+    stop_request_of,
+)
 from .train.stop import StopRequested, stop_point
 from .train.trainer import DivergedError, Trainer
 
@@ -229,7 +237,7 @@ def run_job(
             writer.update_status(step=step)
 
         while step < t["steps"]:
-            stop = stop_requested()
+            stop = stop_requested() or stop_request_of(run_dir)
             if stop:
                 if step > 0 and last_checkpoint != step:
                     save_checkpoint()

@@ -26,6 +26,8 @@ STATUS_FILE = "status.json"
 METRICS_FILE = "metrics.jsonl"
 LOG_FILE = "worker.log"
 CHECKPOINTS_DIR = "checkpoints"
+#: A stop request through the run folder (src/runfolder/stopRequest.ts): one line naming who asked.
+STOP_FILE = "stop"
 #: At most this many checkpoints are kept; older ones are deleted after a newer one is complete.
 CHECKPOINTS_KEPT = 2
 #: The worker refreshes status.heartbeat at least this often while it is alive.
@@ -329,3 +331,13 @@ class RunFolderWriter:
             os.rename(old.path, trash)
             _remove(trash)
         return final
+
+
+def stop_request_of(run_dir: str) -> Optional[str]:
+    """Who asked the run to stop through its folder ("a stop request" when the file is empty), or None: any window or
+    `mlbtc stop` can stop a run this way, whoever started the worker (src/runfolder/stopRequest.ts)."""
+    try:
+        with open(os.path.join(run_dir, STOP_FILE), encoding="utf-8") as f:
+            return f.read().strip() or "a stop request"
+    except OSError:
+        return None
