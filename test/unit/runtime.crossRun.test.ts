@@ -17,22 +17,13 @@ import { parseMetricLines, RunFiles, type EvalRecord, type TrainRecord } from '.
 import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { tempDir, toyDependencies, toySpec } from './engine.train.fixtures';
+import { findPython, pythonEnv as torchPackageEnv } from '../crossRuntime/python';
 
 const root = path.resolve(__dirname, '../..');
 
-/** The first Python that imports torch, or why there is none. */
-function findPython(): { python: string } | { skip: string } {
-  const candidates = [process.env.MLBTC_PYTHON, path.join(root, '.venv', 'bin', 'python'), 'python3'].filter((p): p is string => !!p);
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status === 0) return { python };
-  }
-  return { skip: `no Python with torch (tried ${candidates.join(', ')}); set MLBTC_PYTHON to one` };
-}
-
 const found = findPython();
 const python = 'python' in found ? found.python : '';
-const pythonEnv = { ...process.env, PYTHONPATH: path.join(root, 'src', 'pytorch'), MLBTC_TORCH_FAST: '0' };
+const pythonEnv = { ...torchPackageEnv(), MLBTC_TORCH_FAST: '0' };
 
 /** Run a worker to its exit; resolves with its exit code and stderr. */
 type Exit = { code: number | null; stderr: string };
