@@ -43,6 +43,12 @@ function model(stepMs = 10): RunsModel {
   return m;
 }
 
+/** The wall time of a run's last train record, as the file has it: what latestLoss reports beside step and loss. */
+function lastTrainWallMs(dir: string): number {
+  const train = parseMetricLines(fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8')).filter((r) => r.kind === 'train');
+  return train.at(-1)!.wallMs;
+}
+
 function root(name: string): string {
   const dir = path.join(work, name);
   fs.mkdirSync(dir, { recursive: true });
@@ -85,7 +91,7 @@ describe('RunsModel', () => {
       [[run.id, 'completed']],
     );
     // The fixture's loss of step s is a pure function of (seed, s): the last train record is step 12's.
-    assert.deepEqual(m2.latestLoss(run.id), { step: 12, loss: fixtureLoss(3, 12) });
+    assert.deepEqual(m2.latestLoss(run.id), { step: 12, loss: fixtureLoss(3, 12), wallMs: lastTrainWallMs(run.dir) });
   });
 
   it('follows a new run through its states and keeps its latest loss from the metric events', async () => {
@@ -102,7 +108,7 @@ describe('RunsModel', () => {
     assert.equal(m.run(run.id)?.state, 'queued', 'the run is in the model as soon as it is created');
     await nextEvent(m, completed(run.id));
     assert.deepEqual(states, ['queued→running', 'running→completed']);
-    assert.deepEqual(m.latestLoss(run.id), { step: 20, loss: fixtureLoss(5, 20) });
+    assert.deepEqual(m.latestLoss(run.id), { step: 20, loss: fixtureLoss(5, 20), wallMs: lastTrainWallMs(run.dir) });
     assert.ok(losses.length >= 1 && losses.every((s, i) => i === 0 || s >= losses[i - 1]!), `latest steps never go back: ${losses.join(',')}`);
   });
 
@@ -142,7 +148,7 @@ describe('RunsModel', () => {
     const progress = nextEvent(second, (e) => e.event.type === 'progress' && e.event.run.id === run.id);
     await progress;
     await nextEvent(second, completed(run.id), 15_000);
-    assert.deepEqual(second.latestLoss(run.id), { step: 40, loss: fixtureLoss(1, 40) });
+    assert.deepEqual(second.latestLoss(run.id), { step: 40, loss: fixtureLoss(1, 40), wallMs: lastTrainWallMs(run.dir) });
   });
 });
 
