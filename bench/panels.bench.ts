@@ -55,7 +55,7 @@ for (const file of exampleFiles) {
   });
   const { spec } = validateText(text);
   const analysis = analyze(spec!);
-  const hover = time(() => spec!.groups.map((_, g) => groupHoverMarkdown(spec!, analysis.groups[g]!, g, hoverPalettes.dark)));
+  const hover = time(() => analysis.layers.flatMap((l) => l.groups.map((_, g) => groupHoverMarkdown(spec!, l, g, hoverPalettes.dark, analysis.layers.length > 1))));
   const diagram = time(() => diagramModel('file:///x', file, spec!, analysis));
   rows.push([file, ms(lens), lens < 5 ? 'yes' : 'NO', ms(hover), ms(diagram)]);
 }

@@ -141,7 +141,7 @@ test('µP initialisation and learning-rate scales (§2.4)', () => {
       assert.ok(Math.abs(std / init - 1) < 0.12, `${name} std ${std}, expected ${init}`);
     }
   }
-  assert.deepEqual(spec.groups[1]!.attention.kind === 'bilinear-btt' && spec.groups[1]!.attention.factors, [4, 16]);
+  assert.deepEqual(spec.layers[0]!.groups[1]!.attention.kind === 'bilinear-btt' && spec.layers[0]!.groups[1]!.attention.factors, [4, 16]);
   model.dispose();
 });
 

@@ -70,7 +70,7 @@ function structure(spec: ResolvedSpec) {
         : task.kind === 'forecast'
           ? { kind: task.kind, channels: task.channels, features: task.features, target: task.target, split: task.split }
           : { kind: task.kind, vocabSize: task.vocabSize },
-    groups: spec.groups.map((g) => ({ share: g.heads / heads, attention: family(g.attention) })),
+    groups: spec.layers[0]!.groups.map((g) => ({ share: g.heads / heads, attention: family(g.attention) })),
     training: { schedule: spec.training.schedule, gradClip: spec.training.gradClip === null ? null : 'clipped', weightDecay: spec.training.weightDecay },
   };
 }
@@ -106,9 +106,9 @@ describe('examples', () => {
 
     it(`${tier}: the examples cover every attention family, and one file mixes families across head groups`, () => {
       const specs = specFiles(dir).map((f) => load(dir, f).spec);
-      const kinds = new Set(specs.flatMap((s) => s.groups.map((g) => g.attention.kind)));
+      const kinds = new Set(specs.flatMap((s) => s.layers[0]!.groups.map((g) => g.attention.kind)));
       assert.deepEqual([...kinds].sort(), [...AttentionKinds].sort());
-      assert.equal(specs.filter((s) => new Set(s.groups.map((g) => g.attention.kind)).size > 1).length, 1);
+      assert.equal(specs.filter((s) => new Set(s.layers[0]!.groups.map((g) => g.attention.kind)).size > 1).length, 1);
     });
 
     it(`${tier}: mlbtc-btt is Bilinear BTT in MLBTC form: same parameters and scoring rank`, () => {
@@ -166,7 +166,7 @@ describe('trainable examples', () => {
       const { model } = load(root, f).spec;
       assert.deepEqual([model.headDim, model.seqLen], [64, 256], f);
     }
-    const a = load(root, 'char-lm-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const a = load(root, 'char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [256, 128, 64, 32, 16, 8, 4, 2], 'coverage']);
   });
 });
@@ -178,7 +178,7 @@ describe('paper examples', () => {
     assert.equal(task.kind, 'icl-regression');
     assert.deepEqual([task.kind === 'icl-regression' && task.inputDim, m.seqLen, m.width, m.heads, m.layers], [64, 256, 256, 8, 6]);
     assert.deepEqual([t.batchSize, t.lr, t.warmupSteps, t.gradClip], [64, 1e-4, 1000, null]);
-    assert.equal(spec.groups[0]!.attention.kind === 'dense' && spec.groups[0]!.attention.logitScale, 'standard');
+    assert.equal(spec.layers[0]!.groups[0]!.attention.kind === 'dense' && spec.layers[0]!.groups[0]!.attention.logitScale, 'standard');
     // Per layer: Q, K, V, O (4·D²), MLP (2·4·D²), ln_1 and ln_2 (2·D), QK-norm gains shared by heads (2·r).
     const D = m.width;
     const perLayer = 4 * D * D + 2 * m.mlpRatio * D * D + 2 * D + 2 * m.headDim;
@@ -195,9 +195,9 @@ describe('paper examples', () => {
       assert.deepEqual([spec.model.seqLen, spec.model.width, spec.model.heads, spec.model.layers], [256, 256, 8, 6], f);
       assert.deepEqual([spec.training.batchSize, spec.training.lr, spec.training.warmupSteps], [64, 1e-4, 1000], f);
     }
-    const btt = paper('icl-bilinear-btt.mlbtc.json').spec.groups[0]!.attention;
+    const btt = paper('icl-bilinear-btt.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(btt.kind === 'bilinear-btt' && [btt.rank, btt.factors], [1, [8, 32]]);
-    const mlr = paper('icl-bilinear-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const mlr = paper('icl-bilinear-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(mlr.kind === 'bilinear-mlr' && mlr.ranks, [8, 8, 8, 8]);
   });
 
@@ -207,11 +207,11 @@ describe('paper examples', () => {
       assert.deepEqual([spec.model.width, spec.model.heads, spec.model.headDim, spec.model.layers, spec.model.seqLen], [256, 4, 64, 6, 1024], f);
       assert.deepEqual([spec.training.batchSize, spec.training.warmupSteps, spec.training.gradClip], [32, 2000, 1], f);
     }
-    const a = paper('char-lm-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const a = paper('char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [1024, 512, 256, 128, 64, 32, 16, 8], 'coverage']);
-    const sw = paper('char-lm-sliding-window.mlbtc.json').spec.groups[0]!.attention;
+    const sw = paper('char-lm-sliding-window.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.equal(sw.kind === 'sliding-window' && sw.window, 512);
-    const gl = paper('char-lm-global-local.mlbtc.json').spec.groups[0]!.attention;
+    const gl = paper('char-lm-global-local.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(gl.kind === 'global-local' && [gl.split, gl.window], [[32, 32], 512]);
   });
 });

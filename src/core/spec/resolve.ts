@@ -7,7 +7,7 @@
  */
 import type { TObject } from '@sinclair/typebox';
 import * as S from './schema';
-import type { MlbtcLevelSpec, MlbtcPreset, ModelSpec, SingleAttentionSpec, StructureSpec, TaskSpec, TrainingSpec } from './schema';
+import type { AttentionSpec, LayerAttentionSpec, LayerPatternSpec, MlbtcLevelSpec, MlbtcPreset, ModelSpec, SingleAttentionSpec, StructureSpec, TaskSpec, TrainingSpec } from './schema';
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 
@@ -44,12 +44,18 @@ export interface ResolvedHeadGroup {
   attention: ResolvedAttention;
 }
 
+/** One transformer block's attention: its head groups in head order. */
+export interface ResolvedLayer {
+  groups: ResolvedHeadGroup[];
+}
+
 export interface ResolvedSpec {
   name: string;
   description?: string;
   task: ResolvedTask;
   model: ResolvedModel;
-  groups: ResolvedHeadGroup[];
+  /** Every block's attention, always model.layers long (a uniform spec repeats one layer; see docs/choices.md). */
+  layers: ResolvedLayer[];
   training: ResolvedTraining;
   search?: StructureSpec['search'];
 }
@@ -158,25 +164,57 @@ export function resolveTask(raw: TaskSpec): ResolvedTask {
   return t as ResolvedTask;
 }
 
-export function resolveSpec(spec: StructureSpec): ResolvedSpec {
-  const model = resolveModel(spec.model);
+/** Whether `attention` is the per-layer form `{ pattern: [...] }` (a family has `kind`, head groups are a list). */
+export function isLayerPattern(attention: unknown): attention is LayerPatternSpec {
+  return typeof attention === 'object' && attention !== null && !Array.isArray(attention) && Object.prototype.hasOwnProperty.call(attention, 'pattern');
+}
+
+/** The per-layer entries `attention` gives, and the JSON path of each: one entry for a uniform spec. */
+export function layerEntries(attention: AttentionSpec): { attention: LayerAttentionSpec; path: (string | number)[] }[] {
+  if (isLayerPattern(attention)) return attention.pattern.map((a, i) => ({ attention: a, path: ['attention', 'pattern', i] }));
+  return [{ attention, path: ['attention'] }];
+}
+
+export function resolveLayer(raw: LayerAttentionSpec, model: ResolvedModel): ResolvedLayer {
   const groups: ResolvedHeadGroup[] = [];
-  if (Array.isArray(spec.attention)) {
+  if (Array.isArray(raw)) {
     let firstHead = 0;
-    for (const g of spec.attention) {
+    for (const g of raw) {
       groups.push({ heads: g.heads, firstHead, attention: resolveAttention(g as SingleAttentionSpec, model) });
       firstHead += g.heads;
     }
   } else {
-    groups.push({ heads: model.heads, firstHead: 0, attention: resolveAttention(spec.attention, model) });
+    groups.push({ heads: model.heads, firstHead: 0, attention: resolveAttention(raw, model) });
   }
+  return { groups };
+}
+
+export function resolveSpec(spec: StructureSpec): ResolvedSpec {
+  const model = resolveModel(spec.model);
+  // Layer ℓ uses entry ℓ mod n (validation checks that n divides model.layers); repeats share one resolved object.
+  const entries = layerEntries(spec.attention).map((e) => resolveLayer(e.attention, model));
   return {
     name: spec.name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     task: resolveTask(spec.task),
     model,
-    groups,
+    layers: Array.from({ length: model.layers }, (_, l) => entries[l % entries.length]!),
     training: withDefaults(S.Training, spec.training ?? {}) as ResolvedTraining,
     ...(spec.search ? { search: spec.search } : {}),
   };
+}
+
+/**
+ * The layers with distinct structures, in order of first use, each with the blocks that use it: one entry when
+ * every layer is alike. Structures are compared by value, so a pattern that repeats an entry counts it once.
+ */
+export function distinctLayers(spec: Pick<ResolvedSpec, 'layers'>): { layers: number[]; groups: ResolvedHeadGroup[] }[] {
+  const byKey = new Map<string, { layers: number[]; groups: ResolvedHeadGroup[] }>();
+  spec.layers.forEach((layer, l) => {
+    const key = JSON.stringify(layer.groups);
+    const seen = byKey.get(key);
+    if (seen) seen.layers.push(l);
+    else byKey.set(key, { layers: [l], groups: layer.groups });
+  });
+  return [...byKey.values()];
 }

@@ -92,7 +92,11 @@ export function expectation(schema: TSchema, plural = false): string {
       const count = lo !== undefined && hi !== undefined ? ` (${lo} to ${hi} items)` : lo ? ` (at least ${lo} item${lo === 1 ? '' : 's'})` : '';
       return `${plural ? 'lists' : 'a list'} of ${expectation(schema.items as TSchema, true)}${count}`;
     }
-    case 'Object':
+    case 'Object': {
+      // An object known by its one required key ({ "pattern": [...] }) is named by it.
+      const required = (schema.required ?? []) as string[];
+      return (plural ? 'objects' : 'an object') + (required.length === 1 && schema.properties.kind === undefined ? ` with "${required[0]}"` : '');
+    }
     case 'Record':
       return plural ? 'objects' : 'an object';
     default:

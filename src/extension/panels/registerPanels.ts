@@ -3,7 +3,7 @@
  * saves its state with setState; the serializer gets it back), and the paint timings they report.
  *
  * Commands:
- * - mlbtc.showDiagram [uri] [{ group }]: the structure diagram of a file (the argument, else the active editor's
+ * - mlbtc.showDiagram [uri] [{ layer, group }]: the structure diagram of a file (the argument, else the active editor's
  *   structure, else one picked from the workspace); one panel per file.
  * - mlbtc.showTradeoffs: every structure of the workspace on compute/rank axes; one panel.
  * - mlbtc.showLosses [run node | { runIds }] [selected nodes]: curves of the runs under mlbtc.runsDirectory; one panel.
@@ -52,12 +52,12 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   const adoptTradeoffs = (panel: TradeoffsPanel) => (tradeoffs = track(panel, () => (tradeoffs = undefined)));
   const adoptLosses = (panel: LossesPanel) => (losses = track(panel, () => (losses = undefined)));
 
-  const showDiagram = async (target?: unknown, options?: { group?: number }) => {
+  const showDiagram = async (target?: unknown, options?: { layer?: number; group?: number }) => {
     const uri = target instanceof vscode.Uri ? target : await pickStructure();
     if (!uri) return undefined;
     const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation));
     panel.reveal();
-    if (typeof options?.group === 'number') panel.showGroup(options.group);
+    if (typeof options?.group === 'number') panel.showGroup(typeof options.layer === 'number' ? options.layer : 0, options.group);
     return panel;
   };
 

@@ -37,7 +37,7 @@ export function judgeCandidate(value: unknown, constraints: SearchSpec['constrai
     params: a.params.total,
     macsPerToken: a.macs.perToken,
     macsPerSequence: a.macs.perSequence,
-    scoreMacsPerSequence: spec.model.layers * a.groups.reduce((n, g) => n + g.heads * g.macs.scoresPerHead, 0),
+    scoreMacsPerSequence: a.layers.reduce((n, l) => n + l.layers.length * l.macs.scoresAllHeads, 0),
     rank: a.rank,
     flopsPerStep: trainingFlopsPerStep(spec),
   };

@@ -17,8 +17,8 @@ const DEBOUNCE_MS = 250;
 
 export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** A group to show once the webview is ready (a fresh panel opened from one group's lens). */
-  private pendingGroup: number | undefined;
+  /** A head group to show once the webview is ready (a fresh panel opened from one group's lens). */
+  private pendingGroup: { layer: number; group: number } | undefined;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -53,13 +53,13 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
   protected async snapshot(): Promise<DiagramToWebview[]> {
     const group = this.pendingGroup;
     this.pendingGroup = undefined;
-    return [await this.message(), ...(group !== undefined ? [{ type: 'diagram/select' as const, group }] : [])];
+    return [await this.message(), ...(group !== undefined ? [{ type: 'diagram/select' as const, ...group }] : [])];
   }
 
-  /** Show one head group: now if the webview is up, else as soon as it is. */
-  showGroup(group: number): void {
-    if (this.isReady) this.post({ type: 'diagram/select', group });
-    else this.pendingGroup = group;
+  /** Show one head group of one layer structure (an index into the analysis' layers): now if the webview is up, else as soon as it is. */
+  showGroup(layer: number, group: number): void {
+    if (this.isReady) this.post({ type: 'diagram/select', layer, group });
+    else this.pendingGroup = { layer, group };
   }
 
   protected onMessage(): void {
