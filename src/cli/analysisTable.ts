@@ -16,24 +16,38 @@ export function analysisTable(file: string, spec: ResolvedSpec, a: Analysis): st
   const m = spec.model;
   const uniform = a.layers.length === 1;
   // One block's rows per distinct structure; a uniform model has one, labelled as before.
-  const blockLabel = (l: LayerAnalysis) => (uniform ? `per layer (× ${m.layers})` : `layers ${layerIndices(l.layers)} (× ${l.layers.length})`);
-  const kinds = uniform ? structureLabel(a.layers[0]!.groups) : a.layers.map((l) => `${structureLabel(l.groups)} in layers ${layerIndices(l.layers)}`).join('; ');
+  const blockLabel = (l: LayerAnalysis) =>
+    uniform ? `per layer (× ${m.layers})` : `layers ${layerIndices(l.layers)} (× ${l.layers.length})`;
+  const kinds = uniform
+    ? structureLabel(a.layers[0]!.groups)
+    : a.layers.map((l) => `${structureLabel(l.groups)} in layers ${layerIndices(l.layers)}`).join('; ');
   const outsideTotal = Object.values(a.params.outside).reduce((s, v) => s + v, 0);
   const rows: Row[] = [
     ['Parameters'],
     count('  total', a.params.total),
-    ...a.layers.flatMap((l) => [count(`  ${blockLabel(l)}`, l.params), ...Object.entries(l.components).map(([k, v]) => count(`    ${k}`, v))]),
+    ...a.layers.flatMap((l) => [
+      count(`  ${blockLabel(l)}`, l.params),
+      ...Object.entries(l.components).map(([k, v]) => count(`    ${k}`, v)),
+    ]),
     count('  outside the layers', outsideTotal),
     ...Object.entries(a.params.outside).map(([k, v]) => count(`    ${k}`, v)),
     ['Compute (forward multiply-accumulates)'],
     count('  MACs per token, all layers and head', a.macs.perToken),
-    ...a.layers.map((l) => count(`  MACs per token, one layer (no scores)${uniform ? '' : `, layers ${layerIndices(l.layers)}`}`, l.macs.perToken)),
+    ...a.layers.map((l) =>
+      count(`  MACs per token, one layer (no scores)${uniform ? '' : `, layers ${layerIndices(l.layers)}`}`, l.macs.perToken),
+    ),
     count('  score MACs per head, one sequence', a.macs.scoresPerHead),
     count('  A·V MACs per head, one sequence', a.macs.avPerHead),
     count(`  MACs per sequence (T = ${m.seqLen})`, a.macs.perSequence),
     ['Scoring rank'],
     [`  rank / max (${a.rank.space})`, `${exactCount(a.rank.scoring)} / ${exactCount(a.rank.max)}`, ''],
-    ...(uniform ? [] : a.layers.map((l): Row => [`    layers ${layerIndices(l.layers)} (${l.rank.space})`, `${exactCount(l.rank.scoring)} / ${exactCount(l.rank.max)}`, ''])),
+    ...(uniform
+      ? []
+      : a.layers.map((l): Row => [
+          `    layers ${layerIndices(l.layers)} (${l.rank.space})`,
+          `${exactCount(l.rank.scoring)} / ${exactCount(l.rank.max)}`,
+          '',
+        ])),
     ['Memory (float32)'],
     bytes('  KV cache per token, all layers', a.kvCacheBytesPerToken),
     bytes('  activations per training sequence', a.activationBytesPerSequence),
@@ -58,7 +72,16 @@ function align(rows: Row[]): string[] {
 /** Head groups of every distinct structure; a "layers" column when the layers differ. */
 function groupTable(a: Analysis): string[] {
   const uniform = a.layers.length === 1;
-  const header = [...(uniform ? [] : ['layers']), 'group', 'heads', 'family', 'rank / max', 'scoring params', 'score MACs/head', 'KV cache/token'];
+  const header = [
+    ...(uniform ? [] : ['layers']),
+    'group',
+    'heads',
+    'family',
+    'rank / max',
+    'scoring params',
+    'score MACs/head',
+    'KV cache/token',
+  ];
   const body = a.layers.flatMap((l) =>
     l.groups.map((g) => [
       ...(uniform ? [] : [layerIndices(l.layers)]),
@@ -73,6 +96,10 @@ function groupTable(a: Analysis): string[] {
   );
   const left = new Set(uniform ? [2, 3] : [0, 3, 4]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [uniform ? 'Head groups' : 'Layers and head groups', ...[header, ...body].map((r) => `  ${line(r)}`)];
 }

@@ -57,7 +57,8 @@ function sweepLeftovers(dir: string): void {
   const checkpoints = path.join(dir, RunFiles.checkpoints);
   if (fs.existsSync(checkpoints)) {
     for (const name of fs.readdirSync(checkpoints)) {
-      if (name.startsWith(TMP_PREFIX) || name.startsWith(TRASH_PREFIX)) fs.rmSync(path.join(checkpoints, name), { recursive: true, force: true });
+      if (name.startsWith(TMP_PREFIX) || name.startsWith(TRASH_PREFIX))
+        fs.rmSync(path.join(checkpoints, name), { recursive: true, force: true });
     }
   }
   for (const name of fs.readdirSync(dir)) {
@@ -121,7 +122,8 @@ export function readRunSpec(dir: string): RunSpecFile {
     throw new Error(`${file}: cannot read the run's spec (${(e as NodeJS.ErrnoException).code ?? String(e)}); is ${dir} a run folder?`);
   }
   const value = JSON.parse(text) as RunSpecFile;
-  if (value.version !== RUN_FORMAT_VERSION) throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
+  if (value.version !== RUN_FORMAT_VERSION)
+    throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
   return { ...value, spec: withLayers(value.spec) };
 }
 

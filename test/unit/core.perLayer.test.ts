@@ -62,10 +62,25 @@ describe('per-layer structures', () => {
     assert.equal(spec.layers[0], spec.layers[3]);
     assert.deepEqual(spec.layers[1]!.groups[0]!.attention, { kind: 'sliding-window', window: 8, logitScale: 'mup', qkNorm: true });
     // Entries 1 and 2 are equal structures: one distinct layer structure for both.
-    assert.deepEqual(distinctLayers(spec).map((d) => d.layers), [[0, 3], [1, 2, 4, 5]]);
+    assert.deepEqual(
+      distinctLayers(spec).map((d) => d.layers),
+      [
+        [0, 3],
+        [1, 2, 4, 5],
+      ],
+    );
     const uniform = resolveSpec(lm(mixed, 3));
-    assert.deepEqual(distinctLayers(uniform).map((d) => d.layers), [[0, 1, 2]]);
-    assert.deepEqual(uniform.layers[2]!.groups.map((g) => [g.heads, g.firstHead, g.attention.kind]), [[2, 0, 'mlr'], [2, 2, 'dense']]);
+    assert.deepEqual(
+      distinctLayers(uniform).map((d) => d.layers),
+      [[0, 1, 2]],
+    );
+    assert.deepEqual(
+      uniform.layers[2]!.groups.map((g) => [g.heads, g.firstHead, g.attention.kind]),
+      [
+        [2, 0, 'mlr'],
+        [2, 2, 'dense'],
+      ],
+    );
   });
 
   it('a pattern of one entry is the uniform spec', () => {
@@ -92,12 +107,18 @@ describe('per-layer structures', () => {
       const scores = Array.from({ length: layers }, (_, l) => analysed(pattern[l % pattern.length], layers).macs.scoresPerHead);
       assert.equal(a.macs.scoresPerHead, Math.round(scores.reduce((s, v) => s + v, 0) / layers));
       // Per-layer rows: one per distinct structure, with its blocks and the uniform spec's rank.
-      assert.equal(a.layers.reduce((n, l) => n + l.layers.length, 0), layers);
+      assert.equal(
+        a.layers.reduce((n, l) => n + l.layers.length, 0),
+        layers,
+      );
       for (const la of a.layers) {
         const alone = analysed(pattern[la.layers[0]! % pattern.length], layers);
         assert.deepEqual(la.rank, alone.rank);
         assert.equal(la.params, perBlock(pattern[la.layers[0]! % pattern.length], figures.params!).block);
-        assert.deepEqual(la.groups.map((g) => g.scoringParams), alone.layers[0]!.groups.map((g) => g.scoringParams));
+        assert.deepEqual(
+          la.groups.map((g) => g.scoringParams),
+          alone.layers[0]!.groups.map((g) => g.scoringParams),
+        );
       }
       const lowest = a.layers.map((l) => l.rank).reduce((lo, r) => (r.scoring * lo.max < lo.scoring * r.max ? r : lo));
       assert.deepEqual(a.rank, lowest);
@@ -117,16 +138,27 @@ describe('per-layer structures', () => {
 
   it('validation names the pattern entry of a problem, and a pattern must divide the layers', () => {
     const r = validate(lm({ pattern: [dense, { kind: 'sliding-window', window: 40 }] }, 4));
-    assert.deepEqual(r.problems.map((p) => [p.code, p.path.join('.')]), [['window-covers-all', 'attention.pattern.1.window']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.code, p.path.join('.')]),
+      [['window-covers-all', 'attention.pattern.1.window']],
+    );
     const typo = validate(lm({ pattern: [dense, { kind: 'mlr', rank: [8, 8] }] }, 4));
-    assert.deepEqual(typo.problems.map((p) => [p.code, p.path.join('.')]), [['unknown-property', 'attention.pattern.1.rank']]);
+    assert.deepEqual(
+      typo.problems.map((p) => [p.code, p.path.join('.')]),
+      [['unknown-property', 'attention.pattern.1.rank']],
+    );
     const uneven = validate(lm({ pattern: [dense, window, window] }, 4));
-    assert.deepEqual(uneven.problems.map((p) => [p.code, p.path.join('.'), p.fixes?.map((f) => f.value)]), [['pattern-length', 'attention.pattern', [6, 3]]]);
+    assert.deepEqual(
+      uneven.problems.map((p) => [p.code, p.path.join('.'), p.fixes?.map((f) => f.value)]),
+      [['pattern-length', 'attention.pattern', [6, 3]]],
+    );
   });
 
   it('a search dimension sets one pattern entry by its dotted path', () => {
     // Entries as a parsed file has them: separate objects (JSON never shares one).
-    const raw = lm({ pattern: [{ ...dense }, { ...window }, { ...window }] }, 3, { search: { space: { 'attention.pattern.1.window': { choice: [4, 16] } } } });
+    const raw = lm({ pattern: [{ ...dense }, { ...window }, { ...window }] }, 3, {
+      search: { space: { 'attention.pattern.1.window': { choice: [4, 16] } } },
+    });
     assert.deepEqual(validate(raw).problems, []);
     const plan = planSearch(raw);
     assert.deepEqual(
@@ -136,8 +168,13 @@ describe('per-layer structures', () => {
         [null, 16, 8],
       ],
     );
-    const wrong = validate(lm({ pattern: [dense, window, window] }, 3, { search: { space: { 'attention.pattern.1.windw': { choice: [4] } } } }));
-    assert.deepEqual(wrong.problems.map((p) => p.code), ['search-path']);
+    const wrong = validate(
+      lm({ pattern: [dense, window, window] }, 3, { search: { space: { 'attention.pattern.1.windw': { choice: [4] } } } }),
+    );
+    assert.deepEqual(
+      wrong.problems.map((p) => p.code),
+      ['search-path'],
+    );
     assert.match(wrong.problems[0]!.message, /did you mean "attention\.pattern\.1\.window"/);
   });
 });

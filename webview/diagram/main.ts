@@ -33,13 +33,31 @@ const groupSelect = select<string>('Head group', 'group-select', [], '0', (v) =>
 const levelSelect = select<string>('Level', 'level-select', [], '-1', (v) => setState({ level: Number(v) }));
 const exports = document.createElement('div');
 exports.className = 'group';
-const colourBy = radios('Colour by', 'colour-by', [{ value: 'rank', label: 'Rank' }, { value: 'macs', label: 'MACs' }], state.colourBy, (v) => setState({ colourBy: v }));
+const colourBy = radios(
+  'Colour by',
+  'colour-by',
+  [
+    { value: 'rank', label: 'Rank' },
+    { value: 'macs', label: 'MACs' },
+  ],
+  state.colourBy,
+  (v) => setState({ colourBy: v }),
+);
 const bar = toolbar(
   layerSelect.element,
   groupSelect.element,
   levelSelect.element,
   colourBy,
-  radios('View', 'view', [{ value: 'matrix', label: 'Blocks' }, { value: 'network', label: 'Tensor network' }], state.view, (v) => setState({ view: v })),
+  radios(
+    'View',
+    'view',
+    [
+      { value: 'matrix', label: 'Blocks' },
+      { value: 'network', label: 'Tensor network' },
+    ],
+    state.view,
+    (v) => setState({ view: v }),
+  ),
   spacer(),
   exports,
 );
@@ -97,7 +115,13 @@ function showProblem(p: DiagramProblemMessage): void {
     title.textContent = p.fileName;
   }
   setState({ uri: p.uri });
-  host.post({ type: 'painted', renderMs: 0, sinceLoadMs: performance.now(), scriptStartMs, content: `problem${p.line ? ` at line ${p.line}` : ''}: ${p.message}` });
+  host.post({
+    type: 'painted',
+    renderMs: 0,
+    sinceLoadMs: performance.now(),
+    scriptStartMs,
+    content: `problem${p.line ? ` at line ${p.line}` : ''}: ${p.message}`,
+  });
 }
 
 function setState(patch: Partial<DiagramState>): void {
@@ -119,7 +143,10 @@ function render(): void {
   // The layer picker appears only when layers differ: each choice is one distinct structure and its blocks.
   layerSelect.element.hidden = model.layers.length < 2;
   layerSelect.setChoices(
-    model.layers.map((l, i): Choice<string> => ({ value: String(i), label: `layers ${layerIndices(l.layers)}: ${l.groups.map((g) => groupLabel(g, m.heads)).join(' + ')}` })),
+    model.layers.map((l, i): Choice<string> => ({
+      value: String(i),
+      label: `layers ${layerIndices(l.layers)}: ${l.groups.map((g) => groupLabel(g, m.heads)).join(' + ')}`,
+    })),
     String(model.layers.indexOf(layer)),
   );
   groupSelect.element.hidden = layer.groups.length < 2;
@@ -130,21 +157,28 @@ function render(): void {
   const levels = group.layout.levels;
   levelSelect.element.hidden = levels.length < 2;
   const level = state.level < levels.length ? state.level : -1;
-  levelSelect.setChoices([{ value: '-1', label: 'All levels' }, ...levels.map((l, i) => ({ value: String(i), label: l.label }))], String(level));
+  levelSelect.setChoices(
+    [{ value: '-1', label: 'All levels' }, ...levels.map((l, i) => ({ value: String(i), label: l.label }))],
+    String(level),
+  );
 
   const rank = `rank ${exactCount(group.rank.scoring)} / ${exactCount(group.rank.max)} (${group.rank.space === 'sequence' ? 'T×T' : 'D×D'})`;
   groupLine.replaceChildren();
   const kind = document.createElement('span');
   kind.className = 'kind';
   kind.textContent = `${model.layers.length > 1 ? `layers ${layerIndices(layer.layers)} · ` : ''}${groupLabel(group, m.heads)}`;
-  groupLine.append(kind, ` · ${rank} · ${shortCount(group.scoreMacsPerHead)} score MACs/head · ${shortCount(group.scoringParams)} scoring params`);
+  groupLine.append(
+    kind,
+    ` · ${rank} · ${shortCount(group.scoreMacsPerHead)} score MACs/head · ${shortCount(group.scoringParams)} scoring params`,
+  );
 
   colourBy.hidden = state.view === 'network'; // the network has no colour scale
   const width = figure.clientWidth || window.innerWidth - 32;
   const height = Math.max(240, window.innerHeight - figure.getBoundingClientRect().top - 16);
   if (state.view === 'network') drawNetwork(svg, group, level, width, tooltip);
   else drawMatrix(svg, { group, level, colourBy: state.colourBy, width, height, theme, tooltip });
-  const content = `${model.layers.length > 1 ? `layers ${layerIndices(layer.layers)}, ` : ''}${groupLabel(group, m.heads)}, ${state.view === 'network' ? 'tensor network' : 'blocks'}, ${level < 0 ? `${levels.length} levels` : `level ${level}`}, by ${state.colourBy}`;
+  const where = model.layers.length > 1 ? `layers ${layerIndices(layer.layers)}, ` : '';
+  const content = `${where}${groupLabel(group, m.heads)}, ${state.view === 'network' ? 'tensor network' : 'blocks'}, ${level < 0 ? `${levels.length} levels` : `level ${level}`}, by ${state.colourBy}`;
   host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content });
 }
 
@@ -152,10 +186,43 @@ function render(): void {
 function levelsCsv(): string {
   if (!model) return '';
   const heads = model.model.heads;
-  const rows = model.layers.flatMap((ly) => ly.groups.flatMap((g) =>
-    g.layout.levels.map((lv, l) => [layerIndices(ly.layers), groupLabel(g, heads), g.kind, g.layout.space, l, lv.label, lv.blocks, lv.blockSize, lv.requestedRank, lv.blockRank, lv.blockMacs, lv.blocks * lv.blockMacs, g.layout.macsUnit]),
-  ));
-  return toCsv(['layers', 'group', 'kind', 'space', 'level', 'level_label', 'blocks', 'block_size', 'requested_rank', 'block_rank', 'block_macs', 'level_macs', 'macs_unit'], rows);
+  const rows = model.layers.flatMap((ly) =>
+    ly.groups.flatMap((g) =>
+      g.layout.levels.map((lv, l) => [
+        layerIndices(ly.layers),
+        groupLabel(g, heads),
+        g.kind,
+        g.layout.space,
+        l,
+        lv.label,
+        lv.blocks,
+        lv.blockSize,
+        lv.requestedRank,
+        lv.blockRank,
+        lv.blockMacs,
+        lv.blocks * lv.blockMacs,
+        g.layout.macsUnit,
+      ]),
+    ),
+  );
+  return toCsv(
+    [
+      'layers',
+      'group',
+      'kind',
+      'space',
+      'level',
+      'level_label',
+      'blocks',
+      'block_size',
+      'requested_rank',
+      'block_rank',
+      'block_macs',
+      'level_macs',
+      'macs_unit',
+    ],
+    rows,
+  );
 }
 
 onThemeChange((t) => {

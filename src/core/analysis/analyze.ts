@@ -78,7 +78,12 @@ function analyzeLayer(groupsIn: ResolvedHeadGroup[], layers: number[], model: Re
     layers,
     params: Object.values(components).reduce((n, v) => n + v, 0),
     components,
-    macs: { perToken, scoresPerHead: Math.round(scoresAllHeads / model.heads), scoresAllHeads, perSequence: T * perToken + attentionAllHeads },
+    macs: {
+      perToken,
+      scoresPerHead: Math.round(scoresAllHeads / model.heads),
+      scoresAllHeads,
+      perSequence: T * perToken + attentionAllHeads,
+    },
     rank: bottleneck(groups.map((g) => g.rank)),
     groups,
     activationBytesPerSequence: FLOAT32_BYTES * (6 * T * D + 2 * T * hidden + qkActivations),

@@ -31,7 +31,10 @@ export interface GroupAnalysis {
    * projectionsPerToken: the Q/K-side projections of all heads of the group, one token, one layer.
    */
   macs: { scoresPerHead: number; avPerHead: number; projectionsPerToken: number };
-  /** Per token, float32, over every block with this structure: this group's cached keys plus its heads' share (heads·headDim) of the values. */
+  /**
+   * Per token, float32, over every block with this structure: this group's cached keys plus its heads' share
+   * (heads·headDim) of the values.
+   */
   kvCacheBytesPerToken: number;
 }
 
@@ -41,7 +44,10 @@ export interface LayerAnalysis {
   layers: number[];
   /** Parameters of one block. */
   params: number;
-  /** One block's parameters by component; the values sum to params. Keys "attention.scoring", "attention.value", "attention.output", "mlp", "norms". */
+  /**
+   * One block's parameters by component; the values sum to params. Keys "attention.scoring", "attention.value",
+   * "attention.output", "mlp", "norms".
+   */
   components: Record<string, number>;
   macs: {
     /** Forward MACs per token of the block's projections and MLP (no attention scores). */

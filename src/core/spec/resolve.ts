@@ -7,14 +7,25 @@
  */
 import type { TObject } from '@sinclair/typebox';
 import * as S from './schema';
-import type { AttentionSpec, LayerAttentionSpec, LayerPatternSpec, MlbtcLevelSpec, MlbtcPreset, ModelSpec, SingleAttentionSpec, StructureSpec, TaskSpec, TrainingSpec } from './schema';
+import type {
+  AttentionSpec,
+  LayerAttentionSpec,
+  LayerPatternSpec,
+  MlbtcLevelSpec,
+  MlbtcPreset,
+  ModelSpec,
+  SingleAttentionSpec,
+  StructureSpec,
+  TaskSpec,
+  TrainingSpec,
+} from './schema';
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 
 export type ResolvedModel = Filled<ModelSpec>;
 export type ResolvedTraining = Filled<TrainingSpec>;
 export type ResolvedTask =
-  | Filled<Omit<Extract<TaskSpec, { kind: 'icl-regression' }>, 'curriculum'>> & { curriculum: ResolvedCurriculum }
+  | (Filled<Omit<Extract<TaskSpec, { kind: 'icl-regression' }>, 'curriculum'>> & { curriculum: ResolvedCurriculum })
   | (Filled<Omit<Extract<TaskSpec, { kind: 'language-model' }>, 'data'>> & { data?: string })
   | (Filled<Omit<Extract<TaskSpec, { kind: 'forecast' }>, 'data'>> & { data?: string });
 export interface ResolvedCurriculum {
@@ -32,7 +43,14 @@ export type ResolvedAttention =
   | { kind: 'sliding-window'; window: number; logitScale: 'mup' | 'standard'; qkNorm: boolean }
   | { kind: 'global-local'; window: number; split: [number, number]; qkNorm: boolean }
   | { kind: 'mlr'; ranks: number[]; blockSizes: number[]; normalize: 'none' | 'levels' | 'coverage'; qkNorm: boolean }
-  | { kind: 'bilinear-mlr'; ranks: number[]; logitScale: 'standard' | 'mup'; normalize: 'none' | 'levels'; weightClamp: boolean; qkNorm: boolean }
+  | {
+      kind: 'bilinear-mlr';
+      ranks: number[];
+      logitScale: 'standard' | 'mup';
+      normalize: 'none' | 'levels';
+      weightClamp: boolean;
+      qkNorm: boolean;
+    }
   | { kind: 'bilinear-btt'; rank: number; factors: [number, number]; logitScale: 'standard' | 'mup'; weightClamp: boolean; qkNorm: boolean }
   | { kind: 'mlbtc'; preset?: MlbtcPreset; levels: ResolvedMlbtcLevel[]; logitScale: 'standard' | 'mup'; qkNorm: boolean };
 
@@ -107,7 +125,13 @@ export function dyadicBlocks(seqLen: number, levels: number): number[] {
  */
 export function expandPreset(preset: MlbtcPreset, width: number, rank: number | undefined): ResolvedMlbtcLevel[] {
   const [a, b] = factorize(width);
-  const level = (out: [number, number], inn: [number, number], s: number, kronecker = false): ResolvedMlbtcLevel => ({ blocks: 1, out, in: inn, rank: s, kronecker });
+  const level = (out: [number, number], inn: [number, number], s: number, kronecker = false): ResolvedMlbtcLevel => ({
+    blocks: 1,
+    out,
+    in: inn,
+    rank: s,
+    kronecker,
+  });
   switch (preset) {
     case 'low-rank':
       return [level([width, 1], [1, width], rank ?? 1)];
@@ -129,7 +153,10 @@ export function resolveAttention(raw: SingleAttentionSpec, model: ResolvedModel)
     case 'dense':
       return { ...a, qkDim: a.qkDim ?? model.headDim } as ResolvedAttention;
     case 'mlr':
-      return { ...a, blockSizes: a.blockSizes === 'dyadic' ? dyadicBlocks(model.seqLen, a.ranks.length) : a.blockSizes } as ResolvedAttention;
+      return {
+        ...a,
+        blockSizes: a.blockSizes === 'dyadic' ? dyadicBlocks(model.seqLen, a.ranks.length) : a.blockSizes,
+      } as ResolvedAttention;
     case 'bilinear-btt':
       return { ...a, factors: a.factors ?? factorize(model.width) } as ResolvedAttention;
     case 'mlbtc': {
@@ -166,7 +193,12 @@ export function resolveTask(raw: TaskSpec): ResolvedTask {
 
 /** Whether `attention` is the per-layer form `{ pattern: [...] }` (a family has `kind`, head groups are a list). */
 export function isLayerPattern(attention: unknown): attention is LayerPatternSpec {
-  return typeof attention === 'object' && attention !== null && !Array.isArray(attention) && Object.prototype.hasOwnProperty.call(attention, 'pattern');
+  return (
+    typeof attention === 'object' &&
+    attention !== null &&
+    !Array.isArray(attention) &&
+    Object.prototype.hasOwnProperty.call(attention, 'pattern')
+  );
 }
 
 /** The per-layer entries `attention` gives, and the JSON path of each: one entry for a uniform spec. */

@@ -266,7 +266,10 @@ export const HeadGroup = Type.Union(
   families.map((f) => f.group),
   { description: 'A group of heads with its own structure.' },
 );
-export const HeadGroups = Type.Array(HeadGroup, { minItems: 1, description: 'Head groups, each with its own structure; their `heads` sum to model.heads.' });
+export const HeadGroups = Type.Array(HeadGroup, {
+  minItems: 1,
+  description: 'Head groups, each with its own structure; their `heads` sum to model.heads.',
+});
 
 /** What one layer's attention is: one family for every head, or head groups. */
 export const LayerAttention = Type.Union([SingleAttention, HeadGroups], {
@@ -279,20 +282,24 @@ export const LayerPattern = Type.Object(
       minItems: 1,
       maxItems: MaxLayers,
       description:
-        'Per-layer structures: layer ℓ uses entry ℓ mod n, so the entries repeat up to model.layers (n must divide it; n = model.layers lists every layer). Each entry is one family or a list of head groups.',
+        'Per-layer structures: layer ℓ uses entry ℓ mod n, so the entries repeat up to model.layers (n must divide it; ' +
+        'n = model.layers lists every layer). Each entry is one family or a list of head groups.',
       examples: [[{ kind: 'dense' }, { kind: 'sliding-window', window: 128 }, { kind: 'sliding-window', window: 128 }]],
     }),
   },
   {
     additionalProperties: false,
     title: 'Per-layer pattern',
-    description: 'Different structures in different layers, e.g. sequential GSWA "MHA|SWA|SWA|MHA|SWA|SWA": [dense, sliding-window, sliding-window] repeated.',
+    description:
+      'Different structures in different layers, e.g. sequential GSWA "MHA|SWA|SWA|MHA|SWA|SWA": ' +
+      '[dense, sliding-window, sliding-window] repeated.',
   },
 );
 
 export const Attention = Type.Union([SingleAttention, HeadGroups, LayerPattern], {
   description:
-    'The scoring function: one family for every head, a list of head groups, or { "pattern": [...] } with one such entry per layer (repeated to model.layers). `kind` picks the family.',
+    'The scoring function: one family for every head, a list of head groups, or { "pattern": [...] } with one such ' +
+    'entry per layer (repeated to model.layers). `kind` picks the family.',
 });
 
 // ─── Training ──────────────────────────────────────────────────────────────────────────────────────────────────

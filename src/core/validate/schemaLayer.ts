@@ -265,7 +265,8 @@ function checkByShape(members: TSchema[], value: unknown, path: JsonPath, r: Rep
   }
   // An object that shares nothing with any member but a tagged union among them (attention: {} or {"kin": …}) is
   // most likely that union's: report its problems ("missing kind", with a guess), not a list of shapes.
-  const tagged = isPlainObject(value) ? members.find((m) => m[Kind] === 'Union' && discriminator(m.anyOf as TSchema[]) !== undefined) : undefined;
+  const isTagged = (m: TSchema) => m[Kind] === 'Union' && discriminator(m.anyOf as TSchema[]) !== undefined;
+  const tagged = isPlainObject(value) ? members.find(isTagged) : undefined;
   if (best && best.overlap === 0 && tagged) {
     // A near miss of an untagged member's key ("patern") is that member's, misspelt.
     const obj = value as Record<string, unknown>;

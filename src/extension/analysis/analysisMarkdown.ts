@@ -37,7 +37,12 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
       ['l', 'r', 'r'],
     ),
     '',
-    ...a.layers.flatMap((l) => [uniform ? '### One layer, by component' : `### One layer of ${layersText(l)}, by component`, '', shareTable(l.components, l.params, 'component'), '']),
+    ...a.layers.flatMap((l) => [
+      uniform ? '### One layer, by component' : `### One layer of ${layersText(l)}, by component`,
+      '',
+      shareTable(l.components, l.params, 'component'),
+      '',
+    ]),
     '### Outside the layers',
     '',
     shareTable(a.params.outside, a.params.total, 'part', 'of total'),
@@ -47,7 +52,11 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
     table(
       ['', 'MACs', ''],
       [
-        ...a.layers.map((l) => [`Projections and MLP, per token, one layer${uniform ? '' : ` of ${layersText(l)}`}`, exactCount(l.macs.perToken), shortCount(l.macs.perToken)]),
+        ...a.layers.map((l) => [
+          `Projections and MLP, per token, one layer${uniform ? '' : ` of ${layersText(l)}`}`,
+          exactCount(l.macs.perToken),
+          shortCount(l.macs.perToken),
+        ]),
         ['Per token, all layers and the output head', exactCount(a.macs.perToken), shortCount(a.macs.perToken)],
         ['Attention scores, one head, one sequence', exactCount(a.macs.scoresPerHead), shortCount(a.macs.scoresPerHead)],
         ['Attention × values, one head, one sequence', exactCount(a.macs.avPerHead), shortCount(a.macs.avPerHead)],
@@ -63,7 +72,18 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
     uniform ? '## Head groups' : '## Layers and head groups',
     '',
     table(
-      [...(uniform ? [] : ['layers']), 'group', 'heads', 'family', 'rank', 'scoring params', 'score MACs / head / seq', 'A·V MACs / head / seq', 'Q/K-side MACs / token', 'KV cache / token'],
+      [
+        ...(uniform ? [] : ['layers']),
+        'group',
+        'heads',
+        'family',
+        'rank',
+        'scoring params',
+        'score MACs / head / seq',
+        'A·V MACs / head / seq',
+        'Q/K-side MACs / token',
+        'KV cache / token',
+      ],
       a.layers.flatMap((l) => l.groups.map((g) => [...(uniform ? [] : [layerIndices(l.layers)]), ...groupRow(g)])),
       [...(uniform ? [] : ['l' as const]), 'r', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
     ),
@@ -74,8 +94,16 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
       ['', 'bytes', ''],
       [
         ['KV cache per generated token, all layers', exactCount(a.kvCacheBytesPerToken), shortBytes(a.kvCacheBytesPerToken)],
-        [`KV cache for a full context (T = ${m.seqLen})`, exactCount(a.kvCacheBytesPerToken * m.seqLen), shortBytes(a.kvCacheBytesPerToken * m.seqLen)],
-        ['Activations kept for backward, per training sequence', exactCount(a.activationBytesPerSequence), shortBytes(a.activationBytesPerSequence)],
+        [
+          `KV cache for a full context (T = ${m.seqLen})`,
+          exactCount(a.kvCacheBytesPerToken * m.seqLen),
+          shortBytes(a.kvCacheBytesPerToken * m.seqLen),
+        ],
+        [
+          'Activations kept for backward, per training sequence',
+          exactCount(a.activationBytesPerSequence),
+          shortBytes(a.activationBytesPerSequence),
+        ],
         [
           `Activations per training batch (${spec.training.batchSize} sequences)`,
           exactCount(a.activationBytesPerSequence * spec.training.batchSize),
@@ -97,7 +125,9 @@ export function invalidMarkdown(fileName: string, problems: LocatedProblem[]): s
     '',
     `The structure has ${errors.length === 1 ? 'a problem' : `${errors.length} problems`} to fix first (they are also in the Problems panel):`,
     '',
-    ...errors.map((p) => `- line ${p.line + 1}, column ${p.column + 1} (${escape(p.path.join('.') || '(root)')}): ${escape(p.message)} \`[${p.code}]\``),
+    ...errors.map(
+      (p) => `- line ${p.line + 1}, column ${p.column + 1} (${escape(p.path.join('.') || '(root)')}): ${escape(p.message)} \`[${p.code}]\``,
+    ),
     '',
   ].join('\n');
 }

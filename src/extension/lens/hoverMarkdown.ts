@@ -8,13 +8,23 @@ import { blockSvg, svgDataUri, type HoverPalette } from './blockSvg';
 import { rankText } from './lensModel';
 
 /** Head group `group` of the layer structure `layer` (one of analysis.layers); named with its layers when layers differ. */
-export function groupHoverMarkdown(spec: ResolvedSpec, layer: LayerAnalysis, group: number, palette: HoverPalette, layersDiffer = false): string {
+export function groupHoverMarkdown(
+  spec: ResolvedSpec,
+  layer: LayerAnalysis,
+  group: number,
+  palette: HoverPalette,
+  layersDiffer = false,
+): string {
   const g = spec.layers[layer.layers[0]!]!.groups[group]!;
   const analysis = layer.groups[group]!;
   const layout = scoringLayout(g, spec.model);
-  const label = `${layersDiffer ? `layers ${layerIndices(layer.layers)} · ` : ''}${groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads)}`;
+  const heads = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
+  const label = `${layersDiffer ? `layers ${layerIndices(layer.layers)} · ` : ''}${heads}`;
   const what = layout.space === 'sequence' ? `T×T logits (T = ${layout.size})` : `D×D bilinear matrix (D = ${layout.size})`;
-  const rows = layout.levels.map((lv, l) => `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`);
+  const rows = layout.levels.map(
+    (lv, l) =>
+      `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`,
+  );
   return [
     `**${label}**: scoring matrix, ${what}, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`,
     '',

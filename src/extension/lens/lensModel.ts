@@ -73,8 +73,19 @@ export function keyOffset(root: Node | undefined, path: (string | number)[]): nu
 function actions(offset: number, canTrain: boolean, diagram: boolean): LensItem[] {
   const items: LensItem[] = [];
   if (canTrain) items.push({ offset, title: '▶ Train', tooltip: 'Train this structure (MLBTC: Train)', action: 'train' });
-  if (diagram) items.push({ offset, title: 'Diagram', tooltip: 'Show the scoring matrix as blocks and its cores as a tensor network', action: 'diagram' });
-  items.push({ offset, title: 'Trade-offs', tooltip: 'Compare the compute and rank of every structure in the workspace', action: 'tradeoffs' });
+  if (diagram)
+    items.push({
+      offset,
+      title: 'Diagram',
+      tooltip: 'Show the scoring matrix as blocks and its cores as a tensor network',
+      action: 'diagram',
+    });
+  items.push({
+    offset,
+    title: 'Trade-offs',
+    tooltip: 'Compare the compute and rank of every structure in the workspace',
+    action: 'tradeoffs',
+  });
   return items;
 }
 
@@ -101,7 +112,12 @@ export function lensItems(input: LensInput): LensItem[] {
   if (a.layers.length === 1 && a.layers[0]!.groups.length === 1) {
     const g = a.layers[0]!.groups[0]!;
     return [
-      { offset: attentionAt, title: numbersTitle(g.rank, g.macs.scoresPerHead, a.params.total), tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, a.params.total, 'parameters in the model'), action: 'analyze' },
+      {
+        offset: attentionAt,
+        title: numbersTitle(g.rank, g.macs.scoresPerHead, a.params.total),
+        tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, a.params.total, 'parameters in the model'),
+        action: 'analyze',
+      },
       ...actions(attentionAt, input.canTrain, true),
     ];
   }
@@ -113,7 +129,9 @@ export function lensItems(input: LensInput): LensItem[] {
       title: uniform
         ? `${a.layers[0]!.groups.length} head groups · lowest ${rankText(a.rank)} · ${shortCount(a.params.total)} params`
         : `${a.layers.length} layer structures · lowest ${rankText(a.rank)} · ${shortCount(a.params.total)} params`,
-      tooltip: `The model's bottleneck is the head group${uniform ? '' : ' of any layer'} with the lowest rank relative to its maximum. ${exactCount(a.params.total)} parameters in the model. Click for the full analysis.`,
+      tooltip:
+        `The model's bottleneck is the head group${uniform ? '' : ' of any layer'} with the lowest rank relative to its maximum. ` +
+        `${exactCount(a.params.total)} parameters in the model. Click for the full analysis.`,
       action: 'analyze',
     },
     ...actions(attentionAt, input.canTrain, false),
@@ -129,8 +147,27 @@ export function lensItems(input: LensInput): LensItem[] {
       const at = keyOffset(root, path) ?? attentionAt;
       const label = prefix + groupLabel({ heads: groups[i]!.heads, firstHead: groups[i]!.firstHead, kind: g.kind }, spec.model.heads);
       items.push(
-        { offset: at, title: `${label}: ${numbersTitle(g.rank, g.macs.scoresPerHead, g.scoringParams, 'scoring params')}`, tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, g.scoringParams, `scoring parameters of this group${uniform ? '' : ', one layer'}`), action: 'analyze', layer: li, group: i },
-        { offset: at, title: 'Diagram', tooltip: `Show the scoring matrix of ${label} as blocks and cores`, action: 'diagram', layer: li, group: i },
+        {
+          offset: at,
+          title: `${label}: ${numbersTitle(g.rank, g.macs.scoresPerHead, g.scoringParams, 'scoring params')}`,
+          tooltip: numbersTooltip(
+            g.rank,
+            g.macs.scoresPerHead,
+            g.scoringParams,
+            `scoring parameters of this group${uniform ? '' : ', one layer'}`,
+          ),
+          action: 'analyze',
+          layer: li,
+          group: i,
+        },
+        {
+          offset: at,
+          title: 'Diagram',
+          tooltip: `Show the scoring matrix of ${label} as blocks and cores`,
+          action: 'diagram',
+          layer: li,
+          group: i,
+        },
       );
     });
   });

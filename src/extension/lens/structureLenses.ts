@@ -73,14 +73,31 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
   }
 
   provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
-    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true)) return [];
+    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true))
+      return [];
     const { parsed, spec } = this.analysisOf(document);
     if (token.isCancellationRequested) return [];
-    parsed.items ??= lensItems({ root: parsed.root, problems: this.validation.of(document).problems, spec, analysis: parsed.analysis, canTrain: this.canTrain });
+    parsed.items ??= lensItems({
+      root: parsed.root,
+      problems: this.validation.of(document).problems,
+      spec,
+      analysis: parsed.analysis,
+      canTrain: this.canTrain,
+    });
     return parsed.items.map((item) => {
       const at = document.positionAt(item.offset);
-      const args = item.action === 'problems' || item.action === 'tradeoffs' ? [] : item.group !== undefined ? [document.uri, { layer: item.layer ?? 0, group: item.group }] : [document.uri];
-      return new vscode.CodeLens(new vscode.Range(at, at), { title: item.title, tooltip: item.tooltip, command: commandOf[item.action], arguments: args });
+      const args =
+        item.action === 'problems' || item.action === 'tradeoffs'
+          ? []
+          : item.group !== undefined
+            ? [document.uri, { layer: item.layer ?? 0, group: item.group }]
+            : [document.uri];
+      return new vscode.CodeLens(new vscode.Range(at, at), {
+        title: item.title,
+        tooltip: item.tooltip,
+        command: commandOf[item.action],
+        arguments: args,
+      });
     });
   }
 
@@ -105,7 +122,9 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
     const inGroup = value?.type === 'array' ? (value.children?.findIndex(within) ?? -1) : -1;
     const palette = hoverPalettes[themeKind(vscode.window.activeColorTheme.kind)];
     const parts = layers.flatMap((li) =>
-      (inGroup >= 0 ? [inGroup] : a.layers[li]!.groups.map((_, g) => g)).map((g) => groupHoverMarkdown(spec, a.layers[li]!, g, palette, a.layers.length > 1)),
+      (inGroup >= 0 ? [inGroup] : a.layers[li]!.groups.map((_, g) => g)).map((g) =>
+        groupHoverMarkdown(spec, a.layers[li]!, g, palette, a.layers.length > 1),
+      ),
     );
     const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
     const start = keyOffset(parsed.root, ['attention']) ?? property.offset;

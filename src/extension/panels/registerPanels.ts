@@ -21,7 +21,12 @@ import type { PanelServices } from './panelController';
 import { paintLogLine, PanelPerf } from './perf';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
-export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', perf: 'mlbtc.panels.perf' } as const;
+export const PANEL_COMMANDS = {
+  diagram: 'mlbtc.showDiagram',
+  tradeoffs: 'mlbtc.showTradeoffs',
+  losses: 'mlbtc.showLosses',
+  perf: 'mlbtc.panels.perf',
+} as const;
 
 /** What the panels get from the runs side (src/extension/runs/runService.ts). */
 export interface PanelRunFeeds {
@@ -102,7 +107,9 @@ async function pickStructure(): Promise<vscode.Uri | undefined> {
   if (active && isStructureDocument(active)) return active.uri;
   const files = await vscode.workspace.findFiles(`**/*${STRUCTURE_SUFFIX}`, '**/{node_modules,.git,.mlbtc}/**', 500);
   if (!files.length) {
-    void vscode.window.showInformationMessage(`No *${STRUCTURE_SUFFIX} file is open or in this workspace. MLBTC: New Structure creates one.`);
+    void vscode.window.showInformationMessage(
+      `No *${STRUCTURE_SUFFIX} file is open or in this workspace. MLBTC: New Structure creates one.`,
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

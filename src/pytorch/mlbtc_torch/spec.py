@@ -43,7 +43,10 @@ def check_resolved(spec: Any, source: str = "spec") -> ResolvedSpec:
         spec["layers"] = [{"groups": groups} for _ in range(spec["model"]["layers"])]
     layers = spec.get("layers")
     if not isinstance(layers, list) or len(layers) != spec["model"]["layers"]:
-        raise SpecError(f'{source}: layers must list model.layers ({spec["model"]["layers"]}) blocks; a resolved spec gives each block its head groups (raw "attention" is not read).')
+        raise SpecError(
+            f'{source}: layers must list model.layers ({spec["model"]["layers"]}) blocks; a resolved spec gives each '
+            'block its head groups (raw "attention" is not read).'
+        )
     for l, layer in enumerate(layers):
         groups = layer.get("groups") if isinstance(layer, dict) else None
         if not isinstance(groups, list) or not groups:

@@ -27,7 +27,12 @@ export function checkAttention(att: Loose<AttentionSpec> | undefined, shape: Sha
 
 function checkLayer(att: Loose<LayerAttentionSpec>, path: JsonPath, shape: Shape, ctx: Ctx): void {
   if (Array.isArray(att)) {
-    checkGroupHeads(att.map((g) => g?.heads), path, shape, ctx);
+    checkGroupHeads(
+      att.map((g) => g?.heads),
+      path,
+      shape,
+      ctx,
+    );
     att.forEach((g, i) => {
       if (g) checkFamily(g as Loose<SingleAttentionSpec>, [...path, i], shape, ctx);
     });
@@ -47,7 +52,8 @@ function checkPatternLength(n: number, layers: number | undefined, ctx: Ctx): vo
   ctx.r.error(
     'pattern-length',
     ['attention', 'pattern'],
-    `attention.pattern has ${n} entries, which does not divide model.layers ${layers}; layer ℓ uses entry ℓ mod ${n}, so the pattern must repeat a whole number of times (list one entry per layer for an irregular arrangement)`,
+    `attention.pattern has ${n} entries, which does not divide model.layers ${layers}; layer ℓ uses entry ℓ mod ${n}, ` +
+      'so the pattern must repeat a whole number of times (list one entry per layer for an irregular arrangement)',
     fixes,
   );
 }
@@ -61,9 +67,18 @@ function checkGroupHeads(counts: (number | undefined)[], path: JsonPath, shape: 
   const diff = H - total;
   // The last group that can absorb the difference and keep at least one head.
   let absorb = -1;
-  for (let i = heads.length - 1; i >= 0; i--) if (heads[i]! + diff >= 1) { absorb = i; break; }
+  for (let i = heads.length - 1; i >= 0; i--)
+    if (heads[i]! + diff >= 1) {
+      absorb = i;
+      break;
+    }
   const fixes: Fix[] = [];
-  if (absorb >= 0) fixes.push({ title: `Set ${formatPath([...path, absorb, 'heads'])} to ${heads[absorb]! + diff}`, path: [...path, absorb, 'heads'], value: heads[absorb]! + diff });
+  if (absorb >= 0)
+    fixes.push({
+      title: `Set ${formatPath([...path, absorb, 'heads'])} to ${heads[absorb]! + diff}`,
+      path: [...path, absorb, 'heads'],
+      value: heads[absorb]! + diff,
+    });
   if (shape.width !== undefined && shape.width % total === 0 && !shape.headDimGiven) {
     fixes.push({ title: `Set model.heads to ${total}`, path: ['model', 'heads'], value: total });
   }
@@ -81,7 +96,11 @@ function checkFamily(a: Loose<SingleAttentionSpec>, path: JsonPath, shape: Shape
     case 'dense':
       if (a.qkDim !== undefined && shape.width !== undefined && a.qkDim > shape.width) {
         const p = [...path, 'qkDim'];
-        ctx.r.warning('rank-wasted', p, `${formatPath(p)} ${a.qkDim} is above model.width ${shape.width}: a head's scoring matrix is width × width, so its rank stays at most ${shape.width} and the extra dimensions only cost compute`);
+        ctx.r.warning(
+          'rank-wasted',
+          p,
+          `${formatPath(p)} ${a.qkDim} is above model.width ${shape.width}: a head's scoring matrix is width × width, so its rank stays at most ${shape.width} and the extra dimensions only cost compute`,
+        );
       }
       return;
     case 'sliding-window':

@@ -5,7 +5,13 @@
  */
 import * as vscode from 'vscode';
 import { analyze } from '../../../core/analysis';
-import type { DiagramFromWebview, DiagramModelMessage, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../../protocol/webview';
+import type {
+  DiagramFromWebview,
+  DiagramModelMessage,
+  DiagramProblemMessage,
+  DiagramState,
+  DiagramToWebview,
+} from '../../../protocol/webview';
 import { baseName } from '../../structures/structureFiles';
 import type { ValidationCache } from '../../structures/validation';
 import { PanelController, type PanelServices } from '../panelController';
@@ -37,7 +43,12 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
   }
 
   static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache): DiagramPanel {
-    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, `Diagram: ${baseName(uri)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+    const panel = vscode.window.createWebviewPanel(
+      DIAGRAM_VIEW_TYPE,
+      `Diagram: ${baseName(uri)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {},
+    );
     return new DiagramPanel(panel, services, uri, validation);
   }
 
@@ -72,7 +83,13 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
 
   private async message(): Promise<DiagramModelMessage | DiagramProblemMessage> {
     const fileName = baseName(this.uri);
-    const problem = (message: string, line?: number): DiagramProblemMessage => ({ type: 'diagram/problem', uri: this.uri.toString(), fileName, message, ...(line !== undefined ? { line } : {}) });
+    const problem = (message: string, line?: number): DiagramProblemMessage => ({
+      type: 'diagram/problem',
+      uri: this.uri.toString(),
+      fileName,
+      message,
+      ...(line !== undefined ? { line } : {}),
+    });
     let document: vscode.TextDocument;
     try {
       document = await vscode.workspace.openTextDocument(this.uri);
