@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyze } from '../../src/core/analysis';
 import type { Analysis } from '../../src/core/analysis/types';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -94,5 +95,25 @@ describe('invalid structure Markdown', () => {
     assert.ok(text.includes('- line 12, column 14 (attention.ranks): ranks sum to 60; they must sum to headDim 64. `[ranks-sum]`'));
     assert.ok(!text.includes('window covers'));
     assert.ok(text.includes('a problem to fix first'));
+  });
+});
+
+describe('analysis Markdown of per-layer structures', () => {
+  it('has one parameter row and one component table per layer structure, and a layers column for the groups', () => {
+    const s = resolveSpec({
+      name: 'gswa',
+      task: { kind: 'language-model', vocabSize: 96 },
+      model: { width: 64, heads: 2, layers: 3, seqLen: 32 },
+      attention: { pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 8 }, { kind: 'sliding-window', window: 8 }] },
+    } as StructureSpec);
+    const a = analyze(s);
+    const text = analysisMarkdown('gswa.mlbtc.json', s, a);
+    const lines = text.split('\n');
+    assert.ok(lines.some((l) => l.startsWith(`| One layer of layers 0 (dense) | ${a.layers[0]!.params.toLocaleString('en-US')} | × 1 layers`)));
+    assert.ok(lines.some((l) => l.startsWith('| One layer of layers 1–2 (sliding-window) |')));
+    assert.ok(text.includes('### One layer of layers 1–2, by component'));
+    assert.ok(text.includes('## Layers and head groups'));
+    assert.ok(lines.some((l) => l.startsWith('| 1–2 | 1 | 2 | sliding-window |')));
+    assert.ok(text.includes('Bottleneck over all heads of all layers'));
   });
 });

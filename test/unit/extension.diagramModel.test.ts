@@ -50,3 +50,26 @@ test('block costs agree with the analysis: sequence blocks sum to score MACs, fe
     });
   }
 });
+
+test('per-layer structures: one diagram layer per distinct structure, with its blocks and groups', () => {
+  const text = withAttention(headGroups, {
+    pattern: [
+      { kind: 'dense' },
+      [
+        { heads: 4, kind: 'mlr', ranks: [32, 32] },
+        { heads: 4, kind: 'dense' },
+      ],
+      { kind: 'dense' },
+    ],
+  });
+  const { spec } = validateText(text);
+  assert.ok(spec);
+  const m = diagramModel('file:///x/p.mlbtc.json', 'p.mlbtc.json', spec, analyze(spec));
+  assert.deepEqual(
+    m.layers.map((l) => [l.layers, l.groups.map((g) => [g.kind, g.heads, g.firstHead])]),
+    [
+      [[0, 2, 3, 5], [['dense', 8, 0]]],
+      [[1, 4], [['mlr', 4, 0], ['dense', 4, 4]]],
+    ],
+  );
+});
