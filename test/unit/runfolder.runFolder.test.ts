@@ -56,11 +56,13 @@ describe('run spec', () => {
   it('reads a folder written before per-layer structures (one "groups" list) as every layer having those groups', () => {
     const dir = newRun();
     const file = path.join(dir, RunFiles.spec);
-    const current = readRunSpec(dir);
-    const { layers, ...rest } = current.spec;
-    fs.writeFileSync(file, JSON.stringify({ ...current, spec: { ...rest, groups: layers[0]!.groups } }));
+    const written = readRunSpec(dir);
+    // Three blocks, so "every layer" is visible.
+    const spec = { ...written.spec, model: { ...written.spec.model, layers: 3 }, layers: Array(3).fill(written.spec.layers[0]) };
+    const { layers, ...rest } = spec;
+    fs.writeFileSync(file, JSON.stringify({ ...written, spec: { ...rest, groups: layers[0]!.groups } }));
     const legacy = readRunSpec(dir);
-    assert.deepEqual(legacy.spec, current.spec);
+    assert.deepEqual(legacy.spec, spec);
     assert.ok(!('groups' in legacy.spec));
   });
 });
