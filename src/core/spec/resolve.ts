@@ -201,13 +201,12 @@ export function isLayerPattern(attention: unknown): attention is LayerPatternSpe
   );
 }
 
-/** The per-layer entries `attention` gives, and the JSON path of each: one entry for a uniform spec. */
-export function layerEntries(attention: AttentionSpec): { attention: LayerAttentionSpec; path: (string | number)[] }[] {
-  if (isLayerPattern(attention)) return attention.pattern.map((a, i) => ({ attention: a, path: ['attention', 'pattern', i] }));
-  return [{ attention, path: ['attention'] }];
+/** The per-layer entries `attention` gives: one for a uniform spec. */
+function layerEntries(attention: AttentionSpec): LayerAttentionSpec[] {
+  return isLayerPattern(attention) ? attention.pattern : [attention];
 }
 
-export function resolveLayer(raw: LayerAttentionSpec, model: ResolvedModel): ResolvedLayer {
+function resolveLayer(raw: LayerAttentionSpec, model: ResolvedModel): ResolvedLayer {
   const groups: ResolvedHeadGroup[] = [];
   if (Array.isArray(raw)) {
     let firstHead = 0;
@@ -224,7 +223,7 @@ export function resolveLayer(raw: LayerAttentionSpec, model: ResolvedModel): Res
 export function resolveSpec(spec: StructureSpec): ResolvedSpec {
   const model = resolveModel(spec.model);
   // Layer ℓ uses entry ℓ mod n (validation checks that n divides model.layers); repeats share one resolved object.
-  const entries = layerEntries(spec.attention).map((e) => resolveLayer(e.attention, model));
+  const entries = layerEntries(spec.attention).map((e) => resolveLayer(e, model));
   return {
     name: spec.name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
