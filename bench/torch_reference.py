@@ -13,7 +13,10 @@ Scoring families:
 
 Usage: python3 torch_reference.py '<json config>'   ->   prints one JSON line of timings.
 Config: {"mode": "train"|"scores", "task": "icl"|"lm", "family", "width", "heads", "layers", "seqLen", "batch",
-         "inputDim" | "vocab", "ranks", "blockSizes", "normalize", "rank", "steps", "warmup"}
+         "inputDim" | "vocab", "ranks", "blockSizes", "normalize", "rank", "steps", "warmup",
+         "device" (default "cpu"), "precision" ("fp32" | "bf16" autocast), "threads" (CPU threads, default 1),
+         "mlrStyle" ("in-place": block products added onto one T x T; "per-level": the reference code's way, one
+         T x T matrix per level with the blocks scattered into it, then summed: the baseline of bench/gpu.py)}
 """
 import json
 import math
@@ -24,7 +27,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
 torch.manual_seed(0)
 
 
@@ -89,11 +91,31 @@ class MlrScores(nn.Module):
             self.register_buffer("omega", 1 / count.clamp(min=1))
         else:
             self.omega = None
+        self.style = cfg.get("mlrStyle", "in-place")
+
+    def per_level(self, q, k):
+        """As the reference code does it: each level's block products scattered into a T x T matrix of its own."""
+        B, H, T, _ = q.shape
+        levels, start = [], 0
+        for r, t in zip(self.ranks, self.blocks):
+            n = T // t
+            ql = q[..., start:start + r].reshape(B, H, n, t, r)
+            kl = k[..., start:start + r].reshape(B, H, n, t, r)
+            blocks = ql @ kl.transpose(-1, -2) / r
+            level = torch.zeros(B, H, T, T, device=q.device, dtype=blocks.dtype)
+            for b in range(n):
+                level[..., b * t:(b + 1) * t, b * t:(b + 1) * t] = blocks[:, :, b]
+            levels.append(level)
+            start += r
+        S = torch.stack(levels).sum(0)
+        return S * self.omega if self.omega is not None else S
 
     def forward(self, x):
         q, k = self.qk(x)
         B, H, T, _ = q.shape
-        S = torch.zeros(B, H, T, T)
+        if self.style == "per-level":
+            return self.per_level(q, k)
+        S = torch.zeros(B, H, T, T, device=q.device, dtype=q.dtype)
         start = 0
         for r, t in zip(self.ranks, self.blocks):
             n = T // t
@@ -208,20 +230,28 @@ class Model(nn.Module):
 
 
 def batch(cfg):
-    B, T = cfg["batch"], cfg["seqLen"]
+    B, T, device = cfg["batch"], cfg["seqLen"], cfg.get("device", "cpu")
     if cfg["task"] == "icl":
-        return torch.randn(B, T, cfg["inputDim"]), torch.randn(B, T // 2)
-    ids = torch.randint(0, cfg["vocab"], (B, T + 1))
+        return torch.randn(B, T, cfg["inputDim"], device=device), torch.randn(B, T // 2, device=device)
+    ids = torch.randint(0, cfg["vocab"], (B, T + 1), device=device)
     return ids[:, :-1], ids[:, 1:]
 
 
+def autocast(cfg):
+    """bf16 autocast when asked for (weights and optimiser state stay float32, as the reference's LM runs)."""
+    if cfg.get("precision", "fp32") == "bf16":
+        return torch.autocast(torch.device(cfg.get("device", "cpu")).type, dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
 def time_train(cfg):
-    model = Model(cfg)
+    model = Model(cfg).to(cfg.get("device", "cpu"))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
 
     def step():
         inputs, targets = batch(cfg)
-        loss = model(inputs, targets)
+        with autocast(cfg):
+            loss = model(inputs, targets)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -234,18 +264,23 @@ def time_train(cfg):
 
 
 def measure(run, n):
-    """Mean CPU time and wall time of `run` in ms (CPU time is what a shared machine distorts least)."""
+    """Mean CPU time and wall time of `run` in ms (CPU time is what a shared machine distorts least; on a GPU, the
+    wall time after the device finished is what counts)."""
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    sync()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(n):
         run()
+    sync()
     return {"cpuMs": (time.process_time() - cpu0) * 1000 / n, "wallMs": (time.perf_counter() - wall0) * 1000 / n}
 
 
 def time_scores(cfg):
     """Forward time of one layer's scoring function on (B, T, D) inputs."""
-    scores = FAMILIES[cfg["family"]](cfg["width"], cfg["heads"], cfg)
-    x = torch.randn(cfg["batch"], cfg["seqLen"], cfg["width"])
-    with torch.no_grad():
+    device = cfg.get("device", "cpu")
+    scores = FAMILIES[cfg["family"]](cfg["width"], cfg["heads"], cfg).to(device)
+    x = torch.randn(cfg["batch"], cfg["seqLen"], cfg["width"], device=device)
+    with torch.no_grad(), autocast(cfg):
         for _ in range(cfg.get("warmup", 2)):
             scores(x)
         return measure(lambda: scores(x), cfg.get("steps", 5))
@@ -253,5 +288,6 @@ def time_scores(cfg):
 
 if __name__ == "__main__":
     config = json.loads(sys.argv[1])
+    torch.set_num_threads(config.get("threads", 1))
     result = time_train(config) if config.get("mode", "train") == "train" else time_scores(config)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), **result}))

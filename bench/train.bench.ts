@@ -1,6 +1,7 @@
 /**
- * Training throughput of our engine beside an independent PyTorch implementation of the same models
- * (bench/torch_reference.py), at the reference shapes:
+ * Training throughput of both of our runtimes — the tfjs engine and the PyTorch runtime (src/pytorch, its job's own
+ * Trainer step, bench/torch_runtime.py) — beside an independent PyTorch implementation of the same models
+ * (bench/torch_reference.py), measured side by side in one run, at the reference shapes:
  *   - in-context regression (§5.1): width 128 and 256, 6 layers, 8 heads, inputDim 32 (T = 128), batch 64, for
  *     dense, mlr, bilinear-mlr and bilinear-btt attention;
  *   - a character LM: width 256, 4 heads, 6 layers, T = 256, batch 16, dense attention;
@@ -28,6 +29,7 @@ import { createTask } from '../src/engine/tasks';
 import { trainingFlopsPerStep } from '../src/core/analysis/flops';
 import { Trainer } from '../src/engine/train/trainer';
 import { printMarkdownTable } from './table';
+import { DATA_ROOTS_ENV } from '../src/protocol/worker';
 
 const root = path.resolve(__dirname, '..');
 const arg = (name: string): string | undefined => {
@@ -49,6 +51,8 @@ interface Case {
 
 // The full text where the machine has it (MLBTC_DATA_DIR), else the example's excerpt.
 const LM_TEXT = [process.env.MLBTC_DATA_DIR && path.join(process.env.MLBTC_DATA_DIR, 'tinyshakespeare.txt'), path.join(root, 'examples/data/shakespeare.txt')].find((f): f is string => !!f && fs.existsSync(f))!;
+// The full text may lie outside this workspace: allow its folder, as the mlbtc.dataRoots setting would.
+process.env[DATA_ROOTS_ENV] = [process.env[DATA_ROOTS_ENV], path.dirname(LM_TEXT)].filter(Boolean).join(path.delimiter);
 
 function iclCase(width: number, family: string, attention: Record<string, unknown>, microBatchSize: number): Case {
   const spec = resolveSpec({
@@ -122,16 +126,17 @@ function measure(run: () => void, n: number): Timing {
 
 function python(): string | null {
   if (NO_TORCH) return null;
-  for (const exe of [process.env.MLBTC_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+  for (const exe of [process.env.MLBTC_PYTHON, path.join(root, '.venv', 'bin', 'python'), 'python3'].filter(Boolean) as string[]) {
     const r = spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' });
     if (r.status === 0) return exe;
   }
   return null;
 }
 
-function torchTiming(exe: string, config: Record<string, unknown>): { cpuMs: number; wallMs: number } | string {
+/** One JSON config to a Python timing script (torch_reference.py or torch_runtime.py), on one thread. */
+function torchTiming(exe: string, config: Record<string, unknown>, script = 'torch_reference.py'): Timing | string {
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(exe, [path.join(__dirname, 'torch_reference.py'), JSON.stringify({ steps: STEPS, warmup: 1, ...config })], { encoding: 'utf8', env });
+  const r = spawnSync(exe, [path.join(__dirname, script), JSON.stringify({ steps: STEPS, warmup: 1, ...config })], { encoding: 'utf8', env });
   if (r.status !== 0) return `failed: ${r.stderr.trim().split('\n').at(-1)}`;
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; wallMs: number };
   return out;
@@ -207,13 +212,19 @@ async function main(): Promise<void> {
   const exe = python();
   console.log(`backend: ${backend.description}; PyTorch: ${exe ? `${exe} (1 thread)` : 'skipped (no python3 with torch; set MLBTC_PYTHON)'}; ${STEPS} measured steps after 1 warm-up\n`);
 
-  const rows: string[][] = [['model', 'params', 'GFLOP/step', 'ours ms/step (cpu / wall)', 'ours tok/s', 'PyTorch ms/step (cpu / wall)', 'PyTorch tok/s', 'ours/PyTorch']];
+  const rows: string[][] = [
+    ['model', 'params', 'GFLOP/step', 'tfjs ms/step (cpu / wall)', 'tfjs tok/s', 'torch runtime tok/s', 'reference ms/step (cpu / wall)', 'reference tok/s', 'tfjs/ref', 'runtime/ref'],
+  ];
   for (const [i, c] of cases.entries()) {
     const tokens = c.spec.training.batchSize * c.spec.model.seqLen;
     const ours = oursTiming(i);
     const torch = exe ? torchTiming(exe, c.torch) : 'skipped';
-    const oursRate = typeof ours === 'string' ? NaN : (tokens / ours.cpuMs) * 1000;
-    const torchRate = typeof torch === 'string' ? NaN : (tokens / torch.cpuMs) * 1000;
+    // The runtime's plain path: on a CPU, compiling (the fast path) costs minutes per model and the runtime only
+    // takes the fast path on CUDA by default (bench/gpu.py measures that).
+    const runtime = exe ? torchTiming(exe, { spec: c.spec, specDir: root, threads: 1 }, 'torch_runtime.py') : 'skipped';
+    const rate = (t: Timing | string) => (typeof t === 'string' ? NaN : (tokens / t.cpuMs) * 1000);
+    const [oursRate, torchRate, runtimeRate] = [rate(ours), rate(torch), rate(runtime)];
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '–');
     const cell = (t: Timing | string) => (typeof t === 'string' ? t : `${fmt(t.cpuMs)} / ${fmt(t.wallMs)}`);
     rows.push([
       c.label + (c.spec.training.microBatchSize ? ` (${c.spec.training.batchSize / c.spec.training.microBatchSize}×${c.spec.training.microBatchSize})` : ''),
@@ -221,11 +232,13 @@ async function main(): Promise<void> {
       (trainingFlopsPerStep(c.spec) / 1e9).toFixed(1),
       cell(ours),
       fmt(oursRate),
+      typeof runtime === 'string' ? runtime : fmt(runtimeRate),
       cell(torch),
       fmt(torchRate),
-      Number.isFinite(oursRate / torchRate) ? (oursRate / torchRate).toFixed(2) : '–',
+      ratio(oursRate, torchRate),
+      ratio(runtimeRate, torchRate),
     ]);
-    console.log(`  ${c.label}: ours ${cell(ours)} ms/step, PyTorch ${cell(torch)} (cpu / wall)`);
+    console.log(`  ${c.label}: tfjs ${cell(ours)} ms/step, torch runtime ${cell(runtime)}, reference ${cell(torch)} (cpu / wall)`);
   }
   console.log(`\nTraining step, one thread (${backend.description}), ${STEPS} steps each; tokens/s from CPU time:`);
   printMarkdownTable(rows[0]!, rows.slice(1));

@@ -1,12 +1,16 @@
 // Child processes that never outlive the harness: each server runs in its own process group (its file
 // watchers, pty host and extension hosts are its children), and the whole group is killed on stop, on
-// Ctrl-C/SIGTERM, on an uncaught exception and, as a last resort, when Node exits.
+// Ctrl-C/SIGTERM/SIGHUP, when this process is orphaned (its parent died without passing a signal on: npm
+// forwards SIGINT and SIGTERM only to `sh -c`, which need not pass them to us), on an uncaught exception and,
+// as a last resort, when Node exits.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 type Cleanup = () => Promise<void> | void;
 
 const cleanups = new Set<Cleanup>();
+/** How often the harness checks that its parent is still there. */
+const ORPHAN_POLL_MS = 500;
 const liveGroups = new Set<number>();
 let handlersInstalled = false;
 
@@ -26,7 +30,10 @@ async function runCleanups(): Promise<void> {
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
+  let exiting = false;
   const exitAfterCleanup = (code: number) => {
+    if (exiting) return;
+    exiting = true;
     // A second Ctrl-C while cleaning up means "now" (the 'exit' hook below still SIGKILLs the groups).
     // Copies of the first signal arrive within moments (the terminal signals the whole process group
     // and npm and the tsx wrapper forward it again): those are ignored.
@@ -42,6 +49,9 @@ function installHandlers(): void {
   process.once('SIGINT', () => exitAfterCleanup(130));
   process.once('SIGTERM', () => exitAfterCleanup(143));
   process.once('SIGHUP', () => exitAfterCleanup(129));
+  // Orphaned: whoever started us is gone (npm or its shell killed), so nobody will stop what we started.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && exitAfterCleanup(129), ORPHAN_POLL_MS).unref();
   // Synchronous last resort: async cleanups cannot run in 'exit', so kill what is still alive.
   process.on('exit', () => {
     for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
 import { Exit, UsageError, type CliCommand, type CliIo } from './command';
+import { terminalText } from '../core/format';
 
 export interface CommandEntry {
   /** One line for the command list of `mlbtc --help`. */
@@ -28,7 +29,13 @@ export function usage(table: CommandTable): string {
   ].join('\n');
 }
 
-export async function dispatch(argv: string[], table: CommandTable, io: CliIo): Promise<number> {
+export async function dispatch(argv: string[], table: CommandTable, terminal: CliIo): Promise<number> {
+  // Everything a command prints passes through terminalText: names and reasons from files must not drive the terminal.
+  const io: CliIo = {
+    ...terminal,
+    stdout: (text) => terminal.stdout(terminalText(text)),
+    stderr: (text) => terminal.stderr(terminalText(text)),
+  };
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(usage(table));
@@ -42,7 +49,7 @@ export async function dispatch(argv: string[], table: CommandTable, io: CliIo): 
     io.stdout(`${version}\n`);
     return Exit.ok;
   }
-  if (name === 'help') return dispatch([rest[0]!, '--help'], table, io);
+  if (name === 'help') return dispatch([rest[0]!, '--help'], table, terminal);
   if (!Object.prototype.hasOwnProperty.call(table, name)) {
     io.stderr(`mlbtc: unknown command "${name}"\n\n${usage(table)}`);
     return Exit.usage;

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { textTable } from '../core/format';
-import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
+import { DEFAULT_RUNS_DIR } from '../runs/layout';
+import { workspaceRoot } from '../data/dataRoots';
 import type { ManagerOptions } from '../runs/manager';
 import { launchTorchWorker } from '../runs/launch';
 import { findPython, type PythonInterpreter } from '../runs/python';

@@ -8,11 +8,13 @@ import * as path from 'node:path';
 import { validateText } from '../core/validate';
 import type { StructureSpec } from '../core/spec/schema';
 import { parse } from 'jsonc-parser';
-import { LockedError } from '../runs/lock';
+import { LockedError } from '../runfolder/lock';
 import { RunManager } from '../runs/manager';
 import { SearchController } from '../runs/search/controller';
 import { planSearch, SearchPlanError, type SearchPlan } from '../runs/search/plan';
 import { describeSearchEvent, formatPlan, formatResults } from '../runs/search/report';
+import { planWallTime } from '../runs/search/wallTime';
+import { RunStore } from '../runs/store';
 import { searchResults } from '../runs/search/results';
 import { createSearchFolder, readSearchFile, readSearchState, resolveSearchId, SearchNotFoundError } from '../runs/search/searchFolder';
 import { Exit, UsageError, type CliCommand, type CliIo, type ParsedArgs } from './command';
@@ -142,13 +144,14 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
       io.stderr(`mlbtc search: ${first}: ${e.message}\n`);
       return Exit.invalid;
     }
+    const runsDir = runsDirOf(values, io, path.dirname(specPath));
     io.stdout(formatPlan(plan));
+    io.stdout(`${planWallTime(plan, new RunStore(runsDir).list())}\n`);
     if (values.plan) return Exit.ok;
     if (plan.trials.length === 0) {
       io.stderr('mlbtc search: no trial to run.\n');
       return Exit.invalid;
     }
-    const runsDir = runsDirOf(values, io, path.dirname(specPath));
     const created = createSearchFolder(runsDir, plan, { path: specPath, text: read.text });
     io.stdout(`\nsearch ${created.id} created in ${runsDir}\n`);
     return driveSearch(created.id, { ...values, runs: runsDir }, io);

@@ -4,9 +4,10 @@
  */
 import { RunManager } from '../runs/manager';
 import { isProcessAlive } from '../runfolder/process';
-import { readLock } from '../runs/lock';
+import { readLock } from '../runfolder/lock';
 import { controllerLockOwner, SearchController } from '../runs/search/controller';
 import { SearchFiles, searchDir } from '../runs/search/searchFolder';
+import { clearSearchStop, requestSearchStop } from '../runs/search/searchStop';
 import * as path from 'node:path';
 import { Exit, UsageError, type CliCommand } from './command';
 import { resolveTarget } from './resume';
@@ -20,8 +21,9 @@ export const command: CliCommand = {
 its whole process group (the run is still resumable from its last checkpoint). A queued run is cancelled at
 once.
 
-ID may also name a search: its controller is stopped first (so it launches nothing more), then each of its
-active trials as above; continue it with \`mlbtc resume ID\`.
+ID may also name a search: its controller is stopped first (so it launches nothing more; one an editor window
+drives is asked through the search folder), then each of its active trials as above; continue it with
+\`mlbtc resume ID\`.
 
   --timeout S   seconds to wait after SIGTERM before killing (default 15)
 ${RUNS_OPTION_HELP}
@@ -49,15 +51,22 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     const holder = readLock(lockFile);
     if (holder && isProcessAlive(holder.pid)) {
       // Only a CLI controller is ours to signal: the holder may be an editor window's extension host, which a
-      // SIGTERM would take down with everything else it runs.
+      // SIGTERM would take down with everything else it runs. That one is asked through the search folder.
       if (holder.owner !== controllerLockOwner(SEARCH_CONTROLLER_OWNER)) {
-        io.stderr(`mlbtc stop: search ${target.id} is driven by ${holder.owner} (pid ${holder.pid}); stop it there (in VS Code: MLBTC: Stop Run on the search).\n`);
-        return Exit.invalid;
+        if (!(await stopThroughFolder(lockFile, manager.store.root, target.id, holder.pid, timeout * 1000))) {
+          io.stderr(
+            `mlbtc stop: search ${target.id} is driven by ${holder.owner} (pid ${holder.pid}), which did not answer the stop request ` +
+              `within ${timeout} s; stop it there (in VS Code: MLBTC: Stop Run on the search).\n`,
+          );
+          return Exit.invalid;
+        }
+        io.stdout(`the controller of search ${target.id} (${holder.owner}) let go\n`);
+      } else {
+        process.kill(holder.pid, 'SIGTERM');
+        const deadline = Date.now() + timeout * 1000;
+        while (isProcessAlive(holder.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        io.stdout(`stopped the controller of search ${target.id} (pid ${holder.pid})\n`);
       }
-      process.kill(holder.pid, 'SIGTERM');
-      const deadline = Date.now() + timeout * 1000;
-      while (isProcessAlive(holder.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      io.stdout(`stopped the controller of search ${target.id} (pid ${holder.pid})\n`);
     }
     const controller = new SearchController(manager, target.id, { owner: 'mlbtc stop' });
     try {
@@ -66,6 +75,7 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
       io.stderr(`mlbtc stop: ${(e as Error).message}\n`);
       return Exit.invalid;
     }
+    clearSearchStop(manager.store.root, target.id);
     try {
       const stopped = await controller.pause(timeout * 1000);
       for (const run of stopped) io.stdout(`${run.id}: ${run.state} at step ${run.status?.step ?? '?'}\n`);
@@ -76,3 +86,16 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     return Exit.ok;
   },
 };
+
+/** Ask the search's controller to stop (searchStop.ts) and wait until its lock is free; false when it is not in time. */
+async function stopThroughFolder(lockFile: string, root: string, id: string, pid: number, timeoutMs: number): Promise<boolean> {
+  requestSearchStop(root, id, 'mlbtc stop');
+  const deadline = Date.now() + timeoutMs;
+  const held = () => readLock(lockFile)?.pid === pid && isProcessAlive(pid);
+  while (held() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (held()) {
+    clearSearchStop(root, id);
+    return false;
+  }
+  return true;
+}

@@ -10,19 +10,25 @@
  * "cancelled". A second Ctrl-C kills it without a checkpoint (the last periodic one remains).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { TFJS_BACKENDS } from '../core/spec/schema';
+import { SpecLimits, TFJS_BACKENDS } from '../core/spec/schema';
+import { memoryProblem } from '../core/analysis/resources';
 import { validateText } from '../core/validate';
 import { createRunFolder, readRunSpec, readStatus } from '../runfolder/runFolder';
 import { checkTaskData, DataError } from '../data';
 import { CUDA_INDEX_PATTERN } from '../core/spec/schema';
-import { effectiveState, RunFiles, type RunOverrides } from '../protocol/run';
+import { RunFiles, type RunOverrides } from '../protocol/run';
+import { observedState } from '../runfolder/liveness';
+import { alreadyRunning, liveWorkerOf } from '../runfolder/workerClaim';
+import { recordDeadWorker } from '../runs/settle';
 import { recordRuntime, rewriteRuntime, RUNTIME_CHOICES, runtimeOfSpec, type RuntimeName } from '../runs/runtime';
 import { chooseCliRuntime } from './runtimeChoice';
 import { EXIT_CANCELLED, trainInTorchWorker } from './trainTorch';
 import { asWorkerToHost, type FinalMessage, type StartMessage } from '../protocol/worker';
-import { DEFAULT_RUNS_DIR, workspaceRoot } from '../runs/layout';
+import { DEFAULT_RUNS_DIR } from '../runs/layout';
+import { workspaceRoot } from '../data/dataRoots';
 import { RunStore } from '../runs/store';
 import { Exit, UsageError, type CliCommand, type CliIo } from './command';
 import { torchPackageDir, workerPath } from './runs';
@@ -108,10 +114,18 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
       io.stderr(`mlbtc train: the task's data cannot be used; nothing was trained.\n`);
       return Exit.invalid;
     }
+    // Before any run folder exists: a run that cannot fit in memory is refused with the fields to change.
+    const backend = spec.training.backend === 'auto' ? {} : { backend: spec.training.backend };
+    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), ...backend });
+    if (tooBig) {
+      io.stderr(`mlbtc train: ${file}: ${tooBig}\nNothing was trained.\n`);
+      return Exit.invalid;
+    }
 
     let runDir: string;
     const run = { spec, sourcePath, sourceText: read.text, overrides };
     if (values.out !== undefined) {
+      if ((values.out as string).trim() === '') throw new UsageError('--out needs a folder name (got an empty one)');
       runDir = path.resolve(io.cwd, values.out as string);
       try {
         createRunFolder(runDir, run);
@@ -138,15 +152,15 @@ function parseRuntime(values: Record<string, unknown>): RuntimeName | undefined 
 
 function parseOverrides(values: Record<string, unknown>): RunOverrides {
   const overrides: RunOverrides = {};
-  const int = (name: string, min: number): number | undefined => {
+  const int = (name: string, min: number, max: number): number | undefined => {
     const raw = values[name];
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > Number.MAX_SAFE_INTEGER) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${String(raw)}")`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${String(raw)}")`);
     return n;
   };
-  const steps = int('steps', 1);
-  const seed = int('seed', 0);
+  const steps = int('steps', 1, SpecLimits.steps);
+  const seed = int('seed', 0, SpecLimits.seed);
   if (steps !== undefined) overrides.steps = steps;
   if (seed !== undefined) overrides.seed = seed;
   const runtime = values.runtime;
@@ -186,7 +200,12 @@ async function resumeRun(runDir: string, runtime: RuntimeName | undefined, io: C
     io.stderr(`mlbtc train: ${problem}\n`);
     return Exit.unreadable;
   }
-  const state = effectiveState(status);
+  const worker = liveWorkerOf(runDir);
+  if (worker) {
+    io.stderr(`mlbtc train: ${alreadyRunning(runDir, worker.pid)}\n`);
+    return Exit.invalid;
+  }
+  const state = observedState(status);
   if (state === 'completed') {
     io.stderr(`mlbtc train: ${name} already completed its ${status.totalSteps} steps; nothing to resume.\n`);
     return Exit.invalid;
@@ -270,6 +289,7 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
         io.stderr(progress.line(`mlbtc train: ${final.message}\n(details in ${path.join(start.runDir, 'worker.log')})`));
         resolve(Exit.invalid);
       } else {
+        if (signal && child.pid !== undefined) recordDeadWorker(start.runDir, child.pid, `the worker was killed by ${signal}`, 'mlbtc train');
         io.stderr(progress.line(`mlbtc train: the worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}).${stderr ? `\n${stderr.trimEnd()}` : ''}`));
         resolve(signal === 'SIGKILL' && interrupts > 1 ? EXIT_CANCELLED : Exit.invalid);
       }

@@ -2,9 +2,25 @@
 
 const groupDigits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** Exact, with thousands separators: 4,804,480. */
+/**
+ * Exact, with thousands separators: 4,804,480. Counts past 2^53 (MACs of huge specs) are not exact in a double, so
+ * they are marked: ≈1,180,591,620,717,411,303,424.
+ */
 export function exactCount(n: number): string {
-  return groupDigits.format(n);
+  return Number.isFinite(n) && Math.abs(n) > Number.MAX_SAFE_INTEGER ? `≈${groupDigits.format(n)}` : groupDigits.format(n);
+}
+
+/**
+ * Text safe to write to a terminal: escape sequences (CSI such as colours, OSC such as window titles and hyperlinks)
+ * and every other control character are removed, except line feed, tab and carriage return (progress lines redraw
+ * with it). Spec names, run names and exit reasons come from files anyone can write.
+ */
+export function terminalText(text: string): string {
+  /* eslint-disable no-control-regex -- matching escape sequences and control characters is the point */
+  return text
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, '');
+  /* eslint-enable no-control-regex */
 }
 
 /** Three significant digits and a decimal suffix: 4.80 M, 12.6 G, 950. */

@@ -21,13 +21,12 @@ export interface CharacterCorpus {
 /** Read, check and encode a text file for a model of `vocabSize` ids and windows of seqLen + 1 characters. */
 export function loadCharacterCorpus(specDir: string, task: LmTask, seqLen: number): CharacterCorpus {
   const { file, bytes } = readDataFile(specDir, task.data, 'language-model', 'a UTF-8 text file');
-  const chars = Array.from(decodeUtf8(file, bytes));
-  const vocabulary = [...new Set(chars)].sort();
+  const text = decodeUtf8(file, bytes);
+  const { vocabulary, length } = distinctCharacters(text);
   if (vocabulary.length > task.vocabSize) {
     throw new DataError(file, undefined, `the text has ${vocabulary.length} distinct characters but task.vocabSize is ${task.vocabSize}; set task.vocabSize to at least ${vocabulary.length}.`);
   }
-  const ids = new Map(vocabulary.map((c, i) => [c, i]));
-  const encoded = Int32Array.from(chars, (c) => ids.get(c)!);
+  const encoded = encode(text, vocabulary, length);
   const trainLength = Math.floor(encoded.length * TRAIN_FRACTION);
   const train = encoded.subarray(0, trainLength);
   const val = encoded.subarray(trainLength);
@@ -41,4 +40,32 @@ export function loadCharacterCorpus(specDir: string, task: LmTask, seqLen: numbe
     }
   }
   return { file, vocabulary, train, val };
+}
+
+/**
+ * The sorted distinct characters (code points, sorted as strings) and how many characters the text has. Walks the
+ * string by code point instead of Array.from(text), which held one string per character (about 53 bytes each): the
+ * loader now keeps only the text and 4 bytes per character of ids (docs/choices.md, "Data paths", has the numbers).
+ */
+function distinctCharacters(text: string): { vocabulary: string[]; length: number } {
+  const seen = new Set<number>();
+  let length = 0;
+  for (let i = 0; i < text.length; i++, length++) {
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    seen.add(cp);
+  }
+  return { vocabulary: [...seen].map((cp) => String.fromCodePoint(cp)).sort(), length };
+}
+
+/** The id of every character of `text` (its index in `vocabulary`). */
+function encode(text: string, vocabulary: readonly string[], length: number): Int32Array {
+  const ids = new Map(vocabulary.map((c, i) => [c.codePointAt(0)!, i]));
+  const encoded = new Int32Array(length);
+  for (let i = 0, k = 0; i < text.length; i++, k++) {
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    encoded[k] = ids.get(cp)!;
+  }
+  return encoded;
 }

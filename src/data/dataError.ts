@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DATA_MAX_MB_ENV, DATA_ROOTS_ENV } from '../protocol/worker';
+import { allowedDataRoots, dataMaxBytes, isWithin } from './dataRoots';
 
 export class DataError extends Error {
   override readonly name = 'DataError';
@@ -24,23 +26,63 @@ export class DataError extends Error {
 }
 
 /**
- * The bytes of a task's data file, `data` resolved against the spec's folder. A missing `data` field, a missing,
- * unreadable or empty file are all reported before anything else happens.
+ * The bytes of a task's data file, `data` resolved against the spec's folder: the single reader of task data. A
+ * missing `data` field, a missing, unreadable or empty file, a file outside the allowed folders (dataRoots.ts), one
+ * that is not a regular file, or one over the size limit are all reported before anything is read. The file is
+ * opened non-blocking and checked on the open descriptor, so a FIFO never blocks and a swapped path cannot slip in.
  */
-export function readDataFile(specDir: string, data: string | undefined, kind: string, expected: string): { file: string; bytes: Buffer } {
+export function readDataFile(
+  specDir: string,
+  data: string | undefined,
+  kind: string,
+  expected: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; bytes: Buffer } {
   if (data === undefined) throw new Error(`task.data is not set: a ${kind} run needs ${expected}, given relative to the spec file.`);
   const file = path.resolve(specDir, data);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
+  const cannotRead = (error: unknown): DataError => {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String((error as Error).message);
-    throw new DataError(file, undefined, `cannot read the data file named by task.data ("${data}"): ${why}. Expected ${expected}.`);
+    return new DataError(file, undefined, `cannot read the data file named by task.data ("${data}"): ${why}. Expected ${expected}.`);
+  };
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (error) {
+    throw cannotRead(error);
+  }
+  const roots = allowedDataRoots(specDir, env);
+  if (!roots.some((root) => isWithin(real, root))) {
+    throw new DataError(
+      file,
+      undefined,
+      `task.data ("${data}") is ${real}, outside the folders data may come from (${roots.join(', ')}): the spec's workspace, and the folders of the machine setting mlbtc.dataRoots (${DATA_ROOTS_ENV} for mlbtc train). Move the file into the workspace or allow its folder there.`,
+    );
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw cannotRead(error);
+  }
+  let bytes: Buffer;
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw cannotRead(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    if (!stat.isFile()) throw new DataError(file, undefined, `task.data ("${data}") is not a regular file (a pipe, device or socket). Expected ${expected}.`);
+    const limit = dataMaxBytes(env);
+    if (stat.size > limit) {
+      throw new DataError(file, undefined, `the data file is ${megabytes(stat.size)}, over the limit of ${megabytes(limit)}; raise it with the machine setting mlbtc.dataMaxMegabytes (${DATA_MAX_MB_ENV} for mlbtc train).`);
+    }
+    bytes = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
   if (bytes.length === 0) throw new DataError(file, undefined, `the data file is empty. Expected ${expected}.`);
   return { file, bytes };
 }
+
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Decode UTF-8 strictly; on malformed bytes, name the first line that holds them. */
 export function decodeUtf8(file: string, bytes: Buffer): string {

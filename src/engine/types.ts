@@ -56,8 +56,9 @@ export interface Task {
    * Evaluate the model on the task's evaluation split(s); resolves to metrics keyed "val.loss", "test.mse", …
    * Asynchronous because it reads tensors back with `await t.data()`: the webgpu backend has no synchronous read
    * under Node (dataSync fails there). It disposes every tensor it creates: no tf.tidy can span its awaits.
+   * `betweenBatches` is awaited before each batch: it lets a stop through (train/stop.ts) by throwing.
    */
-  evaluate(model: Model, step: number): Promise<Metrics>;
+  evaluate(model: Model, step: number, betweenBatches?: () => Promise<void>): Promise<Metrics>;
   /** Serialisable state (RNG, cursor, curriculum) so that a resumed run continues exactly. */
   state(): unknown;
   restore(state: unknown): void;

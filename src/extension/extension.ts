@@ -19,7 +19,8 @@ import { lossesRuns } from './runs/runActions';
 import { registerRunCommands } from './runs/registerRunCommands';
 import { RunService } from './runs/runService';
 import { registerLens } from './lens/registerLens';
-import { registerPanels } from './panels/registerPanels';
+import { PANEL_COMMANDS, registerPanels } from './panels/registerPanels';
+import { chooseSearch, searchFeed } from './runs/showSearch';
 import { JSON_SERVICE_EXTENSION, structureSelector } from './structures/structureFiles';
 import { ValidationCache } from './structures/validation';
 
@@ -29,6 +30,10 @@ export interface MlbtcStudioApi {
   runs(): RunInfo[];
   /** The Experiments view's rows as it shows them now: each experiment with its runs. */
   experimentsView(): ViewRow[];
+  /** The runs status bar item as it reads now (null: hidden). */
+  runsStatusBar(): { text: string; tooltip: string; accessible: string } | null;
+  /** The run notifications shown so far, oldest first. */
+  runNotifications(): readonly string[];
 }
 
 export interface ViewRow {
@@ -49,6 +54,13 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
   const analyses = new AnalysisDocuments(cache, diagnostics);
   const runs = new RunService(context);
   const experiments = new ExperimentsTree(runs);
+  const experimentsView = vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments, canSelectMany: true });
+  /** A search trial clicked in the search view: its row in the Experiments view, and its curves. */
+  const revealRun = (runId: string) => {
+    const node = experiments.nodeOfRun(runId);
+    if (node) void experimentsView.reveal(node, { select: true, focus: false, expand: true });
+    void vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [runId] });
+  };
 
   context.subscriptions.push(
     diagnostics,
@@ -57,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     experiments,
     vscode.workspace.registerTextDocumentContentProvider(ANALYSIS_SCHEME, analyses),
     vscode.languages.registerCodeActionsProvider(structureSelector, new StructureQuickFixes(cache), StructureQuickFixes.metadata),
-    vscode.window.createTreeView('mlbtc.experiments', { treeDataProvider: experiments, canSelectMany: true }),
+    experimentsView,
     registerCommand('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
     registerCommand('mlbtc.newStructure', 'any', (args) => newStructure(args)),
     registerCommand('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
@@ -71,12 +83,16 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     lossesSource: () => runs.lossesSource(),
     runsToShow: (args) => lossesRuns(runs, args),
     tradeoffRuns: runs.tradeoffPoints,
+    searchToShow: (args) => chooseSearch(runs, args),
+    search: searchFeed(runs, revealRun),
   });
   registerLens(context, cache, diagnostics.onDidValidate);
   void startJsonService().then(() => diagnostics.refreshAll());
   return {
     runs: () => runs.start().runs(),
     experimentsView: () => experiments.snapshot().map(({ item, children }) => ({ ...viewRow(item), children: children.map(viewRow) })),
+    runsStatusBar: () => runs.statusBar.current,
+    runNotifications: () => runs.notifications.shown,
   };
 }
 

@@ -8,7 +8,9 @@
  *   <run>/status.json       RunStatus, replaced atomically (temp file, fsync, rename) on every change and heartbeat
  *   <run>/metrics.jsonl     one MetricRecord per line, appended while training
  *   <run>/worker.log        human-readable log lines of the worker
+ *   <run>/stop              a stop request (who asked), written by any window or `mlbtc stop`, read by the worker
  *   <run>/checkpoints/step-<N>/   a complete checkpoint (CheckpointFiles), renamed into place only when complete
+ *   <run>/worker.lock       held by the one worker training the folder, for its whole life (runfolder/workerClaim.ts)
  *
  * Pure types and pure helpers only: no fs here, so webviews and core-side code can import it.
  */
@@ -23,6 +25,12 @@ export const RunFiles = {
   metrics: 'metrics.jsonl',
   log: 'worker.log',
   checkpoints: 'checkpoints',
+  workerLock: 'worker.lock',
+  /**
+   * A stop request (runfolder/stopRequest.ts): one line naming who asked. Every worker checks for it between steps
+   * and then stops as on SIGTERM (checkpoint, "cancelled"); resuming the run removes it.
+   */
+  stop: 'stop',
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Messages between the extension host and the three webview panels (structure diagram, trade-offs, live losses).
+ * Messages between the extension host and the webview panels (structure diagram, trade-offs, live losses, search).
  *
  * One interface per message, each with a literal `type`; a union per panel and direction. Every webview starts by
  * posting `ready`; the host queues nothing before it and instead (re)sends the panel's whole current state on each
@@ -15,7 +15,7 @@ import type { ScoringLayout } from '../core/layout/scoring';
 import type { TensorNetwork } from '../core/layout/tensorNetwork';
 import type { MetricPositionKey } from './run';
 
-export type PanelKind = 'diagram' | 'tradeoffs' | 'losses';
+export type PanelKind = 'diagram' | 'tradeoffs' | 'losses' | 'search';
 
 // ─── Shared by every panel ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -155,6 +155,8 @@ export interface TradeoffPoint {
   rank: number;
   rankMax: number;
   rankSpace: 'features' | 'sequence';
+  /** The structure's task.kind ("icl-regression", "language-model", …): points of different tasks do not compete. */
+  taskKind: string;
   params: number;
   /** Final evaluation loss of a finished run (the scaling view). */
   finalLoss?: number;
@@ -190,6 +192,8 @@ export interface TradeoffsState {
   y: TradeoffY;
   logX: boolean;
   logY: boolean;
+  /** One chart per task kind and rank space, each with its own Pareto front ("facets"), or all on one chart. */
+  group?: 'facets' | 'none';
 }
 
 // ─── Live losses ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -270,4 +274,74 @@ export interface LossesState {
   view: LossView;
   /** The user picked the metrics; until then the panel shows the train loss and every eval "….loss". */
   metricsChosen: boolean;
+}
+
+// ─── Search ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** One planned trial of a search, as the leaderboard and the parallel coordinates show it. */
+export interface SearchTrialRow {
+  trial: number;
+  /** The varied values, short: "ranks 16|8|4|4 · lr 3e-3". */
+  params: string;
+  /** Each varied value by dimension key: numbers as such (an axis), anything else as short text (a category). */
+  values: Record<string, number | string>;
+  /** The run of its furthest rung; null while not started. */
+  runId: string | null;
+  rung: number | null;
+  state: string;
+  step: number | null;
+  /** Training FLOPs it has consumed (its last record); null before any. */
+  flops: number | null;
+  /** Training FLOPs of its whole planned budget. */
+  plannedFlops: number;
+  /** The search's objective at its last record; null before any. */
+  objective: number | null;
+}
+
+export interface SearchViewModel {
+  id: string;
+  /** The runs directory holding it (with `id`, what the panel restores after a reload). */
+  root: string;
+  name: string;
+  strategy: string;
+  /** The metric minimised, e.g. "val.loss". */
+  objective: string;
+  finished: boolean;
+  /** This window drives it now. */
+  driving: boolean;
+  /** Dimension keys in the plan's order, and their short names. */
+  dimensions: { key: string; label: string }[];
+  trials: SearchTrialRow[];
+  /** The trial with the lowest objective (ties: the cheaper one); null before any has one. */
+  best: number | null;
+}
+
+export interface SearchModelMessage {
+  type: 'search/model';
+  model: SearchViewModel;
+}
+
+/** The search cannot be shown (its folder was deleted or is unreadable). */
+export interface SearchProblemMessage {
+  type: 'search/problem';
+  message: string;
+}
+
+export type SearchToWebview = CommonToWebview | SearchModelMessage | SearchProblemMessage;
+
+/** Reveal a trial's run in the Experiments view and show its losses. */
+export interface OpenTrialMessage {
+  type: 'search/openTrial';
+  runId: string;
+}
+
+export type SearchFromWebview = CommonFromWebview | OpenTrialMessage;
+
+export type SearchSortKey = 'trial' | 'params' | 'flops' | 'objective' | 'state';
+
+export interface SearchPanelState {
+  root: string;
+  id: string;
+  sort: SearchSortKey;
+  descending: boolean;
 }

@@ -18,6 +18,14 @@ export type { LogLevel };
  */
 export const BACKEND_PACKAGES_ENV = 'MLBTC_BACKEND_PACKAGES';
 
+/**
+ * Folders (path-delimiter separated) outside the spec's workspace that task data may come from, and the data size
+ * limit in megabytes: the editor sets them from the machine-scoped mlbtc.dataRoots and mlbtc.dataMaxMegabytes
+ * settings; src/data/dataRoots.ts (and the Python runtime) apply them.
+ */
+export const DATA_ROOTS_ENV = 'MLBTC_DATA_ROOTS';
+export const DATA_MAX_MB_ENV = 'MLBTC_DATA_MAX_MB';
+
 // ─── host → worker ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Train the run in `runDir` (its spec.json must exist). With `resume`, continue from its last checkpoint. */

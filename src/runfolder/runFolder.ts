@@ -92,13 +92,19 @@ export interface NewRun {
 
 /**
  * Create a run folder for a new run: spec.json and a "queued" status.json. The host calls this before starting a
- * worker on the folder. Refuses a folder that already holds a run, so a run is never overwritten.
+ * worker on the folder. The claim is atomic: spec.json is linked into place (link fails when the name exists), so of
+ * two creators racing for one folder exactly one succeeds and the other changes nothing. A folder that already holds
+ * anything else is refused too: its stray files (an old checkpoints/step-N) would be adopted by the new run.
  */
 export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
-  if (fs.existsSync(path.join(dir, RunFiles.spec))) {
-    throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
+  if (dir.trim() === '') throw new Error('the run folder name is empty; give a folder, e.g. --out runs/first');
+  makeDirs(dir);
+  const held = fs.readdirSync(dir);
+  if (held.includes(RunFiles.spec)) throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
+  if (held.length) {
+    const listed = `${held.slice(0, 3).join(', ')}${held.length > 3 ? ', ...' : ''}`;
+    throw new Error(`${dir} is not empty (${listed}) and holds no run; choose a new or empty folder.`);
   }
-  fs.mkdirSync(path.join(dir, RunFiles.checkpoints), { recursive: true });
   const file: RunSpecFile = {
     version: RUN_FORMAT_VERSION,
     name: run.name ?? path.basename(path.resolve(dir)),
@@ -108,9 +114,59 @@ export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
     overrides: run.overrides,
     flopsPerStep: trainingFlopsPerStep(run.spec),
   };
-  writeJsonAtomic(path.join(dir, RunFiles.spec), file);
+  if (!writeFileExclusive(path.join(dir, RunFiles.spec), `${JSON.stringify(file, null, 2)}\n`)) {
+    throw new Error(`${dir} already holds a run (${RunFiles.spec} was created by another process just now). Choose another --out folder.`);
+  }
   writeJsonAtomic(path.join(dir, RunFiles.status), initialStatus(run.spec.training.steps));
+  fs.mkdirSync(path.join(dir, RunFiles.checkpoints));
   return file;
+}
+
+/** Write `file` complete and durable under its name only if the name is free; false when it is taken. */
+function writeFileExclusive(file: string, data: string): boolean {
+  const tmp = `${file}${TMP_PREFIX}${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  fsyncDir(path.dirname(file));
+  return true;
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir loops forever where a parent cannot hold folders (/proc/x).
+ * Throws naming the folder that could not be made.
+ */
+export function makeDirs(dir: string): void {
+  const target = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; !isDirectory(d); d = path.dirname(d)) {
+    if (path.dirname(d) === d) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && isDirectory(d)) continue;
+      throw new Error(`cannot create the folder ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+}
+
+function isDirectory(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 export function readRunSpec(dir: string): RunSpecFile {
@@ -121,9 +177,13 @@ export function readRunSpec(dir: string): RunSpecFile {
   } catch (e) {
     throw new Error(`${file}: cannot read the run's spec (${(e as NodeJS.ErrnoException).code ?? String(e)}); is ${dir} a run folder?`);
   }
-  const value = JSON.parse(text) as RunSpecFile;
-  if (value.version !== RUN_FORMAT_VERSION)
-    throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
+  let value: RunSpecFile;
+  try {
+    value = JSON.parse(text) as RunSpecFile;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); the run's spec is damaged`);
+  }
+  if (value.version !== RUN_FORMAT_VERSION) throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
   return { ...value, spec: withLayers(value.spec) };
 }
 
@@ -212,15 +272,23 @@ export class RunFolderWriter {
   }
 
   /**
-   * Drop metric records after `step` (and a torn last line). A resumed run restarts from its checkpoint, so records
-   * a killed worker wrote after that checkpoint would otherwise appear twice; after this the file holds exactly
-   * what an uninterrupted run had at that step.
+   * Drop metric records after `step`. A resumed run restarts from its checkpoint, so records a killed worker wrote
+   * after that checkpoint would otherwise appear twice; after this the file holds exactly what an uninterrupted run
+   * had at that step. A torn last line (the worker died mid-append) is kept when it is a whole record missing only
+   * its newline, and reported in worker.log otherwise.
    */
   truncateMetricsAfter(step: number): void {
     const file = path.join(this.dir, RunFiles.metrics);
     if (!fs.existsSync(file)) return;
-    const kept = parseMetricLines(fs.readFileSync(file, 'utf8')).filter((r) => r.step <= step);
-    writeFileAtomic(file, kept.map(formatMetricLine).join(''));
+    const text = fs.readFileSync(file, 'utf8');
+    const kept = parseMetricLines(text);
+    const tail = text.slice(text.lastIndexOf('\n') + 1);
+    if (tail.trim()) {
+      const salvaged = parseMetricLines(`${tail}\n`);
+      if (salvaged.length) kept.push(...salvaged);
+      else this.log('warn', `${file}: dropped a torn last line (${tail.length} bytes, not a whole record): ${JSON.stringify(tail.slice(0, 80))}`);
+    }
+    writeFileAtomic(file, kept.filter((r) => r.step <= step).map(formatMetricLine).join(''));
   }
 
   log(level: LogLevel, message: string): void {

@@ -10,7 +10,7 @@ export type RunEvent =
   | { type: 'added'; run: RunInfo }
   /** A run folder disappeared (deleted). */
   | { type: 'removed'; id: string }
-  /** The run's state (as readers show it: effectiveState) changed. */
+  /** The run's state (as readers show it: observedState) changed. */
   | { type: 'state'; run: RunInfo; previous: RunState | 'unknown' }
   /** A running run reached a new step (from its status.json, refreshed with every heartbeat or record). */
   | { type: 'progress'; run: RunInfo }

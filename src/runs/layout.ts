@@ -11,7 +11,6 @@
  *   <runs>/.searches/<id>/       one folder per structure search (src/runs/search)
  *   <runs>/.tmp-*                runs being created; renamed into place when complete
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const StoreFiles = {
@@ -55,16 +54,4 @@ export function newRunId(name: string, now: Date = new Date(), random: () => num
   return `${slug(name)}-${timestampId(now)}-${Math.floor(random() * 0x10000)
     .toString(16)
     .padStart(4, '0')}`;
-}
-
-/** Folders whose presence marks a workspace root (where `.mlbtc/runs` lives). */
-const WORKSPACE_MARKERS = ['.mlbtc', '.vscode', '.git'];
-
-/** The nearest folder at or above `dir` that looks like a workspace root, else `dir` itself. */
-export function workspaceRoot(dir: string): string {
-  const start = path.resolve(dir);
-  for (let d = start; ; d = path.dirname(d)) {
-    if (WORKSPACE_MARKERS.some((m) => fs.existsSync(path.join(d, m)))) return d;
-    if (path.dirname(d) === d) return start;
-  }
 }

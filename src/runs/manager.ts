@@ -36,11 +36,13 @@ import { StoreError } from './fsErrors';
 import { StoreFiles } from './layout';
 import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
-import { FileLock } from './lock';
+import { FileLock } from '../runfolder/lock';
 import { RunFollower } from './follower';
 import { runtimeOfSpec } from './runtime';
-import { isProcessAlive, signalGroup } from '../runfolder/process';
+import { isProcessAlive, isProcessAliveSince, signalGroup } from '../runfolder/process';
 import { writeStatus } from '../runfolder/statusFile';
+import { liveWorkerOf } from '../runfolder/workerClaim';
+import { clearStopRequest, requestStop } from '../runfolder/stopRequest';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 
 export interface ManagerOptions {
@@ -89,7 +91,7 @@ export class RunManager {
   constructor(private readonly options: ManagerOptions) {
     this.store = new RunStore(options.runsDir);
     this.owner = options.owner ?? `pid ${process.pid}`;
-    this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, { isAlive: isProcessAlive });
+    this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, { isAlive: isProcessAliveSince });
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
     this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
@@ -177,6 +179,8 @@ export class RunManager {
       if (!read.status) throw new StoreError(`Cannot resume ${run.id}: ${read.problem}.`, undefined);
       const status = read.status;
       if (status.state === 'queued') return;
+      const worker = liveWorkerOf(run.dir);
+      if (worker) throw new StoreError(`Run ${run.id} is already running (pid ${worker.pid}).`, 'EBUSY');
       if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
       if (mayHaveWorker(status)) {
         throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
@@ -184,6 +188,7 @@ export class RunManager {
       if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
       // Left: the RESUMABLE_STATES, and "running" with a dead worker not yet marked interrupted (resumable alike).
       clearLaunchMarker(run.dir);
+      clearStopRequest(run.dir);
       writeStatus(run.dir, { ...status, state: 'queued', pid: null, heartbeat: null, endedAt: null, exitReason: null });
     });
     this.tick();
@@ -221,6 +226,7 @@ export class RunManager {
         return this.refreshed(run.id);
       }
       const pid = status.pid;
+      requestStop(run.dir, this.owner); // also reaches a worker this process cannot signal
       if (pid !== null && mayHaveWorker(status)) {
         signalGroup(pid, 'SIGTERM');
         while (isProcessAlive(pid) && Date.now() < deadline) await sleep(50);
@@ -359,7 +365,7 @@ export class RunManager {
     if (!lock.tryAcquire()) return false;
     try {
       const status = readStatus(run.dir).status;
-      if (status?.state !== 'queued' || launchState(run.dir).state !== 'none') return false;
+      if (status?.state !== 'queued' || launchState(run.dir).state !== 'none' || liveWorkerOf(run.dir)) return false;
       // A run that ran before (resumed, or re-queued after a crash) continues from its last checkpoint; the worker
       // starts over (and drops stale metrics) when there is none.
       const resume = status.startedAt !== null || listCheckpoints(run.dir).length > 0;

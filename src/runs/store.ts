@@ -15,12 +15,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunFolder, listCheckpoints, readRunSpec, readStatus } from '../runfolder/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { checkpointDirName, effectiveState, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus, type StatusRead } from '../protocol/run';
+import { checkpointDirName, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus, type StatusRead } from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { writeLaunchMarker } from './launchMarker';
-import { FileLock } from './lock';
-import { isProcessAlive } from '../runfolder/process';
+import { FileLock } from '../runfolder/lock';
+import { isProcessAliveSince } from '../runfolder/process';
+import { observedState, statusWorkerAlive } from '../runfolder/liveness';
 import { appendIndex, indexFile, readIndex, type IndexEntry, type SearchTag } from './runIndex';
 import { forEachMetric } from './metrics';
 import { writeStatus } from '../runfolder/statusFile';
@@ -37,7 +38,7 @@ export interface Experiment {
 export interface RunInfo {
   id: string;
   dir: string;
-  /** The state to show: a running status with a stale heartbeat reads as interrupted (effectiveState). */
+  /** The state to show: a running status with a stale heartbeat or a dead worker reads as interrupted (observedState). */
   state: RunState | 'unknown';
   status: RunStatus | null;
   /** Why the status could not be read, when it could not. */
@@ -103,7 +104,7 @@ export class RunStore {
 
   /** The lock a manager holds while it changes a run's state. */
   runLock(id: string, owner: string): FileLock {
-    return new FileLock(path.join(this.runDir(id), StoreFiles.runLock), owner, { isAlive: isProcessAlive });
+    return new FileLock(path.join(this.runDir(id), StoreFiles.runLock), owner, { isAlive: isProcessAliveSince });
   }
 
   /**
@@ -283,7 +284,7 @@ export class RunStore {
     return {
       id: entry.id,
       dir: this.runDir(entry.id),
-      state: read.status ? effectiveState(read.status, now) : 'unknown',
+      state: read.status ? observedState(read.status, now) : 'unknown',
       status: read.status,
       ...(read.problem ? { problem: read.problem } : {}),
       name: entry.name,
@@ -295,9 +296,9 @@ export class RunStore {
   }
 }
 
-/** Is a worker writing this run now? A running status whose heartbeat is fresh and whose pid is alive. */
+/** Is a worker writing this run now? A running status whose heartbeat is fresh and whose worker is alive. */
 export function isLive(status: RunStatus, now: number = Date.now()): boolean {
-  return effectiveState(status, now) === 'running' && status.pid !== null && isProcessAlive(status.pid);
+  return observedState(status, now) === 'running';
 }
 
 /**
@@ -313,7 +314,7 @@ const PID_TRUST_MS = 10 * HEARTBEAT_STALE_MS;
  * kills it. Otherwise a running status belongs to a dead worker.
  */
 export function mayHaveWorker(status: RunStatus, now: number = Date.now()): boolean {
-  if (status.state !== 'running' || status.pid === null || !isProcessAlive(status.pid)) return false;
+  if (status.state !== 'running' || !statusWorkerAlive(status)) return false;
   const beat = status.heartbeat ? Date.parse(status.heartbeat) : NaN;
   return Number.isFinite(beat) && now - beat <= PID_TRUST_MS;
 }

@@ -110,12 +110,14 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.match((await lens.textContent()) ?? '', /rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
       for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
 
-      await wb.page.locator('.view-line span', { hasText: '"ranks"' }).first().hover();
+      // The key's own token (the line's outer span is the whole one-line attention block): the picture shows on the
+      // key, while a field inside keeps its documentation.
+      await wb.page.locator('.view-line span span', { hasText: /^"?attention"?$/ }).first().hover();
       const image = wb.page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
       await image.waitFor({ state: 'visible', timeout: 30_000 });
       // Rendered, not just present: the browser decoded the data: SVG and gave it its size.
       const size = await image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth, img.naturalHeight]);
-      assert.deepEqual(size, [true, 142, 142]);
+      assert.deepEqual(size, [true, 202, 202]);
       await wb.page.locator('.monaco-hover', { hasText: 'score MACs/head' }).first().waitFor({ state: 'visible' });
       await wb.screenshot('panel-lens-hover');
       await wb.page.keyboard.press('Escape');
@@ -205,7 +207,8 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       assert.ok(candidates > 0, paint.content);
       assert.equal(await frame.locator('svg path.point.candidate').count(), candidates);
       assert.ok((await frame.locator('svg path.point.front').count()) >= 1);
-      await frame.locator('svg path.front-line').waitFor({ state: 'attached' });
+      // One front per group (task kind × rank space).
+      await frame.locator('svg path.front-line').first().waitFor({ state: 'attached' });
       await wb.screenshot('panel-tradeoffs');
       // Hover first: the read-out names the point under the pointer, so a click that would land on another point (or
       // on a chart that is still redrawing) fails here with what is under it, not later with a missing tab.

@@ -111,9 +111,9 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     it('shows the run completed in the Experiments view', async () => {
       await wb.activityBarItem('MLBTC Studio').click();
       await row(tinyRun, /./).first().waitFor({ state: 'visible', timeout: 30_000 });
-      const completed = row(tinyRun, /completed · 300\/300 · loss [\d.]+ · cpu · \d+s/).first();
+      const completed = row(tinyRun, /loss [\d.]+ · completed · 300\/300 · cpu · \d+s/).first();
       await completed.waitFor({ state: 'visible', timeout: 90_000 });
-      assert.match((await completed.locator('.label-name').textContent()) ?? '', /^\d\d:\d\d:\d\d$/);
+      assert.match((await completed.locator('.label-name').textContent()) ?? '', /^e2e-tiny · \d\d:\d\d:\d\d$/);
       assert.equal(await completed.locator('.codicon-pass').count(), 1, 'the completed icon');
       await experiments().locator('.monaco-list-row', { hasText: 'e2e-tiny.mlbtc.json' }).first().waitFor({ state: 'visible' });
       await wb.screenshot('training-completed');

@@ -45,13 +45,13 @@ describe('Experiments view, live', function () {
     assert.equal(run?.state, 'running');
     const first = await waitFor('the row to show a step past 5', () => {
       const row = runRow(api, 'tiny-view.mlbtc.json', run.id);
-      const step = Number(/^running · (\d+)\/60/.exec(row?.description ?? '')?.[1]);
+      const step = Number(/^(?:loss \S+ · )?running · (\d+)\/60/.exec(row?.description ?? '')?.[1]);
       return step > 5 ? { row: row!, step } : undefined;
     });
-    assert.match(first.row.label, /^\d\d:\d\d:\d\d$/, 'labelled with the time it was created: its experiment names the structure');
+    assert.match(first.row.label, /^tiny-view · \d\d:\d\d:\d\d$/, 'labelled with its structure and the time it was created');
     assert.equal(first.row.icon, 'sync~spin charts.blue');
     assert.equal(first.row.contextValue, 'mlbtc.run.running');
-    assert.match(first.row.description, /^running · \d+\/60 · loss [\d.e+-]+ · cpu · \d+s$/);
+    assert.match(first.row.description, /^loss [\d.e+-]+ · running · \d+\/60 · cpu · \d+s$/);
     await waitFor('the row to move on', () => {
       const step = Number(/ (\d+)\/60/.exec(runRow(api, 'tiny-view.mlbtc.json', run.id)?.description ?? '')?.[1]);
       return step > first.step;
@@ -67,7 +67,7 @@ describe('Experiments view, live', function () {
     });
     assert.equal(row.icon, 'pass testing.iconPassed');
     // Four significant digits of the last training loss in metrics.jsonl.
-    assert.match(row.description, new RegExp(`^completed · 60/60 · loss ${lastLoss.loss.toPrecision(4).replace('.', '\\.')} · cpu · \\d+s$`));
+    assert.match(row.description, new RegExp(`^loss ${lastLoss.loss.toPrecision(4).replace('.', '\\.')} · completed · 60/60 · cpu · \\d+s$`));
     const experiment = api.experimentsView().find((e) => e.label === 'tiny-view.mlbtc.json')!;
     assert.equal(experiment.description, '1 run');
     assert.equal(experiment.tooltip, uri.fsPath);

@@ -93,7 +93,7 @@ describe('CodeLens above attention', () => {
 describe('Hover over attention', () => {
   it('shows the block picture of the scoring matrix as a data: SVG image, with the numbers', async () => {
     const editor = await openFixture('hover-mlr.mlbtc.json', paperMlr);
-    const position = editor.document.positionAt(editor.document.getText().indexOf('"ranks"') + 2);
+    const position = editor.document.positionAt(editor.document.getText().indexOf('"attention"') + 2);
     const hovers = await waitFor('a hover', async () => {
       const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];
       const ours = hs.filter((h) => h.contents.some((c) => (c as vscode.MarkdownString).value?.includes('scoring matrix')));
@@ -105,11 +105,19 @@ describe('Hover over attention', () => {
     assert.ok(image, 'a data: SVG image');
     const svg = Buffer.from(image[1], 'base64').toString('utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    // 140 px for 1024 tokens: levels 0–6 have blocks of at least 2.2 px, one rectangle each (1+2+…+64 = 127);
-    // level 7's 128 blocks of 1.1 px are drawn as one band.
-    assert.equal((svg.match(/<rect x="[\d.]+" y=/g) ?? []).length, 127);
-    assert.equal((svg.match(/<path d="M0,0L[\d.]+,0L140,[\d.]+L140,140L/g) ?? []).length, 1);
+    // 200 px for 1024 tokens: every level's blocks are at least 1.56 px, one rectangle each (1+2+…+128 = 255).
+    assert.match(svg, /width="202" height="202"/);
+    assert.equal((svg.match(/<rect x="[\d.]+" y=/g) ?? []).length, 255);
+    assert.match(markdown, /\| level \| blocks × size \| rank\/block \| MACs\/block \|\n\|---:\|---:\|---:\|---:\|\n\| 0 \| 1 × 1,024 \| 32 \| 33\.6 M \|/);
     assert.match(markdown, /rank 808 \/ 1,024 · 40\.3 M score MACs\/head/);
+  });
+
+  it('leaves a field inside attention to its documentation (no picture over `ranks`)', async () => {
+    const editor = await openFixture('hover-field.mlbtc.json', paperMlr);
+    await waitFor('validation', async () => (await lenses(editor.document.uri)).length > 0);
+    const position = editor.document.positionAt(editor.document.getText().indexOf('"ranks"') + 2);
+    const hs = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, position)) ?? [];
+    assert.ok(!hs.some((h) => h.contents.some((c) => (c as vscode.MarkdownString).value?.includes('scoring matrix'))));
   });
 
   it('has no hover outside attention', async () => {

@@ -187,7 +187,8 @@ describe('Run commands', function () {
       const g = api.experimentsView().find((e) => e.label === `search ${search.id}`);
       return g && g.contextValue === 'mlbtc.experiment.search.idle' ? g : undefined;
     });
-    assert.deepEqual(group.children?.map((c) => c.label), ['trial 0', 'trial 1']);
+    assert.deepEqual(group.children?.map((c) => c.label), ['#0 lr 1e-3', '#1 lr 3e-3'], 'each trial labelled by the value the search varied');
+    assert.match(group.children![0]!.tooltip, /training\.lr = 0\.001/);
     assert.match(group.description, /^2 runs$/);
   });
 });

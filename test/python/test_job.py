@@ -150,7 +150,6 @@ def test_probe_prints_one_json_line(tmp_path):
     assert isinstance(value["cuda"], list) and isinstance(value["mps"], bool) and isinstance(value["fast"], bool)
 
 
-@pytest.mark.xfail(strict=True, reason="mlbtc_torch/__init__.py imports torch when the package loads, so the probe cannot start without it")
 def test_probe_without_torch_says_so():
     hide_torch = "import sys, runpy; sys.modules['torch'] = None; runpy.run_module('mlbtc_torch.probe', run_name='__main__')"
     r = subprocess.run([PYTHON, "-c", hide_torch], env=toy_worker_env(), capture_output=True, text=True, timeout=60)

@@ -550,7 +550,7 @@ describe('problem codes', () => {
       { ...lm({ kind: 'dense' }), ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x${i}`, i])) }, // too-many-problems
     ];
     for (const v of more) for (const p of validate(v).problems) seen.add(p.code);
-    for (const t of ['{"name": "a",}', '{"name": "a", "name": "b"}']) for (const p of validateText(t).problems) seen.add(p.code);
+    for (const t of ['{"name": "a",}', '{"name": "a", "name": "b"}', `{"a": "${'x'.repeat(1_000_001)}"}`, '['.repeat(65)]) for (const p of validateText(t).problems) seen.add(p.code);
     const missing = Object.keys(problemCodes).filter((c) => c !== 'internal' && !seen.has(c));
     assert.deepEqual(missing, []);
   });

@@ -133,7 +133,7 @@ describe('types and ranges', () => {
     assert.equal(only(lm({ kind: 'dense' }, { layers: 2.5 })).code, 'type');
     assert.equal(only(lm({ kind: 'dense' }, { layers: 0 })).code, 'range');
     assert.equal(only(lm({ kind: 'dense' }, { seqLen: 1e9 })).message, 'model.seqLen must be an integer from 1 to 1048576 (got 1000000000)');
-    assert.equal(only({ ...lm({ kind: 'dense' }), training: { lr: 0 } }).message, 'training.lr must be a number > 0 (got 0)');
+    assert.equal(only({ ...lm({ kind: 'dense' }), training: { lr: 0 } }).message, 'training.lr must be a number > 0 and ≤ 10 (got 0)');
     assert.equal(only({ ...lm({ kind: 'dense' }), training: { beta2: 1 } }).message, 'training.beta2 must be a number ≥ 0 and < 1 (got 1)');
   });
 

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseMetricLines, RunFiles, type EvalRecord, type TrainRecord } from '../../src/protocol/run';
 import type { WorkerToHost } from '../../src/protocol/worker';
 import { createRunFolder, listCheckpoints, readRunStatus } from '../../src/runfolder/runFolder';
+import { requestStop, stopRequestOf } from '../../src/runfolder/stopRequest';
 import { runJob } from '../../src/engine/train/job';
 import { startBackend } from '../../src/engine/backend';
 import { Trainer } from '../../src/engine/train/trainer';
@@ -100,6 +101,21 @@ describe('training job', () => {
     assert.deepEqual(b.train.map((r) => r.loss), a.train.map((r) => r.loss));
     assert.deepEqual(b.train.map((r) => [r.tokens, r.flops, r.lr]), a.train.map((r) => [r.tokens, r.flops, r.lr]));
     assert.deepEqual(b.evals.map((r) => r['val.loss']), a.evals.map((r) => r['val.loss']));
+  });
+
+  it('stops at a stop request in the run folder as at SIGTERM: checkpoint, cancelled, who asked', async () => {
+    const dir = newRun(toySpec(training));
+    const final = await runJob({
+      runDir: dir,
+      dependencies: toyDependencies(),
+      emit: (m) => {
+        if (m.type === 'metrics' && m.step === 3) requestStop(dir, 'VS Code window (pid 42)');
+      },
+    });
+    assert.deepEqual(final, { type: 'cancelled', step: 3 });
+    assert.equal(readRunStatus(dir).exitReason, 'stopped by VS Code window (pid 42) after step 3');
+    assert.equal(listCheckpoints(dir).at(-1)?.step, 3);
+    assert.equal(stopRequestOf(dir), 'VS Code window (pid 42)', 'kept as a record until the run is queued again');
   });
 
   it('resumes after a crash from the last checkpoint, dropping the records written after it', async () => {

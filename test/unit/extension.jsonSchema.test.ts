@@ -26,4 +26,11 @@ describe('the JSON Schema VS Code validates *.mlbtc.json with', () => {
     const mlr = objects(schema).find(([, o]) => (o.properties?.kind as { const?: string } | undefined)?.const === 'mlr');
     assert.deepEqual(mlr?.[1].required, ['kind', 'ranks']);
   });
+
+  it('offers every attention family for `kind`, single or in a head group, whatever fields the object has', () => {
+    const attention = schema.properties!.attention as { anyOf: [Node, { items: Node }] };
+    const kinds = ['dense', 'sliding-window', 'global-local', 'mlr', 'bilinear-mlr', 'bilinear-btt', 'mlbtc'];
+    assert.deepEqual((attention.anyOf[0].properties!.kind as { enum?: string[] }).enum, kinds);
+    assert.deepEqual((attention.anyOf[1].items.properties!.kind as { enum?: string[] }).enum, kinds);
+  });
 });

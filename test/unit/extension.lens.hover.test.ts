@@ -56,5 +56,5 @@ test('the hover Markdown has the picture, the numbers and one table row per leve
   assert.match(md, /!\[block structure of the scoring matrix of all 4 heads · mlr\]\(data:image\/svg\+xml;base64,/);
   // Rank min(16, 1·2 + 2·1 + 4·1) = 8 (§3.4).
   assert.match(md, /rank 8 \/ 16 · /);
-  assert.deepEqual(md.split('\n').filter((l) => /^\| \d/.test(l)), ['| 0 | 1 | 16 | 2 | 512 |', '| 1 | 2 | 8 | 1 | 64 |', '| 2 | 4 | 4 | 1 | 16 |']);
+  assert.deepEqual(md.split('\n').filter((l) => /^\| \d/.test(l)), ['| 0 | 1 × 16 | 2 | 512 |', '| 1 | 2 × 8 | 1 | 64 |', '| 2 | 4 × 4 | 1 | 16 |']);
 });

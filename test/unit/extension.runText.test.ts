@@ -33,12 +33,12 @@ function run(status: Partial<RunInfo['status']> | null, state: RunInfo['state'])
 }
 
 describe('a run in the Experiments view', () => {
-  it('reads state, step of total, latest loss, backend and duration', () => {
+  it('reads latest loss first (visible when the view is narrow), then state, step of total, backend and duration', () => {
     const running = run({ state: 'running', step: 12, backend: 'wasm', startedAt: '2026-01-01T00:00:00.000Z' }, 'running');
-    assert.equal(describeRun(running, { step: 12, loss: 0.81234 }, Date.parse('2026-01-01T00:01:05.000Z')), 'running · 12/20 · loss 0.8123 · wasm · 1m05s');
+    assert.equal(describeRun(running, { step: 12, loss: 0.81234, wallMs: 0 }, Date.parse('2026-01-01T00:01:05.000Z')), 'loss 0.8123 · running · 12/20 · wasm · 1m05s');
     const done = run({ state: 'completed', step: 20, backend: 'cpu', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:03.400Z' }, 'completed');
     // A finished run's duration is start to end, whatever the time now.
-    assert.equal(describeRun(done, { step: 20, loss: 2 }, Date.parse('2027-01-01T00:00:00Z')), 'completed · 20/20 · loss 2.000 · cpu · 3s');
+    assert.equal(describeRun(done, { step: 20, loss: 2, wallMs: 0 }, Date.parse('2027-01-01T00:00:00Z')), 'loss 2.000 · completed · 20/20 · cpu · 3s');
   });
 
   it('leaves out what a run does not have yet', () => {
@@ -48,14 +48,16 @@ describe('a run in the Experiments view', () => {
     assert.equal(describeRun(run({ state: 'running', step: 3, startedAt: '2026-01-01T00:00:00.000Z' }, 'interrupted'), null, Date.now()), 'interrupted · 3/20');
   });
 
-  it('labels a run by when it was created, a trial by its number, a hand-named folder by its name', () => {
+  it('labels a run by its structure and creation time, a trial by its number and parameters, a hand-named folder by its name', () => {
     const at = (y: number, mo: number, d: number, h: number, mi: number, sec: number) => new Date(y, mo, d, h, mi, sec);
     const created = { ...run({}, 'queued'), createdAt: at(2026, 10, 21, 15, 32, 5).toISOString() };
-    assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0)), '15:32:05');
-    assert.equal(runLabel(created, at(2026, 10, 22, 0, 1, 0)), 'Nov 21 15:32');
+    assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0)), 'tiny · 15:32:05');
+    assert.equal(runLabel(created, at(2026, 10, 22, 0, 1, 0)), 'tiny · Nov 21 15:32');
     assert.equal(runTitle(created, at(2026, 10, 21, 23, 0, 0)), 'tiny · 15:32:05');
     const trial = { ...created, search: { id: 's', trial: 3, rung: 1 } };
-    assert.equal(runLabel(trial, new Date()), 'trial 3 · rung 1');
+    assert.equal(runLabel(trial, new Date()), 'trial 3 (rung 1)');
+    assert.equal(runLabel(trial, new Date(), 'ranks 16|8|4|4 · lr 3e-3'), '#3 ranks 16|8|4|4 · lr 3e-3 (rung 1)');
+    assert.equal(runTitle(trial, new Date(), 'lr 3e-3'), 'tiny · #3 lr 3e-3 (rung 1)');
     assert.equal(runLabel({ ...trial, search: { id: 's', trial: 0, rung: 0 } }, new Date()), 'trial 0');
     const byHand = { ...created, id: 'made-by-cli', name: 'made-by-cli' };
     assert.equal(runLabel(byHand, new Date()), 'made-by-cli');
@@ -114,12 +116,12 @@ describe('the search plan confirmation', () => {
 
   it('gives the trial count and the total compute of a grid', () => {
     const plan = planSearch({ ...base, search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] } } } } as unknown as StructureSpec);
-    const summary = planSummary(plan, 2);
+    const summary = planSummary(plan, 2, 'Wall time: no measurement yet (…)');
     // Three identical structures: three times one trial's 30 steps.
     const flops = 3 * plan.trials[0]!.analysis.flopsPerStep * 30;
     assert.equal(plan.compute.maxFlops, flops);
     assert.match(summary.message, /^Start search "lr-grid": 3 trials \(grid\), [\d.]+ [kMGTP]?FLOPs of training\?$/);
-    assert.match(summary.detail, /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time/);
+    assert.match(summary.detail, /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time.*\nWall time: no measurement yet \(…\)\.\n/);
   });
 
   it('names the rungs, the expected ASHA compute and the first rejected candidate', () => {
@@ -127,7 +129,7 @@ describe('the search plan confirmation', () => {
       ...base,
       search: { strategy: 'asha', trials: 4, seed: 1, space: { 'model.heads': { choice: [2, 3] }, 'training.lr': { logUniform: [1e-4, 1e-2] } }, asha: { minBudget: 10, maxBudget: 90, eta: 3 } },
     } as unknown as StructureSpec);
-    const summary = planSummary(plan, 1);
+    const summary = planSummary(plan, 1, 'Wall time: about 1s');
     assert.match(summary.message, /ASHA \(at most .*FLOPs\)\?$/);
     assert.ok(summary.detail.includes('Rungs of 10 → 30 → 90 steps, keeping the best 1/3 at each.'), summary.detail);
     // 3 heads do not divide width 16: those candidates are rejected, and the first one is named with its reason.

@@ -262,6 +262,7 @@ describe('RunTradeoffs (completed runs in the trade-offs panel)', () => {
       rank: a.rank.scoring,
       rankMax: a.rank.max,
       rankSpace: a.rank.space,
+      taskKind: spec.task.kind,
       params: a.params.total,
       finalLoss: fixtureLoss(7, 10) + 0.1,
     });

@@ -1,7 +1,8 @@
 /**
  * Searches driven from the window (SearchDriver) with real managers and the fixture worker: a search runs to its end
  * and is then forgotten; one interrupted by the window closing is remembered and finished by the next window; a
- * stopped one stops its trials and stays stopped; a search another process drives is refused.
+ * stopped one stops its trials and stays stopped; a search another window drives is not driven twice, and Stop
+ * there asks it to let go through the search folder and then pauses its trials.
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -12,10 +13,11 @@ import type { LogSink } from '../../src/extension/runs/runLog';
 import { RunsModel } from '../../src/extension/runs/runsModel';
 import { SearchDriver, type SearchRef } from '../../src/extension/runs/searchDriver';
 import { launchDetachedWorker } from '../../src/runs/launch';
-import { LockedError } from '../../src/runs/lock';
+import { LockedError } from '../../src/runfolder/lock';
 import { RunManager } from '../../src/runs/manager';
 import { planSearch } from '../../src/runs/search/plan';
 import { controllerLock, readSearchState } from '../../src/runs/search/searchFolder';
+import { searchStopRequestOf } from '../../src/runs/search/searchStop';
 import { RunStore } from '../../src/runs/store';
 import { bundle, removeWorkAndWorkers, sleep, tempDir, tinyRawSpec } from './runs.helpers';
 
@@ -153,14 +155,23 @@ describe('SearchDriver', () => {
     assert.equal(runs[0]!.id, stopped[0]!.id, 'the paused trial was resumed, not retried');
   });
 
-  it('refuses to stop or drive a search another process drives', async () => {
+  it('refuses to drive a search another window drives, but stops it from there: asked through the folder, taken over', async () => {
     const root = path.join(work, 'elsewhere');
     const memento = new MemoryMemento();
-    const { driver } = window(root, memento);
-    const ref = driver.start(root, gridPlan(200, [1e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
-    const other = window(root, new MemoryMemento());
+    const { model, driver } = window(root, memento, 20);
+    const ref = driver.start(root, gridPlan(200, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
+    await until('a trial to run', () => model.runs().some((r) => r.state === 'running'));
+    const other = window(root, new MemoryMemento(), 20);
     assert.throws(() => other.driver.drive(ref), LockedError);
-    await assert.rejects(other.driver.stop(ref), (e: unknown) => e instanceof LockedError && /test window/.test(e.message));
-    await driver.stop(ref);
+    const stopped = await other.driver.stop(ref);
+    assert.deepEqual(stopped.map((r) => r.state), ['cancelled']);
+    await until('the driving window to let go', () => !driver.isDriving(ref));
+    assert.deepEqual(remembered(memento), [], 'stopped from elsewhere: not continued after a reload');
+    assert.equal(searchStopRequestOf(root, ref.id), null, 'the request is answered');
+    await sleep(300);
+    assert.deepEqual(
+      new RunStore(root).list().map((r) => [r.search?.trial, r.state]),
+      [[0, 'cancelled']],
+    );
   });
 });

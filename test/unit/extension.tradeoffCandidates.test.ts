@@ -43,6 +43,7 @@ function handWritten(ranks: number[], lr: number): TradeoffPoint {
     rank: a.rank.scoring,
     rankMax: a.rank.max,
     rankSpace: a.rank.space,
+    taskKind: spec.task.kind,
     params: a.params.total,
   };
 }
@@ -119,8 +120,8 @@ describe('one function builds every point', () => {
     assert.ok(spec);
     const judged = judgeCandidate(JSON.parse(paperMlr), undefined);
     assert.ok(judged.ok);
-    const fromFile = tradeoffPoint('id', 'label', 'file', undefined, analyze(spec));
-    const fromCandidate = tradeoffPoint('id', 'label', 'file', undefined, judged.analysis);
+    const fromFile = tradeoffPoint('id', 'label', 'file', undefined, analyze(spec), spec.task.kind);
+    const fromCandidate = tradeoffPoint('id', 'label', 'file', undefined, judged.analysis, spec.task.kind);
     assert.deepEqual(fromCandidate, fromFile);
     assert.equal(fromFile.rank, paperMlrNumbers.rank);
     assert.equal(fromFile.params, paperMlrNumbers.params);

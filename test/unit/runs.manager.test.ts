@@ -13,6 +13,7 @@ import type { RunEvent } from '../../src/runs/events';
 import { launchDetachedWorker } from '../../src/runs/launch';
 import { readLaunchMarker } from '../../src/runs/launchMarker';
 import { RunManager } from '../../src/runs/manager';
+import { stopRequestOf } from '../../src/runfolder/stopRequest';
 import { forEachMetric, MetricsTail } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
@@ -119,7 +120,10 @@ describe('RunManager (fixture worker)', () => {
     assert.match(stopped.status?.exitReason ?? '', /SIGTERM/);
     const at = stopped.status!.step;
     assert.ok(fs.existsSync(path.join(run.dir, 'checkpoints', `step-${at}`)), 'checkpoint at the stopping step');
+    // The stop also went through the run folder, for a worker this process could not signal; resuming clears it.
+    assert.equal(stopRequestOf(run.dir), 'test', 'the stop file names who asked (the manager\'s owner)');
     const resumed = m.resume(run.id);
+    assert.equal(stopRequestOf(run.dir), null, 'a resumed run is not stopped again by the old request');
     assert.ok(['queued', 'running'].includes(resumed.state));
     const done = await m.waitFor(run.id, (x) => isFinal(x.state), 20_000);
     assert.equal(done.state, 'completed');
@@ -238,12 +242,22 @@ describe('RunManager (fixture worker)', () => {
   it('a silent worker whose process is alive is neither settled nor resumed, but stop kills it; a pid silent for long is not trusted', async () => {
     const runsDir = path.join(work, 'hung');
     const m = manager(runsDir).open();
-    const run = new RunStore(runsDir).create(newRun(tinySpec()));
     // A "hung worker": a live process that never writes (its own process group, like a launched worker).
     const hung = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    await sleep(100);
+    // Created and marked running at once, before the queue owner could start it.
+    const run = new RunStore(runsDir).create(newRun(tinySpec()));
     const status = path.join(run.dir, RunFiles.status);
     const write = (patch: object) => fs.writeFileSync(status, JSON.stringify({ ...JSON.parse(fs.readFileSync(status, 'utf8')), ...patch }));
-    write({ state: 'running', pid: hung.pid, heartbeat: new Date(Date.now() - 120_000).toISOString(), startedAt: new Date().toISOString(), step: 7 });
+    // Its last heartbeat came after it started (a heartbeat older than the process would mark a reused pid), and then
+    // the clock moves two minutes on.
+    write({ state: 'running', pid: hung.pid, heartbeat: new Date().toISOString(), startedAt: new Date().toISOString(), step: 7 });
+    const realNow = Date.now;
+    Date.now = () => realNow() + 120_000;
+    after(() => {
+      Date.now = realNow;
+      if (isProcessAlive(hung.pid!)) process.kill(hung.pid!, 'SIGKILL');
+    });
     m.tick();
     assert.equal(m.get(run.id).state, 'interrupted', 'shown as interrupted (stale heartbeat)');
     assert.equal(m.get(run.id).status?.state, 'running', 'but not settled: the process may still write');
@@ -252,13 +266,14 @@ describe('RunManager (fixture worker)', () => {
     const stopped = await m.stop(run.id, 300);
     assert.equal(stopped.state, 'cancelled');
     assert.equal(isProcessAlive(hung.pid!), false);
+    Date.now = realNow;
     // Silent for longer than the pid is trusted: the pid is taken to belong to someone else now.
     const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+    after(() => isProcessAlive(other.pid!) && process.kill(other.pid!, 'SIGKILL'));
     write({ state: 'running', pid: other.pid, heartbeat: new Date(Date.now() - 3_600_000).toISOString(), endedAt: null, exitReason: null });
     m.tick();
     assert.equal(m.get(run.id).status?.state, 'interrupted');
     assert.ok(isProcessAlive(other.pid!), 'and the unrelated process is left alone');
-    process.kill(other.pid!, 'SIGKILL');
   });
 
   it('two managers on one runs directory: one owns the queue, each run starts once, the other takes over when the owner closes', async () => {

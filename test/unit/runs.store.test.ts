@@ -7,7 +7,7 @@ import { createRunFolder } from '../../src/runfolder/runFolder';
 import { parseStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { StoreError } from '../../src/runs/fsErrors';
 import { newRunId, slug, StoreFiles } from '../../src/runs/layout';
-import { FileLock, LockedError, readLock } from '../../src/runs/lock';
+import { FileLock, LockedError, readLock } from '../../src/runfolder/lock';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { readIndex } from '../../src/runs/runIndex';
 import { groupByExperiment, RunNotFoundError, RunStore } from '../../src/runs/store';

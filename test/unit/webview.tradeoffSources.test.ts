@@ -18,6 +18,7 @@ const point = (id: string, source: TradeoffSource, uri?: string): TradeoffPoint 
   rank: 1,
   rankMax: 1,
   rankSpace: 'features',
+  taskKind: 'icl-regression',
   params: 1,
 });
 

@@ -149,7 +149,10 @@ function drawLegend(g: d3.Selection<SVGGElement, unknown, null, undefined>, colo
   const at = (t: number) => (colour.log ? lo * (hi / lo) ** t : lo + t * (hi - lo));
   for (let t = 0; t <= 1.0001; t += 0.1) gradient.append('stop').attr('offset', t).attr('stop-color', colour(at(t)));
   const what = o.colourBy === 'rank' ? 'rank' : 'MACs';
-  g.append('text').attr('class', 'axis-label').attr('y', -10).text(o.level < 0 ? `${what}, levels summed` : `${what} / block`);
+  // Two short lines: one line ("rank, levels summed") is wider than the legend's column and was clipped.
+  const title = g.append('text').attr('class', 'axis-label legend-title').attr('y', -22);
+  title.append('tspan').attr('x', 0).text(o.level < 0 ? what : `${what} / block`);
+  if (o.level < 0) title.append('tspan').attr('x', 0).attr('dy', 12).text('levels summed');
   g.append('rect').attr('class', 'legend-bar').attr('width', 12).attr('height', height).attr('fill', `url(#${id})`);
   const axisScale = (colour.log ? d3.scaleLog([lo, hi], [height, 0]) : d3.scaleLinear([lo, hi], [height, 0])) as d3.ScaleContinuousNumeric<number, number>;
   g.append('g')

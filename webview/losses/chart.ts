@@ -27,6 +27,7 @@ export const xLabels: Record<LossView['x'], string> = { step: 'step', tokens: 't
 /** Wall time is recorded in ms and shown in seconds. */
 export const xValue = (view: LossView, x: number) => (view.x === 'wallMs' ? x / 1000 : x);
 
+/** `colourIndex`: the run's stable colour (colours.ts RunColours); `metricIndex` picks the dash. */
 export function styleOf(colourIndex: number, metricIndex: number, theme: ThemeColours): CurveStyle {
   return { colour: theme.series[colourIndex % theme.series.length], dash: dashes[metricIndex % dashes.length] };
 }
@@ -136,6 +137,19 @@ export class PathCache {
   }
 }
 
+/**
+ * Curves of at most this many points get a marker on every point: a lone evaluation is otherwise an invisible
+ * zero-length line, and a few sparse evaluations read better as points than as a polyline.
+ */
+export const MARKER_MAX_POINTS = 64;
+const MARKER_RADIUS = 2.5;
+
+/** The x read-out of the hover: steps are whole numbers ("step 81"), the other axes three significant digits. */
+export function formatHoverX(axis: LossView['x'], value: number): string {
+  if (axis === 'step') return `${xLabels.step} ${Math.round(value)}`;
+  return `${xLabels[axis]} ${d3.format('.3~s')(value)}`;
+}
+
 /** Stroke curves (raw values faint under their smoothed curve, as TensorBoard shows them) on a 2D context. */
 function strokeCurves(ctx: CanvasRenderingContext2D, curves: readonly Curve[], s: Scales, view: LossView, cache: PathCache): void {
   const signature = scaleSignature(s, view);
@@ -148,6 +162,17 @@ function strokeCurves(ctx: CanvasRenderingContext2D, curves: readonly Curve[], s
   };
   if (view.smoothing > 0) for (const c of curves) stroke(c.series.raw.x, c.series.raw.y, c.style, 0.22, 1);
   for (const c of curves) stroke(c.series.smooth.x, c.series.smooth.y, c.style, 1, 1.6);
+  ctx.globalAlpha = 1;
+  for (const c of curves) {
+    if (c.series.smooth.x.length > MARKER_MAX_POINTS) continue;
+    const pts = pixels(c.series.smooth.x, c.series.smooth.y, s, view);
+    ctx.fillStyle = c.style.colour;
+    for (let i = 0; i < pts.length; i += 2) {
+      ctx.beginPath();
+      ctx.arc(pts[i], pts[i + 1], MARKER_RADIUS, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
 }
 
 export const curveKey = (c: { runId: string; metric: string }) => `${c.runId}\u0000${c.metric}`;
@@ -217,6 +242,13 @@ export function appendCurvePaths(g: d3.Selection<SVGGElement, unknown, null, und
       .attr('stroke-dasharray', style.dash.join(' ') || null);
   if (view.smoothing > 0) for (const c of curves) add(c.series.raw.x, c.series.raw.y, c.style, 0.22, 1);
   for (const c of curves) add(c.series.smooth.x, c.series.smooth.y, c.style, 1, 1.6);
+  for (const c of curves) {
+    if (c.series.smooth.x.length > MARKER_MAX_POINTS) continue;
+    const pts = pixels(c.series.smooth.x, c.series.smooth.y, s, view);
+    for (let i = 0; i < pts.length; i += 2) {
+      g.append('circle').attr('cx', pts[i].toFixed(1)).attr('cy', pts[i + 1].toFixed(1)).attr('r', MARKER_RADIUS).attr('fill', c.style.colour);
+    }
+  }
 }
 
 /** Index of the point of `xs` nearest to x (xs non-decreasing). */

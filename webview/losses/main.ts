@@ -13,7 +13,8 @@ import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
-import { appendCurvePaths, curveKey, CurveCanvas, drawAxes, margin, nearest, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
+import { appendCurvePaths, curveKey, CurveCanvas, drawAxes, formatHoverX, margin, nearest, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
+import { RunColours } from './colours';
 import css from './losses.css';
 
 adoptStyles(baseCss, css);
@@ -28,6 +29,7 @@ let runs: LossRunInfo[] = [];
 const series = new Map<string, LossSeries>();
 let revision = 0;
 let theme = readTheme();
+const runColours = new RunColours(theme.series.length);
 let scales: Scales | undefined;
 const curveCanvas = new CurveCanvas();
 /** Curves of the latest streaming update: drawn over the cached bitmap of all others. */
@@ -116,6 +118,7 @@ function receive(message: LossesToWebview): void {
       // Rebuilding the lists re-creates their controls: only when runs, their states or metrics changed, not per update.
       if (known !== JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.runtime, r.metrics]))) renderSidebar();
       else updateLastValues();
+      updateSummary(); // a run that stopped is no longer counted as running, even before the next curve update
       return;
     }
     case 'losses/select': {
@@ -159,14 +162,20 @@ function plotWidth(): number {
 
 function curvesShown(): Curve[] {
   const out: Curve[] = [];
-  for (const [i, run] of runs.entries()) {
-    if (!view.runIds.includes(run.id)) continue;
+  const shown = runs.filter((run) => view.runIds.includes(run.id));
+  const colours = runColours.indices(shown.map((r) => r.id));
+  shown.forEach((run, i) => {
     view.metrics.forEach((metric, m) => {
       const s = series.get(curveKey({ runId: run.id, metric }));
-      if (s) out.push({ series: s, style: styleOf(i, m, theme) });
+      if (s) out.push({ series: s, style: styleOf(colours[i]!, m, theme) });
     });
-  }
+  });
   return out;
+}
+
+/** "2 of 5 runs shown · 1 running": refreshed with every run list, not only when curves are drawn. */
+function updateSummary(): void {
+  summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
 }
 
 function draw(): void {
@@ -200,7 +209,7 @@ function draw(): void {
     // renderMs (the paint timing the host records) is what drawing really costs.
     canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
   }
-  summary.textContent = `${view.runIds.length} of ${runs.length} run${runs.length === 1 ? '' : 's'} shown · ${runs.filter((r) => r.state === 'running').length} running`;
+  updateSummary();
   const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
   host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
 }
@@ -234,7 +243,8 @@ function renderSidebar(): void {
       row.dataset.run = run.id;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.setProperty('background', styleOf(i, 0, theme).colour);
+      // A shown run's curve colour; a hidden run's swatch shows the colour it would get (none yet: its list slot).
+      swatch.style.setProperty('background', styleOf(runColours.of(run.id) ?? i, 0, theme).colour);
       const box = checkbox(run.name, `run-${i}`, view.runIds.includes(run.id), (on) => changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }));
       const state = document.createElement('span');
       state.className = 'state';
@@ -281,12 +291,15 @@ overlay.on('pointermove', (event: PointerEvent) => {
     const run = runs.find((r) => r.id === c.series.runId);
     rows.push({ label: `${run?.name ?? c.series.runId} · ${c.series.metric === 'loss' ? 'train loss' : c.series.metric}`, value: y, at: xValue(view, xs[i]), colour: c.style.colour, cy: scales.y(y) });
   }
+  const nearestAt = rows.reduce((best, r) => (Math.abs(r.at - x) < Math.abs(best - x) ? r.at : best), rows[0]?.at ?? x);
   rows.sort((a, b) => a.value - b.value);
   hover.selectChildren().remove();
   hover.append('line').attr('class', 'hover-rule').attr('x1', px).attr('x2', px).attr('y1', 0).attr('y2', scales.height);
   for (const r of rows) if (Number.isFinite(r.cy)) hover.append('circle').attr('class', 'hover-dot').attr('cx', px).attr('cy', r.cy).attr('r', 3).attr('fill', r.colour);
   const fmt = d3.format('.4~g');
-  tooltip.show([`${xLabels[view.x]} ${d3.format('~s')(x)}`, ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])], event.clientX, event.clientY);
+  // The x of the nearest record (a step is a whole number), not the pointer's exact position.
+  const head = formatHoverX(view.x, rows.length ? nearestAt : x);
+  tooltip.show([head, ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])], event.clientX, event.clientY);
 });
 overlay.on('pointerleave', () => {
   hover.selectChildren().remove();

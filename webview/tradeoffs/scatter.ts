@@ -11,6 +11,7 @@ import { exactCount, shortCount } from '../../src/core/format';
 import type { TradeoffPoint, TradeoffsState, TradeoffX, TradeoffY } from '../../src/protocol/webview';
 import { tickLabels } from '../shared/ticks';
 import type { Tooltip } from '../shared/tooltip';
+import { placeLabels, segmentBoxes } from './labels';
 import { inDrawOrder, SOURCES, sourceNames } from './sources';
 
 export const xChoices: Record<TradeoffX, string> = { macsPerToken: 'forward MACs per token', macsPerSequence: 'forward MACs per sequence' };
@@ -25,6 +26,8 @@ export const goals: Record<TradeoffY, ParetoGoals> = {
 
 const margin = { top: 16, right: 24, bottom: 44, left: 72 };
 const LEGEND_ROW = 18;
+/** Room for a facet's heading above its plot. */
+const TITLE_HEIGHT = 18;
 /** Other points at one spot named in a tooltip; more are counted. */
 const MAX_NAMED_OTHERS = 4;
 
@@ -38,15 +41,34 @@ export function drawable(points: TradeoffPoint[], s: TradeoffsState): TradeoffPo
   return points.filter((p) => ok(valueOf(p, s.x), s.logX) && ok(valueOf(p, s.y), s.logY));
 }
 
-export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: TradeoffsState, width: number, height: number, tooltip: Tooltip, open: (p: TradeoffPoint) => void): number[] {
+/** The corners of the front's staircase (d3.curveStepAfter): along x to the next point, then to its y. */
+export function staircase(points: readonly (readonly [number, number])[]): [number, number][] {
+  const out: [number, number][] = [];
+  points.forEach(([px, py], i) => {
+    if (i > 0) out.push([px, points[i - 1]![1]]);
+    out.push([px, py]);
+  });
+  return out;
+}
+
+export interface ScatterOptions {
+  /** Draw the legend (the first facet only, when there are several). */
+  legend: boolean;
+  /** A heading above the plot (a facet's group). */
+  title?: string;
+}
+
+export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: TradeoffsState, width: number, height: number, tooltip: Tooltip, open: (p: TradeoffPoint) => void, options: ScatterOptions = { legend: true }): number[] {
   const svg = d3.select(svgEl);
   svg.selectChildren().remove();
   svg.attr('width', width).attr('height', height).attr('role', 'img');
   const points = inDrawOrder(drawable(all, s));
   svg.attr('aria-label', `${points.length} structures, ${yChoices[s.y]} against ${xChoices[s.x]}`);
   const w = Math.max(100, width - margin.left - margin.right);
-  const h = Math.max(100, height - margin.top - margin.bottom);
-  const g = svg.append('g').attr('transform', `translate(${margin.left},${margin.top})`);
+  const top = margin.top + (options.title ? TITLE_HEIGHT : 0);
+  const h = Math.max(100, height - top - margin.bottom);
+  if (options.title) svg.append('text').attr('class', 'facet-title').attr('x', margin.left).attr('y', 16).text(options.title);
+  const g = svg.append('g').attr('transform', `translate(${margin.left},${top})`);
   if (!points.length) return [];
 
   const xs = points.map((p) => valueOf(p, s.x)!);
@@ -121,33 +143,6 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     .on('click', (_, p) => open(p))
     .on('keydown', (event: KeyboardEvent, p) => (event.key === 'Enter' || event.key === ' ') && open(p));
 
-  // Names beside the points, where they do not collide: points at the same place share one label, and a label
-  // that would overlap one already placed moves up or down a line, or is left to the tooltip. Candidates are left
-  // to the tooltip: a search plans up to thousands, and their labels (file and assignment) would bury the chart.
-  const labelLayer = g.append('g');
-  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
-  const labelled = points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })).filter((d) => d.p.source !== 'candidate');
-  const groups = d3.groups(labelled, (d) => `${d.px},${d.py}`);
-  const frontIds = new Set(front.map((i) => points[i].id));
-  // A file's name without folder and suffix, unless another point has the same name (examples/x and paper/x).
-  const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
-  const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
-  const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
-  for (const [, at] of groups) {
-    const text = at.map((d) => short(d.p.label)).join(', ');
-    const width = text.length * 6.2;
-    const { px, py } = at[0];
-    // The front's staircase leaves a front point to the right at its height: label those above the line.
-    const offsets = at.some((d) => frontIds.has(d.p.id)) ? [-13, 13, -26, 26] : [0, -13, 13, -26, 26];
-    for (const dy of offsets) {
-      const box = { x0: px + 8, x1: px + 8 + width, y0: py + dy - 6, y1: py + dy + 7 };
-      if (box.x1 > w + margin.right || placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) continue;
-      placed.push(box);
-      labelLayer.append('text').attr('class', 'point-label').attr('x', box.x0).attr('y', py + dy + 4).text(text);
-      break;
-    }
-  }
-
   // Legend: the three sources (style), then the two rank spaces (shape), on a backing that keeps it legible over
   // points. Bottom right for rank, where the front (top left) is not; top right for costs, whose front is low.
   const rows: { symbol: d3.SymbolType; className: string; text: string }[] = [
@@ -166,6 +161,51 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const boxWidth = 16 + textWidth + 8;
   const boxHeight = rows.length * LEGEND_ROW + 6;
   backing.attr('x', -4).attr('y', -4).attr('width', boxWidth).attr('height', boxHeight);
-  legend.attr('transform', `translate(${w - boxWidth + 4},${s.y === 'rank' ? h - boxHeight : 4})`);
+  const legendAt = { x: w - boxWidth + 4, y: s.y === 'rank' ? h - boxHeight : 4 };
+  legend.attr('transform', `translate(${legendAt.x},${legendAt.y})`);
+  const legendBox = options.legend ? [{ x0: legendAt.x - 4, x1: legendAt.x + boxWidth - 4, y0: legendAt.y - 4, y1: legendAt.y + boxHeight - 4 }] : [];
+  // Names beside the points (labels.ts): points at the same place share one label; a label goes beside its point
+  // or a line above or below, where it covers no other label, mark or the legend, else it is left to the tooltip.
+  // Candidates are left to the tooltip: a search plans up to thousands, and their labels would bury the chart.
+  const labelLayer = g.append('g');
+  const labelled = points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })).filter((d) => d.p.source !== 'candidate');
+  const groups = d3.groups(labelled, (d) => `${d.px},${d.py}`);
+  const frontIds = new Set(front.map((i) => points[i].id));
+  // A file's name without folder and suffix, unless another point has the same name (examples/x and paper/x).
+  const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
+  const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
+  const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
+  // Each place's names in full, else the first and how many more.
+  const variants = groups.map(([, at]) => {
+    const names = at.map((d) => short(d.p.label));
+    return [names.join(', '), ...(at.length > 1 ? [`${names[0]} +${at.length - 1}`] : [])];
+  });
+  const labelTexts = variants.map((v) => labelLayer.append('text').attr('class', 'point-label').text(v[0]!));
+  // Measured in the theme's font; the rough width where nothing is laid out (a hidden panel).
+  const measure = (k: number, text: string) => {
+    labelTexts[k]!.text(text);
+    return labelTexts[k]!.node()!.getComputedTextLength() || text.length * 6.2;
+  };
+  const markBoxes = points.map((_, i) => ({ x0: x(xs[i]) - 5, x1: x(xs[i]) + 5, y0: y(ys[i]) - 5, y1: y(ys[i]) + 5 }));
+  const placed = placeLabels(
+    groups.map(([, at], k) => ({
+      x: at[0].px,
+      y: at[0].py,
+      widths: variants[k]!.map((text) => measure(k, text)),
+      // The front's staircase leaves a front point to the right at its height: label those above the line.
+      offsets: at.some((d) => frontIds.has(d.p.id)) ? [-13, 13, -26, 26] : [0, -13, 13, -26, 26],
+    })),
+    [...markBoxes, ...segmentBoxes(staircase(front.map((i) => [x(xs[i]), y(ys[i])] as const))), ...legendBox],
+    { x0: -margin.left, x1: w + margin.right, y0: -margin.top, y1: h },
+  );
+  const at = new Map(placed.map((p) => [p.index, p]));
+  labelTexts.forEach((t, k) => {
+    const p = at.get(k);
+    if (p) t.attr('x', p.x).attr('y', p.y).text(variants[k]![p.variant]!);
+    else t.remove();
+  });
+  if (options.legend) legend.raise();
+  else legend.remove(); // drawn only to measure: the first facet's legend serves all
+
   return front.map((i) => all.indexOf(points[i]));
 }

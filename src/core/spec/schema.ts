@@ -27,6 +27,22 @@ const MaxWidth = 65536;
 const MaxSeqLen = 2 ** 20;
 const MaxLayers = 1024;
 
+/**
+ * Limits on training and search settings, for the same reason: far above any sensible run, low enough that an absurd
+ * value (evalBatches 1e9, a seed past 32 bits, lr 1e300) is a located problem instead of a hang or a silent
+ * wrap-around. Exported for the CLI's overrides (--steps, --seed), which must obey the same bounds.
+ */
+export const SpecLimits = {
+  steps: 1e9,
+  seed: 2 ** 32 - 1,
+  batchSize: 65536,
+  evalBatches: 10_000,
+  lr: 10,
+  vocabSize: 2 ** 20,
+  trials: 100_000,
+  maxConcurrent: 1024,
+} as const;
+
 const QkNorm = Type.Boolean({
   default: true,
   description:
@@ -42,14 +58,14 @@ export const IclRegressionTask = Type.Object(
       examples: [16, 32, 64],
       maximum: MaxSeqLen / 4,
     }),
-    noise: Type.Number({ minimum: 0, default: 0, description: 'Standard deviation of Gaussian noise added to y. The reference is noise-free.' }),
+    noise: Type.Number({ minimum: 0, maximum: 1e6, default: 0, description: 'Standard deviation of Gaussian noise added to y. The reference is noise-free.' }),
     curriculum: Type.Optional(
       Type.Object(
         {
-          startDims: PositiveInt('Active input dimensions at step 0.', { default: 4 }),
-          startPoints: PositiveInt('(x, y) pairs per prompt at step 0.', { default: 8 }),
-          interval: PositiveInt('Steps between curriculum increments.', { default: 2000 }),
-          dimsIncrement: Type.Optional(PositiveInt('Dimensions added per increment. Default: the smallest k with startDims + 15·k ≥ inputDim (§5.1).')),
+          startDims: PositiveInt('Active input dimensions at step 0.', { default: 4, maximum: MaxSeqLen }),
+          startPoints: PositiveInt('(x, y) pairs per prompt at step 0.', { default: 8, maximum: MaxSeqLen }),
+          interval: PositiveInt('Steps between curriculum increments.', { default: 2000, maximum: SpecLimits.steps }),
+          dimsIncrement: Type.Optional(PositiveInt('Dimensions added per increment. Default: the smallest k with startDims + 15·k ≥ inputDim (§5.1).', { maximum: MaxSeqLen })),
         },
         { additionalProperties: false, description: 'Adaptive curriculum of Garg et al. (§5.1). Omit for the reference defaults; set interval very large to disable.' },
       ),
@@ -64,6 +80,7 @@ export const LanguageModelTask = Type.Object(
     vocabSize: PositiveInt('Vocabulary size of the model: its embedding rows and output logits. With `data`, the file\'s distinct characters take ids 0…n−1 in sorted order, and n must not exceed this value (tinyshakespeare: 65).', {
       default: 96,
       examples: [65, 96],
+      maximum: SpecLimits.vocabSize,
     }),
     data: Type.Optional(Type.String({ description: 'UTF-8 text file, relative to this spec file. Split 90/10 into train and validation.', examples: ['data/tinyshakespeare.txt'] })),
   },
@@ -73,7 +90,7 @@ export const LanguageModelTask = Type.Object(
 export const ForecastTask = Type.Object(
   {
     kind: Type.Literal('forecast'),
-    channels: PositiveInt('Channels read in per time step: 1 for features "S", all numeric columns for "M" (7 for ETT).', { examples: [1, 7] }),
+    channels: PositiveInt('Channels read in per time step: 1 for features "S", all numeric columns for "M" (7 for ETT).', { examples: [1, 7], maximum: MaxWidth }),
     data: Type.Optional(Type.String({ description: 'CSV with a date column and numeric channels (ETT format), relative to this spec file.', examples: ['data/ETTh1.csv'] })),
     dateColumn: Type.String({ default: 'date', description: 'Name of the timestamp column.' }),
     target: Type.String({ default: 'OT', description: 'Target column (the one forecast in "S" mode and reported separately in "M" mode).' }),
@@ -140,7 +157,7 @@ function family<K extends string, P extends TProperties>(kind: K, properties: P,
 const dense = family(
   'dense',
   {
-    qkDim: Type.Optional(PositiveInt('Query/key dimension per head. Defaults to model.headDim.')),
+    qkDim: Type.Optional(PositiveInt('Query/key dimension per head. Defaults to model.headDim.', { maximum: MaxWidth })),
     logitScale: LogitScaleMup,
     qkNorm: QkNorm,
   },
@@ -152,7 +169,7 @@ const dense = family(
 const slidingWindow = family(
   'sliding-window',
   {
-    window: Type.Integer({ minimum: 0, description: 'Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).', examples: [128, 512] }),
+    window: Type.Integer({ minimum: 0, maximum: MaxSeqLen, description: 'Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).', examples: [128, 512] }),
     logitScale: LogitScaleMup,
     qkNorm: QkNorm,
   },
@@ -164,7 +181,7 @@ const slidingWindow = family(
 const globalLocal = family(
   'global-local',
   {
-    window: Type.Integer({ minimum: 0, description: 'Window w of the local part.', examples: [512] }),
+    window: Type.Integer({ minimum: 0, maximum: MaxSeqLen, description: 'Window w of the local part.', examples: [512] }),
     split: IntPair('[a, b]: the first a head dimensions score globally, the last b within the window. a + b = headDim.', [[32, 32]]),
     qkNorm: QkNorm,
   },
@@ -258,13 +275,24 @@ const families = [dense, slidingWindow, globalLocal, mlr, bilinearMlr, bilinearB
 
 export const AttentionKinds = ['dense', 'sliding-window', 'global-local', 'mlr', 'bilinear-mlr', 'bilinear-btt', 'mlbtc'] as const;
 
+/**
+ * Every family's `kind`, beside the union: each variant's kind is a const, and an editor's JSON completion offers
+ * only the values of the variants the object still matches (with `ranks` written, only the ranked families), so
+ * switching family would offer one kind. This constrains nothing the variants do not, and offers every family.
+ */
+const anyKind = {
+  properties: {
+    kind: { enum: [...AttentionKinds], description: 'The attention family. Each takes its own fields (see the examples).' },
+  },
+};
+
 export const SingleAttention = Type.Union(
   families.map((f) => f.single),
-  { description: 'One structure for every head.' },
+  { description: 'One structure for every head.', ...anyKind },
 );
 export const HeadGroup = Type.Union(
   families.map((f) => f.group),
-  { description: 'A group of heads with its own structure.' },
+  { description: 'A group of heads with its own structure.', ...anyKind },
 );
 export const HeadGroups = Type.Array(HeadGroup, {
   minItems: 1,
@@ -315,29 +343,29 @@ export const CUDA_INDEX_PATTERN = '^cuda:[0-9]+$';
 
 export const Training = Type.Object(
   {
-    steps: PositiveInt('Optimiser steps.', { default: 2000 }),
-    batchSize: PositiveInt('Sequences per step.', { default: 16, examples: [16, 64] }),
-    microBatchSize: Type.Union([PositiveInt('Sequences per forward/backward pass.'), Type.Null()], {
+    steps: PositiveInt('Optimiser steps.', { default: 2000, maximum: SpecLimits.steps }),
+    batchSize: PositiveInt('Sequences per step.', { default: 16, examples: [16, 64], maximum: SpecLimits.batchSize }),
+    microBatchSize: Type.Union([PositiveInt('Sequences per forward/backward pass.', { maximum: SpecLimits.batchSize }), Type.Null()], {
       default: null,
       description:
         'Gradient accumulation: each step runs batchSize/microBatchSize passes of microBatchSize sequences and averages their gradients, the same update in less memory (the reference LM runs use 4 × 8). Must divide batchSize. null: one pass of the whole batch.',
       examples: [null, 4, 16],
     }),
-    lr: Type.Number({ exclusiveMinimum: 0, default: 1e-3, description: 'Base learning rate, scaled per tensor by µP (base width below).', examples: [1e-4, 3e-3] }),
-    warmupSteps: Type.Integer({ minimum: 0, default: 100, description: 'Linear warm-up steps (reference: 1000 ICL, 2000 LM).' }),
+    lr: Type.Number({ exclusiveMinimum: 0, maximum: SpecLimits.lr, default: 1e-3, description: 'Base learning rate, scaled per tensor by µP (base width below).', examples: [1e-4, 3e-3] }),
+    warmupSteps: Type.Integer({ minimum: 0, maximum: SpecLimits.steps, default: 100, description: 'Linear warm-up steps (reference: 1000 ICL, 2000 LM).' }),
     schedule: Type.Union([Type.Literal('constant'), Type.Literal('cosine')], { default: 'constant', description: 'After warm-up: constant (the reference) or cosine decay to minLrRatio·lr.' }),
     minLrRatio: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'Final rate of the cosine schedule, as a fraction of lr.' }),
-    weightDecay: Type.Number({ minimum: 0, default: 0, description: 'AdamW decoupled weight decay, applied to tensors of two or more dimensions.' }),
+    weightDecay: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'AdamW decoupled weight decay, applied to tensors of two or more dimensions.' }),
     beta1: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
     beta2: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.95 }),
-    eps: Type.Number({ exclusiveMinimum: 0, default: 1e-8, description: 'Adam epsilon. The reference uses 1e-20; 1e-8 is safer in float32.' }),
-    gradClip: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], { default: 1, description: 'Global gradient-norm clip, or null for none (reference: 1.0 LM, none ICL).' }),
-    mupBaseWidth: PositiveInt('µP base width W₀: matrix learning rates are lr·W₀/fan_in (§2.4).', { default: 768 }),
-    seed: Type.Integer({ minimum: 0, default: 0, description: 'Seed for initialisation and data.' }),
-    logEvery: PositiveInt('Steps between metric records.', { default: 10 }),
-    evalEvery: PositiveInt('Steps between evaluations.', { default: 200 }),
-    evalBatches: PositiveInt('Batches per evaluation.', { default: 8 }),
-    checkpointEvery: PositiveInt('Steps between checkpoints (at most two are kept).', { default: 500 }),
+    eps: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-8, description: 'Adam epsilon. The reference uses 1e-20; 1e-8 is safer in float32.' }),
+    gradClip: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }), Type.Null()], { default: 1, description: 'Global gradient-norm clip, or null for none (reference: 1.0 LM, none ICL).' }),
+    mupBaseWidth: PositiveInt('µP base width W₀: matrix learning rates are lr·W₀/fan_in (§2.4).', { default: 768, maximum: MaxWidth }),
+    seed: Type.Integer({ minimum: 0, maximum: SpecLimits.seed, default: 0, description: 'Seed for initialisation and data.' }),
+    logEvery: PositiveInt('Steps between metric records.', { default: 10, maximum: SpecLimits.steps }),
+    evalEvery: PositiveInt('Steps between evaluations.', { default: 200, maximum: SpecLimits.steps }),
+    evalBatches: PositiveInt('Batches per evaluation.', { default: 8, maximum: SpecLimits.evalBatches }),
+    checkpointEvery: PositiveInt('Steps between checkpoints (at most two are kept).', { default: 500, maximum: SpecLimits.steps }),
     backend: Type.Union(TFJS_BACKENDS.map((b) => Type.Literal(b)), {
       default: 'auto',
       description: '"auto" picks the fastest that starts: tfjs-node(-gpu), WebGPU, wasm, cpu. A forced backend that cannot start is an error.',
@@ -432,8 +460,8 @@ export const Search = Type.Object(
       description:
         '"grid": every combination. "random": `trials` seeded draws. "asha": asynchronous successive halving: trials start at the smallest budget and only the best 1/eta of each rung continue to the next.',
     }),
-    trials: Type.Optional(PositiveInt('Trials to draw (random and asha; asha without it uses every grid combination). Invalid or over-budget draws are skipped, not counted.')),
-    seed: Type.Integer({ minimum: 0, default: 0, description: 'Seed of the random draws: the same seed plans the same trials.' }),
+    trials: Type.Optional(PositiveInt('Trials to draw (random and asha; asha without it uses every grid combination). Invalid or over-budget draws are skipped, not counted.', { maximum: SpecLimits.trials })),
+    seed: Type.Integer({ minimum: 0, maximum: SpecLimits.seed, default: 0, description: 'Seed of the random draws: the same seed plans the same trials.' }),
     objective: Type.String({
       default: 'val.loss',
       minLength: 1,
@@ -459,14 +487,14 @@ export const Search = Type.Object(
             default: 'steps',
             description: 'Budgets in optimiser steps, or in training tokens (converted to steps at batchSize · seqLen tokens per step).',
           }),
-          minBudget: PositiveInt('Budget of the first rung.'),
-          maxBudget: PositiveInt('Budget of the last rung. Rungs are minBudget · eta^k, then maxBudget.'),
+          minBudget: PositiveInt('Budget of the first rung.', { maximum: SpecLimits.steps }),
+          maxBudget: PositiveInt('Budget of the last rung. Rungs are minBudget · eta^k, then maxBudget.', { maximum: SpecLimits.steps }),
           eta: Type.Integer({ minimum: 2, default: 3, description: 'Keep 1/eta of the trials at each rung.' }),
         },
         { additionalProperties: false, description: 'Rungs for strategy "asha". A promoted trial continues from its checkpoint, not from scratch.' },
       ),
     ),
-    maxConcurrent: Type.Optional(PositiveInt('Trials running at once (default: mlbtc.maxConcurrentRuns).')),
+    maxConcurrent: Type.Optional(PositiveInt('Trials running at once (default: mlbtc.maxConcurrentRuns).', { maximum: SpecLimits.maxConcurrent })),
   },
   { additionalProperties: false, description: 'A structure search over this spec under compute constraints.' },
 );

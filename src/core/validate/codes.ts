@@ -6,6 +6,8 @@ export const problemCodes = {
   // Text
   syntax: 'The file is not valid JSON (strict JSON: no comments, no trailing commas).',
   'duplicate-key': 'A property appears twice in one object; JSON keeps only the last one.',
+  'too-large': 'The file is longer than any spec can be (SPEC_TEXT_LIMITS.maxChars); nothing else is checked.',
+  'too-deep': 'Objects and lists nest deeper than any spec does (SPEC_TEXT_LIMITS.maxDepth); nothing else is checked.',
   // Schema layer
   type: 'A value has the wrong JSON type (or is not an integer where one is needed).',
   range: 'A number is outside its allowed range, or a string is empty where it may not be.',

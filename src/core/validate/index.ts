@@ -5,7 +5,7 @@
  * - `validateText(text)`: the same for file text, with syntax errors and every problem placed on its node.
  */
 export { validate, type ValidationResult } from './validate';
-export { validateText, type TextValidationResult } from './text';
+export { SPEC_TEXT_LIMITS, validateText, withinSpecTextLimits, type TextValidationResult } from './text';
 export { problemCodes, type ProblemCode } from './codes';
 export { formatPath } from './paths';
 export type { Fix, JsonPath, LocatedProblem, Problem, Severity } from './types';

@@ -19,10 +19,27 @@ export interface TextValidationResult {
   spec?: ValidationResult['spec'];
 }
 
+/**
+ * Bounds on spec text, far above any real spec (a few KB, nested about six levels) and low enough that parsing and
+ * validating stay in bounded memory and recursion: deeper nesting would overflow the parser's and the validator's
+ * stacks, and a 50 MB file took gigabytes. Readers of spec files (the CLI, the editor) apply the same size before
+ * reading.
+ */
+export const SPEC_TEXT_LIMITS = { maxChars: 1_000_000, maxDepth: 64 } as const;
+
 export function validateText(text: string): TextValidationResult {
   // A byte-order mark is whitespace to us; replacing it (not removing it) keeps every offset true to the text.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  if (source.length > SPEC_TEXT_LIMITS.maxChars) {
+    const message = `the file is ${source.length.toLocaleString('en-US')} characters long; a spec may have at most ${SPEC_TEXT_LIMITS.maxChars.toLocaleString('en-US')} (real specs are a few KB)`;
+    return { problems: [{ code: 'too-large', severity: 'error', path: [], message, offset: 0, length: 0, line: 0, column: 0 }] };
+  }
   const lines = new LineIndex(source);
+  const deep = tooDeepAt(source);
+  if (deep !== null) {
+    const message = `objects and lists nest more than ${SPEC_TEXT_LIMITS.maxDepth} levels deep here; a spec nests about six`;
+    return { problems: [{ code: 'too-deep', severity: 'error', path: [], message, offset: deep, length: 1, ...lines.position(deep) }] };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length || !root) return { problems: syntaxProblems(source, errors, lines) };
@@ -31,6 +48,28 @@ export function validateText(text: string): TextValidationResult {
   const { problems, spec } = validate(getNodeValue(root));
   const located = [...duplicates, ...problems.map((p) => locate(root, p, lines))].sort((a, b) => a.offset - b.offset);
   return spec && duplicates.length === 0 ? { problems: located, spec } : { problems: located };
+}
+
+/** True when `text` is within SPEC_TEXT_LIMITS: only then may other readers (the editor's lenses) parse it. */
+export function withinSpecTextLimits(text: string): boolean {
+  return text.length <= SPEC_TEXT_LIMITS.maxChars && tooDeepAt(text) === null;
+}
+
+/** Offset of the first "{" or "[" past SPEC_TEXT_LIMITS.maxDepth levels (strings skipped), or null. Iterative. */
+function tooDeepAt(text: string): number | null {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > SPEC_TEXT_LIMITS.maxDepth) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return null;
 }
 
 function syntaxProblems(text: string, errors: ParseError[], lines: LineIndex): LocatedProblem[] {

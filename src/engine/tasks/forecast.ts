@@ -75,7 +75,7 @@ export class ForecastTask implements Task {
     return Array.from({ length: budget }, (_, i) => Math.floor((i * count) / budget));
   }
 
-  async evaluate(model: Model): Promise<Metrics> {
+  async evaluate(model: Model, _step: number, betweenBatches?: () => Promise<void>): Promise<Metrics> {
     const metrics: Metrics = {};
     const c = this.data.channels.length;
     const target = this.data.targetChannel;
@@ -86,6 +86,7 @@ export class ForecastTask implements Task {
       let targetSquared = 0;
       let targetAbsolute = 0;
       for (let i = 0; i < offsets.length; i += this.spec.training.batchSize) {
+        await betweenBatches?.();
         const batch = this.batch(split, offsets.slice(i, i + this.spec.training.batchSize));
         const { predicted, targets: expected } = await readPredictions(model, batch);
         for (let j = 0; j < expected.length; j++) {

@@ -107,7 +107,7 @@ export class IclRegressionTask implements Task {
   }
 
   /** Metrics after `step` training steps, at the curriculum the model has reached. */
-  async evaluate(model: Model, step: number): Promise<Metrics> {
+  async evaluate(model: Model, step: number, betweenBatches?: () => Promise<void>): Promise<Metrics> {
     const curriculum = curriculumAfter(this.task, step);
     const rng = new Rng(this.evalSeed);
     const n = 2 * this.task.inputDim;
@@ -115,6 +115,7 @@ export class IclRegressionTask implements Task {
     let lastSquaredSum = 0;
     let prompts = 0;
     for (let i = 0; i < this.spec.training.evalBatches; i++) {
+      await betweenBatches?.();
       const { predicted, targets } = await readPredictions(model, this.sample(rng, this.spec.training.batchSize, curriculum));
       for (let b = 0; b < targets.length / n; b++, prompts++) {
         for (let p = 0; p < curriculum.points; p++) squaredSum += (predicted[b * n + p]! - targets[b * n + p]!) ** 2;

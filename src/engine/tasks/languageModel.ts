@@ -49,11 +49,12 @@ export class LanguageModelTask implements Task {
     return this.sample(this.rng, this.corpus.train, this.spec.training.batchSize);
   }
 
-  async evaluate(model: Model): Promise<Metrics> {
+  async evaluate(model: Model, _step: number, betweenBatches?: () => Promise<void>): Promise<Metrics> {
     const rng = new Rng(this.evalSeed);
     let total = 0;
     const batches = this.spec.training.evalBatches;
     for (let i = 0; i < batches; i++) {
+      await betweenBatches?.();
       const batch = this.sample(rng, this.corpus.val, this.spec.training.batchSize);
       let loss: tf.Scalar | undefined;
       try {

@@ -11,6 +11,7 @@
  * the losses not yet logged, and metrics.jsonl is cut back to the checkpoint's step, so a resumed run writes the
  * same losses and records an uninterrupted run would have written (same backend; wall times aside).
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { version_core as tfjsVersion } from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/random';
@@ -19,12 +20,17 @@ import { HEARTBEAT_INTERVAL_MS, START_POSITION, type MetricPosition } from '../.
 import type { FinalMessage, LogLevel, WorkerToHost } from '../../protocol/worker';
 import { startBackend } from '../backend';
 import { buildModel } from '../model';
-import { listCheckpoints, readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
+import { readRunSpec, RunFolderWriter } from '../../runfolder/runFolder';
+import { newestReadableCheckpoint } from '../../runfolder/checkpoints';
+import { claimRunFolder } from '../../runfolder/workerClaim';
+import { stopRequestOf } from '../../runfolder/stopRequest';
 import { createTask, DataError } from '../tasks';
 import type { Model, Task, TaskContext } from '../types';
 import { readCheckpoint, restoreParams, snapshotParams, writeCheckpointFiles } from './checkpoint';
 import { trainingFlopsPerStep } from '../../core/analysis/flops';
+import { memoryProblem } from '../../core/analysis/resources';
 import { DivergedError, Trainer } from './trainer';
+import { StopRequested, stopPoint } from './stop';
 
 /** How a job builds its model and task: the engine's own by default; tests substitute small ones. */
 export interface JobDependencies {
@@ -50,7 +56,20 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export async function runJob(options: JobOptions): Promise<FinalMessage> {
   const emit = options.emit ?? (() => {});
   const deps = options.dependencies ?? engineDependencies;
-  const writer = new RunFolderWriter(options.runDir);
+  // Before anything is written: a folder another worker holds, or one that completed, is refused untouched.
+  const claim = claimRunFolder(options.runDir, options.resume === true);
+  if (claim.refused !== undefined) {
+    const refused: FinalMessage = { type: 'failed', message: claim.refused };
+    emit(refused);
+    return refused;
+  }
+  let writer: RunFolderWriter;
+  try {
+    writer = new RunFolderWriter(options.runDir);
+  } catch (e) {
+    claim.lock.release();
+    throw e;
+  }
   const log = (level: LogLevel, message: string): void => {
     writer.log(level, message);
     emit({ type: 'log', level, message });
@@ -62,6 +81,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
   };
 
   let step = 0;
+  const betweenBatches = stopPoint(options.stopRequested);
   let model: Model | undefined;
   let trainer: Trainer | undefined;
   try {
@@ -69,10 +89,6 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const spec = runSpec.spec;
     const t = spec.training;
     const before = writer.currentStatus;
-    if (before.state === 'completed') throw new Error(`${options.runDir} already completed ${before.step} steps; there is nothing to resume`);
-    if (!options.resume && before.state !== 'queued') {
-      throw new Error(`${options.runDir} has already started (state ${before.state}); continue it with resume instead of starting it again`);
-    }
     writer.updateStatus({
       state: 'running',
       pid: process.pid,
@@ -87,6 +103,9 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const runtime = `tfjs ${tfjsVersion} · ${backend.name}`;
     writer.updateStatus({ backend: backend.name, runtime });
     log('info', `backend ${backend.description}`);
+    await betweenBatches(); // a stop during start-up ends here, before the model is built
+    const tooBig = memoryProblem(spec, { freeBytes: os.freemem(), backend: backend.name });
+    if (tooBig) throw new Error(tooBig);
 
     // One seed, two independent streams: initialisation, then data. Task.state() carries the data stream onward.
     const root = new Rng(t.seed);
@@ -99,9 +118,9 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     const flopsPerStep = trainingFlopsPerStep(spec);
     let position: MetricPosition = START_POSITION;
     let pendingLosses: number[] = [];
-    const latest = options.resume ? listCheckpoints(options.runDir).at(-1) : undefined;
+    const latest = options.resume ? newestReadableCheckpoint(options.runDir, readCheckpoint, (m) => log('warn', m)) : undefined;
     if (latest) {
-      const checkpoint = readCheckpoint(latest.path);
+      const checkpoint = latest.value;
       trainer.optimizer.setState(restoreParams(model.params, checkpoint, latest.path));
       task.restore(checkpoint.meta.task);
       position = checkpoint.meta.position;
@@ -137,7 +156,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
 
     emit({ type: 'started', backend: backend.name, params, firstStep: step + 1, totalSteps: t.steps, pid: process.pid });
     while (step < t.steps) {
-      const stop = options.stopRequested?.() ?? null;
+      const stop = options.stopRequested?.() ?? stopRequestOf(options.runDir);
       if (stop) {
         if (step > 0 && lastCheckpoint !== step) await checkpoint();
         const reason = `stopped by ${stop} after step ${step}`;
@@ -165,7 +184,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
         emit({ type: 'metrics', ...roundedPosition(position), loss, lr: result.lr });
       }
       if (step % t.evalEvery === 0 || last) {
-        const metrics = await trainer.evaluate(step);
+        const metrics = await trainer.evaluate(step, betweenBatches);
         writer.appendMetric({ kind: 'eval', ...roundedPosition(position), ...metrics });
         emit({ type: 'eval', step, metrics });
       }
@@ -177,6 +196,7 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
     writer.updateStatus({ state: 'completed', step, endedAt: new Date().toISOString(), exitReason: reason });
     return finish({ type: 'finished', step });
   } catch (e) {
+    if (e instanceof StopRequested) return finish(stoppedMidway(writer, log, e, step));
     const message = failureMessage(e);
     if (!(e instanceof DivergedError || e instanceof DataError)) log('error', e instanceof Error && e.stack ? e.stack : message);
     else log('error', message);
@@ -185,7 +205,21 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
   } finally {
     trainer?.dispose();
     model?.dispose();
+    claim.lock.release();
   }
+}
+
+/**
+ * A stop that arrived during start-up or an evaluation: no checkpoint is written for the step in flight (its
+ * evaluation record would be missing from a run resumed there), so a resume continues from the last checkpoint and
+ * redoes the evaluation.
+ */
+function stoppedMidway(writer: RunFolderWriter, log: (level: LogLevel, message: string) => void, stop: StopRequested, step: number): FinalMessage {
+  const when = step > 0 ? `during the evaluation after step ${step}` : 'while starting';
+  const reason = `stopped by ${stop.by} ${when}; a resume continues from the last checkpoint`;
+  log('info', reason);
+  writer.updateStatus({ state: 'cancelled', endedAt: new Date().toISOString(), exitReason: reason });
+  return { type: 'cancelled', step };
 }
 
 function failureMessage(e: unknown): string {

@@ -107,8 +107,8 @@ export class Trainer {
    * The task's evaluation metrics after `step`. No tf.tidy around it (a tidy cannot span the task's asynchronous
    * reads): Task.evaluate disposes what it creates, which the live-tensor tests of the trainer and job check.
    */
-  evaluate(step: number): Promise<Metrics> {
-    return this.task.evaluate(this.model, step);
+  evaluate(step: number, betweenBatches?: () => Promise<void>): Promise<Metrics> {
+    return this.task.evaluate(this.model, step, betweenBatches);
   }
 
   dispose(): void {

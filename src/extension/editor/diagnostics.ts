@@ -1,9 +1,12 @@
 /**
- * Problems of every open structure file in the Problems panel and as squiggles, kept current while the user types:
+ * Problems of every open structure file in the Problems panel and as squiggles, kept current while the user types
+ * (with a missing `task.data` file, dataFileProblem.ts):
  * re-validated 150 ms after the last keystroke (validation takes well under a millisecond; the pause only avoids
  * flicker while a number is half typed).
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { dataFileProblem } from './dataFileProblem';
 import type { LocatedProblem } from '../../core/validate/types';
 import { isStructureDocument, JSON_SERVICE_EXTENSION } from '../structures/structureFiles';
 import type { DocumentValidation, ValidationCache } from '../structures/validation';
@@ -57,7 +60,8 @@ export class StructureDiagnostics implements vscode.Disposable {
     if (!isStructureDocument(document)) return;
     const validation = this.cache.of(document);
     const shown = jsonServiceReportsSyntax() ? validation.problems.filter((p) => p.code !== 'syntax') : validation.problems;
-    this.collection.set(document.uri, shown.map((p) => toDiagnostic(document, p)));
+    const data = document.uri.scheme === 'file' ? dataFileProblem(document.getText(), path.dirname(document.uri.fsPath)) : undefined;
+    this.collection.set(document.uri, [...shown, ...(data ? [data] : [])].map((p) => toDiagnostic(document, p)));
     this.validated.fire({ document, validation });
   }
 

@@ -14,6 +14,7 @@ import type { RunState } from '../../protocol/run';
 import { groupByExperiment, searchRefOf, type Experiment, type ExperimentGroup, type RunInfo } from '../../runs/store';
 import type { RunService } from '../runs/runService';
 import type { LatestLoss } from '../runs/runsModel';
+import type { TrialDescription } from '../runs/trialParams';
 import { formatDuration } from '../../core/format';
 import { describeRun, formatLoss, runLabel } from '../runs/runDescription';
 import type { ExperimentNode, ExperimentsNode, RunNode } from '../runs/targets';
@@ -107,7 +108,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     }
     const run = this.service.model.run(node.id);
     if (!run) return new vscode.TreeItem(node.id); // deleted a moment ago; the parent's refresh removes it
-    return runItem(run, this.service.model.latestLoss(run.id));
+    return runItem(run, this.service.model.latestLoss(run.id), this.service.trialParams.of(run));
+  }
+
+  /** The node of a run, for TreeView.reveal; undefined when the run is not in the model. */
+  nodeOfRun(id: string): RunNode | undefined {
+    return this.service.model.run(id) ? this.runNode(id) : undefined;
   }
 
   /** The tree as the view shows it (labels, descriptions, context values), for tests and the API. */
@@ -181,18 +187,20 @@ function orderInGroup(runs: readonly RunInfo[]): RunInfo[] {
   return [...runs].reverse();
 }
 
-function runItem(run: RunInfo, loss: LatestLoss | null): vscode.TreeItem {
+function runItem(run: RunInfo, loss: LatestLoss | null, trial: TrialDescription | undefined): vscode.TreeItem {
   const now = new Date();
-  const item = new vscode.TreeItem(runLabel(run, now), vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(runLabel(run, now, trial?.params), vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   item.description = describeRun(run, loss, now.getTime());
-  item.accessibilityInformation = { label: `${run.id}: ${item.description}` };
+  item.accessibilityInformation = { label: `${item.label as string}, ${run.id}: ${item.description}` };
   item.iconPath = runIcons[run.state];
   item.contextValue = `mlbtc.run.${run.state}`;
   const s = run.status;
   // Plain text: the exit reason and problem come from files, not from us.
   item.tooltip = [
     `${run.id}: ${run.state}`,
+    trial ? `trial ${run.search!.trial}${run.search!.rung ? `, rung ${run.search!.rung}` : ''} of search ${run.search!.id}` : '',
+    ...Object.entries(trial?.assignment ?? {}).map(([key, value]) => `  ${key} = ${JSON.stringify(value)}`),
     s ? `step ${s.step} of ${s.totalSteps}` : '',
     loss ? `latest training loss ${formatLoss(loss.loss)} (step ${loss.step})` : '',
     s?.runtime ? `runtime ${s.runtime}` : s?.backend ? `backend ${s.backend}` : '',

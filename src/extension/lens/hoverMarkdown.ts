@@ -7,6 +7,9 @@ import { exactCount, layerIndices, shortCount } from '../../core/format';
 import { blockSvg, svgDataUri, type HoverPalette } from './blockSvg';
 import { rankText } from './lensModel';
 
+/** The block picture's side in CSS pixels (plus a 1 px frame each side): big enough to tell the levels apart. */
+export const HOVER_PICTURE_SIDE = 200;
+
 /** Head group `group` of the layer structure `layer` (one of analysis.layers); named with its layers when layers differ. */
 export function groupHoverMarkdown(
   spec: ResolvedSpec,
@@ -21,19 +24,20 @@ export function groupHoverMarkdown(
   const heads = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
   const label = `${layersDiffer ? `layers ${layerIndices(layer.layers)} · ` : ''}${heads}`;
   const what = layout.space === 'sequence' ? `T×T logits (T = ${layout.size})` : `D×D bilinear matrix (D = ${layout.size})`;
-  const rows = layout.levels.map(
-    (lv, l) =>
-      `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`,
-  );
+  // Four narrow columns: the hover is at most about 500 px wide, and a wider table is cut off at its right.
+  const rows = layout.levels.map((lv, l) => {
+    const rank = `${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''}`;
+    return `| ${l} | ${exactCount(lv.blocks)} × ${exactCount(lv.blockSize)} | ${rank} | ${shortCount(lv.blockMacs)} |`;
+  });
   return [
     `**${label}**: scoring matrix, ${what}, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`,
     '',
-    `![block structure of the scoring matrix of ${label}](${svgDataUri(blockSvg(layout, palette))})`,
+    `![block structure of the scoring matrix of ${label}](${svgDataUri(blockSvg(layout, palette, HOVER_PICTURE_SIDE))})`,
     '',
     `${rankText(analysis.rank)} · ${shortCount(analysis.macs.scoresPerHead)} score MACs/head · ${shortCount(analysis.scoringParams)} scoring params`,
     '',
-    `| level | blocks | size | rank/block | ${layout.macsUnit === 'MACs / token / head' ? 'MACs/token/head' : 'score MACs/head'} per block |`,
-    '|---:|---:|---:|---:|---:|',
+    `| level | blocks × size | rank/block | ${layout.macsUnit === 'MACs / token / head' ? 'MACs/token' : 'MACs'}/block |`,
+    '|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }

@@ -9,11 +9,13 @@
 import { parseTree, type Node } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { analyze } from '../../core/analysis';
+import { withinSpecTextLimits } from '../../core/validate';
 import type { Analysis } from '../../core/analysis/types';
 import type { ValidationCache } from '../structures/validation';
 import { groupHoverMarkdown } from './hoverMarkdown';
 import { hoverPalettes, type ThemeKind } from './blockSvg';
-import { keyOffset, lensItems, type LensAction, type LensItem } from './lensModel';
+import { hoverTarget } from './hoverTarget';
+import { lensItems, type LensAction, type LensItem } from './lensModel';
 
 export const CODE_LENS_SETTING = 'mlbtc.codeLens.enabled';
 
@@ -60,7 +62,9 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
     const key = document.uri.toString();
     const cached = this.parsed.get(key);
     if (cached?.version === document.version) return cached;
-    const fresh: Parsed = { version: document.version, root: parseTree(document.getText()) };
+    const text = document.getText();
+    // Text past the spec limits (nesting that would overflow the parser's stack) gets its diagnostic and no lenses.
+    const fresh: Parsed = { version: document.version, root: withinSpecTextLimits(text) ? parseTree(text) : undefined };
     this.parsed.set(key, fresh);
     return fresh;
   }
@@ -104,31 +108,20 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
   provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): vscode.Hover | undefined {
     const { parsed, spec } = this.analysisOf(document);
     if (!spec || !parsed.analysis || token.isCancellationRequested) return undefined;
-    const property = parsed.root?.children?.find((p) => p.children?.[0]?.value === 'attention');
-    const offset = document.offsetAt(position);
-    if (!property || offset < property.offset || offset > property.offset + property.length) return undefined;
-    // Inside one pattern entry: that entry's layer structure; inside one head group's object: that group. On the key,
-    // or a single structure: every group of every layer structure.
-    const within = (e: { offset: number; length: number }) => offset >= e.offset && offset <= e.offset + e.length;
-    let value = property.children?.[1];
+    // Only on the `attention` key and a structure's `kind`: elsewhere the fields' own documentation shows.
+    const target = hoverTarget(parsed.root, document.offsetAt(position));
+    if (!target) return undefined;
+    // A pattern entry's kind: its layer structure (layer e uses entry e); elsewhere every layer structure.
     const a = parsed.analysis;
-    let layers = a.layers.map((_, i) => i);
-    const pattern = value?.type === 'object' ? value.children?.find((p) => p.children?.[0]?.value === 'pattern')?.children?.[1] : undefined;
-    const entry = pattern?.children?.findIndex(within) ?? -1;
-    if (pattern && entry >= 0) {
-      layers = [a.layers.findIndex((l) => l.layers.includes(entry))];
-      value = pattern.children![entry];
-    }
-    const inGroup = value?.type === 'array' ? (value.children?.findIndex(within) ?? -1) : -1;
+    const layers = target.entry === undefined ? a.layers.map((_, i) => i) : [a.layers.findIndex((l) => l.layers.includes(target.entry!))];
     const palette = hoverPalettes[themeKind(vscode.window.activeColorTheme.kind)];
     const parts = layers.flatMap((li) =>
-      (inGroup >= 0 ? [inGroup] : a.layers[li]!.groups.map((_, g) => g)).map((g) =>
+      (target.groups === 'all' ? a.layers[li]!.groups.map((_, g) => g) : [target.groups]).map((g) =>
         groupHoverMarkdown(spec, a.layers[li]!, g, palette, a.layers.length > 1),
       ),
     );
     const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
-    const start = keyOffset(parsed.root, ['attention']) ?? property.offset;
-    return new vscode.Hover(markdown, new vscode.Range(document.positionAt(start), document.positionAt(property.offset + property.length)));
+    return new vscode.Hover(markdown, new vscode.Range(document.positionAt(target.start), document.positionAt(target.end)));
   }
 
   dispose(): void {

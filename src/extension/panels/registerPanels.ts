@@ -1,5 +1,5 @@
 /**
- * The three panels: commands that open them, serializers that restore them after a window reload (each webview
+ * The panels: commands that open them, serializers that restore them after a window reload (each webview
  * saves its state with setState; the serializer gets it back), and the paint timings they report.
  *
  * Commands:
@@ -9,6 +9,8 @@
  * - mlbtc.showLosses [run node | { runIds }] [selected nodes]: curves of the runs under mlbtc.runsDirectory; one panel.
  *   Invoked on runs (the Experiments view's selection) it shows those; from the palette, the panel's own choice
  *   (the running runs, else the newest), which its run list changes.
+ * - mlbtc.showSearch [search node | { searchId }]: the leaderboard and parallel coordinates of a search; one panel
+ *   per search. From the palette: the only search, else one picked.
  * - mlbtc.panels.perf (not in the palette): the paint timings recorded so far, for tests and benchmarks.
  */
 import * as vscode from 'vscode';
@@ -19,12 +21,14 @@ import { LOSSES_VIEW_TYPE, LossesPanel } from './losses/lossesPanel';
 import type { RunSeriesSource } from './losses/runSource';
 import type { PanelServices } from './panelController';
 import { paintLogLine, PanelPerf } from './perf';
+import { isSearchPanelState, SEARCH_VIEW_TYPE, SearchPanel, searchPanelKey, type SearchFeed, type SearchKey } from './search/searchPanel';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
 export const PANEL_COMMANDS = {
   diagram: 'mlbtc.showDiagram',
   tradeoffs: 'mlbtc.showTradeoffs',
   losses: 'mlbtc.showLosses',
+  search: 'mlbtc.showSearch',
   perf: 'mlbtc.panels.perf',
 } as const;
 
@@ -36,6 +40,9 @@ export interface PanelRunFeeds {
   runsToShow(args: unknown[]): string[];
   /** Finished runs for the trade-offs panel. */
   tradeoffRuns: RunPointSource;
+  /** The search Show Search was invoked on, else the only one or one picked; undefined: none. */
+  searchToShow(args: unknown[]): Promise<SearchKey | undefined>;
+  search: SearchFeed;
 }
 
 export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache, runs: PanelRunFeeds): void {
@@ -45,8 +52,9 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   const diagrams = new Map<string, DiagramPanel>();
   let tradeoffs: TradeoffsPanel | undefined;
   let losses: LossesPanel | undefined;
+  const searches = new Map<string, SearchPanel>();
 
-  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel>(panel: P, forget: () => void): P => {
+  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel | SearchPanel>(panel: P, forget: () => void): P => {
     panel.onDidDispose(forget);
     return panel;
   };
@@ -56,11 +64,17 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   };
   const adoptTradeoffs = (panel: TradeoffsPanel) => (tradeoffs = track(panel, () => (tradeoffs = undefined)));
   const adoptLosses = (panel: LossesPanel) => (losses = track(panel, () => (losses = undefined)));
+  const adoptSearch = (panel: SearchPanel) => {
+    searches.set(searchPanelKey(panel.search), panel);
+    return track(panel, () => searches.delete(searchPanelKey(panel.search)));
+  };
 
   const showDiagram = async (target?: unknown, options?: { layer?: number; group?: number }) => {
     const uri = target instanceof vscode.Uri ? target : await pickStructure();
     if (!uri) return undefined;
-    const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation));
+    // A new file's diagram joins the column of the diagrams already open (Beside would add a column each time).
+    const column = [...diagrams.values()].map((d) => d.panel.viewColumn).find((c) => c !== undefined);
+    const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation, column));
     panel.reveal();
     if (typeof options?.group === 'number') panel.showGroup(typeof options.layer === 'number' ? options.layer : 0, options.group);
     return panel;
@@ -78,6 +92,13 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
       panel.reveal();
       if (runIds.length) panel.showRuns(runIds);
     }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.search, async (...args: unknown[]) => {
+      const search = await runs.searchToShow(args);
+      if (!search) return undefined;
+      const panel = searches.get(searchPanelKey(search)) ?? adoptSearch(SearchPanel.create(services, search, runs.search));
+      panel.reveal();
+      return panel.search;
+    }),
     vscode.commands.registerCommand(PANEL_COMMANDS.perf, () => perf.all()),
     vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state) {
@@ -91,6 +112,15 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
     vscode.window.registerWebviewPanelSerializer(TRADEOFFS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel) {
         adoptTradeoffs(new TradeoffsPanel(panel, services, runs.tradeoffRuns));
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(SEARCH_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        if (!isSearchPanelState(state)) {
+          panel.dispose(); // never showed a search: nothing to restore
+          return;
+        }
+        adoptSearch(new SearchPanel(panel, services, { root: state.root, id: state.id }, runs.search));
       },
     }),
     vscode.window.registerWebviewPanelSerializer(LOSSES_VIEW_TYPE, {

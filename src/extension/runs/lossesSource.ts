@@ -15,6 +15,7 @@ import type { RunInfo } from '../../runs/store';
 import { runTitle } from './runDescription';
 import type { RunDescriptor, RunSeriesSource, SourceEvent } from '../panels/losses/runSource';
 import type { RunsModel } from './runsModel';
+import type { TrialParams } from './trialParams';
 
 export class ModelSeriesSource implements RunSeriesSource {
   private readonly listeners = new Set<(e: SourceEvent) => void>();
@@ -25,7 +26,11 @@ export class ModelSeriesSource implements RunSeriesSource {
   private listPending = false;
   private disposed = false;
 
-  constructor(private readonly model: RunsModel) {
+  /** @param trials names search trials by the values they varied (none: by number) */
+  constructor(
+    private readonly model: RunsModel,
+    private readonly trials?: TrialParams,
+  ) {
     this.subscriptions = [
       model.onRootsChanged(() => this.listChanged()),
       model.onEvent(({ event }) => {
@@ -56,7 +61,7 @@ export class ModelSeriesSource implements RunSeriesSource {
   list(): RunDescriptor[] {
     return this.model
       .runs()
-      .map(describe)
+      .map((run) => describe(run, this.trials?.of(run)?.params))
       .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.id.localeCompare(b.id));
   }
 
@@ -109,6 +114,12 @@ export class ModelSeriesSource implements RunSeriesSource {
   }
 }
 
-function describe(run: RunInfo): RunDescriptor {
-  return { id: run.id, name: runTitle(run, new Date()), state: run.state, runtime: run.status?.runtime ?? null, startedAt: run.status?.startedAt ?? run.createdAt };
+function describe(run: RunInfo, params: string | undefined): RunDescriptor {
+  return {
+    id: run.id,
+    name: runTitle(run, new Date(), params),
+    state: run.state,
+    runtime: run.status?.runtime ?? null,
+    startedAt: run.status?.startedAt ?? run.createdAt,
+  };
 }

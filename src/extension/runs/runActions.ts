@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportCsv } from '../../runs/csv';
 import { RunFiles, type RunState } from '../../protocol/run';
-import { LockedError } from '../../runs/lock';
+import { LockedError } from '../../runfolder/lock';
 import { RESUMABLE_STATES } from '../../runs/manager';
 import type { RunInfo } from '../../runs/store';
 import { runtimeOfSpec } from '../../runs/runtime';
@@ -48,7 +48,10 @@ export async function stopRuns(service: RunService, args: unknown[]): Promise<Ru
       try {
         return await service.searches.stop(search);
       } catch (e) {
-        const held = e instanceof LockedError && e.holder ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}); stop it there (Ctrl-C, or \`mlbtc stop ${search.id}\`).` : '';
+        const held =
+          e instanceof LockedError && e.holder
+            ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}), which did not answer the stop request; stop it there (Ctrl-C).`
+            : '';
         void vscode.window.showErrorMessage(`Search ${search.id} was not stopped.${held || ` ${(e as Error).message}`}`);
         return undefined;
       }
@@ -114,10 +117,20 @@ async function beforeTorchLaunch(service: RunService, runs: readonly RunInfo[]):
   if (torch) await service.torch.beforeLaunch(runs[0] && vscode.Uri.file(runs[0].dir));
 }
 
+/** A run still queued or training is not retried: that would train the same thing twice at once. */
+const RETRYABLE: readonly (RunState | 'unknown')[] = ['completed', 'failed', 'cancelled', 'interrupted', 'unknown'];
+
 /** "Retry Run": a new run of the same spec, overrides and search tag (the old run is kept). */
 export async function retryRuns(service: RunService, args: unknown[]): Promise<RunInfo[] | undefined> {
-  const runs = await chosenRuns(service, args, 'Retry Run');
-  if (!runs) return undefined;
+  const chosen = await chosenRuns(service, args, 'Retry Run', RETRYABLE);
+  if (!chosen) return undefined;
+  const busy = chosen.filter((r) => !RETRYABLE.includes(r.state));
+  if (busy.length) {
+    const which = busy.map((r) => `${r.id} (${r.state})`).join(', ');
+    const [verb, them] = busy.length === 1 ? ['is', 'it'] : ['are', 'them'];
+    void vscode.window.showWarningMessage(`${which} ${verb} not finished, so not retried; stop ${them} first.`);
+  }
+  const runs = chosen.filter((r) => RETRYABLE.includes(r.state));
   await beforeTorchLaunch(service, runs);
   const started: RunInfo[] = [];
   for (const run of runs) {

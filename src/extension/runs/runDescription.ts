@@ -1,6 +1,7 @@
 /**
- * How a run reads in the Experiments view and the live-losses panel: a short label ("15:32:55", "trial 3 · rung 1")
- * and a one-line description ("running · 12/20 · loss 0.8123 · wasm · 1m05s"). Pure, so the wording is unit-tested
+ * How a run reads in the Experiments view and the live-losses panel: a label that says what it is ("tiny · 15:32:55",
+ * "#3 ranks 16|8|4|4 · lr 3e-3") and a one-line description led by its loss, so that the loss stays visible when
+ * the view is narrow ("loss 0.8123 · running · 12/20 · wasm · 1m05s"). Pure, so the wording is unit-tested
  * without VS Code.
  */
 import { formatDuration } from '../../core/format';
@@ -15,14 +16,13 @@ export function formatLoss(loss: number): string {
 }
 
 /**
- * State, step of total, latest training loss, backend and duration (start to end, or to `now` while it trains).
+ * Latest training loss, state, step of total, backend and duration (start to end, or to `now` while it trains).
  * Parts a run does not have yet (a queued run's backend, a run without records' loss) are left out.
  */
 export function describeRun(run: RunInfo, loss: LatestLoss | null, now: number): string {
   const s = run.status;
-  const parts: string[] = [run.state];
+  const parts: string[] = loss ? [`loss ${formatLoss(loss.loss)}`, run.state] : [run.state];
   if (s) parts.push(`${s.step}/${s.totalSteps}`);
-  if (loss) parts.push(`loss ${formatLoss(loss.loss)}`);
   if (s?.backend) parts.push(s.backend);
   const started = s?.startedAt ? Date.parse(s.startedAt) : NaN;
   if (Number.isFinite(started)) {
@@ -37,21 +37,31 @@ const GENERATED_ID = /^.+-\d{8}-\d{6}-[0-9a-f]{4}$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => String(n).padStart(2, '0');
 
-/**
- * A run's label under its experiment, which already names the structure: a search trial's number, else when the run
- * was created ("15:32:55" today, "Nov 21 15:32" before), in local time. A folder named by hand (`mlbtc train --out`)
- * keeps its name. The full id is in the tooltip and the row's accessible name.
- */
-export function runLabel(run: RunInfo, now: Date): string {
-  if (run.search) return `trial ${run.search.trial}${run.search.rung ? ` · rung ${run.search.rung}` : ''}`;
+/** When a run was created: "15:32:55" today, "Nov 21 15:32" before, in local time; undefined for a hand-named folder. */
+function createdLabel(run: RunInfo, now: Date): string | undefined {
   const created = new Date(run.createdAt);
-  if (!GENERATED_ID.test(run.id) || Number.isNaN(created.getTime())) return run.id;
+  if (!GENERATED_ID.test(run.id) || Number.isNaN(created.getTime())) return undefined;
   const sameDay = created.getFullYear() === now.getFullYear() && created.getMonth() === now.getMonth() && created.getDate() === now.getDate();
   const time = `${two(created.getHours())}:${two(created.getMinutes())}`;
   return sameDay ? `${time}:${two(created.getSeconds())}` : `${MONTHS[created.getMonth()]} ${created.getDate()} ${time}`;
 }
 
+/**
+ * What a run is, in a few words: a search trial's number and the values the search varied (`params`, from
+ * trialParams), with its rung past the first; else its structure's name and when it was created. A folder named by
+ * hand (`mlbtc train --out`) keeps its name. The full id is in the tooltip and the row's accessible name.
+ */
+export function runLabel(run: RunInfo, now: Date, params?: string): string {
+  if (run.search) {
+    const rung = run.search.rung ? ` (rung ${run.search.rung})` : '';
+    return params ? `#${run.search.trial} ${params}${rung}` : `trial ${run.search.trial}${rung}`;
+  }
+  const created = createdLabel(run, now);
+  return created ? `${run.name} · ${created}` : run.id;
+}
+
 /** A run among runs of several structures (the live-losses panel): its structure's name, then its label. */
-export function runTitle(run: RunInfo, now: Date): string {
-  return run.name === run.id ? run.id : `${run.name} · ${runLabel(run, now)}`;
+export function runTitle(run: RunInfo, now: Date, params?: string): string {
+  if (run.search) return `${run.name} · ${runLabel(run, now, params)}`;
+  return runLabel(run, now);
 }

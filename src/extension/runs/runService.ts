@@ -20,7 +20,10 @@ import { PythonRuntime } from './pythonRuntime';
 import { RunsModel } from './runsModel';
 import { SearchDriver } from './searchDriver';
 import { localRunsDirectories, maxConcurrentRuns, Settings, workerEnv } from './settings';
+import { RunNotifications } from './runNotifications';
+import { RunStatusBar } from './runStatusBar';
 import { RunTradeoffs } from './tradeoffRuns';
+import { TrialParams } from './trialParams';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
 const OWNER = `VS Code window (pid ${process.pid})`;
@@ -30,6 +33,11 @@ export class RunService implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   private readonly tradeoffs: RunTradeoffs;
   readonly searches: SearchDriver;
+  /** What each search trial varied, for labels. */
+  readonly trialParams = new TrialParams();
+  /** The status bar item of the runs and the notifications of their ends. */
+  readonly statusBar: RunStatusBar;
+  readonly notifications: RunNotifications;
   private readonly runLog: RunLog;
   private readonly workerPath: string;
   /** The PyTorch runtime: its Python, probes and launcher. */
@@ -45,7 +53,9 @@ export class RunService implements vscode.Disposable {
     this.log = vscode.window.createOutputChannel('MLBTC Studio', { log: true });
     this.model = new RunsModel((root) => this.openManager(root));
     this.runLog = new RunLog(this.model, this.log);
-    this.tradeoffs = new RunTradeoffs(this.model);
+    this.statusBar = new RunStatusBar(this.model, this.trialParams);
+    this.notifications = new RunNotifications(this.model, this.trialParams);
+    this.tradeoffs = new RunTradeoffs(this.model, this.trialParams);
     this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns);
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -96,7 +106,7 @@ export class RunService implements vscode.Disposable {
   /** A run source for one live-losses panel (the panel disposes it). */
   lossesSource(): ModelSeriesSource {
     this.start();
-    return new ModelSeriesSource(this.model);
+    return new ModelSeriesSource(this.model, this.trialParams);
   }
 
   private roots(): string[] {
@@ -118,6 +128,8 @@ export class RunService implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
     this.searches.dispose();
     this.runLog.dispose();
+    this.statusBar.dispose();
+    this.notifications.dispose();
     this.tradeoffs.dispose();
     this.model.dispose(); // the managers stop watching; detached workers keep training
     this.log.dispose();

@@ -14,9 +14,11 @@ import { lastMetric } from '../../runs/metrics';
 import type { RunInfo } from '../../runs/store';
 
 /** The latest training loss of a run and the step it was recorded at. */
+/** A run's last train record: its loss, and its position for progress (step, training wall time so far). */
 export interface LatestLoss {
   step: number;
   loss: number;
+  wallMs: number;
 }
 
 /** A model event: a manager's event, with the runs directory it came from. The snapshot is updated before it fires. */
@@ -87,7 +89,7 @@ export class RunsModel implements Disposable {
     let latest: LatestLoss | null = null;
     try {
       const record = lastMetric(path.join(run.dir, RunFiles.metrics), (r) => r.kind === 'train');
-      if (record?.kind === 'train') latest = { step: record.step, loss: record.loss };
+      if (record?.kind === 'train') latest = { step: record.step, loss: record.loss, wallMs: record.wallMs };
     } catch {
       // unreadable metrics: no loss to show
     }

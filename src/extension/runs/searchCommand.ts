@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { formatPlan } from '../../runs/search/report';
 import type { StructureSpec } from '../../core/spec/schema';
 import { planSearch, SearchPlanError, type SearchPlan } from '../../runs/search/plan';
+import { planWallTime } from '../../runs/search/wallTime';
+import { RunStore } from '../../runs/store';
 import { baseName } from '../structures/structureFiles';
 import type { ValidationCache } from '../structures/validation';
 import type { RunService } from './runService';
@@ -59,19 +61,20 @@ export async function startSearch(service: RunService, validation: ValidationCac
     },
   );
   if (!plan) return undefined;
-  service.log.info(`Search plan of ${uri.fsPath}:\n${formatPlan(plan)}`);
+  const root = runsDirectoryFor(uri);
+  const wallTime = planWallTime(plan, new RunStore(root).list());
+  service.log.info(`Search plan of ${uri.fsPath}:\n${formatPlan(plan)}${wallTime}`);
   if (plan.trials.length === 0) {
     void vscode.window.showErrorMessage(`${baseName(uri)}: no candidate of the search is valid and within its constraints, so nothing would train. The plan in the output says why each was rejected.`, 'Show Plan').then((c) => c && service.log.show(true));
     return undefined;
   }
   const concurrent = plan.maxConcurrent ?? maxConcurrentRuns();
   if (optionsOf(arg).confirm !== true) {
-    const summary = planSummary(plan, concurrent);
+    const summary = planSummary(plan, concurrent, wallTime);
     const choice = await vscode.window.showInformationMessage(summary.message, { modal: true, detail: summary.detail }, 'Start Search', 'Show Plan');
     if (choice === 'Show Plan') service.log.show(true);
     if (choice !== 'Start Search') return undefined;
   }
-  const root = runsDirectoryFor(uri);
   service.follow(root);
   try {
     return service.searches.start(root, plan, { path: uri.fsPath, text: document.getText() });

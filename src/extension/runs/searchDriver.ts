@@ -18,6 +18,8 @@ import { RunManager } from '../../runs/manager';
 import { SearchController } from '../../runs/search/controller';
 import type { SearchPlan } from '../../runs/search/plan';
 import { createSearchFolder, readSearchFile } from '../../runs/search/searchFolder';
+import { clearSearchStop, requestSearchStop, searchStopRequestOf } from '../../runs/search/searchStop';
+import { LockedError } from '../../runfolder/lock';
 import type { RunInfo } from '../../runs/store';
 import type { LogSink } from './runLog';
 import type { RunsModel } from './runsModel';
@@ -78,6 +80,7 @@ export class SearchDriver implements Disposable {
       },
     });
     controller.acquire();
+    clearSearchStop(ref.root, ref.id); // driving it again answers an old stop request
     const entry: Driving = { ...ref, controller, manager, stopRequested: false, done: Promise.resolve(false) };
     this.driving.set(key, entry);
     void this.remember(ref, true);
@@ -86,7 +89,8 @@ export class SearchDriver implements Disposable {
       .then(
         (finished) => {
           if (finished) this.log.info(`[search ${ref.id}] finished`);
-          if (finished || entry.stopRequested) void this.remember(ref, false);
+          // Stopped here, or by another window through the search folder: it stays stopped after a reload.
+          if (finished || entry.stopRequested || searchStopRequestOf(ref.root, ref.id) !== null) void this.remember(ref, false);
           return finished;
         },
         (e: unknown) => {
@@ -109,8 +113,9 @@ export class SearchDriver implements Disposable {
   /**
    * Stop a search: its controller first (so it launches nothing more), then its queued and running trials, which
    * checkpoint and end cancelled; they are recorded as paused, so resuming the search resumes them (SearchController
-   * .pause). A search driven by another process is refused with that process's name (LockedError): stopping only its
-   * trials would make that controller launch the next ones.
+   * .pause). A search driven by another window or `mlbtc search` is asked to stop through its folder (searchStop.ts)
+   * and taken over once its controller lets go; one that does not within 30 s is refused with the holder's name
+   * (LockedError): stopping only its trials would make that controller launch the next ones.
    */
   async stop(ref: SearchRef): Promise<RunInfo[]> {
     const entry = this.driving.get(keyOf(ref));
@@ -119,11 +124,12 @@ export class SearchDriver implements Disposable {
       await entry.done; // the loop ends and releases the controller lock
     }
     const controller = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never', owner: this.owner }), ref.id, { owner: this.owner });
-    controller.acquire();
+    await takeOver(controller, ref, this.owner);
     let stopped: RunInfo[];
     try {
       stopped = await controller.pause();
     } finally {
+      clearSearchStop(ref.root, ref.id);
       controller.release();
     }
     await this.remember(ref, false);
@@ -161,6 +167,30 @@ export class SearchDriver implements Disposable {
   private remember(ref: SearchRef, on: boolean): Thenable<void> {
     const others = this.remembered().filter((r) => keyOf(r) !== keyOf(ref));
     return this.memento.update(REMEMBERED_KEY, on ? [...others, ref] : others);
+  }
+}
+
+/** How long Stop waits for another window's controller to see a stop request and let go of the search. */
+const TAKE_OVER_MS = 30_000;
+
+/**
+ * Take a search's controller lock; when another window or `mlbtc search` holds it, ask it to stop through the search
+ * folder and wait until it lets go. Throws the LockedError (naming the holder) when it does not within TAKE_OVER_MS.
+ */
+async function takeOver(controller: SearchController, ref: SearchRef, owner: string): Promise<void> {
+  const deadline = Date.now() + TAKE_OVER_MS;
+  for (;;) {
+    try {
+      controller.acquire();
+      return;
+    } catch (e) {
+      if (!(e instanceof LockedError) || Date.now() > deadline) {
+        clearSearchStop(ref.root, ref.id);
+        throw e;
+      }
+      requestSearchStop(ref.root, ref.id, owner);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
 

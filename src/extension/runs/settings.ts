@@ -1,13 +1,15 @@
 /**
  * The settings that say where runs live and how they train: mlbtc.runsDirectory, mlbtc.maxConcurrentRuns,
- * mlbtc.backend, mlbtc.backendPackages, mlbtc.runtime and mlbtc.python (package.json describes each to users).
+ * mlbtc.backend, mlbtc.backendPackages, mlbtc.runtime, mlbtc.python, mlbtc.dataRoots and mlbtc.dataMaxMegabytes (package.json
+ * describes each to users).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { BACKEND_PACKAGES_ENV } from '../../protocol/worker';
+import { BACKEND_PACKAGES_ENV, DATA_MAX_MB_ENV, DATA_ROOTS_ENV } from '../../protocol/worker';
 import type { RunOverrides } from '../../protocol/run';
-import { DEFAULT_RUNS_DIR, workspaceRoot } from '../../runs/layout';
+import { DEFAULT_RUNS_DIR } from '../../runs/layout';
+import { workspaceRoot } from '../../data/dataRoots';
 import { findPython, type PythonSearch } from '../../runs/python';
 import type { RuntimeChoice } from '../../runs/runtime';
 import type { PythonExtensionEnvironment } from './pythonExtension';
@@ -19,6 +21,8 @@ export const Settings = {
   backendPackages: 'mlbtc.backendPackages',
   runtime: 'mlbtc.runtime',
   python: 'mlbtc.python',
+  dataRoots: 'mlbtc.dataRoots',
+  dataMaxMegabytes: 'mlbtc.dataMaxMegabytes',
 } as const;
 
 /**
@@ -53,12 +57,24 @@ export function runsDirectoryFor(spec: vscode.Uri): string {
 }
 
 /**
- * What a worker started here adds to its environment: the folder of optional GPU backends (machine scope, so a
- * workspace cannot point training at code of its own choosing).
+ * What a worker started here adds to its environment: the folder of optional GPU backends, the folders task data may
+ * come from and the data size limit (all machine scope, so a workspace cannot point training at code or files of
+ * its own choosing).
  */
 export function workerEnv(): NodeJS.ProcessEnv {
-  const folder = vscode.workspace.getConfiguration('mlbtc').get<string>('backendPackages')?.trim();
-  return folder ? { [BACKEND_PACKAGES_ENV]: folder } : {};
+  const config = vscode.workspace.getConfiguration('mlbtc');
+  const folder = config.get<string>('backendPackages')?.trim();
+  const data = dataEnv(config.get<string[]>('dataRoots') ?? [], config.get<number>('dataMaxMegabytes'));
+  return { ...(folder ? { [BACKEND_PACKAGES_ENV]: folder } : {}), ...data };
+}
+
+/** The data rules' variables for a worker (protocol/worker.ts DATA_ROOTS_ENV, DATA_MAX_MB_ENV). */
+function dataEnv(roots: readonly string[], maxMegabytes: number | undefined): NodeJS.ProcessEnv {
+  const listed = roots.map((r) => r.trim()).filter((r) => path.isAbsolute(r));
+  return {
+    ...(listed.length ? { [DATA_ROOTS_ENV]: listed.join(path.delimiter) } : {}),
+    ...(maxMegabytes !== undefined && maxMegabytes > 0 ? { [DATA_MAX_MB_ENV]: String(maxMegabytes) } : {}),
+  };
 }
 
 export function maxConcurrentRuns(): number {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
 import { recordRuntime, RuntimeError, type ChosenRuntime } from '../../runs/runtime';
+import { checkTaskData, DataError } from '../../data';
 import { launchState } from '../../runs/launchMarker';
 import type { RunInfo } from '../../runs/store';
 import { problemRange } from '../editor/diagnostics';
@@ -51,6 +52,18 @@ export async function trainStructure(service: RunService, validation: Validation
   const { spec, problems } = validation.of(document);
   if (!spec) {
     reportInvalid(document, problems, 'trained');
+    return undefined;
+  }
+  // The data is read and checked before a run folder exists, as `mlbtc train` does: a bad file leaves nothing behind.
+  try {
+    checkTaskData(spec, path.dirname(uri.fsPath));
+  } catch (e) {
+    const where = e instanceof DataError ? e.file : uri.fsPath;
+    const why = (e as Error).message.replace(/\.$/, '');
+    void vscode.window
+      .showErrorMessage(`${baseName(uri)} cannot be trained: ${why}. Nothing was started.`, 'Open Structure')
+      .then((c) => c && vscode.window.showTextDocument(uri));
+    service.log.warn(`[train] ${uri.fsPath}: the task's data cannot be used (${where}); nothing was started`);
     return undefined;
   }
   const chosen = await chooseRunRuntime(service, spec, uri);
@@ -111,6 +124,7 @@ export function reportInvalid(document: vscode.TextDocument, problems: readonly 
  */
 export async function awaitStart(service: RunService, run: RunInfo, verb: string): Promise<RunInfo> {
   const manager = service.model.manager(path.dirname(run.dir))!;
+  service.notifications.expect(run.id); // its end is announced (runNotifications.ts), however soon it comes
   if (run.state === 'queued' && launchState(run.dir).state !== 'starting') {
     const why = manager.ownsQueue
       ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`
@@ -149,8 +163,9 @@ function reportStart(run: RunInfo, cancelled: boolean): void {
         .then((choice) => (choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice)));
       return;
     case 'completed':
-      void vscode.window.showInformationMessage(`${run.id} completed its ${s?.totalSteps ?? ''} steps.`);
-      return;
+    case 'failed':
+    case 'interrupted':
+      return; // announced by the run notifications, with their actions
     case 'cancelled':
       void vscode.window.showInformationMessage(cancelled ? `${run.id} was stopped before it trained; resume it from the Experiments view.` : `${run.id} was cancelled: ${s?.exitReason ?? ''}`);
       return;

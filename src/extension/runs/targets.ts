@@ -25,6 +25,7 @@ export interface RunNode {
 }
 
 export type ExperimentsNode = ExperimentNode | RunNode;
+import { acceptedItems, decidePick } from './pickDecision';
 
 /** Options a test or automation caller may pass as the first argument. */
 export interface CommandOptions {
@@ -85,20 +86,53 @@ export function searchFromArgs(model: RunsModel, arg: unknown): SearchRef | unde
   return searchRefOf({ experiment: run.experiment, runs: [run] });
 }
 
-/** Let the user pick runs (in `states` when given); undefined when there is none to pick or the pick is dismissed. */
+/**
+ * The runs a palette command acts on (pickDecision.ts): none in `states` is said so; a single one is taken without
+ * asking; several are picked from, where Enter with nothing ticked takes the highlighted row. Undefined: nothing to
+ * act on (told why), or the pick was dismissed.
+ */
 export async function pickRuns(model: RunsModel, title: string, options: { states?: readonly (RunState | 'unknown')[]; many?: boolean } = {}): Promise<RunInfo[] | undefined> {
   const runs = model.runs().filter((r) => !options.states || options.states.includes(r.state)).reverse();
-  if (!runs.length) {
+  const decision = decidePick(runs);
+  if (decision.kind === 'none') {
     void vscode.window.showInformationMessage(`${title}: no run${options.states ? ` is ${options.states.join(' or ')}` : ' yet'}. Train a structure (MLBTC: Train Structure) to make one.`);
     return undefined;
   }
-  const items = runs.map((run) => ({ label: run.id, description: run.state, detail: run.source ?? undefined, run }));
-  if (options.many) {
-    const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true, placeHolder: 'Runs' });
-    return picked?.length ? picked.map((p) => p.run) : undefined;
+  if (decision.kind === 'direct') return [decision.item];
+  const items = decision.items.map((run) => ({ label: run.id, description: run.state, detail: run.source ?? undefined, run }));
+  if (!options.many) {
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Run' });
+    return picked ? [picked.run] : undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Run' });
-  return picked ? [picked.run] : undefined;
+  const picked = await pickMany(items, title);
+  if (picked === undefined) return undefined;
+  if (!picked.length) {
+    void vscode.window.showWarningMessage(`${title}: no run was selected, so nothing was done. Tick runs with Space, then Enter.`);
+    return undefined;
+  }
+  return picked.map((p) => p.run);
+}
+
+/** A multi-select quick pick whose Enter takes the highlighted row when none is ticked; undefined when dismissed. */
+function pickMany<T extends vscode.QuickPickItem>(items: readonly T[], title: string): Promise<T[] | undefined> {
+  const pick = vscode.window.createQuickPick<T>();
+  pick.title = title;
+  pick.placeholder = 'Runs: Space ticks several, Enter acts on the ticked runs or the highlighted one';
+  pick.canSelectMany = true;
+  pick.items = items;
+  return new Promise((resolve) => {
+    let accepted = false;
+    pick.onDidAccept(() => {
+      accepted = true;
+      resolve(acceptedItems(pick.selectedItems, pick.activeItems));
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!accepted) resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
 }
 
 /** The structure file a command acts on: the argument, else the active editor's, else one picked from the workspace. */

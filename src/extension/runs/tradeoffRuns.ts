@@ -17,6 +17,7 @@ import type { RunInfo } from '../../runs/store';
 import { runTitle } from './runDescription';
 import { tradeoffPoint } from '../panels/tradeoffs/points';
 import type { RunsModel } from './runsModel';
+import type { TrialParams } from './trialParams';
 
 export const FINAL_LOSS_METRIC = 'val.loss';
 
@@ -26,7 +27,11 @@ export class RunTradeoffs implements Disposable {
   private readonly changed = new Emitter<void>();
   private readonly subscriptions: Disposable[];
 
-  constructor(private readonly model: RunsModel) {
+  /** @param trials names search trials by the values they varied (none: by number) */
+  constructor(
+    private readonly model: RunsModel,
+    private readonly trials?: TrialParams,
+  ) {
     this.subscriptions = [
       model.onRootsChanged(() => this.changed.emit()),
       model.onEvent(({ event }) => {
@@ -66,15 +71,19 @@ export class RunTradeoffs implements Disposable {
   private read(run: RunInfo): TradeoffPoint | null {
     let analysis: Analysis;
     let finalLoss: number;
+    let taskKind: string;
     try {
       const final = objectiveOf(run, FINAL_LOSS_METRIC);
       if (!final || !Number.isFinite(final.value)) return null;
       finalLoss = final.value;
-      analysis = analyze(readRunSpec(run.dir).spec);
+      const spec = readRunSpec(run.dir).spec;
+      analysis = analyze(spec);
+      taskKind = spec.task.kind;
     } catch {
       return null; // an unreadable spec.json or metrics file: nothing to plot
     }
     const uri = run.source ? pathToFileURL(run.source).href : undefined;
-    return tradeoffPoint(`run:${run.id}`, runTitle(run, new Date()), 'run', uri, analysis, finalLoss);
+    const label = runTitle(run, new Date(), this.trials?.of(run)?.params);
+    return tradeoffPoint(`run:${run.id}`, label, 'run', uri, analysis, taskKind, finalLoss);
   }
 }

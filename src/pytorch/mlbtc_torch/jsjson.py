@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 
 def js_number(x: float) -> str:
-    """Number::toString (ECMA-262 §6.1.6.1.20) of a finite float: the shortest round-trip digits, as repr finds."""
+    """Number::toString (ECMA-262, section 6.1.6.1.20) of a finite float: the shortest round-trip digits, as repr finds."""
     if x == 0:
         return "0"
     if x < 0:

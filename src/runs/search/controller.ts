@@ -15,6 +15,7 @@ import { budgetSteps, withSteps } from './plan';
 import { activeCount, nextAction, type RungOutcome, type TrialProgress } from './schedule';
 import { controllerLock, readSearchFile, readSearchState, writeSearchState, type SearchFile, type SearchState } from './searchFolder';
 import { objectiveOf, trialRuns, type TrialRunMap } from './trialRuns';
+import { searchStopRequestOf } from './searchStop';
 
 /** A run interrupted more often than this is left interrupted (and counts as failed) instead of resumed again. */
 const MAX_AUTO_RESUMES = 3;
@@ -114,7 +115,8 @@ export class SearchController {
       if (e.type === 'state') wake?.();
     });
     try {
-      while (!shouldStop()) {
+      // A stop requested through the search folder (searchStop.ts) ends the loop as shouldStop does.
+      while (!shouldStop() && searchStopRequestOf(this.manager.store.root, this.id) === null) {
         if (this.step()) return true;
         await new Promise<void>((resolve) => {
           wake = resolve;

@@ -15,13 +15,14 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../runfolder/runFolder';
 import { storeError } from '../fsErrors';
 import { newRunId, StoreFiles } from '../layout';
-import { FileLock } from '../lock';
-import { isProcessAlive } from '../../runfolder/process';
+import { FileLock } from '../../runfolder/lock';
+import { isProcessAliveSince } from '../../runfolder/process';
 import type { SearchPlan } from './plan';
 
 export const SEARCH_FORMAT_VERSION = 1;
 
-export const SearchFiles = { search: 'search.json', state: 'state.json', lock: 'controller.lock' } as const;
+/** `stop`: a request to stop the search, from whoever does not drive it (searchStop.ts). */
+export const SearchFiles = { search: 'search.json', state: 'state.json', lock: 'controller.lock', stop: 'stop' } as const;
 
 export interface SearchFile {
   version: typeof SEARCH_FORMAT_VERSION;
@@ -138,5 +139,5 @@ export function writeSearchState(runsRoot: string, id: string, state: SearchStat
 }
 
 export function controllerLock(runsRoot: string, id: string, owner: string): FileLock {
-  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAlive });
+  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAliveSince });
 }

@@ -42,13 +42,10 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
     );
   }
 
-  static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache): DiagramPanel {
-    const panel = vscode.window.createWebviewPanel(
-      DIAGRAM_VIEW_TYPE,
-      `Diagram: ${baseName(uri)}`,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      {},
-    );
+  /** `column`: where the other diagrams are, so that each file's diagram does not open yet another column. */
+  static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache, column = vscode.ViewColumn.Beside): DiagramPanel {
+    const title = `Diagram: ${baseName(uri)}`;
+    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, title, { viewColumn: column, preserveFocus: true }, {});
     return new DiagramPanel(panel, services, uri, validation);
   }
 

@@ -10,7 +10,16 @@ import type { CandidateAnalysis } from '../../../runs/search/candidate';
  */
 export type PointAnalysis = Analysis | CandidateAnalysis;
 
-export function tradeoffPoint(id: string, label: string, source: TradeoffSource, uri: string | undefined, a: PointAnalysis, finalLoss?: number): TradeoffPoint {
+/** `taskKind`: the structure's task.kind, which the trade-offs panel groups by. */
+export function tradeoffPoint(
+  id: string,
+  label: string,
+  source: TradeoffSource,
+  uri: string | undefined,
+  a: PointAnalysis,
+  taskKind: string,
+  finalLoss?: number,
+): TradeoffPoint {
   const macs = 'macs' in a ? a.macs : { perToken: a.macsPerToken, perSequence: a.macsPerSequence };
   const params = typeof a.params === 'number' ? a.params : a.params.total;
   return {
@@ -23,6 +32,7 @@ export function tradeoffPoint(id: string, label: string, source: TradeoffSource,
     rank: a.rank.scoring,
     rankMax: a.rank.max,
     rankSpace: a.rank.space,
+    taskKind,
     params,
     ...(finalLoss !== undefined ? { finalLoss } : {}),
   };
@@ -32,4 +42,9 @@ export function tradeoffPoint(id: string, label: string, source: TradeoffSource,
 export function skipReason(problems: readonly LocatedProblem[]): string {
   const first = problems.find((p) => p.severity === 'error') ?? problems[0];
   return first ? `line ${first.line + 1}: ${first.message}` : 'not a valid structure';
+}
+
+/** The files the plotted points came from: the panel opens only these when its webview asks (a webview is not trusted). */
+export function plottedFiles(points: readonly TradeoffPoint[]): ReadonlySet<string> {
+  return new Set(points.flatMap((p) => (p.uri ? [p.uri] : [])));
 }

@@ -13,7 +13,7 @@ import { baseName, isStructureDocument, STRUCTURE_SUFFIX } from '../../structure
 import { validateSafely } from '../../structures/validation';
 import { PanelController, type PanelServices } from '../panelController';
 import { CandidatePointsCache, searchPoints, type StructureFile } from './candidates';
-import { skipReason, tradeoffPoint } from './points';
+import { plottedFiles, skipReason, tradeoffPoint } from './points';
 
 export const TRADEOFFS_VIEW_TYPE = 'mlbtc.tradeoffs';
 const GLOB = `**/*${STRUCTURE_SUFFIX}`;
@@ -31,6 +31,8 @@ export interface RunPointSource {
 export class TradeoffsPanel extends PanelController<TradeoffsToWebview, TradeoffsFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly candidates = new CandidatePointsCache();
+  /** The files of the points last sent: the only ones an openFile message may open (a webview is not trusted). */
+  private plotted: ReadonlySet<string> = new Set();
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -66,7 +68,9 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
   }
 
   protected async onMessage(message: TradeoffsFromWebview): Promise<void> {
-    if (message.type === 'openFile') await vscode.window.showTextDocument(vscode.Uri.parse(message.uri, true), { preview: true });
+    if (message.type === 'openFile' && this.plotted.has(message.uri)) {
+      await vscode.window.showTextDocument(vscode.Uri.parse(message.uri, true), { preview: true });
+    }
   }
 
   /**
@@ -95,7 +99,7 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
           return;
         }
         valid.add(file.uri);
-        points.push(tradeoffPoint(file.uri, file.label, 'file', file.uri, analyze(spec)));
+        points.push(tradeoffPoint(file.uri, file.label, 'file', file.uri, analyze(spec), spec.task.kind));
         const search = this.candidates.of(file, text, () => searchPoints(file, parse(text) as StructureSpec));
         points.push(...search.points);
         skipped.push(...search.skipped);
@@ -105,6 +109,7 @@ export class TradeoffsPanel extends PanelController<TradeoffsToWebview, Tradeoff
     points.push(...(this.runs?.points() ?? []));
     points.sort((a, b) => a.label.localeCompare(b.label));
     skipped.sort((a, b) => a.fileName.localeCompare(b.fileName));
+    this.plotted = plottedFiles(points);
     return { type: 'tradeoffs/points', points, skipped };
   }
 }

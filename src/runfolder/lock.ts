@@ -7,8 +7,8 @@
  *   it is the acquisition: exactly one process can succeed.
  * - Release deletes the file, but only if it still names this process (a lock broken as stale and re-taken by
  *   someone else is never deleted by its former owner).
- * - A lock is stale when its owner is on this host and no longer alive (isProcessAlive, which also treats zombies as
- *   dead), or when its content cannot be read and the file is older than UNREADABLE_GRACE_MS (a creator that died
+ * - A lock is stale when its owner is on this host and no longer alive (isProcessAliveSince: zombies count as
+ *   dead, and so does a process that started after the lock was written, i.e. a stranger that reused the pid), or when its content cannot be read and the file is older than UNREADABLE_GRACE_MS (a creator that died
  *   between create and write). A lock from another host is never judged stale: we cannot see its processes.
  * - Breaking a stale lock: rename it to a unique name (atomic; one breaker wins), then re-read the renamed file. If
  *   it is still the stale content we judged, delete it and retry the acquisition. If not, we raced with a breaker
@@ -55,8 +55,8 @@ export function readLock(file: string): LockInfo | null {
 }
 
 export interface LockOptions {
-  /** Answers "is this pid alive?" (injectable for tests). */
-  isAlive: (pid: number) => boolean;
+  /** Answers "is this pid alive, and the process that wrote the lock at `createdAt` (ms)?" (injectable for tests). */
+  isAlive: (pid: number, createdAt: number) => boolean;
 }
 
 export class FileLock {
@@ -131,7 +131,9 @@ export class FileLock {
   }
 
   private isStale(holder: LockInfo | null): boolean {
-    if (holder) return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid);
+    if (holder) {
+      return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid, Date.parse(holder.createdAt));
+    }
     try {
       return Date.now() - fs.statSync(this.file).mtimeMs > UNREADABLE_GRACE_MS;
     } catch {
@@ -147,7 +149,7 @@ export class FileLock {
       return; // someone else broke or released it first; retry the acquisition
     }
     const moved = readLock(aside);
-    const same = judged === null ? moved === null || !this.options.isAlive(moved.pid) : moved !== null && moved.pid === judged.pid && moved.createdAt === judged.createdAt;
+    const same = judged === null ? moved === null || !this.options.isAlive(moved.pid, Date.parse(moved.createdAt)) : moved !== null && moved.pid === judged.pid && moved.createdAt === judged.createdAt;
     if (!same) {
       try {
         fs.linkSync(aside, this.file); // put the live lock back
