@@ -58,7 +58,7 @@ function icl(family: keyof typeof FAMILIES): GpuCase {
 }
 
 function caseOf(label: string, family: keyof typeof FAMILIES, spec: ResolvedSpec, task: Record<string, unknown>): GpuCase {
-  const a = spec.groups[0]!.attention;
+  const a = spec.layers[0]!.groups[0]!.attention;
   return {
     label,
     family,

@@ -30,4 +30,15 @@ describe('the structure hover', () => {
     assert.equal(hoverTarget(parseTree(single), at(single, '"name"')), undefined);
     assert.equal(hoverTarget(undefined, 0), undefined);
   });
+
+  it('inside a per-layer pattern: the entry of the kind, and its group in a head-group entry', () => {
+    const pattern = '{ "attention": { "pattern": [ { "kind": "dense" }, [ { "heads": 1, "kind": "sliding-window", "window": 4 }, { "heads": 1, "kind": "mlr" } ] ] } }';
+    const root = parseTree(pattern);
+    assert.deepEqual(hoverTarget(root, at(pattern, '"dense"')), { entry: 0, groups: 'all', start: pattern.indexOf('"kind"'), end: pattern.indexOf('"dense"') + 7 });
+    assert.equal(hoverTarget(root, at(pattern, '"mlr"'))?.entry, 1);
+    assert.equal(hoverTarget(root, at(pattern, '"mlr"'))?.groups, 1);
+    assert.equal(hoverTarget(root, at(pattern, '"attention"'))?.entry, undefined);
+    assert.equal(hoverTarget(root, at(pattern, '"window"')), undefined);
+    assert.equal(hoverTarget(root, at(pattern, '"pattern"')), undefined);
+  });
 });

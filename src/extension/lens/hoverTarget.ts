@@ -2,11 +2,14 @@
  * Where the structure hover (the block picture and its table) shows: on the `attention` key (every head group) and
  * on a structure's `kind` (that structure's group), and nowhere else inside `attention`, so that hovering a field
  * such as `ranks` shows that field's documentation (VS Code's JSON service) instead of a picture that hides it.
+ * Inside a per-layer `pattern`, a `kind` shows its entry's structure.
  * Pure, unit-tested.
  */
 import type { Node } from 'jsonc-parser';
 
 export interface HoverTarget {
+  /** The pattern entry the hover is in (its layer structure), or undefined for every layer. */
+  entry?: number;
   /** The head groups to show: every one, or one group's index. */
   groups: 'all' | number;
   /** The span the hover belongs to. */
@@ -28,6 +31,17 @@ export function hoverTarget(root: Node | undefined, offset: number): HoverTarget
   if (!property || !key) return undefined;
   if (within(key, offset)) return { groups: 'all', start: key.offset, end: key.offset + key.length };
   const value = property.children?.[1];
+  const pattern = value?.type === 'object' ? value.children?.find((p) => p.children?.[0]?.value === 'pattern')?.children?.[1] : undefined;
+  if (pattern?.type === 'array') {
+    const entry = pattern.children?.findIndex((e) => within(e, offset)) ?? -1;
+    const target = entry >= 0 ? layerTarget(pattern.children![entry], offset) : undefined;
+    return target && { entry, ...target };
+  }
+  return layerTarget(value, offset);
+}
+
+/** Within one layer's attention (a structure or a list of head groups). */
+function layerTarget(value: Node | undefined, offset: number): HoverTarget | undefined {
   if (value?.type === 'array') {
     const index = value.children?.findIndex((e) => within(e, offset)) ?? -1;
     const kind = index >= 0 ? onKind(value.children![index], offset) : undefined;

@@ -77,14 +77,31 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
   }
 
   provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
-    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true)) return [];
+    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true))
+      return [];
     const { parsed, spec } = this.analysisOf(document);
     if (token.isCancellationRequested) return [];
-    parsed.items ??= lensItems({ root: parsed.root, problems: this.validation.of(document).problems, spec, analysis: parsed.analysis, canTrain: this.canTrain });
+    parsed.items ??= lensItems({
+      root: parsed.root,
+      problems: this.validation.of(document).problems,
+      spec,
+      analysis: parsed.analysis,
+      canTrain: this.canTrain,
+    });
     return parsed.items.map((item) => {
       const at = document.positionAt(item.offset);
-      const args = item.action === 'problems' || item.action === 'tradeoffs' ? [] : item.group !== undefined ? [document.uri, { group: item.group }] : [document.uri];
-      return new vscode.CodeLens(new vscode.Range(at, at), { title: item.title, tooltip: item.tooltip, command: commandOf[item.action], arguments: args });
+      const args =
+        item.action === 'problems' || item.action === 'tradeoffs'
+          ? []
+          : item.group !== undefined
+            ? [document.uri, { layer: item.layer ?? 0, group: item.group }]
+            : [document.uri];
+      return new vscode.CodeLens(new vscode.Range(at, at), {
+        title: item.title,
+        tooltip: item.tooltip,
+        command: commandOf[item.action],
+        arguments: args,
+      });
     });
   }
 
@@ -94,9 +111,16 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
     // Only on the `attention` key and a structure's `kind`: elsewhere the fields' own documentation shows.
     const target = hoverTarget(parsed.root, document.offsetAt(position));
     if (!target) return undefined;
-    const groups = target.groups === 'all' ? spec.groups.map((_, i) => i) : [target.groups];
+    // A pattern entry's kind: its layer structure (layer e uses entry e); elsewhere every layer structure.
+    const a = parsed.analysis;
+    const layers = target.entry === undefined ? a.layers.map((_, i) => i) : [a.layers.findIndex((l) => l.layers.includes(target.entry!))];
     const palette = hoverPalettes[themeKind(vscode.window.activeColorTheme.kind)];
-    const markdown = new vscode.MarkdownString(groups.map((g) => groupHoverMarkdown(spec, parsed.analysis!.groups[g], g, palette)).join('\n\n---\n\n'));
+    const parts = layers.flatMap((li) =>
+      (target.groups === 'all' ? a.layers[li]!.groups.map((_, g) => g) : [target.groups]).map((g) =>
+        groupHoverMarkdown(spec, a.layers[li]!, g, palette, a.layers.length > 1),
+      ),
+    );
+    const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
     return new vscode.Hover(markdown, new vscode.Range(document.positionAt(target.start), document.positionAt(target.end)));
   }
 
