@@ -28,7 +28,9 @@ function standIn() {
 // is a plain object with every `<alias>.<name>` the bundle uses, where an alias is what `require("vscode")` is
 // assigned to (vscode, vscode2, … in a development build; short minified names in a production one).
 const bundle = fs.readFileSync(path.join(root, 'dist', 'extension.js'), 'utf8');
-const aliases = new Set([...bundle.matchAll(/([A-Za-z_$][\w$]*)\s*=\s*(?:[A-Za-z_$][\w$]*\()?require\(["']vscode["']\)/g)].map((m) => m[1]));
+const aliases = new Set(
+  [...bundle.matchAll(/([A-Za-z_$][\w$]*)\s*=\s*(?:[A-Za-z_$][\w$]*\()?require\(["']vscode["']\)/g)].map((m) => m[1]),
+);
 const names = new Set();
 for (const alias of aliases) {
   const escaped = alias.replace(/\$/g, '\\$');

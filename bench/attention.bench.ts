@@ -39,13 +39,24 @@ const levelBlocks = (q: tf.Tensor, k: tf.Tensor, size: number, t: number, g: num
   tf.matMul(tf.reshape(q, [(g * t) / size, size, r]), tf.reshape(k, [(g * t) / size, size, r]), false, true) as tf.Tensor3D;
 
 const summations: Record<string, Summation> = {
-  nested: (q, k, sizes, t, g) => sumBlockDiagonals(sizes.map((size, l) => ({ size, blocks: levelBlocks(q[l]!, k[l]!, size, t, g, RANKS[l]!) })), t),
+  nested: (q, k, sizes, t, g) =>
+    sumBlockDiagonals(
+      sizes.map((size, l) => ({ size, blocks: levelBlocks(q[l]!, k[l]!, size, t, g, RANKS[l]!) })),
+      t,
+    ),
   'per-level pad': (q, k, sizes, t, g) =>
-    tf.addN(sizes.map((size, l) => blockDiagonal(tf.reshape(levelBlocks(q[l]!, k[l]!, size, t, g, RANKS[l]!), [g, t / size, size, size]) as tf.Tensor4D))),
+    tf.addN(
+      sizes.map((size, l) =>
+        blockDiagonal(tf.reshape(levelBlocks(q[l]!, k[l]!, size, t, g, RANKS[l]!), [g, t / size, size, size]) as tf.Tensor4D),
+      ),
+    ),
   'masked dense': (q, k, sizes, t, g) =>
     tf.addN(
       sizes.map((size, l) => {
-        const mask = tf.tensor2d(Float32Array.from({ length: t * t }, (_, i) => (Math.floor(i / t / size) === Math.floor((i % t) / size) ? 1 : 0)), [t, t]);
+        const mask = tf.tensor2d(
+          Float32Array.from({ length: t * t }, (_, i) => (Math.floor(i / t / size) === Math.floor((i % t) / size) ? 1 : 0)),
+          [t, t],
+        );
         return tf.mul(tf.matMul(tf.reshape(q[l]!, [g, t, RANKS[l]!]), tf.reshape(k[l]!, [g, t, RANKS[l]!]), false, true), mask);
       }),
     ),

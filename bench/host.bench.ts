@@ -80,11 +80,25 @@ async function main(): Promise<void> {
   printMarkdownTable(['measure', 'median', 'samples'], [['activation (VS Code\'s "Activation")', String(median(acts)), acts.join(', ')]]);
   console.log();
   printMarkdownTable(
-    ['panel first paint', 'total', 'VS Code creates the webview', 'document + bundle load', 'ours: handshake, snapshot, drawing', 'of which drawing'],
+    [
+      'panel first paint',
+      'total',
+      'VS Code creates the webview',
+      'document + bundle load',
+      'ours: handshake, snapshot, drawing',
+      'of which drawing',
+    ],
     panels.map(({ kind }) => {
       const ps = results.map((r) => r.paints.find((p) => p.panel === kind)!);
       const m = (f: (p: PaintRecord) => number) => median(ps.map(f)).toFixed(0);
-      return [kind, m((p) => p.sinceOpenMs), m((p) => p.sinceOpenMs - p.sinceLoadMs), m((p) => p.scriptStartMs), m((p) => p.sinceLoadMs - p.scriptStartMs), m((p) => p.renderMs)];
+      return [
+        kind,
+        m((p) => p.sinceOpenMs),
+        m((p) => p.sinceOpenMs - p.sinceLoadMs),
+        m((p) => p.scriptStartMs),
+        m((p) => p.sinceLoadMs - p.scriptStartMs),
+        m((p) => p.renderMs),
+      ];
     }),
   );
 }

@@ -99,7 +99,11 @@ try {
   let chunk = '';
   for (let step = 1; step <= nLines; step++) {
     const pos = { step, tokens: step * 1024, flops: step * 3.2e9, wallMs: step * 41.7 };
-    chunk += formatMetricLine(step % 100 === 0 ? { kind: 'eval', ...pos, 'val.loss': 2 + 1 / Math.sqrt(step) } : { kind: 'train', ...pos, loss: 2 + 1 / Math.sqrt(step) + 0.01 * Math.sin(step), lr: 1e-3 });
+    chunk += formatMetricLine(
+      step % 100 === 0
+        ? { kind: 'eval', ...pos, 'val.loss': 2 + 1 / Math.sqrt(step) }
+        : { kind: 'train', ...pos, loss: 2 + 1 / Math.sqrt(step) + 0.01 * Math.sin(step), lr: 1e-3 },
+    );
     if (chunk.length > 1 << 20) {
       fs.writeSync(fd, chunk);
       chunk = '';
@@ -108,7 +112,13 @@ try {
   fs.writeSync(fd, chunk);
   fs.closeSync(fd);
   const size = fs.statSync(metrics).size;
-  const measure = (what: string) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', what, metrics], { encoding: 'utf8', cwd: path.resolve(__dirname, '..') })) as { ms: number; peakDelta: number; detail: string };
+  const measure = (what: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', what, metrics], {
+        encoding: 'utf8',
+        cwd: path.resolve(__dirname, '..'),
+      }),
+    ) as { ms: number; peakDelta: number; detail: string };
   console.log(`\nA metrics file of ${nLines.toLocaleString('en-US')} lines (${mb(size)}), each measured in a fresh process\n`);
   printTable(
     ['operation', 'time', 'peak RSS added', 'result'],
@@ -130,7 +140,10 @@ try {
   const appendN = 2_000;
   let appendTotal = 0;
   for (let i = 0; i < appendN; i++) {
-    fs.appendFileSync(metrics, formatMetricLine({ kind: 'train', step: nLines + i + 1, tokens: 0, flops: 0, wallMs: 0, loss: 1, lr: 1e-3 }));
+    fs.appendFileSync(
+      metrics,
+      formatMetricLine({ kind: 'train', step: nLines + i + 1, tokens: 0, flops: 0, wallMs: 0, loss: 1, lr: 1e-3 }),
+    );
     const start = performance.now();
     tail.poll();
     appendTotal += performance.now() - start;

@@ -107,7 +107,14 @@ for (let r = 0; r < RUNS; r++) {
   fs.writeFileSync(path.join(dir, RunFiles.metrics), text);
   // run-00 trains (this process stands in for its worker: a live pid and a fresh heartbeat); the others completed.
   const now = new Date().toISOString();
-  writeStatus(dir, { ...initialStatus(1_000_000), state: r === 0 ? 'running' : 'completed', pid: r === 0 ? process.pid : null, heartbeat: now, startedAt: now, step: RECORDS });
+  writeStatus(dir, {
+    ...initialStatus(1_000_000),
+    state: r === 0 ? 'running' : 'completed',
+    pid: r === 0 ? process.pid : null,
+    heartbeat: now,
+    startedAt: now,
+    step: RECORDS,
+  });
   ids.push(id);
 }
 const setupMs = performance.now() - setupStart;
@@ -115,7 +122,9 @@ const setupMs = performance.now() - setupStart;
 function measure(watch: boolean) {
   // queue "never": nothing is started; the manager only follows, as every manager does.
   let manager!: RunManager;
-  const model = new RunsModel((dir) => (manager = new RunManager({ runsDir: dir, queue: 'never', watch, pollMs: watch ? 1000 : 3_600_000 }).open()));
+  const model = new RunsModel(
+    (dir) => (manager = new RunManager({ runsDir: dir, queue: 'never', watch, pollMs: watch ? 1000 : 3_600_000 }).open()),
+  );
   model.setRoots([runsDir]);
   const source = new ModelSeriesSource(model);
   const store = new Map<string, RunSeries>();
@@ -193,7 +202,9 @@ void latencies().then((latency) => {
 });
 
 function report(latency: number[]): void {
-  console.log(`Live losses through the run manager: ${RUNS} runs × ${RECORDS.toLocaleString('en-US')} train records (+ eval every ${EVAL_EVERY}), all followed\n`);
+  console.log(
+    `Live losses through the run manager: ${RUNS} runs × ${RECORDS.toLocaleString('en-US')} train records (+ eval every ${EVAL_EVERY}), all followed\n`,
+  );
   printTable(
     ['measure', 'value'],
     [

@@ -1,7 +1,9 @@
 /** How every bench prints its tables: the first column (what was measured) left-aligned, the numbers right-aligned. */
 
-const widthsOf = (header: readonly string[], rows: readonly string[][]) => header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-const align = (cells: readonly string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)));
+const widthsOf = (header: readonly string[], rows: readonly string[][]) =>
+  header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const align = (cells: readonly string[], widths: number[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)));
 
 /** A plain aligned table with a rule under the header, then a blank line. */
 export function printTable(header: string[], rows: string[][]): void {

@@ -25,22 +25,39 @@ const examplesDir = path.resolve(__dirname, '..', 'examples');
 const searching = (raw: StructureSpec, search: unknown): StructureSpec => ({ ...raw, search: search as StructureSpec['search'] });
 
 const cases: { name: string; raw: StructureSpec }[] = [];
-const exampleFiles = ['', 'paper'].flatMap((tier) => readdirSync(path.join(examplesDir, tier)).filter((f) => f.endsWith('.mlbtc.json')).sort().map((f) => path.join(tier, f)));
+const exampleFiles = ['', 'paper'].flatMap((tier) =>
+  readdirSync(path.join(examplesDir, tier))
+    .filter((f) => f.endsWith('.mlbtc.json'))
+    .sort()
+    .map((f) => path.join(tier, f)),
+);
 for (const file of exampleFiles) {
   const raw = parse(readFileSync(path.join(examplesDir, file), 'utf8')) as StructureSpec;
   if (raw.search) cases.push({ name: `${file} (its search)`, raw });
   if (raw.task.kind !== 'icl-regression') continue;
-  cases.push({ name: `${file}, training.seed grid of ${MAX_CANDIDATES}`, raw: searching(raw, { strategy: 'grid', space: { 'training.seed': { int: [1, MAX_CANDIDATES] } } }) });
+  cases.push({
+    name: `${file}, training.seed grid of ${MAX_CANDIDATES}`,
+    raw: searching(raw, { strategy: 'grid', space: { 'training.seed': { int: [1, MAX_CANDIDATES] } } }),
+  });
   // rankSplits writes attention.ranks: only for the families that have them (MLR, bilinear MLR).
   if (Array.isArray(raw.attention) || !('ranks' in raw.attention)) continue;
-  cases.push({ name: `${file}, rankSplits levels 1–4`, raw: searching(raw, { strategy: 'grid', space: { 'attention.ranks': { rankSplits: { levels: [1, 2, 3, 4] } } } }) });
+  cases.push({
+    name: `${file}, rankSplits levels 1–4`,
+    raw: searching(raw, { strategy: 'grid', space: { 'attention.ranks': { rankSplits: { levels: [1, 2, 3, 4] } } } }),
+  });
 }
 
 const rows = cases.map(({ name, raw }) => {
   const file: StructureFile = { uri: `file:///bench/${name}`, label: name, fileName: name };
   const result = searchPoints(file, raw);
   const ms = medianMs(() => searchPoints(file, raw), result.points.length > 1000 ? 3 : 20, 1);
-  return [name, result.points.length.toLocaleString('en-US'), String(result.skipped.length), `${ms.toFixed(1)} ms`, result.points.length ? `${((ms / result.points.length) * 1000).toFixed(0)} µs` : '–'];
+  return [
+    name,
+    result.points.length.toLocaleString('en-US'),
+    String(result.skipped.length),
+    `${ms.toFixed(1)} ms`,
+    result.points.length ? `${((ms / result.points.length) * 1000).toFixed(0)} µs` : '–',
+  ];
 });
 
 const header = ['search', 'candidates', 'skipped', 'plan → points', 'per candidate'];

@@ -50,7 +50,10 @@ interface Case {
 }
 
 // The full text where the machine has it (MLBTC_DATA_DIR), else the example's excerpt.
-const LM_TEXT = [process.env.MLBTC_DATA_DIR && path.join(process.env.MLBTC_DATA_DIR, 'tinyshakespeare.txt'), path.join(root, 'examples/data/shakespeare.txt')].find((f): f is string => !!f && fs.existsSync(f))!;
+const LM_TEXT = [
+  process.env.MLBTC_DATA_DIR && path.join(process.env.MLBTC_DATA_DIR, 'tinyshakespeare.txt'),
+  path.join(root, 'examples/data/shakespeare.txt'),
+].find((f): f is string => !!f && fs.existsSync(f))!;
 // The full text may lie outside this workspace: allow its folder, as the mlbtc.dataRoots setting would.
 process.env[DATA_ROOTS_ENV] = [process.env[DATA_ROOTS_ENV], path.dirname(LM_TEXT)].filter(Boolean).join(path.delimiter);
 
@@ -136,7 +139,10 @@ function python(): string | null {
 /** One JSON config to a Python timing script (torch_reference.py or torch_runtime.py), on one thread. */
 function torchTiming(exe: string, config: Record<string, unknown>, script = 'torch_reference.py'): Timing | string {
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(exe, [path.join(__dirname, script), JSON.stringify({ steps: STEPS, warmup: 1, ...config })], { encoding: 'utf8', env });
+  const r = spawnSync(exe, [path.join(__dirname, script), JSON.stringify({ steps: STEPS, warmup: 1, ...config })], {
+    encoding: 'utf8',
+    env,
+  });
   if (r.status !== 0) return `failed: ${r.stderr.trim().split('\n').at(-1)}`;
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { cpuMs: number; wallMs: number };
   return out;
@@ -199,21 +205,58 @@ async function runCase(index: number): Promise<void> {
 }
 
 function oursTiming(index: number): Timing | string {
-  const args = ['--import', 'tsx', __filename, '--case', String(index), '--steps', String(STEPS), '--backend', BACKEND, ...(ONLY ? ['--only', ONLY] : []), ...(PROFILE ? ['--profile'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    __filename,
+    '--case',
+    String(index),
+    '--steps',
+    String(STEPS),
+    '--backend',
+    BACKEND,
+    ...(ONLY ? ['--only', ONLY] : []),
+    ...(PROFILE ? ['--profile'] : []),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (PROFILE) process.stdout.write(r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+  if (PROFILE)
+    process.stdout.write(
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('{'))
+        .join('\n'),
+    );
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) return `failed: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`).slice(0, 60)}`;
+  if (r.status !== 0 || !last.startsWith('{'))
+    return `failed: ${(
+      r.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Error/.test(l)) ?? `exit ${r.status}`
+    ).slice(0, 60)}`;
   return JSON.parse(last) as Timing;
 }
 
 async function main(): Promise<void> {
   const backend = await startBackend(BACKEND, (line) => console.log(`  ${line}`));
   const exe = python();
-  console.log(`backend: ${backend.description}; PyTorch: ${exe ? `${exe} (1 thread)` : 'skipped (no python3 with torch; set MLBTC_PYTHON)'}; ${STEPS} measured steps after 1 warm-up\n`);
+  console.log(
+    `backend: ${backend.description}; PyTorch: ${exe ? `${exe} (1 thread)` : 'skipped (no python3 with torch; set MLBTC_PYTHON)'}; ${STEPS} measured steps after 1 warm-up\n`,
+  );
 
   const rows: string[][] = [
-    ['model', 'params', 'GFLOP/step', 'tfjs ms/step (cpu / wall)', 'tfjs tok/s', 'torch runtime tok/s', 'reference ms/step (cpu / wall)', 'reference tok/s', 'tfjs/ref', 'runtime/ref'],
+    [
+      'model',
+      'params',
+      'GFLOP/step',
+      'tfjs ms/step (cpu / wall)',
+      'tfjs tok/s',
+      'torch runtime tok/s',
+      'reference ms/step (cpu / wall)',
+      'reference tok/s',
+      'tfjs/ref',
+      'runtime/ref',
+    ],
   ];
   for (const [i, c] of cases.entries()) {
     const tokens = c.spec.training.batchSize * c.spec.model.seqLen;
@@ -227,7 +270,10 @@ async function main(): Promise<void> {
     const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '–');
     const cell = (t: Timing | string) => (typeof t === 'string' ? t : `${fmt(t.cpuMs)} / ${fmt(t.wallMs)}`);
     rows.push([
-      c.label + (c.spec.training.microBatchSize ? ` (${c.spec.training.batchSize / c.spec.training.microBatchSize}×${c.spec.training.microBatchSize})` : ''),
+      c.label +
+        (c.spec.training.microBatchSize
+          ? ` (${c.spec.training.batchSize / c.spec.training.microBatchSize}×${c.spec.training.microBatchSize})`
+          : ''),
       fmt(analyze(c.spec).params.total),
       (trainingFlopsPerStep(c.spec) / 1e9).toFixed(1),
       cell(ours),
@@ -269,10 +315,25 @@ async function scoresAtT1024(exe: string | null): Promise<void> {
     const ours = measure(() => tf.tidy(() => void model.attentionLogits(0, x).dataSync()), STEPS);
     model.dispose();
     const torch = exe
-      ? torchTiming(exe, { mode: 'scores', task: 'lm', family: name, width: 256, heads: 4, layers: 1, seqLen: 1024, batch, vocab: 65, ...(name === 'mlr' ? mlrAttention : {}) })
+      ? torchTiming(exe, {
+          mode: 'scores',
+          task: 'lm',
+          family: name,
+          width: 256,
+          heads: 4,
+          layers: 1,
+          seqLen: 1024,
+          batch,
+          vocab: 65,
+          ...(name === 'mlr' ? mlrAttention : {}),
+        })
       : 'skipped';
     times[name] = { ours: ours.cpuMs, torch: typeof torch === 'string' ? NaN : torch.cpuMs };
-    rows.push([name, `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`, typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`]);
+    rows.push([
+      name,
+      `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`,
+      typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`,
+    ]);
   }
   x.dispose();
   rows.push([

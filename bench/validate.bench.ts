@@ -21,7 +21,13 @@ const cases: [string, string][] = ['', 'paper'].flatMap((tier) =>
 
 const lm = readFileSync(path.join(examplesDir, 'paper', 'char-lm-mlr.mlbtc.json'), 'utf8');
 cases.push(
-  ['broken: typos, bad ranks, bad blocks', lm.replace('"ranks"', '"rankz"').replace('"layers": 6', '"layers": "6"').replace('"kind": "mlr"', '"kind": "mlr", "blockSizes": [1000, 3, 8], "windw": 1')],
+  [
+    'broken: typos, bad ranks, bad blocks',
+    lm
+      .replace('"ranks"', '"rankz"')
+      .replace('"layers": 6', '"layers": "6"')
+      .replace('"kind": "mlr"', '"kind": "mlr", "blockSizes": [1000, 3, 8], "windw": 1'),
+  ],
   ['syntax error (trailing comma)', lm.replace(/\}\s*$/, ',}')],
 );
 

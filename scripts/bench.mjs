@@ -21,7 +21,10 @@ if (unknown.length) {
 let failed = 0;
 for (const name of names.length ? names : all) {
   console.log(`\n── bench/${name}.bench.ts ──`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', `${name}.bench.ts`), ...passThrough], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', `${name}.bench.ts`), ...passThrough], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

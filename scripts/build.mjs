@@ -23,11 +23,12 @@ const nodeEntries = [
 ].filter((e) => existsSync(rel(e.in)) && (!only || only.includes(e.out)));
 
 /** One browser bundle per webview panel folder (webview/<panel>/main.ts). */
-const webviewEntries = !only && existsSync(rel('webview'))
-  ? readdirSync(rel('webview'), { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(rel(`webview/${d.name}/main.ts`)))
-      .map((d) => ({ in: `webview/${d.name}/main.ts`, out: `webview/${d.name}` }))
-  : [];
+const webviewEntries =
+  !only && existsSync(rel('webview'))
+    ? readdirSync(rel('webview'), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(rel(`webview/${d.name}/main.ts`)))
+        .map((d) => ({ in: `webview/${d.name}/main.ts`, out: `webview/${d.name}` }))
+    : [];
 
 const common = { bundle: true, sourcemap: true, minify, logLevel: 'warning', absWorkingDir: root };
 
@@ -46,7 +47,17 @@ const configs = [
     mainFields: ['module', 'main'],
   },
   ...(webviewEntries.length
-    ? [{ ...common, entryPoints: webviewEntries, outdir: dist, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }]
+    ? [
+        {
+          ...common,
+          entryPoints: webviewEntries,
+          outdir: dist,
+          platform: 'browser',
+          format: 'iife',
+          target: 'es2022',
+          loader: { '.css': 'text' },
+        },
+      ]
     : []),
 ];
 
@@ -54,12 +65,22 @@ async function writeSchema() {
   const tmp = path.join(root, '.cache', 'build');
   mkdirSync(tmp, { recursive: true });
   const out = path.join(tmp, 'schema.cjs');
-  await esbuild.build({ entryPoints: [rel('src/core/spec/schema.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [rel('src/core/spec/schema.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
   const require = createRequire(import.meta.url);
   delete require.cache[out];
   const { jsonSchema } = require(out);
   mkdirSync(dist, { recursive: true });
-  writeFileSync(path.join(dist, 'mlbtc.schema.json'), JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...jsonSchema() }, null, 2));
+  writeFileSync(
+    path.join(dist, 'mlbtc.schema.json'),
+    JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...jsonSchema() }, null, 2),
+  );
 }
 
 /** The worker's tfjs wasm backend loads its .wasm binaries from beside the bundle at run time (src/engine/backend.ts). */

@@ -20,7 +20,9 @@ export const chromiumArgs = [
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` or point MLBTC_CHROMIUM at a chromium binary.`);
+    throw new Error(
+      `chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` or point MLBTC_CHROMIUM at a chromium binary.`,
+    );
   }
   // Chromium keeps its crash-report database under $XDG_CONFIG_HOME/chromium: point that away from $HOME.
   const home = mkdtempSync(path.join(os.tmpdir(), 'mlbtc-chromium-'));

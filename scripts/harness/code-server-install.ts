@@ -51,7 +51,9 @@ function nodeMajor(): string {
 
 function install(log: (line: string) => void): void {
   if (nodeMajor() !== '20') {
-    throw new Error(`code-server ${codeServerVersion} needs Node 20 (its install script refuses others); this is Node ${process.versions.node}.`);
+    throw new Error(
+      `code-server ${codeServerVersion} needs Node 20 (its install script refuses others); this is Node ${process.versions.node}.`,
+    );
   }
   rmSync(markerFile, { force: true });
   mkdirSync(codeServerPrefix, { recursive: true });
@@ -63,23 +65,31 @@ function install(log: (line: string) => void): void {
     path.join(codeServerPrefix, 'package.json'),
     JSON.stringify({ name: 'mlbtc-code-server-cache', private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2),
   );
-  log(`[code-server] installing code-server ${codeServerVersion} into ${path.relative(process.cwd(), codeServerPrefix) || '.'} (about a minute; log: ${logFile})`);
+  log(
+    `[code-server] installing code-server ${codeServerVersion} into ${path.relative(process.cwd(), codeServerPrefix) || '.'} (about a minute; log: ${logFile})`,
+  );
   const started = Date.now();
-  const result = spawnSync('npm', ['install', '--prefix', codeServerPrefix, '--save-exact', '--no-audit', '--no-fund', `code-server@${codeServerVersion}`], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      // code-server's postinstall.sh refuses to run as root unless this is set (CI runs as root).
-      npm_config_unsafe_perm: 'true',
-      // node-pty's install script calls npx, which would otherwise ask before fetching a package.
-      npm_config_yes: 'true',
+  const result = spawnSync(
+    'npm',
+    ['install', '--prefix', codeServerPrefix, '--save-exact', '--no-audit', '--no-fund', `code-server@${codeServerVersion}`],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        // code-server's postinstall.sh refuses to run as root unless this is set (CI runs as root).
+        npm_config_unsafe_perm: 'true',
+        // node-pty's install script calls npx, which would otherwise ask before fetching a package.
+        npm_config_yes: 'true',
+      },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 15 * 60_000,
     },
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 15 * 60_000,
-  });
+  );
   writeFileSync(logFile, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
   if (result.status !== 0) {
-    throw new Error(`npm install code-server@${codeServerVersion} failed (exit ${result.status ?? result.signal}); see ${logFile}:\n${tail(result.stderr)}`);
+    throw new Error(
+      `npm install code-server@${codeServerVersion} failed (exit ${result.status ?? result.signal}); see ${logFile}:\n${tail(result.stderr)}`,
+    );
   }
   verifyInstall();
   writeFileSync(markerFile, JSON.stringify({ version: codeServerVersion, node: nodeMajor() } satisfies Marker));
@@ -93,9 +103,11 @@ function install(log: (line: string) => void): void {
  */
 function seedRipgrepCache(): void {
   const target = { x64: 'x86_64-unknown-linux-musl', arm64: 'aarch64-unknown-linux-musl' }[process.arch as string];
-  if (process.platform !== 'linux' || !target) throw new Error(`code-server install: only linux x64/arm64 are supported, not ${process.platform} ${process.arch}.`);
+  if (process.platform !== 'linux' || !target)
+    throw new Error(`code-server install: only linux x64/arm64 are supported, not ${process.platform} ${process.arch}.`);
   const rg = findOnPath('rg');
-  if (!rg) throw new Error('code-server install needs ripgrep: run `apt-get install -y ripgrep` (its npm package cannot download rg offline).');
+  if (!rg)
+    throw new Error('code-server install needs ripgrep: run `apt-get install -y ripgrep` (its npm package cannot download rg offline).');
   const cacheDir = path.join(os.tmpdir(), 'vscode-ripgrep-cache-1.15.11');
   const archive = path.join(cacheDir, `ripgrep-v13.0.0-10-${target}.tar.gz`);
   if (existsSync(archive) && statSync(archive).size > 0) return;

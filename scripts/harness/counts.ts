@@ -11,7 +11,10 @@ export interface Counts {
 export const noTests: Counts = { passed: 0, failed: 0, skipped: 0 };
 
 export function addCounts(...all: Counts[]): Counts {
-  return all.reduce((sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }), noTests);
+  return all.reduce(
+    (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
+    noTests,
+  );
 }
 
 /** `N passed, N failed` plus `, N skipped` when any were skipped: the last line `npm test` prints. */

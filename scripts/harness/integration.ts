@@ -82,9 +82,15 @@ export async function runIntegration(options: IntegrationOptions = {}): Promise<
       const printer = startPrinter(resultsFile, log);
       try {
         await page.goto(server.url({ folder: workspace, extensionDevelopmentPath: extensionPath, extensionTestsPath: bundle.indexFile }));
-        const code = await withTimeout(exitCode, options.timeoutMs ?? defaultIntegrationTimeoutMs, 'the integration suite did not finish: the workbench or a test hung');
+        const code = await withTimeout(
+          exitCode,
+          options.timeoutMs ?? defaultIntegrationTimeoutMs,
+          'the integration suite did not finish: the workbench or a test hung',
+        );
         if (code !== 0 && !parseEvents(readIfExists(resultsFile)).some((e) => e.event === 'fail')) {
-          problems.push(`the workbench exited with code ${code} but no test failed: the tests module or the extension host failed before or after the tests`);
+          problems.push(
+            `the workbench exited with code ${code} but no test failed: the tests module or the extension host failed before or after the tests`,
+          );
         }
       } catch (error) {
         problems.push((error as Error).message);

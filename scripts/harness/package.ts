@@ -39,7 +39,9 @@ async function step(command: string, args: string[]): Promise<void> {
     await run(command, args, { cwd: repoRoot, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(
+      `${path.basename(args[0] ?? command)} ${args.slice(1).join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
   }
 }
 

@@ -20,12 +20,17 @@ async function start(args: string[]): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`the build failed (exit ${code})`)),
     );
   });
-  const watcher = spawnGroup(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--watch'], { cwd: repoRoot, stdio: 'inherit' });
+  const watcher = spawnGroup(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--watch'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   onCleanup(() => killGroup(watcher.pid!));
 
   const server = await startCodeServer({ theme, disableWorkspaceTrust: !args.includes('--trust-prompt'), log: console.log });
   const url = server.url({ folder: examplesDir, extensionDevelopmentPath: repoRoot });
-  console.log(`\nMLBTC Studio is running in VS Code (code-server) at:\n\n  ${url}\n\nOpen it in a browser on this machine. Edits rebuild automatically; reload the window to load them. Ctrl-C stops everything.\n`);
+  console.log(
+    `\nMLBTC Studio is running in VS Code (code-server) at:\n\n  ${url}\n\nOpen it in a browser on this machine. Edits rebuild automatically; reload the window to load them. Ctrl-C stops everything.\n`,
+  );
 }
 
 start(process.argv.slice(2)).catch((error: Error) => {

@@ -92,12 +92,20 @@ export async function main(argv: string[]): Promise<number> {
 async function runSuite(name: SuiteName): Promise<SuiteResult> {
   switch (name) {
     case 'typecheck':
-      return runStep(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', repoRoot], suiteTimeoutMs.typecheck);
+      return runStep(
+        process.execPath,
+        [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', repoRoot],
+        suiteTimeoutMs.typecheck,
+      );
     case 'lint': {
       // ESLint (correctness) and Prettier (formatting) are one test each, like typecheck.
       const bin = (pkg: string, file: string) => path.join(repoRoot, 'node_modules', pkg, file);
       const eslint = await runStep(process.execPath, [bin('eslint', 'bin/eslint.js'), '.'], suiteTimeoutMs.lint);
-      const prettier = await runStep(process.execPath, [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'], suiteTimeoutMs.lint);
+      const prettier = await runStep(
+        process.execPath,
+        [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level=warn', '.'],
+        suiteTimeoutMs.lint,
+      );
       return { counts: addCounts(eslint.counts, prettier.counts), notes: [...eslint.notes, ...prettier.notes] };
     }
     case 'build':
@@ -105,7 +113,9 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'python':
       return runPytest(suiteTimeoutMs.python);
     case 'unit':
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [`--test-timeout=${fileTimeoutMs}`]);
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'unit'), '.test.ts'), suiteTimeoutMs.unit, [
+        `--test-timeout=${fileTimeoutMs}`,
+      ]);
     case 'integration': {
       await ensureCodeServer();
       const { counts, problems } = await runIntegration({ timeoutMs: suiteTimeoutMs.integration });
@@ -114,7 +124,10 @@ async function runSuite(name: SuiteName): Promise<SuiteResult> {
     case 'e2e': {
       await ensureCodeServer();
       // One workbench at a time: each file starts its own code-server and chromium.
-      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, ['--test-concurrency=1', `--test-timeout=${fileTimeoutMs}`]);
+      return runNodeTests(findFiles(path.join(repoRoot, 'test', 'e2e'), '.test.ts'), suiteTimeoutMs.e2e, [
+        '--test-concurrency=1',
+        `--test-timeout=${fileTimeoutMs}`,
+      ]);
     }
   }
 }
@@ -138,7 +151,11 @@ async function runPytest(timeoutMs: number): Promise<SuiteResult> {
     const args = ['-m', 'pytest', 'test/python', '-p', 'no:cacheprovider', '-q', `--junitxml=${junit}`];
     const { code, timedOut } = await run(python, args, timeoutMs, 'inherit', env);
     const counts = existsSync(junit) ? countsFromJunit(readFileSync(junit, 'utf8')) : undefined;
-    if (!counts) return { counts: { ...noTests, failed: 1 }, notes: [timedOut ? `timed out after ${timeoutMs / 1000} s` : `pytest exited with ${code} and no report`] };
+    if (!counts)
+      return {
+        counts: { ...noTests, failed: 1 },
+        notes: [timedOut ? `timed out after ${timeoutMs / 1000} s` : `pytest exited with ${code} and no report`],
+      };
     return { counts, notes: code === 0 || counts.failed > 0 ? [] : [`pytest exited with ${code}`] };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -179,10 +196,14 @@ async function runNodeTests(files: string[], timeoutMs: number, extraArgs: strin
     const { code, timedOut } = await run(process.execPath, args, timeoutMs, 'inherit');
     const counts = countsFromTap(readIfExists(tapFile));
     if (timedOut) {
-      return { counts: addCounts(counts ?? noTests, { ...noTests, failed: 1 }), notes: [`timed out after ${timeoutMs / 1000} s and was stopped`] };
+      return {
+        counts: addCounts(counts ?? noTests, { ...noTests, failed: 1 }),
+        notes: [`timed out after ${timeoutMs / 1000} s and was stopped`],
+      };
     }
     if (!counts) return { counts: { ...noTests, failed: 1 }, notes: [`the test runner exited with ${code} without a summary`] };
-    if (code !== 0 && counts.failed === 0) return { counts: { ...counts, failed: 1 }, notes: [`the test runner exited with ${code} although no test failed`] };
+    if (code !== 0 && counts.failed === 0)
+      return { counts: { ...counts, failed: 1 }, notes: [`the test runner exited with ${code} although no test failed`] };
     return { counts, notes: [] };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

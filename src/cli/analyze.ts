@@ -29,7 +29,12 @@ wrong command line.`,
 
     const read = readSpecFile(file, io.cwd);
     if (!read.ok) {
-      if (json) printJson({ file, errors: [{ path: [], message: `cannot read ${file}: ${read.reason}`, code: 'unreadable', line: 0, column: 0 }], warnings: [] });
+      if (json)
+        printJson({
+          file,
+          errors: [{ path: [], message: `cannot read ${file}: ${read.reason}`, code: 'unreadable', line: 0, column: 0 }],
+          warnings: [],
+        });
       else io.stderr(`mlbtc analyze: cannot read ${file}: ${read.reason}\n`);
       return Exit.unreadable;
     }
@@ -38,7 +43,10 @@ wrong command line.`,
     const warnings = problems.filter((p) => p.severity === 'warning');
     if (!spec) {
       if (json) printJson({ file, errors: errors.map(problemJson), warnings: warnings.map(problemJson) });
-      else io.stderr(`${errors.map((p) => problemLine(file, p)).join('\n')}\n${file}: not analysed: ${errors.length === 1 ? 'fix the error above' : `fix the ${errors.length} errors above`}\n`);
+      else
+        io.stderr(
+          `${errors.map((p) => problemLine(file, p)).join('\n')}\n${file}: not analysed: ${errors.length === 1 ? 'fix the error above' : `fix the ${errors.length} errors above`}\n`,
+        );
       return Exit.invalid;
     }
     const analysis = analyze(spec);

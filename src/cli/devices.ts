@@ -18,7 +18,11 @@ Exit status: 0 (also when no Python or no torch is found: the report says so), 2
   async run({ positionals, values }, io) {
     if (positionals.length) throw new UsageError(`devices takes no arguments (got ${positionals.join(' ')})`);
     const probes = new ProbeCache();
-    const report = await devicesReport(findPython({}), (python) => probes.probe(python, torchPackageDir()), process.env[BACKEND_PACKAGES_ENV]);
+    const report = await devicesReport(
+      findPython({}),
+      (python) => probes.probe(python, torchPackageDir()),
+      process.env[BACKEND_PACKAGES_ENV],
+    );
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDevices(report));
     return Exit.ok;
   },

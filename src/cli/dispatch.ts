@@ -58,7 +58,12 @@ export async function dispatch(argv: string[], table: CommandTable, terminal: Cl
   const help = () => `Usage: ${command.usage}\n\n${command.help.trimEnd()}\n`;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     io.stderr(`mlbtc ${name}: ${(e as Error).message}\n\nUsage: ${command.usage}\n`);
     return Exit.usage;

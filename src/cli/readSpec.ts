@@ -24,13 +24,22 @@ export function readSpecFile(file: string, cwd: string): ReadResult {
     if (!stat.isFile()) return { ok: false, reason: 'is not a regular file (a pipe, device or socket)' };
     if (stat.size > MAX_SPEC_BYTES) {
       const size = stat.size.toLocaleString('en-US');
-      return { ok: false, reason: `is ${size} bytes; spec files are at most ${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes (real specs are a few KB)` };
+      return {
+        ok: false,
+        reason: `is ${size} bytes; spec files are at most ${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes (real specs are a few KB)`,
+      };
     }
     bytes = fs.readFileSync(fd);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory (give the *.mlbtc.json files in it)' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory (give the *.mlbtc.json files in it)'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
     return { ok: false, reason };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);

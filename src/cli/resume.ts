@@ -33,7 +33,8 @@ export function resolveTarget(manager: RunManager, id: string): Target {
     if (!(e instanceof SearchNotFoundError)) throw e;
     if (!/^No search/.test(e.message)) errors.push(e.message);
   }
-  if (run && search && run.id !== id && search !== id) return { error: `"${id}" matches the run ${run.id} and the search ${search}; give more of the id.` };
+  if (run && search && run.id !== id && search !== id)
+    return { error: `"${id}" matches the run ${run.id} and the search ${search}; give more of the id.` };
   if (run && (!search || run.id === id)) return { kind: 'run', run };
   if (search) return { kind: 'search', id: search };
   return { error: errors.join(' ') };
@@ -60,7 +61,13 @@ run that did not complete, 2 bad command line.`,
   options: { retry: { type: 'boolean' }, wait: { type: 'boolean' }, runs: { type: 'string' } },
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError('give one run or search ID');
-    const manager = new RunManager({ runsDir: runsDirOf(values, io), ...cliLaunchers(), queue: 'never', owner: 'mlbtc resume', slurm: cliSlurmExecutor() });
+    const manager = new RunManager({
+      runsDir: runsDirOf(values, io),
+      ...cliLaunchers(),
+      queue: 'never',
+      owner: 'mlbtc resume',
+      slurm: cliSlurmExecutor(),
+    });
     const target = resolveTarget(manager, positionals[0]!);
     if ('error' in target) {
       io.stderr(`mlbtc resume: ${target.error}\n`);
@@ -82,9 +89,14 @@ run that did not complete, 2 bad command line.`,
     const what = values.retry ? `${run.id} (a new run of ${target.run.id})` : run.id;
     const launch = launchState(run.dir);
     const job = readJobFile(run.dir);
-    if (job && run.state === 'queued') io.stdout(`${what}: submitted as Slurm job ${jobKey(job)}, continuing after step ${run.status?.step ?? 0}.\n`);
-    else if (run.state === 'queued' && launch.state === 'starting') io.stdout(`${what}: started (worker pid ${launch.marker!.workerPid}), continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
-    else if (run.state === 'queued') io.stdout(`${what}: queued; the process that owns the queue of ${manager.store.root} starts it when a slot is free.\n`);
+    if (job && run.state === 'queued')
+      io.stdout(`${what}: submitted as Slurm job ${jobKey(job)}, continuing after step ${run.status?.step ?? 0}.\n`);
+    else if (run.state === 'queued' && launch.state === 'starting')
+      io.stdout(
+        `${what}: started (worker pid ${launch.marker!.workerPid}), continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`,
+      );
+    else if (run.state === 'queued')
+      io.stdout(`${what}: queued; the process that owns the queue of ${manager.store.root} starts it when a slot is free.\n`);
     else io.stdout(`${what}: ${run.state}, continuing after step ${run.status?.step ?? 0} of ${run.status?.totalSteps ?? '?'}.\n`);
     if (!values.wait) return Exit.ok;
 

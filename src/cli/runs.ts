@@ -132,7 +132,10 @@ Exit status: 0, or 2 for a bad command line or an unreadable runs directory.`,
     }
     const out: string[] = [`Runs in ${root}`];
     for (const group of groupByExperiment(runs)) {
-      out.push('', `${group.experiment.label}${group.experiment.kind === 'spec' && group.runs[0]?.source ? `  (${group.runs[0].source})` : ''}`);
+      out.push(
+        '',
+        `${group.experiment.label}${group.experiment.kind === 'spec' && group.runs[0]?.source ? `  (${group.runs[0].source})` : ''}`,
+      );
       const rows = group.runs.map((r) => [
         `  ${r.id}`,
         // A Slurm run names its job: `squeue -j` and `sacct -j` take it.

@@ -6,7 +6,13 @@ import type { CliIo } from './command';
 import { torchPackageDir } from './runs';
 
 /** Pick the runtime (runtime.ts) with the CLI's Python search; a runtime that cannot start is reported, and null. */
-export async function chooseCliRuntime(spec: ResolvedSpec, runtimeFrom: string, deviceFrom: string, io: CliIo, command = 'train'): Promise<ChosenRuntime | null> {
+export async function chooseCliRuntime(
+  spec: ResolvedSpec,
+  runtimeFrom: string,
+  deviceFrom: string,
+  io: CliIo,
+  command = 'train',
+): Promise<ChosenRuntime | null> {
   const probes = new ProbeCache();
   try {
     const chosen = await chooseRuntime(
@@ -17,7 +23,9 @@ export async function chooseCliRuntime(spec: ResolvedSpec, runtimeFrom: string, 
     return chosen;
   } catch (e) {
     if (!(e instanceof RuntimeError)) throw e;
-    io.stderr(`mlbtc ${command}: ${e.message}\nmlbtc ${command}: nothing was trained. Set ${PYTHON_ENV} to a Python with torch (\`mlbtc devices\` shows what is found), or use the tfjs runtime.\n`);
+    io.stderr(
+      `mlbtc ${command}: ${e.message}\nmlbtc ${command}: nothing was trained. Set ${PYTHON_ENV} to a Python with torch (\`mlbtc devices\` shows what is found), or use the tfjs runtime.\n`,
+    );
     return null;
   }
 }

@@ -35,12 +35,24 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   const maxConcurrent = values['max-concurrent'] !== undefined ? Number(values['max-concurrent']) : (file.plan.maxConcurrent ?? 1);
   const executor = executorOption(values) ?? 'local';
   const slurm = cliSlurmExecutor(maxConcurrent);
-  const manager = new RunManager({ runsDir, ...cliLaunchers(), maxConcurrentRuns: maxConcurrent, owner: `mlbtc search ${id}`, pollMs: 500, executor, slurm }).open();
+  const manager = new RunManager({
+    runsDir,
+    ...cliLaunchers(),
+    maxConcurrentRuns: maxConcurrent,
+    owner: `mlbtc search ${id}`,
+    pollMs: 500,
+    executor,
+    slurm,
+  }).open();
   // On Slurm a one-rung search (grid, random) queues every trial at once: they go as one job array whose throttle
   // (--array=0-N%K) keeps K running. ASHA decides promotions from results, so its trials go K at a time.
   const onSlurm = executor === 'slurm' || file.plan.trials[0]?.spec.execution?.executor === 'slurm';
   const active = onSlurm && !file.plan.asha ? file.plan.trials.length : maxConcurrent;
-  const controller = new SearchController(manager, id, { maxConcurrent: active, owner: SEARCH_CONTROLLER_OWNER, onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`) });
+  const controller = new SearchController(manager, id, {
+    maxConcurrent: active,
+    owner: SEARCH_CONTROLLER_OWNER,
+    onEvent: (e) => io.stdout(`${describeSearchEvent(e, file.plan)}\n`),
+  });
   try {
     controller.acquire();
   } catch (e) {
@@ -78,7 +90,8 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
 }
 
 export const command: CliCommand = {
-  usage: 'mlbtc search FILE [--plan] [--max-concurrent N] [--runs DIR] [--executor E]  |  mlbtc search status ID  |  mlbtc search resume ID',
+  usage:
+    'mlbtc search FILE [--plan] [--max-concurrent N] [--runs DIR] [--executor E]  |  mlbtc search status ID  |  mlbtc search resume ID',
   help: `Runs the structure search of FILE's "search" block: every combination (grid), seeded draws (random), or
 successive halving (asha: trials start at the smallest budget; the best 1/eta of each rung continue from their
 checkpoint to the next). Candidates that fail validation or break search.constraints are planned out, each with
@@ -106,7 +119,8 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
   async run({ positionals, values }, io) {
     if (values['max-concurrent'] !== undefined) {
       const n = Number(values['max-concurrent']);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-concurrent must be an integer ≥ 1 (got "${String(values['max-concurrent'])}")`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UsageError(`--max-concurrent must be an integer ≥ 1 (got "${String(values['max-concurrent'])}")`);
     }
     const [first, second, ...rest] = positionals;
     if ((first === 'status' || first === 'resume') && second !== undefined) {
@@ -123,7 +137,14 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
       if (first === 'resume') return driveSearch(id, values, io);
       const file = readSearchFile(runsDir, id);
       const state = readSearchState(runsDir, id);
-      io.stdout(formatResults(id, file.plan, searchResults(new RunManager({ runsDir, queue: 'never' }).store, id, file.plan, state), state.finishedAt !== null));
+      io.stdout(
+        formatResults(
+          id,
+          file.plan,
+          searchResults(new RunManager({ runsDir, queue: 'never' }).store, id, file.plan, state),
+          state.finishedAt !== null,
+        ),
+      );
       return Exit.ok;
     }
     if (positionals.length !== 1) throw new UsageError('give one FILE (or: search status ID, search resume ID)');

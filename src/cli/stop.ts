@@ -34,7 +34,8 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError('give one run or search ID');
     const timeout = values.timeout === undefined ? 15 : Number(values.timeout);
-    if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be a number of seconds ≥ 0 (got "${String(values.timeout)}")`);
+    if (!Number.isFinite(timeout) || timeout < 0)
+      throw new UsageError(`--timeout must be a number of seconds ≥ 0 (got "${String(values.timeout)}")`);
     const manager = new RunManager({ runsDir: runsDirOf(values, io), queue: 'never', owner: 'mlbtc stop', slurm: cliSlurmExecutor() });
     const target = resolveTarget(manager, positionals[0]!);
     if ('error' in target) {
@@ -44,7 +45,11 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     if (target.kind === 'run') {
       const before = target.run.state;
       const run = await manager.stop(target.run.id, timeout * 1000);
-      io.stdout(before === run.state ? `${run.id} is ${run.state}; nothing to stop.\n` : `${run.id}: ${run.state} at step ${run.status?.step ?? '?'} (${run.status?.exitReason ?? ''})\n`);
+      io.stdout(
+        before === run.state
+          ? `${run.id} is ${run.state}; nothing to stop.\n`
+          : `${run.id}: ${run.state} at step ${run.status?.step ?? '?'} (${run.status?.exitReason ?? ''})\n`,
+      );
       return Exit.ok;
     }
     // A search: its controller first, so it does not launch replacements for the trials stopped below.
@@ -80,7 +85,9 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     try {
       const stopped = await controller.pause(timeout * 1000);
       for (const run of stopped) io.stdout(`${run.id}: ${run.state} at step ${run.status?.step ?? '?'}\n`);
-      io.stdout(`search ${target.id} stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} stopped); continue it with \`mlbtc resume ${target.id}\`.\n`);
+      io.stdout(
+        `search ${target.id} stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} stopped); continue it with \`mlbtc resume ${target.id}\`.\n`,
+      );
     } finally {
       controller.release();
     }

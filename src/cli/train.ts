@@ -44,7 +44,8 @@ const PRECISIONS = ['fp32', 'bf16'] as const;
 const DEVICE = new RegExp(`^(auto|cuda|mps|cpu)$|${CUDA_INDEX_PATTERN}`);
 
 export const command: CliCommand = {
-  usage: 'mlbtc train FILE [--runtime R] [--device D] [--precision P] [--steps N] [--backend B] [--seed S] [--out DIR] [--executor E]  |  mlbtc train --resume DIR [--runtime R]',
+  usage:
+    'mlbtc train FILE [--runtime R] [--device D] [--precision P] [--steps N] [--backend B] [--seed S] [--out DIR] [--executor E]  |  mlbtc train --resume DIR [--runtime R]',
   help: `Trains the structure in FILE (a *.mlbtc.json) in the foreground, with its training settings, and writes a
 run folder: spec.json, status.json, metrics.jsonl, worker.log and checkpoints/.
 
@@ -87,7 +88,9 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
     if (resume !== undefined) {
       const others = ['steps', 'backend', 'seed', 'out', 'device', 'precision', 'executor'].filter((o) => values[o] !== undefined);
       if (positionals.length || others.length) {
-        throw new UsageError('--resume DIR takes no FILE and no other option than --runtime: the run continues as configured in DIR/spec.json');
+        throw new UsageError(
+          '--resume DIR takes no FILE and no other option than --runtime: the run continues as configured in DIR/spec.json',
+        );
       }
       return resumeRun(path.resolve(io.cwd, resume), parseRuntime(values), io);
     }
@@ -109,7 +112,10 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
     }
     const runtimeFrom = values.runtime !== undefined ? '--runtime' : 'training.runtime';
     // "--runtime auto" is not an override to record (the choice is), but it does replace the file's runtime.
-    let spec: ResolvedSpec = { ...resolved, training: { ...resolved.training, ...(values.runtime === 'auto' ? { runtime: 'auto' } : {}), ...overrides } };
+    let spec: ResolvedSpec = {
+      ...resolved,
+      training: { ...resolved.training, ...(values.runtime === 'auto' ? { runtime: 'auto' } : {}), ...overrides },
+    };
     const chosen = await chooseCliRuntime(spec, runtimeFrom, values.device !== undefined ? '--device' : 'training.device', io);
     if (!chosen) return Exit.invalid;
     ({ spec, overrides } = recordRuntime(spec, overrides, chosen.runtime));
@@ -148,9 +154,14 @@ diverged), 2 bad command line or unreadable file, 130 stopped by Ctrl-C.`,
       }
     } else {
       // This process starts the worker: the run must never look startable to an editor window that owns the queue.
-      runDir = new RunStore(path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR)).create({ ...run, launchedBy: process.pid }).dir;
+      runDir = new RunStore(path.join(workspaceRoot(path.dirname(sourcePath)), DEFAULT_RUNS_DIR)).create({
+        ...run,
+        launchedBy: process.pid,
+      }).dir;
     }
-    return chosen.runtime === 'torch' ? trainInTorchWorker(runDir, false, chosen.python, torchPackageDir(), io) : trainInWorker({ type: 'start', runDir }, io);
+    return chosen.runtime === 'torch'
+      ? trainInTorchWorker(runDir, false, chosen.python, torchPackageDir(), io)
+      : trainInWorker({ type: 'start', runDir }, io);
   },
 };
 
@@ -158,7 +169,9 @@ function parseRuntime(values: Record<string, unknown>): RuntimeName | undefined 
   const r = values.runtime;
   if (r === undefined) return undefined;
   if (!(RUNTIME_CHOICES as readonly unknown[]).includes(r) || r === 'auto') {
-    throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')}${values.resume !== undefined ? ' (auto only for a new run)' : ''} (got "${String(r)}")`);
+    throw new UsageError(
+      `--runtime must be one of ${RUNTIME_CHOICES.join(', ')}${values.resume !== undefined ? ' (auto only for a new run)' : ''} (got "${String(r)}")`,
+    );
   }
   return r as RuntimeName;
 }
@@ -200,7 +213,8 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
     const raw = values[name];
     if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${String(raw)}")`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got "${String(raw)}")`);
     return n;
   };
   const steps = int('steps', 1, SpecLimits.steps);
@@ -209,7 +223,8 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
   if (seed !== undefined) overrides.seed = seed;
   const runtime = values.runtime;
   if (runtime !== undefined) {
-    if (!(RUNTIME_CHOICES as readonly unknown[]).includes(runtime)) throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')} (got "${String(runtime)}")`);
+    if (!(RUNTIME_CHOICES as readonly unknown[]).includes(runtime))
+      throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(', ')} (got "${String(runtime)}")`);
     if (runtime !== 'auto') overrides.runtime = runtime as RuntimeName;
   }
   if (values.device !== undefined) {
@@ -219,12 +234,14 @@ function parseOverrides(values: Record<string, unknown>): RunOverrides {
   }
   if (values.precision !== undefined) {
     const p = values.precision as string;
-    if (!(PRECISIONS as readonly string[]).includes(p)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')} (got "${p}")`);
+    if (!(PRECISIONS as readonly string[]).includes(p))
+      throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')} (got "${p}")`);
     overrides.precision = p as RunOverrides['precision'];
   }
   if (values.backend !== undefined) {
     const b = values.backend as string;
-    if (!(TFJS_BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend must be one of ${TFJS_BACKENDS.join(', ')} (got "${b}")`);
+    if (!(TFJS_BACKENDS as readonly string[]).includes(b))
+      throw new UsageError(`--backend must be one of ${TFJS_BACKENDS.join(', ')} (got "${b}")`);
     overrides.backend = b as RunOverrides['backend'];
   }
   return overrides;
@@ -267,7 +284,9 @@ async function resumeRun(runDir: string, runtime: RuntimeName | undefined, io: C
   );
   if (!chosen) return Exit.invalid;
   if (chosen.runtime !== recorded) rewriteRuntime(runDir, chosen.runtime);
-  return chosen.runtime === 'torch' ? trainInTorchWorker(runDir, true, chosen.python, torchPackageDir(), io) : trainInWorker({ type: 'start', runDir, resume: true }, io);
+  return chosen.runtime === 'torch'
+    ? trainInTorchWorker(runDir, true, chosen.python, torchPackageDir(), io)
+    : trainInWorker({ type: 'start', runDir, resume: true }, io);
 }
 
 function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
@@ -302,7 +321,11 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
       switch (m.type) {
         case 'started':
           progress.start(m.firstStep, m.totalSteps);
-          io.stdout(progress.line(`training on ${m.backend}: ${m.params.toLocaleString('en-US')} parameters, steps ${m.firstStep}–${m.totalSteps} → ${start.runDir}`));
+          io.stdout(
+            progress.line(
+              `training on ${m.backend}: ${m.params.toLocaleString('en-US')} parameters, steps ${m.firstStep}–${m.totalSteps} → ${start.runDir}`,
+            ),
+          );
           break;
         case 'metrics':
           io.stdout(progress.metrics(m));
@@ -327,14 +350,21 @@ function trainInWorker(start: StartMessage, io: CliIo): Promise<number> {
         io.stdout(progress.line(`completed ${final.step} steps in ${took}; run folder ${start.runDir}`));
         resolve(Exit.ok);
       } else if (final?.type === 'cancelled') {
-        io.stdout(progress.line(`stopped after step ${final.step} (checkpoint saved); continue with: mlbtc train --resume ${start.runDir}`));
+        io.stdout(
+          progress.line(`stopped after step ${final.step} (checkpoint saved); continue with: mlbtc train --resume ${start.runDir}`),
+        );
         resolve(EXIT_CANCELLED);
       } else if (final?.type === 'failed') {
         io.stderr(progress.line(`mlbtc train: ${final.message}\n(details in ${path.join(start.runDir, 'worker.log')})`));
         resolve(Exit.invalid);
       } else {
-        if (signal && child.pid !== undefined) recordDeadWorker(start.runDir, child.pid, `the worker was killed by ${signal}`, 'mlbtc train');
-        io.stderr(progress.line(`mlbtc train: the worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}).${stderr ? `\n${stderr.trimEnd()}` : ''}`));
+        if (signal && child.pid !== undefined)
+          recordDeadWorker(start.runDir, child.pid, `the worker was killed by ${signal}`, 'mlbtc train');
+        io.stderr(
+          progress.line(
+            `mlbtc train: the worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}).${stderr ? `\n${stderr.trimEnd()}` : ''}`,
+          ),
+        );
         resolve(signal === 'SIGKILL' && interrupts > 1 ? EXIT_CANCELLED : Exit.invalid);
       }
     });

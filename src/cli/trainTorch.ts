@@ -24,7 +24,13 @@ export const EXIT_CANCELLED = 130;
 
 const POLL_MS = 250;
 
-export function trainInTorchWorker(runDir: string, resume: boolean, python: PythonInterpreter, packageDir: string, io: CliIo): Promise<number> {
+export function trainInTorchWorker(
+  runDir: string,
+  resume: boolean,
+  python: PythonInterpreter,
+  packageDir: string,
+  io: CliIo,
+): Promise<number> {
   const progress = new TrainProgress(Boolean(process.stdout.isTTY));
   const began = Date.now();
   // A resumed run's worker rewinds metrics.jsonl to its checkpoint: show only what it appends from now on.
@@ -43,9 +49,14 @@ export function trainInTorchWorker(runDir: string, resume: boolean, python: Pyth
 
   const show = (records: MetricRecord[]): void => {
     for (const r of records) {
-      if (r.kind === 'train') io.stdout(progress.metrics({ type: 'metrics', step: r.step, tokens: r.tokens, flops: r.flops, wallMs: r.wallMs, loss: r.loss, lr: r.lr }));
+      if (r.kind === 'train')
+        io.stdout(
+          progress.metrics({ type: 'metrics', step: r.step, tokens: r.tokens, flops: r.flops, wallMs: r.wallMs, loss: r.loss, lr: r.lr }),
+        );
       else {
-        const metrics = Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[0].includes('.') && typeof e[1] === 'number'));
+        const metrics = Object.fromEntries(
+          Object.entries(r).filter((e): e is [string, number] => e[0].includes('.') && typeof e[1] === 'number'),
+        );
         io.stdout(progress.evaluation({ type: 'eval', step: r.step, metrics }));
       }
     }
@@ -98,7 +109,9 @@ export function trainInTorchWorker(runDir: string, resume: boolean, python: Pyth
         resolve(Exit.invalid);
       } else {
         io.stderr(
-          progress.line(`mlbtc train: the PyTorch worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}); its output is in ${path.join(runDir, RunFiles.log)}`),
+          progress.line(
+            `mlbtc train: the PyTorch worker ended without a result (${signal ? `signal ${signal}` : `exit ${code}`}); its output is in ${path.join(runDir, RunFiles.log)}`,
+          ),
         );
         resolve(signal === 'SIGKILL' && interrupts > 1 ? EXIT_CANCELLED : Exit.invalid);
       }

@@ -24,13 +24,20 @@ export function loadCharacterCorpus(specDir: string, task: LmTask, seqLen: numbe
   const text = decodeUtf8(file, bytes);
   const { vocabulary, length } = distinctCharacters(text);
   if (vocabulary.length > task.vocabSize) {
-    throw new DataError(file, undefined, `the text has ${vocabulary.length} distinct characters but task.vocabSize is ${task.vocabSize}; set task.vocabSize to at least ${vocabulary.length}.`);
+    throw new DataError(
+      file,
+      undefined,
+      `the text has ${vocabulary.length} distinct characters but task.vocabSize is ${task.vocabSize}; set task.vocabSize to at least ${vocabulary.length}.`,
+    );
   }
   const encoded = encode(text, vocabulary, length);
   const trainLength = Math.floor(encoded.length * TRAIN_FRACTION);
   const train = encoded.subarray(0, trainLength);
   const val = encoded.subarray(trainLength);
-  for (const [name, split] of [['training', train], ['validation', val]] as const) {
+  for (const [name, split] of [
+    ['training', train],
+    ['validation', val],
+  ] as const) {
     if (split.length < seqLen + 1) {
       throw new DataError(
         file,

@@ -43,7 +43,11 @@ export function parseNumericCsv(file: string, text: string, dateColumn: string):
   const header = splitCsvLine(lines[0] ?? '');
   const dateIndex = header.indexOf(dateColumn);
   if (dateIndex < 0) {
-    throw new DataError(file, 1, `the header has no "${dateColumn}" column (task.dateColumn); its columns are ${header.map((h) => `"${h}"`).join(', ')}.`);
+    throw new DataError(
+      file,
+      1,
+      `the header has no "${dateColumn}" column (task.dateColumn); its columns are ${header.map((h) => `"${h}"`).join(', ')}.`,
+    );
   }
   const numeric = header.map((name, i) => ({ name, i })).filter(({ i }) => i !== dateIndex);
   if (numeric.length === 0) throw new DataError(file, 1, `the header names no numeric column besides "${dateColumn}".`);

@@ -69,10 +69,15 @@ export function readDataFile(
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw cannotRead(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
-    if (!stat.isFile()) throw new DataError(file, undefined, `task.data ("${data}") is not a regular file (a pipe, device or socket). Expected ${expected}.`);
+    if (!stat.isFile())
+      throw new DataError(file, undefined, `task.data ("${data}") is not a regular file (a pipe, device or socket). Expected ${expected}.`);
     const limit = dataMaxBytes(env);
     if (stat.size > limit) {
-      throw new DataError(file, undefined, `the data file is ${megabytes(stat.size)}, over the limit of ${megabytes(limit)}; raise it with the machine setting mlbtc.dataMaxMegabytes (${DATA_MAX_MB_ENV} for mlbtc train).`);
+      throw new DataError(
+        file,
+        undefined,
+        `the data file is ${megabytes(stat.size)}, over the limit of ${megabytes(limit)}; raise it with the machine setting mlbtc.dataMaxMegabytes (${DATA_MAX_MB_ENV} for mlbtc train).`,
+      );
     }
     bytes = fs.readFileSync(fd);
   } finally {
@@ -97,7 +102,11 @@ export function decodeUtf8(file: string, bytes: Buffer): string {
       try {
         decoder.decode(bytes.subarray(start, end === -1 ? bytes.length : end));
       } catch {
-        throw new DataError(file, line, 'the file is not valid UTF-8 text: this line holds bytes that are not UTF-8 (save the file as UTF-8).');
+        throw new DataError(
+          file,
+          line,
+          'the file is not valid UTF-8 text: this line holds bytes that are not UTF-8 (save the file as UTF-8).',
+        );
       }
       if (end === -1) throw new DataError(file, undefined, 'the file is not valid UTF-8 text.');
       start = end + 1;

@@ -50,12 +50,21 @@ export interface ForecastData {
 }
 
 export function loadForecastData(specDir: string, task: ForecastSpec): ForecastData {
-  const { file, bytes } = readDataFile(specDir, task.data, 'forecast', `a CSV with a "${task.dateColumn}" column and numeric channels (ETT format)`);
+  const { file, bytes } = readDataFile(
+    specDir,
+    task.data,
+    'forecast',
+    `a CSV with a "${task.dateColumn}" column and numeric channels (ETT format)`,
+  );
   const table = parseNumericCsv(file, decodeUtf8(file, bytes), task.dateColumn);
   const lastLine = table.rowLines[table.rowLines.length - 1] ?? 1;
   const targetIndex = table.columns.indexOf(task.target);
   if (targetIndex < 0) {
-    throw new DataError(file, 1, `task.target "${task.target}" is not a numeric column; the numeric columns are ${table.columns.map((c) => `"${c}"`).join(', ')}.`);
+    throw new DataError(
+      file,
+      1,
+      `task.target "${task.target}" is not a numeric column; the numeric columns are ${table.columns.map((c) => `"${c}"`).join(', ')}.`,
+    );
   }
   const picked = task.features === 'S' ? [targetIndex] : table.columns.map((_, i) => i);
   if (picked.length !== task.channels) {
@@ -68,7 +77,11 @@ export function loadForecastData(specDir: string, task: ForecastSpec): ForecastD
   const rows = table.rows.length;
   const needed = task.lookback + task.horizon;
   if (task.split === 'ett' && rows < ETT_BORDERS.test) {
-    throw new DataError(file, lastLine, `split "ett" needs ${ETT_BORDERS.test} hourly rows (12/4/4 months); the file has ${rows}. Give task.split as fractions, e.g. [0.7, 0.1, 0.2].`);
+    throw new DataError(
+      file,
+      lastLine,
+      `split "ett" needs ${ETT_BORDERS.test} hourly rows (12/4/4 months); the file has ${rows}. Give task.split as fractions, e.g. [0.7, 0.1, 0.2].`,
+    );
   }
   const splits = splitRanges(task.split, rows, task.lookback);
   for (const name of ['train', 'val', 'test'] as const) {
@@ -93,7 +106,13 @@ export function loadForecastData(specDir: string, task: ForecastSpec): ForecastD
     let sq = 0;
     for (let r = train.start; r < train.end; r++) sq += (table.rows[r]![col]! - mean[k]!) ** 2;
     std[k] = Math.sqrt(sq / (train.end - train.start));
-    if (!(std[k]! > 0)) throw new DataError(file, undefined, `column "${channels[k]}" is constant over the training rows, so it cannot be standardised; drop it or use features "S".`, channels[k]);
+    if (!(std[k]! > 0))
+      throw new DataError(
+        file,
+        undefined,
+        `column "${channels[k]}" is constant over the training rows, so it cannot be standardised; drop it or use features "S".`,
+        channels[k],
+      );
   });
   const values = new Float32Array(rows * c);
   for (let r = 0; r < rows; r++) picked.forEach((col, k) => (values[r * c + k] = (table.rows[r]![col]! - mean[k]!) / std[k]!));

@@ -137,7 +137,9 @@ async function startTensorflow(): Promise<string> {
       reasons.push(`${pkg} failed to load (${reasonOf(e)})`);
     }
   }
-  throw new NotAvailable(`${reasons.join('; ')} in ${searchedPlaces()} (it downloads libtensorflow when installed: npm install @tensorflow/tfjs-node)`);
+  throw new NotAvailable(
+    `${reasons.join('; ')} in ${searchedPlaces()} (it downloads libtensorflow when installed: npm install @tensorflow/tfjs-node)`,
+  );
 }
 
 // ─── webgpu (Dawn) ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -177,7 +179,9 @@ function linuxHasGpuDevice(): boolean {
 
 async function startWebgpu(o: StartOptions): Promise<string> {
   if (!o.allowSoftwareGpu && process.platform === 'linux' && !linuxHasGpuDevice()) {
-    throw new NotAvailable('no GPU device (/dev/dri/renderD*, /dev/nvidia*); only a software WebGPU adapter could run, slower than wasm here');
+    throw new NotAvailable(
+      'no GPU device (/dev/dri/renderD*, /dev/nvidia*); only a software WebGPU adapter could run, slower than wasm here',
+    );
   }
   // Dawn's OpenGL backend opens EGL without a display only on the surfaceless platform; set before Dawn loads.
   process.env.EGL_PLATFORM ??= 'surfaceless';
@@ -204,7 +208,8 @@ async function startWebgpu(o: StartOptions): Promise<string> {
     const info = adapter.info;
     const name = [info.vendor, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
     const software = info.isFallbackAdapter || SOFTWARE_ADAPTER.test(name);
-    if (software && !o.allowSoftwareGpu) throw new NotAvailable(`the only WebGPU adapter is a software rasteriser (${name}), slower than wasm here`);
+    if (software && !o.allowSoftwareGpu)
+      throw new NotAvailable(`the only WebGPU adapter is a software rasteriser (${name}), slower than wasm here`);
     const requiredLimits: Record<string, number> = {};
     for (const k of WEBGPU_LIMITS) requiredLimits[k] = adapter.limits[k];
     const device = await adapter.requestDevice({ requiredLimits });
@@ -234,7 +239,10 @@ export function wasmBinaryDir(): string {
     // not installed as a package (a packaged extension): only the bundle's folder
   }
   const found = candidates.find((dir) => WASM_FILES.every((f) => fs.existsSync(path.join(dir, f))));
-  if (!found) throw new NotAvailable(`the tfjs wasm binaries (${WASM_FILES[1]}…) are in none of ${candidates.join(', ')}; rebuild with node scripts/build.mjs`);
+  if (!found)
+    throw new NotAvailable(
+      `the tfjs wasm binaries (${WASM_FILES[1]}…) are in none of ${candidates.join(', ')}; rebuild with node scripts/build.mjs`,
+    );
   return found;
 }
 

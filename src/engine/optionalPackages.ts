@@ -32,5 +32,7 @@ export function resolveOptionalPackage(pkg: string, folders: readonly string[] =
 
 /** Where the worker looked, for "not installed" messages. */
 export function searchedPlaces(folders: readonly string[] = backendPackageFolders()): string {
-  return folders.length ? `this installation's node_modules or ${folders.join(', ')}` : `this installation's node_modules (set ${BACKEND_PACKAGES_ENV} or the mlbtc.backendPackages setting to a folder where it is installed)`;
+  return folders.length
+    ? `this installation's node_modules or ${folders.join(', ')}`
+    : `this installation's node_modules (set ${BACKEND_PACKAGES_ENV} or the mlbtc.backendPackages setting to a folder where it is installed)`;
 }

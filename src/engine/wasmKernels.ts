@@ -249,7 +249,15 @@ interface WasmModule {
  * Measured for the ICL attention's P·V (128 entries of 128×128·128×16): 77 µs per entry through the kernel function
  * with copied operands (allocations, three copies, the kernel's own reshapes and shape marshalling), 53 µs here.
  */
-function perEntryProducts(backend: BackendWasm, a3: TensorInfo, b3: TensorInfo, batch: number, m: number, k: number, n: number): TensorInfo {
+function perEntryProducts(
+  backend: BackendWasm,
+  a3: TensorInfo,
+  b3: TensorInfo,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+): TensorInfo {
   const out = backend.makeOutput([batch, m, n], 'float32');
   const wasm = backend.wasm as unknown as WasmModule;
   // Byte offsets into the wasm heap; 4 bytes per float32. Offsets stay valid when the memory grows; views would not.

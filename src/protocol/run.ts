@@ -163,13 +163,16 @@ export function parseStatus(text: string, file: string): StatusRead {
   let v: Record<string, unknown>;
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: null, problem: `${file}: not a JSON object` };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { status: null, problem: `${file}: not a JSON object` };
     v = parsed as Record<string, unknown>;
   } catch (e) {
     return { status: null, problem: `${file}: not valid JSON (${(e as Error).message})` };
   }
-  if (v.version !== RUN_FORMAT_VERSION) return { status: null, problem: `${file}: run format version ${JSON.stringify(v.version)}; this version reads ${RUN_FORMAT_VERSION}` };
-  if (!RUN_STATES.includes(v.state as RunState)) return { status: null, problem: `${file}: state ${JSON.stringify(v.state)} is not one of ${RUN_STATES.join(', ')}` };
+  if (v.version !== RUN_FORMAT_VERSION)
+    return { status: null, problem: `${file}: run format version ${JSON.stringify(v.version)}; this version reads ${RUN_FORMAT_VERSION}` };
+  if (!RUN_STATES.includes(v.state as RunState))
+    return { status: null, problem: `${file}: state ${JSON.stringify(v.state)} is not one of ${RUN_STATES.join(', ')}` };
   const fields: [string, (x: unknown) => boolean, string][] = [
     ['pid', nullableNumber, 'a number or null'],
     ['heartbeat', nullableString, 'an ISO time or null'],

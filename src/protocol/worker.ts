@@ -81,7 +81,6 @@ export interface CheckpointMessage {
   path: string;
 }
 
-
 export interface LogMessage {
   type: 'log';
   level: LogLevel;
@@ -108,14 +107,7 @@ export interface FailedMessage {
 }
 
 export type WorkerToHost =
-  | StartedMessage
-  | MetricsMessage
-  | EvalMessage
-  | CheckpointMessage
-  | LogMessage
-  | FinishedMessage
-  | CancelledMessage
-  | FailedMessage;
+  StartedMessage | MetricsMessage | EvalMessage | CheckpointMessage | LogMessage | FinishedMessage | CancelledMessage | FailedMessage;
 
 /** Messages after which the worker exits. */
 export type FinalMessage = FinishedMessage | CancelledMessage | FailedMessage;

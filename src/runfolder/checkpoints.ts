@@ -56,7 +56,8 @@ function unreadableReason(dir: string, e: unknown): string {
   }
   if (entries !== null && entries.length === 0) return `${dir} is empty (a copy or a deletion that was interrupted?)`;
   // JSON.parse's errors name no file: find the JSON file that does not parse and name it.
-  const damaged = e instanceof SyntaxError ? entries?.filter((n) => n.endsWith('.json')).find((n) => !parsesAsJson(path.join(dir, n))) : undefined;
+  const damaged =
+    e instanceof SyntaxError ? entries?.filter((n) => n.endsWith('.json')).find((n) => !parsesAsJson(path.join(dir, n))) : undefined;
   if (damaged) return `${path.join(dir, damaged)}: not valid JSON (${e instanceof Error ? e.message : String(e)})`;
   const message = e instanceof Error ? e.message : String(e);
   return message.includes(dir) ? message : `${dir}: ${message}`;

@@ -46,7 +46,12 @@ export function readLock(file: string): LockInfo | null {
   try {
     const value = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
     if (typeof value.pid === 'number' && typeof value.hostname === 'string') {
-      return { pid: value.pid, hostname: value.hostname, createdAt: String(value.createdAt ?? ''), owner: String(value.owner ?? 'another process') };
+      return {
+        pid: value.pid,
+        hostname: value.hostname,
+        createdAt: String(value.createdAt ?? ''),
+        owner: String(value.owner ?? 'another process'),
+      };
     }
   } catch {
     // missing, being written, or garbage: the caller decides by age
@@ -132,7 +137,9 @@ export class FileLock {
 
   private isStale(holder: LockInfo | null): boolean {
     if (holder) {
-      return holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid, Date.parse(holder.createdAt));
+      return (
+        holder.hostname === os.hostname() && holder.pid !== process.pid && !this.options.isAlive(holder.pid, Date.parse(holder.createdAt))
+      );
     }
     try {
       return Date.now() - fs.statSync(this.file).mtimeMs > UNREADABLE_GRACE_MS;
@@ -149,7 +156,10 @@ export class FileLock {
       return; // someone else broke or released it first; retry the acquisition
     }
     const moved = readLock(aside);
-    const same = judged === null ? moved === null || !this.options.isAlive(moved.pid, Date.parse(moved.createdAt)) : moved !== null && moved.pid === judged.pid && moved.createdAt === judged.createdAt;
+    const same =
+      judged === null
+        ? moved === null || !this.options.isAlive(moved.pid, Date.parse(moved.createdAt))
+        : moved !== null && moved.pid === judged.pid && moved.createdAt === judged.createdAt;
     if (!same) {
       try {
         fs.linkSync(aside, this.file); // put the live lock back

@@ -100,7 +100,8 @@ export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
   if (dir.trim() === '') throw new Error('the run folder name is empty; give a folder, e.g. --out runs/first');
   makeDirs(dir);
   const held = fs.readdirSync(dir);
-  if (held.includes(RunFiles.spec)) throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
+  if (held.includes(RunFiles.spec))
+    throw new Error(`${dir} already holds a run (${RunFiles.spec} exists). Choose another --out folder, or resume it with --resume.`);
   if (held.length) {
     const listed = `${held.slice(0, 3).join(', ')}${held.length > 3 ? ', ...' : ''}`;
     throw new Error(`${dir} is not empty (${listed}) and holds no run; choose a new or empty folder.`);
@@ -183,7 +184,8 @@ export function readRunSpec(dir: string): RunSpecFile {
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message}); the run's spec is damaged`);
   }
-  if (value.version !== RUN_FORMAT_VERSION) throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
+  if (value.version !== RUN_FORMAT_VERSION)
+    throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
   return { ...value, spec: withLayers(value.spec) };
 }
 
@@ -286,9 +288,19 @@ export class RunFolderWriter {
     if (tail.trim()) {
       const salvaged = parseMetricLines(`${tail}\n`);
       if (salvaged.length) kept.push(...salvaged);
-      else this.log('warn', `${file}: dropped a torn last line (${tail.length} bytes, not a whole record): ${JSON.stringify(tail.slice(0, 80))}`);
+      else
+        this.log(
+          'warn',
+          `${file}: dropped a torn last line (${tail.length} bytes, not a whole record): ${JSON.stringify(tail.slice(0, 80))}`,
+        );
     }
-    writeFileAtomic(file, kept.filter((r) => r.step <= step).map(formatMetricLine).join(''));
+    writeFileAtomic(
+      file,
+      kept
+        .filter((r) => r.step <= step)
+        .map(formatMetricLine)
+        .join(''),
+    );
   }
 
   log(level: LogLevel, message: string): void {

@@ -48,7 +48,9 @@ export function claimRunFolder(runDir: string, resume: boolean): Claim {
   try {
     if (!lock.tryAcquire()) return { refused: alreadyRunning(runDir, holderPid(lock.file)) };
   } catch (e) {
-    return { refused: `${runDir}: cannot take ${RunFiles.workerLock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it a run folder?` };
+    return {
+      refused: `${runDir}: cannot take ${RunFiles.workerLock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it a run folder?`,
+    };
   }
   const refuse = (why: string): Claim => {
     lock.release();

@@ -14,7 +14,11 @@ export interface DevicesReport {
   backendPackages: string | undefined;
 }
 
-export async function devicesReport(search: PythonSearch, probe: (python: string) => Promise<ProbeResult>, backendPackages: string | undefined): Promise<DevicesReport> {
+export async function devicesReport(
+  search: PythonSearch,
+  probe: (python: string) => Promise<ProbeResult>,
+  backendPackages: string | undefined,
+): Promise<DevicesReport> {
   return { search, result: search.found ? await probe(search.found.path) : null, backendPackages };
 }
 
@@ -43,7 +47,9 @@ export function formatDevices(report: DevicesReport): string {
     } else if (r?.ok) {
       const p = r.probe;
       lines.push(`  Python version: ${p.python}`);
-      lines.push(`  torch: ${p.torch}${torchAtLeast(p.torch) ? '' : ` (too old: the PyTorch worker needs ${MIN_TORCH.join('.')} or newer)`}`);
+      lines.push(
+        `  torch: ${p.torch}${torchAtLeast(p.torch) ? '' : ` (too old: the PyTorch worker needs ${MIN_TORCH.join('.')} or newer)`}`,
+      );
       if (p.cuda.length) {
         lines.push('  CUDA devices:');
         for (const d of p.cuda) lines.push(`    cuda:${d.index}  ${d.name}  ${gib(d.memory)}`);

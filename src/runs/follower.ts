@@ -54,7 +54,10 @@ export class RunFollower {
       this.rootWatcher = w;
     } catch (e) {
       // Too many watchers, an unwritable parent, a file system without notifications: the poll still runs.
-      this.options.emit({ type: 'warning', message: `watching ${this.options.root} failed (${(e as Error).message}); polling every ${this.options.pollMs} ms instead` });
+      this.options.emit({
+        type: 'warning',
+        message: `watching ${this.options.root} failed (${(e as Error).message}); polling every ${this.options.pollMs} ms instead`,
+      });
     }
   }
 
@@ -118,7 +121,11 @@ export class RunFollower {
           f.watcher = undefined;
         });
       } catch {
-        this.options.emit({ type: 'warning', id: run.id, message: `cannot watch ${run.dir}; its metrics update every ${this.options.pollMs} ms` });
+        this.options.emit({
+          type: 'warning',
+          id: run.id,
+          message: `cannot watch ${run.dir}; its metrics update every ${this.options.pollMs} ms`,
+        });
       }
     } else if (!running && f.watcher) {
       f.watcher.close();

@@ -26,5 +26,8 @@ const remedies: Record<string, string> = {
 export function storeError(e: unknown, action: string, target: string, consequence?: string): StoreError {
   const code = (e as NodeJS.ErrnoException)?.code;
   const why = (code && remedies[code]) ?? (e instanceof Error ? e.message : String(e));
-  return new StoreError(`Cannot ${action} in ${target}: ${why}${code && remedies[code] ? ` (${code})` : ''}.${consequence ? ` ${consequence}` : ''}`, code);
+  return new StoreError(
+    `Cannot ${action} in ${target}: ${why}${code && remedies[code] ? ` (${code})` : ''}.${consequence ? ` ${consequence}` : ''}`,
+    code,
+  );
 }

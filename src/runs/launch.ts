@@ -30,7 +30,14 @@ export function workerArgs(runDir: string, resume: boolean): string[] {
 export function spawnDetached(command: string, args: readonly string[], request: LaunchRequest, env: NodeJS.ProcessEnv): ChildProcess {
   const out = fs.openSync(request.logFile, 'a');
   try {
-    const child = spawn(command, args, { cwd: request.runDir, detached: true, stdio: ['ignore', out, out], env, windowsHide: true, shell: false });
+    const child = spawn(command, args, {
+      cwd: request.runDir,
+      detached: true,
+      stdio: ['ignore', out, out],
+      env,
+      windowsHide: true,
+      shell: false,
+    });
     child.unref();
     return child;
   } finally {
@@ -44,11 +51,19 @@ export function spawnDetached(command: string, args: readonly string[], request:
  * [--resume]`), not sent over an IPC channel: a channel would tie the worker to this process, and everything the
  * worker reports is in its run folder anyway.
  */
-export function launchDetachedWorker(workerPath: string, execPath: string = process.execPath, extraEnv: () => NodeJS.ProcessEnv = () => ({})): Launcher {
+export function launchDetachedWorker(
+  workerPath: string,
+  execPath: string = process.execPath,
+  extraEnv: () => NodeJS.ProcessEnv = () => ({}),
+): Launcher {
   // Running from source (tests, `node --import tsx`): the TypeScript entry needs this process's loader flags.
   const loader = workerPath.endsWith('.ts') ? process.execArgv : [];
   return (request) =>
-    spawnDetached(execPath, [...loader, workerPath, ...workerArgs(request.runDir, request.resume)], request, { ...process.env, ...extraEnv(), ELECTRON_RUN_AS_NODE: '1' });
+    spawnDetached(execPath, [...loader, workerPath, ...workerArgs(request.runDir, request.resume)], request, {
+      ...process.env,
+      ...extraEnv(),
+      ELECTRON_RUN_AS_NODE: '1',
+    });
 }
 
 /** The PyTorch worker's argv after the interpreter. */
@@ -66,6 +81,9 @@ export function launchTorchWorker(python: () => PythonInterpreter | { error: str
     const found = python();
     if ('error' in found) throw new Error(found.error);
     // Unbuffered, so worker.log shows a crash's last lines even when the process is killed.
-    return spawnDetached(found.path, torchWorkerArgs(request.runDir, request.resume), request, { ...withPythonPath(process.env, packageDir), PYTHONUNBUFFERED: '1' });
+    return spawnDetached(found.path, torchWorkerArgs(request.runDir, request.resume), request, {
+      ...withPythonPath(process.env, packageDir),
+      PYTHONUNBUFFERED: '1',
+    });
   };
 }

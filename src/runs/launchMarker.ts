@@ -29,7 +29,9 @@ export function readLaunchMarker(runDir: string): LaunchMarker | null {
   if (!fs.existsSync(file)) return null;
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LaunchMarker>;
-    return typeof m.workerPid === 'number' && typeof m.at === 'string' ? { workerPid: m.workerPid, managerPid: Number(m.managerPid), at: m.at } : null;
+    return typeof m.workerPid === 'number' && typeof m.at === 'string'
+      ? { workerPid: m.workerPid, managerPid: Number(m.managerPid), at: m.at }
+      : null;
   } catch {
     return null;
   }

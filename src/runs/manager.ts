@@ -99,10 +99,13 @@ export class RunManager {
   constructor(private readonly options: ManagerOptions) {
     this.store = new RunStore(options.runsDir);
     this.owner = options.owner ?? `pid ${process.pid}`;
-    this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, { isAlive: isProcessAliveSince });
+    this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, {
+      isAlive: isProcessAliveSince,
+    });
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
-    this.launcher = options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
+    this.launcher =
+      options.launcher ?? (options.workerPath ? launchDetachedWorker(options.workerPath, process.execPath, options.workerEnv) : undefined);
     this.follower = new RunFollower({
       root: this.store.root,
       emit: (event) => this.events.emit(event),
@@ -110,7 +113,15 @@ export class RunManager {
       watch: options.watch !== false,
       pollMs: options.pollMs ?? 1000,
     });
-    this.slurm = options.slurm && new SlurmRuns(this.store, options.slurm, (e) => this.events.emit(e), () => this.follower.soon(), this.owner);
+    this.slurm =
+      options.slurm &&
+      new SlurmRuns(
+        this.store,
+        options.slurm,
+        (e) => this.events.emit(e),
+        () => this.follower.soon(),
+        this.owner,
+      );
   }
 
   /**
@@ -191,13 +202,21 @@ export class RunManager {
       if (status.state === 'queued') return;
       const job = this.slurm?.jobOf(run);
       const worker = job ? null : liveWorkerOf(run.dir);
-      if (job) this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's
+      if (job)
+        this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's
       else if (worker) throw new StoreError(`Run ${run.id} is already running (pid ${worker.pid}).`, 'EBUSY');
       else if (isLive(status)) throw new StoreError(`Run ${run.id} is already running (pid ${status.pid}).`, 'EBUSY');
       else if (mayHaveWorker(status)) {
-        throw new StoreError(`Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`, 'EBUSY');
+        throw new StoreError(
+          `Run ${run.id}: its worker (pid ${status.pid}) is alive but has been silent since ${status.heartbeat}; stop it first (\`mlbtc stop ${run.id}\` kills it), then resume.`,
+          'EBUSY',
+        );
       }
-      if (status.state === 'completed') throw new StoreError(`Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`, undefined);
+      if (status.state === 'completed')
+        throw new StoreError(
+          `Run ${run.id} completed all ${status.totalSteps} steps; nothing to resume. Retry it for a new run of the same spec.`,
+          undefined,
+        );
       // Left: the RESUMABLE_STATES, and "running" with a dead worker not yet marked interrupted (resumable alike).
       clearLaunchMarker(run.dir);
       clearStopRequest(run.dir);
@@ -223,7 +242,12 @@ export class RunManager {
     this.store.runLock(run.id, `stop (${this.owner})`).with(() => {
       const status = readStatus(run.dir).status;
       if (status?.state === 'queued' && launchState(run.dir).state !== 'starting') {
-        writeStatus(run.dir, { ...status, state: 'cancelled', endedAt: new Date().toISOString(), exitReason: 'cancelled before it started' });
+        writeStatus(run.dir, {
+          ...status,
+          state: 'cancelled',
+          endedAt: new Date().toISOString(),
+          exitReason: 'cancelled before it started',
+        });
         wasQueued = true;
       }
     });
@@ -251,7 +275,11 @@ export class RunManager {
           signalGroup(pid, 'SIGKILL');
           const killDeadline = Date.now() + 5_000;
           while (isProcessAlive(pid) && Date.now() < killDeadline) await sleep(20);
-          this.settleDead(run.id, 'cancelled', `stopped: killed after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} without stopping on SIGTERM`);
+          this.settleDead(
+            run.id,
+            'cancelled',
+            `stopped: killed after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} without stopping on SIGTERM`,
+          );
         }
       }
       this.settleDead(run.id, 'cancelled', 'stopped: the worker ended without writing a final status');
@@ -315,7 +343,10 @@ export class RunManager {
         if ((e.type === 'state' && e.run.id === id) || (e.type === 'metrics' && e.id === id)) check();
       });
       const poll = setInterval(check, 200);
-      const timer = setTimeout(() => finish(() => reject(new Error(`Run ${id} did not reach the expected state within ${timeoutMs} ms.`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`Run ${id} did not reach the expected state within ${timeoutMs} ms.`))),
+        timeoutMs,
+      );
       check();
     });
   }
@@ -345,7 +376,12 @@ export class RunManager {
         if (this.children.has(run.id) || this.stopping.has(run.id)) continue;
         if (readJobFile(run.dir)) continue; // a Slurm job's run: settled from the job's state below, never from a pid
         if (run.status?.state === 'running' && !mayHaveWorker(run.status)) {
-          changed = this.settleDead(run.id, 'interrupted', `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`) || changed;
+          changed =
+            this.settleDead(
+              run.id,
+              'interrupted',
+              `the worker (pid ${run.status.pid}) ended without a final status: killed, crashed or the machine restarted`,
+            ) || changed;
         } else if (run.state === 'queued' && launchState(run.dir).state === 'died') {
           changed = this.settleDead(run.id, 'failed', `the worker exited before starting the run${lastLogLine(run.dir)}`) || changed;
         }
@@ -436,7 +472,9 @@ export class RunManager {
         this.onChildEnd(
           run.id,
           child,
-          signal ? `the worker was killed by ${signal} before writing a final status` : `the worker exited with code ${code} without writing a final status${lastLogLine(run.dir)}`,
+          signal
+            ? `the worker was killed by ${signal} before writing a final status`
+            : `the worker exited with code ${code} without writing a final status${lastLogLine(run.dir)}`,
           signal ? 'interrupted' : 'failed',
         ),
       );
@@ -449,7 +487,8 @@ export class RunManager {
   /** The run's runtime, recorded in its spec.json when it was created, picks the worker. */
   private launcherOf(id: string): Launcher {
     if (runtimeOfSpec(this.store.readSpec(id).spec) !== 'torch') return this.launcher!;
-    if (!this.options.torchLauncher) throw new Error(`the run's training.runtime is "torch", and its run manager (${this.owner}) cannot start PyTorch workers`);
+    if (!this.options.torchLauncher)
+      throw new Error(`the run's training.runtime is "torch", and its run manager (${this.owner}) cannot start PyTorch workers`);
     return this.options.torchLauncher;
   }
 
@@ -482,9 +521,16 @@ export class RunManager {
       // `deadPid`: a process this manager saw exit (its 'exit' event), dead whatever a liveness probe says.
       const deadWorker = status.state === 'running' && (status.pid === deadPid || !mayHaveWorker(status));
       const launch = launchState(dir);
-      const deadLaunch = status.state === 'queued' && launch.marker !== null && (launch.state === 'died' || launch.marker.workerPid === deadPid);
+      const deadLaunch =
+        status.state === 'queued' && launch.marker !== null && (launch.state === 'died' || launch.marker.workerPid === deadPid);
       if (!deadWorker && !deadLaunch) return false;
-      writeStatus(dir, { ...status, state, pid: null, endedAt: new Date().toISOString(), exitReason: `${reason} (last step ${status.step})` });
+      writeStatus(dir, {
+        ...status,
+        state,
+        pid: null,
+        endedAt: new Date().toISOString(),
+        exitReason: `${reason} (last step ${status.step})`,
+      });
       return true;
     } catch {
       return false;
@@ -497,7 +543,6 @@ export class RunManager {
     this.tick();
     return this.store.get(id);
   }
-
 }
 
 function failedStatus(status: RunStatus, reason: string): RunStatus {

@@ -31,8 +31,11 @@ export interface ReadReport {
 
 /** One-line warnings for the skipped lines of a read, e.g. for a log or the CLI's stderr. */
 export function describeSkipped(file: string, report: ReadReport): string[] {
-  const lines = report.skipped.map((s) => `${file}:${s.line ?? `byte ${s.offset}`}: skipped a line that is not a metric record: ${JSON.stringify(s.text)}`);
-  if (report.skippedCount > report.skipped.length) lines.push(`${file}: ${report.skippedCount - report.skipped.length} more unreadable lines skipped`);
+  const lines = report.skipped.map(
+    (s) => `${file}:${s.line ?? `byte ${s.offset}`}: skipped a line that is not a metric record: ${JSON.stringify(s.text)}`,
+  );
+  if (report.skippedCount > report.skipped.length)
+    lines.push(`${file}: ${report.skippedCount - report.skipped.length} more unreadable lines skipped`);
   return lines;
 }
 
@@ -114,7 +117,14 @@ export function forEachMetric(file: string, visit: MetricVisitor): ReadReport {
 }
 
 /** Read bytes [from, to) of an open file in chunks, splitting lines. Returns the offset reached. */
-function readLines(fd: number, from: number, to: number, splitter: LineSplitter, emit: LineVisitor, stop: () => boolean = () => false): number {
+function readLines(
+  fd: number,
+  from: number,
+  to: number,
+  splitter: LineSplitter,
+  emit: LineVisitor,
+  stop: () => boolean = () => false,
+): number {
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let offset = from;
   while (offset < to && !stop()) {

@@ -51,12 +51,16 @@ export function findPython(sources: PythonSources): PythonSearch {
   if (setting) return { found: { path: setting, source: 'setting', how: PYTHON_SETTING }, looked: [`${PYTHON_SETTING}: ${setting}`] };
   if (sources.setting !== undefined) looked.push(`${PYTHON_SETTING}: not set`);
   const fromEnv = env[PYTHON_ENV]?.trim();
-  if (fromEnv) return { found: { path: fromEnv, source: 'environment', how: PYTHON_ENV }, looked: [...looked, `${PYTHON_ENV}: ${fromEnv}`] };
+  if (fromEnv)
+    return { found: { path: fromEnv, source: 'environment', how: PYTHON_ENV }, looked: [...looked, `${PYTHON_ENV}: ${fromEnv}`] };
   looked.push(`${PYTHON_ENV}: not set`);
   if (sources.pythonExtension) {
     const active = sources.pythonExtension();
     if (active.path) {
-      return { found: { path: active.path, source: 'python-extension', how: 'the Python extension\'s active environment' }, looked: [...looked, active.note] };
+      return {
+        found: { path: active.path, source: 'python-extension', how: "the Python extension's active environment" },
+        looked: [...looked, active.note],
+      };
     }
     looked.push(active.note);
   }
@@ -66,7 +70,8 @@ export function findPython(sources: PythonSources): PythonSearch {
   for (const dir of dirs) {
     for (const name of names) {
       const candidate = path.join(dir, name);
-      if (isExecutable(candidate)) return { found: { path: candidate, source: 'path', how: `${names[0]} on PATH` }, looked: [...looked, `PATH: ${candidate}`] };
+      if (isExecutable(candidate))
+        return { found: { path: candidate, source: 'path', how: `${names[0]} on PATH` }, looked: [...looked, `PATH: ${candidate}`] };
     }
   }
   looked.push(`PATH: no ${names.join(' or ')} in ${dirs.length ? dirs.join(path.delimiter) : '(PATH is empty)'}`);
@@ -115,13 +120,24 @@ export function parseProbe(stdout: string): ProbeResult {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     v = parsed as Record<string, unknown>;
   } catch (e) {
-    return { ok: false, failure: 'failed', python: null, reason: `its output is not the probe's JSON line (${(e as Error).message}): ${line.slice(0, 200) || '(nothing)'}` };
+    return {
+      ok: false,
+      failure: 'failed',
+      python: null,
+      reason: `its output is not the probe's JSON line (${(e as Error).message}): ${line.slice(0, 200) || '(nothing)'}`,
+    };
   }
   const python = typeof v.python === 'string' ? v.python : null;
   if (v.torch === null || v.torch === undefined) {
-    return { ok: false, failure: 'no-torch', python, reason: typeof v.error === 'string' && v.error ? v.error : 'torch cannot be imported' };
+    return {
+      ok: false,
+      failure: 'no-torch',
+      python,
+      reason: typeof v.error === 'string' && v.error ? v.error : 'torch cannot be imported',
+    };
   }
-  if (typeof v.torch !== 'string' || !Array.isArray(v.cuda)) return { ok: false, failure: 'failed', python, reason: `the probe's JSON lacks "torch" or "cuda": ${line.slice(0, 200)}` };
+  if (typeof v.torch !== 'string' || !Array.isArray(v.cuda))
+    return { ok: false, failure: 'failed', python, reason: `the probe's JSON lacks "torch" or "cuda": ${line.slice(0, 200)}` };
   const cuda = v.cuda.filter(isCudaDevice);
   return { ok: true, probe: { python: python ?? '?', torch: v.torch, cuda, mps: v.mps === true, fast: v.fast === true } };
 }
@@ -156,10 +172,20 @@ export const runProbe: ProbeRunner = (python, packageDir, signal) =>
           return resolve({ ok: false, failure: 'no-python', python: null, reason: 'no such file' });
         }
         if (error && stderr.includes("No module named 'mlbtc_torch'")) {
-          return resolve({ ok: false, failure: 'failed', python: null, reason: `the mlbtc_torch package is missing from ${packageDir} (the PyTorch worker ships there)` });
+          return resolve({
+            ok: false,
+            failure: 'failed',
+            python: null,
+            reason: `the mlbtc_torch package is missing from ${packageDir} (the PyTorch worker ships there)`,
+          });
         }
         if (error && !stdout.trim()) {
-          const why = error.name === 'AbortError' ? 'cancelled' : error.killed ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : lastLine(stderr) || error.message;
+          const why =
+            error.name === 'AbortError'
+              ? 'cancelled'
+              : error.killed
+                ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+                : lastLine(stderr) || error.message;
           return resolve({ ok: false, failure: 'failed', python: null, reason: `\`-m mlbtc_torch.probe\` failed: ${why}` });
         }
         resolve(parseProbe(stdout));

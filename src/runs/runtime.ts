@@ -37,8 +37,7 @@ export interface RuntimeDeps {
 }
 
 export type ChosenRuntime =
-  | { runtime: 'tfjs'; why: string }
-  | { runtime: 'torch'; why: string; python: PythonInterpreter; probe: TorchProbe };
+  { runtime: 'tfjs'; why: string } | { runtime: 'torch'; why: string; python: PythonInterpreter; probe: TorchProbe };
 
 /** A forced runtime or device that cannot start; the message says why. */
 export class RuntimeError extends Error {}
@@ -68,17 +67,27 @@ export async function chooseRuntime(request: RuntimeRequest, deps: RuntimeDeps, 
     return unavailable(reason);
   }
   const probe = result.probe;
-  if (!torchAtLeast(probe.torch)) return unavailable(`the Python ${where} has torch ${probe.torch}, older than the ${minTorch} the PyTorch worker needs`);
+  if (!torchAtLeast(probe.torch))
+    return unavailable(`the Python ${where} has torch ${probe.torch}, older than the ${minTorch} the PyTorch worker needs`);
   checkDevice(request, probe, where);
-  return { runtime: 'torch', python, probe, why: `${forced ? `${request.runtimeFrom} is "torch"` : 'auto'}: torch ${probe.torch} in ${where}` };
+  return {
+    runtime: 'torch',
+    python,
+    probe,
+    why: `${forced ? `${request.runtimeFrom} is "torch"` : 'auto'}: torch ${probe.torch} in ${where}`,
+  };
 }
 
 /** A forced device the probe does not have is an error, whichever way the runtime was chosen. */
 function checkDevice(request: RuntimeRequest, probe: TorchProbe, where: string): void {
   const device = request.device;
-  const have = probe.cuda.length ? `its CUDA devices are ${probe.cuda.map((d) => `cuda:${d.index} ${d.name}`).join(', ')}` : 'it has no CUDA device';
+  const have = probe.cuda.length
+    ? `its CUDA devices are ${probe.cuda.map((d) => `cuda:${d.index} ${d.name}`).join(', ')}`
+    : 'it has no CUDA device';
   if (device === 'cuda' && !probe.cuda.length) {
-    throw new RuntimeError(`${request.deviceFrom} is "cuda", but torch ${probe.torch} in ${where} sees no CUDA device (CPU-only build, no driver, or CUDA_VISIBLE_DEVICES hides them).`);
+    throw new RuntimeError(
+      `${request.deviceFrom} is "cuda", but torch ${probe.torch} in ${where} sees no CUDA device (CPU-only build, no driver, or CUDA_VISIBLE_DEVICES hides them).`,
+    );
   }
   const index = /^cuda:(\d+)$/.exec(device);
   if (index && !probe.cuda.some((d) => d.index === Number(index[1]))) {
@@ -90,7 +99,11 @@ function checkDevice(request: RuntimeRequest, probe: TorchProbe, where: string):
 }
 
 /** The spec with the chosen runtime recorded, and the overrides that say so in spec.json. */
-export function recordRuntime(spec: ResolvedSpec, overrides: RunOverrides, runtime: RuntimeName): { spec: ResolvedSpec; overrides: RunOverrides } {
+export function recordRuntime(
+  spec: ResolvedSpec,
+  overrides: RunOverrides,
+  runtime: RuntimeName,
+): { spec: ResolvedSpec; overrides: RunOverrides } {
   return { spec: { ...spec, training: { ...spec.training, runtime } }, overrides: { ...overrides, runtime } };
 }
 

@@ -15,7 +15,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRunFolder, listCheckpoints, readRunSpec, readStatus } from '../runfolder/runFolder';
 import type { ResolvedSpec } from '../core/spec/resolve';
-import { checkpointDirName, formatMetricLine, HEARTBEAT_STALE_MS, RunFiles, type RunOverrides, type RunSpecFile, type RunState, type RunStatus, type StatusRead } from '../protocol/run';
+import {
+  checkpointDirName,
+  formatMetricLine,
+  HEARTBEAT_STALE_MS,
+  RunFiles,
+  type RunOverrides,
+  type RunSpecFile,
+  type RunState,
+  type RunStatus,
+  type StatusRead,
+} from '../protocol/run';
 import { storeError, StoreError } from './fsErrors';
 import { isRunEntry, newRunId, StoreFiles } from './layout';
 import { writeLaunchMarker } from './launchMarker';
@@ -156,7 +166,12 @@ export class RunStore {
     const matches = this.list(now).filter((r) => r.id.startsWith(idOrPrefix));
     if (matches.length === 1) return matches[0]!;
     if (matches.length === 0) throw new RunNotFoundError(`No run "${idOrPrefix}" in ${this.root}. \`mlbtc runs\` lists the runs there.`);
-    throw new RunNotFoundError(`"${idOrPrefix}" matches ${matches.length} runs (${matches.slice(0, 5).map((r) => r.id).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`);
+    throw new RunNotFoundError(
+      `"${idOrPrefix}" matches ${matches.length} runs (${matches
+        .slice(0, 5)
+        .map((r) => r.id)
+        .join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id.`,
+    );
   }
 
   readSpec(id: string): RunSpecFile {
@@ -188,10 +203,22 @@ export class RunStore {
   private createAs(id: string, run: NewStoreRun, now: Date, mayRetry: boolean): RunInfo | null {
     const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}`);
     try {
-      const file = createRunFolder(tmp, { spec: run.spec, sourcePath: run.sourcePath, sourceText: run.sourceText, overrides: run.overrides, name: id });
+      const file = createRunFolder(tmp, {
+        spec: run.spec,
+        sourcePath: run.sourcePath,
+        sourceText: run.sourceText,
+        overrides: run.overrides,
+        name: id,
+      });
       if (run.continueFrom) seedFromCheckpoint(tmp, run.continueFrom.runDir, run.continueFrom.step);
       if (run.launchedBy !== undefined) writeLaunchMarker(tmp, run.launchedBy);
-      const entry: IndexEntry = { id, name: run.spec.name, createdAt: file.createdAt, source: run.sourcePath, ...(run.search ? { search: run.search } : {}) };
+      const entry: IndexEntry = {
+        id,
+        name: run.spec.name,
+        createdAt: file.createdAt,
+        source: run.sourcePath,
+        ...(run.search ? { search: run.search } : {}),
+      };
       appendIndex(this.root, [entry]);
       fs.renameSync(tmp, this.runDir(id));
       return this.info(entry, readStatus(this.runDir(id)), now.getTime());
@@ -213,7 +240,10 @@ export class RunStore {
     lock.with(() => {
       const read = readStatus(this.runDir(id));
       if (read.status && mayHaveWorker(read.status)) {
-        throw new StoreError(`Run ${id} is running (pid ${read.status.pid ?? '?'}); stop it first (\`mlbtc stop ${id}\`), then delete it.`, 'EBUSY');
+        throw new StoreError(
+          `Run ${id} is running (pid ${read.status.pid ?? '?'}); stop it first (\`mlbtc stop ${id}\`), then delete it.`,
+          'EBUSY',
+        );
       }
       const aside = path.join(this.root, `${StoreFiles.tmpPrefix}delete-${id}`);
       try {
@@ -354,7 +384,15 @@ function fileSignature(file: string): string | null {
 /** Copy `from`'s checkpoint at `step` and its records up to `step` into the (still hidden) new run folder `dir`. */
 function seedFromCheckpoint(dir: string, from: string, step: number): void {
   const checkpoint = listCheckpoints(from).find((c) => c.step === step);
-  if (!checkpoint) throw new StoreError(`${from} has no checkpoint at step ${step} to continue from (it has ${listCheckpoints(from).map((c) => c.step).join(', ') || 'none'}).`, 'ENOENT');
+  if (!checkpoint)
+    throw new StoreError(
+      `${from} has no checkpoint at step ${step} to continue from (it has ${
+        listCheckpoints(from)
+          .map((c) => c.step)
+          .join(', ') || 'none'
+      }).`,
+      'ENOENT',
+    );
   fs.cpSync(checkpoint.path, path.join(dir, RunFiles.checkpoints, checkpointDirName(step)), { recursive: true });
   const out = fs.openSync(path.join(dir, RunFiles.metrics), 'a');
   try {

@@ -78,7 +78,10 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.runCommand('MLBTC: Analyze Structure');
       const message = await wb.waitForNotification(/is not a valid structure/);
       const { line } = positionIn(MLR, '[32, 8, 6, 4, 4, 4, 4, 2]'); // the ranks' line, as on disk before the edit
-      assert.match(message, new RegExp(`${MLR.replaceAll('.', '\\.')} is not a valid structure.*Line ${line}: attention\\.ranks sum to 67`));
+      assert.match(
+        message,
+        new RegExp(`${MLR.replaceAll('.', '\\.')} is not a valid structure.*Line ${line}: attention\\.ranks sum to 67`),
+      );
       await sleep(500); // let the toast finish sliding in
       await wb.screenshot('analyze-invalid');
     });

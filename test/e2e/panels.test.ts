@@ -17,7 +17,12 @@ import { Workbench, type Theme } from './harness/workbench';
 
 /** The structures these tests open, written into the workspace (examples/ may change; these numbers may not). */
 function writeFixtures(workspace: string): void {
-  for (const [name, text] of Object.entries({ 'paper-mlr': paperMlr, 'head-groups-fixture': headGroups, 'two-level': twoLevelMlbtc, 'bilinear-mlr-fixture': bilinearMlr })) {
+  for (const [name, text] of Object.entries({
+    'paper-mlr': paperMlr,
+    'head-groups-fixture': headGroups,
+    'two-level': twoLevelMlbtc,
+    'bilinear-mlr-fixture': bilinearMlr,
+  })) {
     writeFileSync(path.join(workspace, `${name}.mlbtc.json`), text);
   }
 }
@@ -33,7 +38,13 @@ async function panelFrame(wb: Workbench, selector: string, timeoutMs = 30_000): 
     const count = await wb.page.locator('iframe.webview.ready').count();
     for (let i = 0; i < count; i++) {
       const frame = wb.webview(i);
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     await sleep(250);
   }
@@ -55,10 +66,20 @@ async function acceptSaveDialog(wb: Workbench): Promise<void> {
 
 // Loss curves of different speeds with deterministic noise, and an eval every 200 steps.
 const rate = (run: number) => 0.0004 + run * 0.00002;
-const position = (run: number, step: number) => ({ step, tokens: step * 32 * 1024, flops: step * 6 * 5e6 * 32 * 1024, wallMs: step * (50 + run) });
+const position = (run: number, step: number) => ({
+  step,
+  tokens: step * 32 * 1024,
+  flops: step * 6 * 5e6 * 32 * 1024,
+  wallMs: step * (50 + run),
+});
 function trainRecord(run: number, step: number): MetricRecord {
   const noise = Math.sin(step * 12.9898 + run * 78.233) * 43758.5453;
-  return { kind: 'train', ...position(run, step), loss: 1.2 + 3 * Math.exp(-rate(run) * step) + 0.08 * (noise - Math.floor(noise) - 0.5), lr: 3e-3 };
+  return {
+    kind: 'train',
+    ...position(run, step),
+    loss: 1.2 + 3 * Math.exp(-rate(run) * step) + 0.08 * (noise - Math.floor(noise) - 0.5),
+    lr: 3e-3,
+  };
 }
 
 /** *.mlbtc.json files anywhere in the workspace (outside .mlbtc), as the panel finds them. */
@@ -79,11 +100,22 @@ function writeRuns(workspace: string): string[] {
     const dir = path.join(workspace, '.mlbtc', 'runs', id);
     mkdirSync(dir, { recursive: true });
     const started = new Date(now - (RUNS - r) * 60_000).toISOString();
-    writeFileSync(path.join(dir, 'status.json'), JSON.stringify({ ...initialStatus(10_000), state: r < 3 ? 'running' : 'completed', pid: r < 3 ? process.pid : null, heartbeat: new Date(now).toISOString(), startedAt: started, step: POINTS }));
+    writeFileSync(
+      path.join(dir, 'status.json'),
+      JSON.stringify({
+        ...initialStatus(10_000),
+        state: r < 3 ? 'running' : 'completed',
+        pid: r < 3 ? process.pid : null,
+        heartbeat: new Date(now).toISOString(),
+        startedAt: started,
+        step: POINTS,
+      }),
+    );
     const lines: string[] = [];
     for (let s = 1; s <= POINTS; s++) {
       lines.push(formatMetricLine(trainRecord(r, s)));
-      if (s % 200 === 0) lines.push(formatMetricLine({ kind: 'eval', ...position(r, s), 'val.loss': 1.3 + 3 * Math.exp(-rate(r) * s) } as MetricRecord));
+      if (s % 200 === 0)
+        lines.push(formatMetricLine({ kind: 'eval', ...position(r, s), 'val.loss': 1.3 + 3 * Math.exp(-rate(r) * s) } as MetricRecord));
     }
     writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join(''));
     ids.push(id);
@@ -108,11 +140,18 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const lens = wb.page.locator('.codelens-decoration', { hasText: 'score MACs/head' });
       await lens.waitFor({ state: 'visible', timeout: 30_000 });
       assert.match((await lens.textContent()) ?? '', /rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params/);
-      for (const action of ['Diagram', 'Trade-offs']) await wb.page.locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) }).first().waitFor({ state: 'visible' });
+      for (const action of ['Diagram', 'Trade-offs'])
+        await wb.page
+          .locator('.codelens-decoration a', { hasText: new RegExp(`^${action}$`) })
+          .first()
+          .waitFor({ state: 'visible' });
 
       // The key's own token (the line's outer span is the whole one-line attention block): the picture shows on the
       // key, while a field inside keeps its documentation.
-      await wb.page.locator('.view-line span span', { hasText: /^"?attention"?$/ }).first().hover();
+      await wb.page
+        .locator('.view-line span span', { hasText: /^"?attention"?$/ })
+        .first()
+        .hover();
       const image = wb.page.locator('.monaco-hover img[src^="data:image/svg+xml;base64,"]').first();
       await image.waitFor({ state: 'visible', timeout: 30_000 });
       // Rendered, not just present: the browser decoded the data: SVG and gave it its size.
@@ -124,7 +163,10 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     });
 
     it('draws the structure diagram with a hover read-out, and exports CSV, SVG and PNG through the save dialog', async () => {
-      await wb.page.locator('.codelens-decoration a', { hasText: /^Diagram$/ }).first().click();
+      await wb.page
+        .locator('.codelens-decoration a', { hasText: /^Diagram$/ })
+        .first()
+        .click();
       const frame = await panelFrame(wb, 'svg rect.block');
       // MLR 32|8|6|4|4|4|4|2 over T = 1024: levels with blocks of at least 1.5 px are drawn block by block.
       assert.ok((await frame.locator('svg rect.block[data-level="0"]').count()) === 1);
@@ -137,22 +179,37 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await frame.locator('svg rect.hit-area').hover({ position: { x: box.width * 0.52, y: box.height * 0.53 } });
       const tip = frame.locator('.tooltip');
       await tip.waitFor({ state: 'visible' });
-      assert.match((await tip.textContent()) ?? '', /query i = \d+, key j = \d+.*level 0 · block 1\/1 · 1024×1024 · rank 32 · .*this pair shares \d levels: rank \d+ together/);
+      assert.match(
+        (await tip.textContent()) ?? '',
+        /query i = \d+, key j = \d+.*level 0 · block 1\/1 · 1024×1024 · rank 32 · .*this pair shares \d levels: rank \d+ together/,
+      );
       await wb.screenshot('panel-diagram');
 
       for (const [format, check] of [
-        ['csv', (b: Buffer) => assert.match(b.toString('utf8'), /^group,kind,space,level,level_label,blocks,block_size,requested_rank,block_rank,block_macs,level_macs,macs_unit\r\n/)],
-        ['svg', (b: Buffer) => {
-          const svg = b.toString('utf8');
-          assert.match(svg, /^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-          assert.doesNotMatch(svg, /var\(--/, 'theme colours are resolved');
-        }],
+        [
+          'csv',
+          (b: Buffer) =>
+            assert.match(
+              b.toString('utf8'),
+              /^group,kind,space,level,level_label,blocks,block_size,requested_rank,block_rank,block_macs,level_macs,macs_unit\r\n/,
+            ),
+        ],
+        [
+          'svg',
+          (b: Buffer) => {
+            const svg = b.toString('utf8');
+            assert.match(svg, /^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+            assert.doesNotMatch(svg, /var\(--/, 'theme colours are resolved');
+          },
+        ],
         ['png', (b: Buffer) => assert.deepEqual([...b.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47])],
       ] as const) {
         const file = path.join(wb.workspace, `paper-mlr.blocks.${format}`);
         await frame.locator(`vscode-button[data-export="${format}"]`).click();
         await acceptSaveDialog(wb);
-        await frame.locator('.export-status', { hasText: `Saved paper-mlr.blocks.${format}` }).waitFor({ state: 'visible', timeout: 15_000 });
+        await frame
+          .locator('.export-status', { hasText: `Saved paper-mlr.blocks.${format}` })
+          .waitFor({ state: 'visible', timeout: 15_000 });
         check(readFileSync(file));
       }
     });
@@ -175,13 +232,17 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.runCommand('MLBTC: Show Structure Diagram');
       const frame = await panelFrame(wb, '#group-select');
       await frame.locator('#group-select').click();
-      await frame.locator('#group-select').locator('vscode-option', { hasText: 'heads 4–7 · dense' }).click({ force: true }).catch(async () => {
-        // The dropdown list lives in the select's shadow root.
-        await frame.locator('#group-select').evaluate((el: HTMLElement & { value: string }) => {
-          el.value = '1';
-          el.dispatchEvent(new Event('change'));
+      await frame
+        .locator('#group-select')
+        .locator('vscode-option', { hasText: 'heads 4–7 · dense' })
+        .click({ force: true })
+        .catch(async () => {
+          // The dropdown list lives in the select's shadow root.
+          await frame.locator('#group-select').evaluate((el: HTMLElement & { value: string }) => {
+            el.value = '1';
+            el.dispatchEvent(new Event('change'));
+          });
         });
-      });
       await frame.locator('.group-line', { hasText: 'heads 4–7 · dense' }).waitFor({ state: 'visible' });
 
       await wb.runCommand('Developer: Reload Window');
@@ -199,7 +260,11 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const frame = await panelFrame(wb, 'svg path.point');
       const structures = countStructures(wb.workspace);
       const report = /^(\d+) points \((\d+) files, (\d+) candidates, \d+ runs\), \d+ on the front, (\d+) skipped$/;
-      const paint = await waitForPaint(wb, 'every structure as a point or skipped', (p) => p.panel === 'tradeoffs' && report.test(p.content));
+      const paint = await waitForPaint(
+        wb,
+        'every structure as a point or skipped',
+        (p) => p.panel === 'tradeoffs' && report.test(p.content),
+      );
       const [points, files, candidates, skipped] = report.exec(paint.content)!.slice(1).map(Number);
       assert.equal(files + skipped, structures);
       assert.equal(await frame.locator('svg path.point').count(), points);
@@ -214,7 +279,9 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       // on a chart that is still redrawing) fails here with what is under it, not later with a missing tab.
       const target = frame.locator('svg path.point[data-id$="/paper-mlr.mlbtc.json"]');
       await target.hover();
-      await frame.locator('.tooltip .tooltip-title', { hasText: /^paper-mlr\.mlbtc\.json$/ }).waitFor({ state: 'visible', timeout: 10_000 });
+      await frame
+        .locator('.tooltip .tooltip-title', { hasText: /^paper-mlr\.mlbtc\.json$/ })
+        .waitFor({ state: 'visible', timeout: 10_000 });
       await target.click();
       await wb.editorTab('paper-mlr.mlbtc.json').waitFor({ state: 'visible', timeout: 15_000 });
     });
@@ -236,11 +303,24 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const repaintsBefore = paintsLogged(wb).filter((p) => p.panel === 'losses').length;
       const more = Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 1 + i))).join('');
       appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), more);
-      await waitForPaint(wb, 'the streamed records', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`, 30_000);
+      await waitForPaint(
+        wb,
+        'the streamed records',
+        (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 100}`,
+        30_000,
+      );
       assert.ok(paintsLogged(wb).filter((p) => p.panel === 'losses').length > repaintsBefore);
       // A second batch within the axes' nice bounds: the steady streaming case (settled curves stay a cached bitmap).
-      appendFileSync(path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'), Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 101 + i))).join(''));
-      const update = await waitForPaint(wb, 'the second batch', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 200}`, 30_000);
+      appendFileSync(
+        path.join(wb.workspace, '.mlbtc', 'runs', ids[0]!, 'metrics.jsonl'),
+        Array.from({ length: 100 }, (_, i) => formatMetricLine(trainRecord(0, POINTS + 101 + i))).join(''),
+      );
+      const update = await waitForPaint(
+        wb,
+        'the second batch',
+        (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS + 200}`,
+        30_000,
+      );
       saveArtifact(`panels-losses-update-${theme}.json`, JSON.stringify(update));
 
       // The plotted points as CSV, through the save dialog.
@@ -249,7 +329,10 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await frame.locator('.export-status', { hasText: 'Saved losses.step.plotted.csv' }).waitFor({ state: 'visible', timeout: 15_000 });
       const csv = readFileSync(path.join(wb.workspace, 'losses.step.plotted.csv'), 'utf8').split('\r\n');
       assert.equal(csv[0], 'run,metric,curve,step,value');
-      assert.ok(csv.some((row) => row.startsWith(`${ids[0]},loss,ema 0.6,${POINTS + 200},`)), 'the streamed tail is exported');
+      assert.ok(
+        csv.some((row) => row.startsWith(`${ids[0]},loss,ema 0.6,${POINTS + 200},`)),
+        'the streamed tail is exported',
+      );
 
       // Hover read-out lists the curves at the pointer.
       const overlay = frame.locator('svg.overlay');
@@ -278,7 +361,10 @@ describe('Panels in a high-contrast theme', () => {
     // Every block gets the theme's contrast border (4 levels: 1 + 2 + 4 + 8 blocks).
     const strokes = await frame.locator('svg rect.block').evaluateAll((rects) => rects.map((r) => r.getAttribute('stroke')));
     assert.equal(strokes.length, 15);
-    assert.ok(strokes.every((s) => s && s !== 'none'), JSON.stringify(strokes));
+    assert.ok(
+      strokes.every((s) => s && s !== 'none'),
+      JSON.stringify(strokes),
+    );
     await wb.screenshot('panel-hc-diagram');
     await closeAll(wb);
     await wb.runCommand('MLBTC: Show Trade-offs');

@@ -30,8 +30,21 @@ const tiny = (name: string, extra: Record<string, unknown> = {}) =>
   }) as unknown as StructureSpec;
 
 /** A run folder made by the store, then given this status and these metrics, as a worker would have left them. */
-function writeRun(store: RunStore, spec: ResolvedSpec, status: Partial<RunStatus>, losses: (step: number) => number, steps: number, search?: { id: string; trial: number; rung: number }): string {
-  const run = store.create({ spec, sourcePath: path.join(store.root, '..', '..', `${spec.name}.mlbtc.json`), sourceText: JSON.stringify(spec), overrides: {}, ...(search ? { search } : {}) });
+function writeRun(
+  store: RunStore,
+  spec: ResolvedSpec,
+  status: Partial<RunStatus>,
+  losses: (step: number) => number,
+  steps: number,
+  search?: { id: string; trial: number; rung: number },
+): string {
+  const run = store.create({
+    spec,
+    sourcePath: path.join(store.root, '..', '..', `${spec.name}.mlbtc.json`),
+    sourceText: JSON.stringify(spec),
+    overrides: {},
+    ...(search ? { search } : {}),
+  });
   const lines: string[] = [];
   for (let s = 10; s <= steps; s += 10) {
     const at = { step: s, tokens: s * 64, flops: s * 4e6, wallMs: s * 40 };
@@ -45,13 +58,21 @@ function writeRun(store: RunStore, spec: ResolvedSpec, status: Partial<RunStatus
 
 /** A 6-trial grid search (lr × heads) with five trials trained to the end and one not started. */
 function writeSearch(workspace: string, store: RunStore): string {
-  const raw = tiny('e2e-search', { search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] }, 'model.heads': { choice: [2, 4] } } } });
+  const raw = tiny('e2e-search', {
+    search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] }, 'model.heads': { choice: [2, 4] } } },
+  });
   const plan = planSearch(raw);
   const file = createSearchFolder(store.root, plan, { path: path.join(workspace, 'e2e-search.mlbtc.json'), text: JSON.stringify(raw) });
   const now = Date.now();
   for (const t of plan.trials.slice(0, 5)) {
     const floor = 0.3 + 0.1 * Math.abs(t.trial - 3);
-    const status = { state: 'completed' as const, startedAt: new Date(now - 60_000).toISOString(), endedAt: new Date(now - 40_000).toISOString(), step: 400, backend: 'cpu' };
+    const status = {
+      state: 'completed' as const,
+      startedAt: new Date(now - 60_000).toISOString(),
+      endedAt: new Date(now - 40_000).toISOString(),
+      step: 400,
+      backend: 'cpu',
+    };
     writeRun(store, t.spec, status, (s) => floor + 2 * Math.exp(-s / 80), 400, { id: file.id, trial: t.trial, rung: 0 });
   }
   return file.id;
@@ -68,7 +89,10 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
 
     before(async () => {
       const base: Theme = theme === 'light' ? 'light' : 'dark';
-      wb = await Workbench.open({ theme: base, ...(theme === 'high-contrast' ? { settings: { 'workbench.colorTheme': 'Default High Contrast' } } : {}) });
+      wb = await Workbench.open({
+        theme: base,
+        ...(theme === 'high-contrast' ? { settings: { 'workbench.colorTheme': 'Default High Contrast' } } : {}),
+      });
       mkdirSync(runsDir(wb), { recursive: true });
       store = new RunStore(runsDir(wb));
       writeSearch(wb.workspace, store);
@@ -81,13 +105,21 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it('shows a training run in the status bar: counts, step, loss and time left', async () => {
       // "Running" with this test process as its worker (alive) and a fresh heartbeat.
       const now = new Date().toISOString();
-      running = writeRun(store, resolveSpec(tiny('e2e-status')), { state: 'running', pid: process.pid, heartbeat: now, startedAt: now, step: 4000, totalSteps: TOTAL, backend: 'cpu' }, (s) => 0.4 + 2 * Math.exp(-s / 900), 4000);
+      running = writeRun(
+        store,
+        resolveSpec(tiny('e2e-status')),
+        { state: 'running', pid: process.pid, heartbeat: now, startedAt: now, step: 4000, totalSteps: TOTAL, backend: 'cpu' },
+        (s) => 0.4 + 2 * Math.exp(-s / 900),
+        4000,
+      );
       await wb.activityBarItem('MLBTC Studio').click(); // the view follows the runs from now on
       const item = wb.page.locator('.statusbar-item', { hasText: '1 running' });
       await item.waitFor({ state: 'visible', timeout: 30_000 });
       const text = (await item.textContent()) ?? '';
       assert.match(text, /1 running · 4000\/10000 · loss [\d.]+ · 4m00s left/);
-      const label = await item.evaluate((el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '');
+      const label = await item.evaluate(
+        (el) => el.getAttribute('aria-label') ?? el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
+      );
       assert.match(label, /MLBTC runs: 1 running; e2e-status · .* at step 4000 of 10000/);
       await item.hover();
       await sleep(800);
@@ -97,11 +129,24 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it('announces the run when it completes, with Show Losses and Open Log', async () => {
       const dir = path.join(runsDir(wb), running);
       const ended = new Date().toISOString();
-      writeFileSync(path.join(dir, RunFiles.status), JSON.stringify({ ...initialStatus(TOTAL), state: 'completed', startedAt: new Date(Date.now() - 400_000).toISOString(), endedAt: ended, heartbeat: ended, step: TOTAL, backend: 'cpu', exitReason: `completed ${TOTAL} steps` }));
+      writeFileSync(
+        path.join(dir, RunFiles.status),
+        JSON.stringify({
+          ...initialStatus(TOTAL),
+          state: 'completed',
+          startedAt: new Date(Date.now() - 400_000).toISOString(),
+          endedAt: ended,
+          heartbeat: ended,
+          step: TOTAL,
+          backend: 'cpu',
+          exitReason: `completed ${TOTAL} steps`,
+        }),
+      );
       const message = await wb.waitForNotification(/^e2e-status · .* completed 10000 steps in 6m40s, training loss [\d.]+\.$/, 30_000);
       assert.ok(message);
       await sleep(500); // the toast slides in
-      for (const action of ['Show Losses', 'Open Log']) await wb.page.locator('.notifications-toasts .monaco-button', { hasText: action }).first().waitFor({ state: 'visible' });
+      for (const action of ['Show Losses', 'Open Log'])
+        await wb.page.locator('.notifications-toasts .monaco-button', { hasText: action }).first().waitFor({ state: 'visible' });
       await wb.page.locator('.statusbar-item', { hasText: '1 running' }).waitFor({ state: 'hidden', timeout: 15_000 });
       await shot('notification');
     });
@@ -109,7 +154,12 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it('shows the search: leaderboard with the best trial, parallel coordinates', async () => {
       await wb.runCommand('View: Close All Editor Groups');
       await wb.runCommand('MLBTC: Show Search');
-      const paint = await waitForPaint(wb, 'the search view', (p) => p.panel === 'search' && /^6 trials, best #\d$/.test(p.content), 60_000);
+      const paint = await waitForPaint(
+        wb,
+        'the search view',
+        (p) => p.panel === 'search' && /^6 trials, best #\d$/.test(p.content),
+        60_000,
+      );
       assert.equal(paint.content, '6 trials, best #3');
       const frame = wb.webview(0);
       assert.equal(await frame.locator('table.leaderboard tbody tr').count(), 6);
@@ -133,7 +183,10 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
       await frame.locator('svg text.facet-title').first().waitFor({ state: 'attached', timeout: 30_000 });
       const titles = await frame.locator('svg text.facet-title').allTextContents();
       assert.ok(titles.length >= 2, JSON.stringify(titles));
-      assert.ok(titles.some((t) => t.includes('sequence rank (T×T)')) && titles.some((t) => t.includes('feature rank (D×D)')), JSON.stringify(titles));
+      assert.ok(
+        titles.some((t) => t.includes('sequence rank (T×T)')) && titles.some((t) => t.includes('feature rank (D×D)')),
+        JSON.stringify(titles),
+      );
       assert.equal(await frame.locator('header h1').textContent(), 'Rank vs compute per token');
       await sleep(500);
       await shot('tradeoffs');

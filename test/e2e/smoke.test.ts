@@ -32,7 +32,9 @@ const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'u
 /** Palette titles ("Category: Title") of the contributed commands that no `when` clause hides. */
 function alwaysListedCommandTitles(): string[] {
   const hidden = new Set((manifest.contributes.menus?.commandPalette ?? []).filter((m) => m.when).map((m) => m.command));
-  return (manifest.contributes.commands ?? []).filter((c) => !hidden.has(c.command)).map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
+  return (manifest.contributes.commands ?? [])
+    .filter((c) => !hidden.has(c.command))
+    .map((c) => (c.category ? `${c.category}: ${c.title}` : c.title));
 }
 
 /**
@@ -66,7 +68,11 @@ function activityBarTitle(): string {
 
 /** Opens a new structure file in the workspace and returns the extension host's activation line. */
 async function activateByOpeningStructure(wb: Workbench): Promise<string> {
-  assert.doesNotMatch(wb.server.extensionHostLog(), new RegExp(`_doActivateExtension ${extensionId}\\b`), 'not active before a structure opens');
+  assert.doesNotMatch(
+    wb.server.extensionHostLog(),
+    new RegExp(`_doActivateExtension ${extensionId}\\b`),
+    'not active before a structure opens',
+  );
   writeFileSync(path.join(wb.workspace, 'smoke-activation.mlbtc.json'), '{}\n');
   await wb.openFile('smoke-activation.mlbtc.json');
   return wb.waitForActivation();
@@ -157,7 +163,9 @@ describe('the packaged .vsix', () => {
     for (const file of listFiles(distDir).filter((f) => !f.endsWith('.map') && !f.endsWith('.vsix'))) {
       assert.ok(inPackage(path.posix.join('dist', file)), `the .vsix contains dist/${file}`);
     }
-    const unwanted = [...entries].filter((e) => /^extension\/(src|test|node_modules|scripts|\.cache|out)\//.test(e) || /\.(ts|map)$/.test(e));
+    const unwanted = [...entries].filter(
+      (e) => /^extension\/(src|test|node_modules|scripts|\.cache|out)\//.test(e) || /\.(ts|map)$/.test(e),
+    );
     assert.deepEqual(unwanted, [], 'no sources, tests, maps or node_modules in the .vsix');
   });
 
@@ -168,7 +176,9 @@ describe('the packaged .vsix', () => {
     assert.match(line, new RegExp(`activationEvent: 'onLanguage:${structureLanguageId()}'`));
     await assertPaletteLists(wb, alwaysListedCommandTitles());
     await wb.screenshot('smoke-vsix');
-    console.log(`# vsix: ${path.relative(repoRoot, vsix)} ${(statSync(vsix).size / 1024).toFixed(0)} KiB, ${zipEntries(vsix).length} entries`);
+    console.log(
+      `# vsix: ${path.relative(repoRoot, vsix)} ${(statSync(vsix).size / 1024).toFixed(0)} KiB, ${zipEntries(vsix).length} entries`,
+    );
   });
 });
 

@@ -31,7 +31,8 @@ function writeSpec(wb: Workbench, file: string, spec: StructureSpec): void {
 }
 
 const runsDir = (wb: Workbench) => path.join(wb.workspace, '.mlbtc', 'runs');
-const runFolders = (wb: Workbench, prefix: string) => (existsSync(runsDir(wb)) ? readdirSync(runsDir(wb)).filter((n) => n.startsWith(prefix)) : []);
+const runFolders = (wb: Workbench, prefix: string) =>
+  existsSync(runsDir(wb)) ? readdirSync(runsDir(wb)).filter((n) => n.startsWith(prefix)) : [];
 
 /** Lines of one of the extension's output channels (each is a log file of the instance). */
 function channelLines(wb: Workbench, channel: string): string[] {
@@ -119,7 +120,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.screenshot('training-completed');
     });
 
-    it('stops a run started from the CodeLens with the view\'s inline Stop', async () => {
+    it("stops a run started from the CodeLens with the view's inline Stop", async () => {
       await wb.openFile('e2e-long.mlbtc.json');
       await wb.page.locator('.codelens-decoration a', { hasText: '▶ Train' }).first().click({ timeout: 30_000 });
       const running = row('e2e-long-', /running · \d+\/100000/).first();
@@ -127,7 +128,9 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       await wb.screenshot('training-running');
       await running.hover();
       await running.locator('.action-label[aria-label^="Stop Run"]').click();
-      await row('e2e-long-', /cancelled · \d+\/100000/).first().waitFor({ state: 'visible', timeout: 60_000 });
+      await row('e2e-long-', /cancelled · \d+\/100000/)
+        .first()
+        .waitFor({ state: 'visible', timeout: 60_000 });
       const [folder] = runFolders(wb, 'e2e-long-');
       const status = readStatus(path.join(runsDir(wb), folder!)).status!;
       assert.equal(status.state, 'cancelled');
@@ -153,9 +156,18 @@ for (const theme of ['light', 'dark'] as Theme[]) {
 
     it('says what happened to each run in the "MLBTC Studio" output', () => {
       const lines = channelLines(wb, 'MLBTC Studio').filter((l) => l.includes(`[${tinyRun}]`));
-      assert.ok(lines.some((l) => l.includes('queued → running')), lines.join('\n'));
-      assert.ok(lines.some((l) => /running → completed at step 300 of 300: completed 300 steps/.test(l)), lines.join('\n'));
-      assert.ok(lines.some((l) => l.includes('backend cpu')), 'the worker\'s own log lines are forwarded');
+      assert.ok(
+        lines.some((l) => l.includes('queued → running')),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => /running → completed at step 300 of 300: completed 300 steps/.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => l.includes('backend cpu')),
+        "the worker's own log lines are forwarded",
+      );
     });
   });
 }
@@ -174,11 +186,19 @@ describe('Training in Restricted Mode (untrusted folder)', () => {
     // A run folder in the cloned repository, queued: a queue owner would start a worker on it.
     const planted = path.join(runsDir(wb), 'planted-run');
     const spec = tinySpec('planted', 20, 'cpu');
-    createRunFolder(planted, { spec: resolveSpec(spec), sourcePath: path.join(wb.workspace, 'planted.mlbtc.json'), sourceText: JSON.stringify(spec), overrides: {} });
+    createRunFolder(planted, {
+      spec: resolveSpec(spec),
+      sourcePath: path.join(wb.workspace, 'planted.mlbtc.json'),
+      sourceText: JSON.stringify(spec),
+      overrides: {},
+    });
     writeSpec(wb, 'e2e-untrusted.mlbtc.json', tinySpec('e2e-untrusted', 20));
 
     await wb.activityBarItem('MLBTC Studio').click();
-    await wb.page.locator('.pane .monaco-list-row[aria-label*="planted-run"]', { hasText: /queued · 0\/20/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page
+      .locator('.pane .monaco-list-row[aria-label*="planted-run"]', { hasText: /queued · 0\/20/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await sleep(3000); // several manager ticks
     assert.equal(readStatus(planted).status?.state, 'queued');
     assert.ok(!existsSync(path.join(planted, RunFiles.log)), 'no worker was started on it');
@@ -187,7 +207,10 @@ describe('Training in Restricted Mode (untrusted folder)', () => {
     await wb.runCommand('MLBTC: Train Structure');
     await wb.waitForNotification(/only runs in a trusted folder/);
     await sleep(500); // the toast slides in
-    await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Manage Workspace Trust' }).first().waitFor({ state: 'visible' });
+    await wb.page
+      .locator('.notifications-toasts .monaco-button', { hasText: 'Manage Workspace Trust' })
+      .first()
+      .waitFor({ state: 'visible' });
     await wb.screenshot('training-restricted');
     assert.deepEqual(runFolders(wb, 'e2e-untrusted'), []);
   });

@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { AttentionKinds } from '../../src/core/spec/schema';
-import { activateExtension, mlbtcDiagnostics, openCopyOfExample, readText, replaceInEditor, sleep, waitFor, workspaceUri, writeText } from './util';
+import {
+  activateExtension,
+  mlbtcDiagnostics,
+  openCopyOfExample,
+  readText,
+  replaceInEditor,
+  sleep,
+  waitFor,
+  workspaceUri,
+  writeText,
+} from './util';
 import type { MlbtcStudioApi } from '../../src/extension/extension';
 
 let api: MlbtcStudioApi;
@@ -47,7 +57,9 @@ describe('MLBTC: Analyze Structure', () => {
   });
 
   it('refuses an invalid structure without opening anything', async () => {
-    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'analyze-invalid.mlbtc.json', (t) => t.replace('4, 4, 2]', '4, 4, 5]'));
+    const editor = await openCopyOfExample('char-lm-mlr.mlbtc.json', 'analyze-invalid.mlbtc.json', (t) =>
+      t.replace('4, 4, 2]', '4, 4, 5]'),
+    );
     const result = await vscode.commands.executeCommand('mlbtc.analyze', editor.document.uri);
     assert.equal(result, undefined);
     await sleep(300);
@@ -97,17 +109,34 @@ describe('MLBTC: Open Example', () => {
 
 describe('Experiments view', () => {
   it('lists the folders of the runs directory that hold a status.json, and follows the setting', async () => {
-    const status = { version: 1, state: 'completed', pid: null, heartbeat: null, backend: 'wasm', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:10:00Z', exitReason: 'completed 200 steps', step: 200, totalSteps: 200 };
+    const status = {
+      version: 1,
+      state: 'completed',
+      pid: null,
+      heartbeat: null,
+      backend: 'wasm',
+      startedAt: '2026-01-01T00:00:00Z',
+      endedAt: '2026-01-01T00:10:00Z',
+      exitReason: 'completed 200 steps',
+      step: 200,
+      totalSteps: 200,
+    };
     await writeText(workspaceUri('.mlbtc', 'runs', 'run-a', 'status.json'), JSON.stringify(status));
     await writeText(workspaceUri('.mlbtc', 'runs', 'not-a-run', 'notes.txt'), 'no status here');
     const runs = await waitFor('run-a to be listed', () => {
       const list = api.runs();
       return list.some((r) => r.id === 'run-a') ? list : undefined;
     });
-    assert.deepEqual(runs.map((r) => [r.id, r.state, r.status?.step]), [['run-a', 'completed', 200]]);
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.state, r.status?.step]),
+      [['run-a', 'completed', 200]],
+    );
 
     // A worker that died without writing a final state: "running" with a stale heartbeat reads as interrupted.
-    await writeText(workspaceUri('.mlbtc', 'runs', 'run-c', 'status.json'), JSON.stringify({ ...status, state: 'running', pid: 999999, heartbeat: '2020-01-01T00:00:00Z', endedAt: null }));
+    await writeText(
+      workspaceUri('.mlbtc', 'runs', 'run-c', 'status.json'),
+      JSON.stringify({ ...status, state: 'running', pid: 999999, heartbeat: '2020-01-01T00:00:00Z', endedAt: null }),
+    );
     const dead = await waitFor('run-c to be listed', () => api.runs().find((r) => r.id === 'run-c'));
     assert.equal(dead.state, 'interrupted');
 
@@ -115,7 +144,10 @@ describe('Experiments view', () => {
     const config = vscode.workspace.getConfiguration('mlbtc');
     await config.update('runsDirectory', 'elsewhere', vscode.ConfigurationTarget.Workspace);
     try {
-      assert.deepEqual(api.runs().map((r) => [r.id, r.state]), [['run-b', 'failed']]);
+      assert.deepEqual(
+        api.runs().map((r) => [r.id, r.state]),
+        [['run-b', 'failed']],
+      );
     } finally {
       await config.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
     }

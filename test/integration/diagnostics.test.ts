@@ -62,7 +62,9 @@ describe('structure diagnostics', () => {
   });
 
   it('come with the JSON Schema: VS Code flags an unknown property and completes family names', async () => {
-    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-schema.mlbtc.json', (t) => t.replace('{ "kind": "dense", "logitScale": "standard" }', '{ "kind": "dense", "rankz": 1 }'));
+    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-schema.mlbtc.json', (t) =>
+      t.replace('{ "kind": "dense", "logitScale": "standard" }', '{ "kind": "dense", "rankz": 1 }'),
+    );
     const uri = editor.document.uri;
     assert.equal(editor.document.languageId, 'mlbtc');
     const fromSchema = await waitFor(
@@ -76,7 +78,8 @@ describe('structure diagnostics', () => {
     const inKind = editor.document.positionAt(text.indexOf('"dense"') + 1);
     const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, inKind);
     const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const kind of ['"sliding-window"', '"global-local"', '"mlr"', '"bilinear-mlr"', '"bilinear-btt"', '"mlbtc"']) assert.ok(labels.includes(kind), `${kind} in ${labels.join(', ')}`);
+    for (const kind of ['"sliding-window"', '"global-local"', '"mlr"', '"bilinear-mlr"', '"bilinear-btt"', '"mlbtc"'])
+      assert.ok(labels.includes(kind), `${kind} in ${labels.join(', ')}`);
   });
 });
 
@@ -86,12 +89,21 @@ describe('syntax errors', () => {
   });
 
   it('are reported once, by the JSON service, not a second time by MLBTC Studio', async () => {
-    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-syntax.mlbtc.json', (t) => t.replace('"layers": 6,', '"layers": 6'));
+    const editor = await openCopyOfExample('paper/icl-dense.mlbtc.json', 'diag-syntax.mlbtc.json', (t) =>
+      t.replace('"layers": 6,', '"layers": 6'),
+    );
     const uri = editor.document.uri;
-    const fromJson = await waitFor('the JSON service to report the missing comma', () => vscode.languages.getDiagnostics(uri).filter((d) => !isOwnDiagnostic(d)).length > 0, 30_000);
+    const fromJson = await waitFor(
+      'the JSON service to report the missing comma',
+      () => vscode.languages.getDiagnostics(uri).filter((d) => !isOwnDiagnostic(d)).length > 0,
+      30_000,
+    );
     assert.ok(fromJson);
     await sleep(400);
-    assert.deepEqual(mlbtcDiagnostics(uri).map((d) => d.code), []);
+    assert.deepEqual(
+      mlbtcDiagnostics(uri).map((d) => d.code),
+      [],
+    );
     // The file is still known to be invalid: Analyze refuses it.
     assert.equal(await vscode.commands.executeCommand('mlbtc.analyze', uri), undefined);
   });

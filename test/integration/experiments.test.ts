@@ -59,7 +59,9 @@ describe('Experiments view, live', function () {
 
     const done = await waitForRun(api, run.id, 'to complete', (r) => r.state === 'completed' || r.state === 'failed');
     assert.equal(done.state, 'completed', done.status?.exitReason ?? '');
-    const lastLoss = records(done).filter((r) => r.kind === 'train').at(-1)!;
+    const lastLoss = records(done)
+      .filter((r) => r.kind === 'train')
+      .at(-1)!;
     assert.equal(lastLoss.step, 60);
     const row = await waitFor('the completed row', () => {
       const r = runRow(api, 'tiny-view.mlbtc.json', run.id);
@@ -67,7 +69,10 @@ describe('Experiments view, live', function () {
     });
     assert.equal(row.icon, 'pass testing.iconPassed');
     // Four significant digits of the last training loss in metrics.jsonl.
-    assert.match(row.description, new RegExp(`^loss ${lastLoss.loss.toPrecision(4).replace('.', '\\.')} · completed · 60/60 · cpu · \\d+s$`));
+    assert.match(
+      row.description,
+      new RegExp(`^loss ${lastLoss.loss.toPrecision(4).replace('.', '\\.')} · completed · 60/60 · cpu · \\d+s$`),
+    );
     const experiment = api.experimentsView().find((e) => e.label === 'tiny-view.mlbtc.json')!;
     assert.equal(experiment.description, '1 run');
     assert.equal(experiment.tooltip, uri.fsPath);
@@ -78,10 +83,24 @@ describe('Experiments view, live', function () {
     // Trained outside the runs directory, then moved in whole, as a copied or synced run folder arrives.
     const outside = path.join(workspaceUri('cli-out').fsPath, 'made-by-cli');
     const extension = vscode.extensions.getExtension('mlbtc.mlbtc-studio')!;
-    const cli = spawn(process.execPath, [path.join(extension.extensionPath, 'dist', 'cli.js'), 'train', uri.fsPath, '--out', outside, '--runtime', 'tfjs', '--backend', 'cpu'], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: 'ignore',
-    });
+    const cli = spawn(
+      process.execPath,
+      [
+        path.join(extension.extensionPath, 'dist', 'cli.js'),
+        'train',
+        uri.fsPath,
+        '--out',
+        outside,
+        '--runtime',
+        'tfjs',
+        '--backend',
+        'cpu',
+      ],
+      {
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: 'ignore',
+      },
+    );
     assert.equal(await new Promise<number | null>((resolve) => cli.on('exit', resolve)), 0);
     mkdirSync(workspaceUri('runs-view').fsPath, { recursive: true });
     renameSync(outside, path.join(workspaceUri('runs-view').fsPath, 'made-by-cli'));
@@ -97,12 +116,19 @@ describe('Experiments view, live', function () {
     const spec = resolveSpec(JSON.parse(await readFile(uri.fsPath, 'utf8')) as StructureSpec);
     const outside = path.join(workspaceUri('refresh-out').fsPath, 'copied-in');
     createRunFolder(outside, { spec, sourcePath: uri.fsPath, sourceText: '', overrides: {} });
-    writeStatus(outside, { ...initialStatus(spec.training.steps), state: 'completed', step: spec.training.steps, exitReason: 'completed 20 steps' });
+    writeStatus(outside, {
+      ...initialStatus(spec.training.steps),
+      state: 'completed',
+      step: spec.training.steps,
+      exitReason: 'completed 20 steps',
+    });
     // The manager notices a new folder on a file event (debounced) or its next poll (1 s); refresh must not wait.
     renameSync(outside, path.join(workspaceUri('runs-view').fsPath, 'copied-in'));
     await vscode.commands.executeCommand('mlbtc.experiments.refresh');
     const run = api.runs().find((r) => r.id === 'copied-in');
     assert.equal(run?.state, 'completed', JSON.stringify(api.runs().map((r) => r.id)));
-    assert.ok(api.experimentsView().some((e) => e.label === 'tiny-refresh.mlbtc.json' && e.children?.some((c) => c.id === 'run:copied-in')));
+    assert.ok(
+      api.experimentsView().some((e) => e.label === 'tiny-refresh.mlbtc.json' && e.children?.some((c) => c.id === 'run:copied-in')),
+    );
   });
 });

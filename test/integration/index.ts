@@ -44,7 +44,13 @@ class ResultsReporter extends Mocha.reporters.Spec {
     // Also fires for failing hooks ("before all" hook for ...), which mocha counts as failures too.
     runner.on(constants.EVENT_TEST_FAIL, (test, error: Error) => {
       failed++;
-      write({ event: 'fail', title: test.fullTitle(), message: error?.message ?? String(error), stack: error?.stack ?? '', ...where(test) });
+      write({
+        event: 'fail',
+        title: test.fullTitle(),
+        message: error?.message ?? String(error),
+        stack: error?.stack ?? '',
+        ...where(test),
+      });
     });
     runner.on(constants.EVENT_TEST_PENDING, (test) => {
       pending++;

@@ -23,7 +23,9 @@ afterEach(async () => {
 /** MLBTC Studio's lenses of a document (other extensions' lenses, if any, are left out). */
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
-  return all.filter((l) => l.command && (l.command.command.startsWith('mlbtc.') || l.command.command === 'workbench.actions.view.problems'));
+  return all.filter(
+    (l) => l.command && (l.command.command.startsWith('mlbtc.') || l.command.command === 'workbench.actions.view.problems'),
+  );
 }
 
 const lineOf = (document: vscode.TextDocument, needle: string) => document.positionAt(document.getText().indexOf(needle)).line;
@@ -58,9 +60,13 @@ describe('CodeLens above attention', () => {
   it('follows edits, says what is wrong when the file breaks, and goes away when the setting is off', async () => {
     const editor = await openFixture('lens-edit.mlbtc.json', bilinearMlr);
     // Bilinear MLR 8|8|8|8 at D 256: rank Σ r_l·2^l = 120 of 256 (§3.3).
-    await waitFor('the numbers lens', async () => (await lenses(editor.document.uri)).find((l) => /^rank 120 \/ 256/.test(l.command!.title)));
+    await waitFor('the numbers lens', async () =>
+      (await lenses(editor.document.uri)).find((l) => /^rank 120 \/ 256/.test(l.command!.title)),
+    );
     await replaceInEditor(editor, '"heads": 8', '"heads": 7');
-    const broken = await waitFor('the problem lens', async () => (await lenses(editor.document.uri)).find((l) => l.command!.title.startsWith('⚠ Line')));
+    const broken = await waitFor('the problem lens', async () =>
+      (await lenses(editor.document.uri)).find((l) => l.command!.title.startsWith('⚠ Line')),
+    );
     assert.equal(broken.command!.command, 'workbench.actions.view.problems');
     assert.match(broken.command!.title, /^⚠ Line \d+: .*head/i);
 
@@ -86,7 +92,10 @@ describe('CodeLens above attention', () => {
     const diagramAt = (line: number) => found.find((l) => l.range.start.line === line && l.command!.command === 'mlbtc.showDiagram');
     assert.deepEqual(diagramAt(first)?.command!.arguments?.[1], { group: 0 });
     assert.deepEqual(diagramAt(second)?.command!.arguments?.[1], { group: 1 });
-    assert.match(found.find((l) => l.range.start.line === second && l.command!.command === 'mlbtc.analyze')!.command!.title, /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head/);
+    assert.match(
+      found.find((l) => l.range.start.line === second && l.command!.command === 'mlbtc.analyze')!.command!.title,
+      /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head/,
+    );
   });
 });
 
@@ -108,7 +117,10 @@ describe('Hover over attention', () => {
     // 200 px for 1024 tokens: every level's blocks are at least 1.56 px, one rectangle each (1+2+…+128 = 255).
     assert.match(svg, /width="202" height="202"/);
     assert.equal((svg.match(/<rect x="[\d.]+" y=/g) ?? []).length, 255);
-    assert.match(markdown, /\| level \| blocks × size \| rank\/block \| MACs\/block \|\n\|---:\|---:\|---:\|---:\|\n\| 0 \| 1 × 1,024 \| 32 \| 33\.6 M \|/);
+    assert.match(
+      markdown,
+      /\| level \| blocks × size \| rank\/block \| MACs\/block \|\n\|---:\|---:\|---:\|---:\|\n\| 0 \| 1 × 1,024 \| 32 \| 33\.6 M \|/,
+    );
     assert.match(markdown, /rank 808 \/ 1,024 · 40\.3 M score MACs\/head/);
   });
 

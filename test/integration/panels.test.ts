@@ -23,15 +23,24 @@ afterEach(async () => {
 });
 
 const webviewTabs = (viewType: string) =>
-  vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType));
-const paints = async (panel: PaintRecord['panel']) => ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === panel);
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType));
+const paints = async (panel: PaintRecord['panel']) =>
+  ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === panel);
 
 async function firstPaint(panel: PaintRecord['panel'], after: number): Promise<PaintRecord> {
   return waitFor(`the ${panel} panel's first paint`, async () => (await paints(panel)).slice(after).find((r) => r.first), 30_000);
 }
 
 /** Waits for a paint (after the first `after` of this panel) whose content passes `accept`; fails listing what was painted. */
-async function paintShowing(panel: PaintRecord['panel'], after: number, what: string, accept: (content: string) => boolean, timeoutMs = 15_000): Promise<PaintRecord> {
+async function paintShowing(
+  panel: PaintRecord['panel'],
+  after: number,
+  what: string,
+  accept: (content: string) => boolean,
+  timeoutMs = 15_000,
+): Promise<PaintRecord> {
   try {
     return await waitFor(what, async () => (await paints(panel)).slice(after).find((r) => accept(r.content)), timeoutMs);
   } catch (e) {
@@ -48,7 +57,10 @@ describe('Structure diagram panel', () => {
     const paint = await firstPaint('diagram', before);
     assert.ok(paint.renderMs >= 0 && paint.sinceOpenMs > 0);
     assert.equal(paint.content, 'all 4 heads · mlr, blocks, 8 levels, by rank');
-    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: panel-mlr.mlbtc.json']);
+    assert.deepEqual(
+      webviewTabs('mlbtc.diagram').map((t) => t.label),
+      ['Diagram: panel-mlr.mlbtc.json'],
+    );
     await vscode.commands.executeCommand('mlbtc.showDiagram', uri, { group: 0 });
     assert.equal(webviewTabs('mlbtc.diagram').length, 1, 'one panel per file');
   });
@@ -61,11 +73,24 @@ describe('Structure diagram panel', () => {
     await paintShowing('diagram', before, 'the 8-level MLR', (c) => c === 'all 4 heads · mlr, blocks, 8 levels, by rank');
     // Two levels of 32 instead of eight.
     const ranks = editor.document.getText().indexOf('[32, 8, 6, 4, 4, 4, 4, 2]');
-    await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(ranks), editor.document.positionAt(ranks + '[32, 8, 6, 4, 4, 4, 4, 2]'.length)), '[32, 32]'));
+    await editor.edit((b) =>
+      b.replace(
+        new vscode.Range(editor.document.positionAt(ranks), editor.document.positionAt(ranks + '[32, 8, 6, 4, 4, 4, 4, 2]'.length)),
+        '[32, 32]',
+      ),
+    );
     await paintShowing('diagram', before, 'the 2-level MLR after the edit', (c) => c === 'all 4 heads · mlr, blocks, 2 levels, by rank');
     // Ranks that no longer sum to the head dimension: the panel names the problem and its line.
     const line = editor.document.positionAt(editor.document.getText().indexOf('[32, 32]')).line + 1;
-    await editor.edit((b) => b.replace(new vscode.Range(editor.document.positionAt(editor.document.getText().indexOf('[32, 32]')), editor.document.positionAt(editor.document.getText().indexOf('[32, 32]') + 8)), '[32, 31]'));
+    await editor.edit((b) =>
+      b.replace(
+        new vscode.Range(
+          editor.document.positionAt(editor.document.getText().indexOf('[32, 32]')),
+          editor.document.positionAt(editor.document.getText().indexOf('[32, 32]') + 8),
+        ),
+        '[32, 31]',
+      ),
+    );
     await paintShowing('diagram', before, 'the problem', (c) => c.startsWith(`problem at line ${line}: `) && c.includes('64'));
   });
 
@@ -74,12 +99,17 @@ describe('Structure diagram panel', () => {
     const before = (await paints('diagram')).length;
     await vscode.commands.executeCommand('mlbtc.showDiagram', undefined, { group: 1 });
     await paintShowing('diagram', before, 'the dense group drawn', (c) => c.startsWith('heads 4–7 · dense'));
-    assert.deepEqual(webviewTabs('mlbtc.diagram').map((t) => t.label), ['Diagram: panel-groups.mlbtc.json']);
+    assert.deepEqual(
+      webviewTabs('mlbtc.diagram').map((t) => t.label),
+      ['Diagram: panel-groups.mlbtc.json'],
+    );
   });
 });
 
 /** The trade-offs panel's paint report: "27 points (8 files, 18 candidates, 1 runs), 5 on the front, 1 skipped". */
-function tradeoffCounts(content: string): { points: number; files: number; candidates: number; runs: number; front: number; skipped: number } | undefined {
+function tradeoffCounts(
+  content: string,
+): { points: number; files: number; candidates: number; runs: number; front: number; skipped: number } | undefined {
   const m = /^(\d+) points \((\d+) files, (\d+) candidates, (\d+) runs\), (\d+) on the front, (\d+) skipped$/.exec(content);
   if (!m) return undefined;
   const [points, files, candidates, runs, front, skipped] = m.slice(1).map(Number) as [number, number, number, number, number, number];
@@ -123,10 +153,12 @@ describe('Trade-offs panel', () => {
       await vscode.commands.executeCommand('mlbtc.showTradeoffs');
       const files = await structureFiles();
       const baseline = tradeoffCounts(
-        (await paintShowing('tradeoffs', before, 'the workspace before the search files', (c) => {
-          const n = tradeoffCounts(c);
-          return Boolean(n && n.files + n.skipped >= files);
-        })).content,
+        (
+          await paintShowing('tradeoffs', before, 'the workspace before the search files', (c) => {
+            const n = tradeoffCounts(c);
+            return Boolean(n && n.files + n.skipped >= files);
+          })
+        ).content,
       )!;
       const after = (await paints('tradeoffs')).length;
       await writeText(planned, plannedText);
@@ -135,7 +167,11 @@ describe('Trade-offs panel', () => {
         const n = tradeoffCounts(c);
         return Boolean(n && n.files === baseline.files + 2 && n.skipped === baseline.skipped + 1);
       });
-      assert.equal(tradeoffCounts(paint.content)!.candidates, baseline.candidates + 3, `before: ${JSON.stringify(baseline)}, now: ${paint.content}`);
+      assert.equal(
+        tradeoffCounts(paint.content)!.candidates,
+        baseline.candidates + 3,
+        `before: ${JSON.stringify(baseline)}, now: ${paint.content}`,
+      );
     } finally {
       await vscode.workspace.fs.delete(planned);
       await vscode.workspace.fs.delete(unplannable);
@@ -149,8 +185,20 @@ describe('Live losses panel', () => {
 
   it('shows a run from the runs directory and repaints when records are appended', async () => {
     const run = workspaceUri('.mlbtc', 'runs', 'panel-test-run');
-    await writeText(vscode.Uri.joinPath(run, 'status.json'), JSON.stringify({ ...initialStatus(1000), state: 'running', pid: process.pid, heartbeat: new Date().toISOString(), startedAt: new Date().toISOString(), step: 100 }));
-    const lines = Array.from({ length: 100 }, (_, i) => formatMetricLine(record(i + 1))).join('') + formatMetricLine({ kind: 'eval', ...position(100), 'val.loss': 0.5 });
+    await writeText(
+      vscode.Uri.joinPath(run, 'status.json'),
+      JSON.stringify({
+        ...initialStatus(1000),
+        state: 'running',
+        pid: process.pid,
+        heartbeat: new Date().toISOString(),
+        startedAt: new Date().toISOString(),
+        step: 100,
+      }),
+    );
+    const lines =
+      Array.from({ length: 100 }, (_, i) => formatMetricLine(record(i + 1))).join('') +
+      formatMetricLine({ kind: 'eval', ...position(100), 'val.loss': 0.5 });
     await writeText(vscode.Uri.joinPath(run, 'metrics.jsonl'), lines);
 
     const before = (await paints('losses')).length;
@@ -159,7 +207,10 @@ describe('Live losses panel', () => {
     // The run is shown by default (it is running): train loss and val.loss, to step 100.
     await paintShowing('losses', before, 'train and eval curves to step 100', (c) => c === '2 curves, step to 100');
 
-    await writeText(vscode.Uri.joinPath(run, 'metrics.jsonl'), lines + Array.from({ length: 50 }, (_, i) => formatMetricLine(record(101 + i))).join(''));
+    await writeText(
+      vscode.Uri.joinPath(run, 'metrics.jsonl'),
+      lines + Array.from({ length: 50 }, (_, i) => formatMetricLine(record(101 + i))).join(''),
+    );
     await paintShowing('losses', before, 'the train curve grown to step 150', (c) => c === '2 curves, step to 150');
     assert.equal(webviewTabs('mlbtc.losses').length, 1);
   });

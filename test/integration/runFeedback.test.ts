@@ -35,10 +35,14 @@ describe('Run feedback and pickers', function () {
     const uri = await writeSpec('tiny-bar.mlbtc.json', tinySpec('tiny-bar', { steps: 4000, checkpointEvery: 1000, evalEvery: 1000 }));
     const started = await vscode.commands.executeCommand<RunInfo>('mlbtc.train', uri);
     assert.equal(started.state, 'running');
-    const bar = await waitFor('the status bar to show the step, loss and time left', () => {
-      const s = api.runsStatusBar();
-      return s && / left$/.test(s.text) ? s : undefined;
-    }, 60_000);
+    const bar = await waitFor(
+      'the status bar to show the step, loss and time left',
+      () => {
+        const s = api.runsStatusBar();
+        return s && / left$/.test(s.text) ? s : undefined;
+      },
+      60_000,
+    );
     assert.match(bar.text, /^\$\(sync~spin\) 1 running · \d+\/4000 · loss [\d.e+-]+ · \d+(s|m\d\ds|h\d\dm) left$/);
     assert.match(bar.accessible, /^MLBTC runs: 1 running; tiny-bar · \d\d:\d\d:\d\d at step \d+ of 4000/);
 
@@ -50,7 +54,10 @@ describe('Run feedback and pickers', function () {
 
     // The palette's Stop with one running run: it is the obvious target, no quick pick waits for Enter.
     const stopped = await vscode.commands.executeCommand<RunInfo[]>('mlbtc.stopRun');
-    assert.deepEqual(stopped?.map((r) => r.id), [started.id]);
+    assert.deepEqual(
+      stopped?.map((r) => r.id),
+      [started.id],
+    );
     assert.equal(stopped?.[0]?.state, 'cancelled');
     await waitFor('the status bar item to go', () => api.runsStatusBar() === null);
     assert.ok(!api.runNotifications().some((m) => m.startsWith('tiny-bar')), 'a stop is not announced: whoever stopped it knows');

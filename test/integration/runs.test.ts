@@ -79,7 +79,9 @@ describe('Run commands', function () {
     const all = records(trained);
     // Columns: the fixed ones, then each evaluation metric in the order it first appears in the file.
     const evalKeys: string[] = [];
-    for (const r of all) for (const k of Object.keys(r)) if (!['kind', 'step', 'tokens', 'flops', 'wallMs', 'loss', 'lr'].includes(k) && !evalKeys.includes(k)) evalKeys.push(k);
+    for (const r of all)
+      for (const k of Object.keys(r))
+        if (!['kind', 'step', 'tokens', 'flops', 'wallMs', 'loss', 'lr'].includes(k) && !evalKeys.includes(k)) evalKeys.push(k);
     const header = ['kind', 'step', 'tokens', 'flops', 'wallMs', 'loss', 'lr', ...evalKeys];
     assert.deepEqual(lines[0]!.split(','), header);
     assert.ok(evalKeys.includes('val.loss'));
@@ -88,7 +90,10 @@ describe('Run commands', function () {
     // Spot-check a row against its record.
     const row = lines[5]!.split(',');
     const record = all[4] as unknown as Record<string, unknown>;
-    assert.deepEqual(row, header.map((c) => (record[c] === undefined ? '' : String(record[c]))));
+    assert.deepEqual(
+      row,
+      header.map((c) => (record[c] === undefined ? '' : String(record[c]))),
+    );
   });
 
   it('Reveal Spec opens the structure a run came from, and Open Log its worker log', async () => {
@@ -110,7 +115,7 @@ describe('Run commands', function () {
     assert.equal(api.runs().length, before);
   });
 
-  it('Stop, Resume, Retry and Delete a run; a structure\'s own backend wins over the setting', async () => {
+  it("Stop, Resume, Retry and Delete a run; a structure's own backend wins over the setting", async () => {
     try {
       const uri = await writeSpec('tiny-long.mlbtc.json', tinySpec('tiny-long', { steps: 100_000, backend: 'wasm' }));
       const run = await vscode.commands.executeCommand<RunInfo>('mlbtc.train', uri);
@@ -121,7 +126,10 @@ describe('Run commands', function () {
       const [stopped] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.stopRun', run.id))!;
       assert.equal(stopped?.state, 'cancelled');
       const stoppedAt = stopped!.status!.step;
-      await waitFor('the view to show the run cancelled', () => runRow(api, 'tiny-long.mlbtc.json', run.id)?.contextValue === 'mlbtc.run.cancelled');
+      await waitFor(
+        'the view to show the run cancelled',
+        () => runRow(api, 'tiny-long.mlbtc.json', run.id)?.contextValue === 'mlbtc.run.cancelled',
+      );
 
       const [resumed] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.resumeRun', { runId: run.id }))!;
       assert.equal(resumed?.id, run.id);
@@ -129,8 +137,13 @@ describe('Run commands', function () {
       await waitForRun(api, run.id, `to train past step ${stoppedAt + 3}`, (r) => (r.status?.step ?? 0) > stoppedAt + 3);
       await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: [run.id] });
       // The resumed run continued from its checkpoint: its train records still count 1, 2, 3, ... without a gap.
-      const steps = records(api.runs().find((r) => r.id === run.id)!).filter((r) => r.kind === 'train').map((r) => r.step);
-      assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
+      const steps = records(api.runs().find((r) => r.id === run.id)!)
+        .filter((r) => r.kind === 'train')
+        .map((r) => r.step);
+      assert.deepEqual(
+        steps,
+        Array.from({ length: steps.length }, (_, i) => i + 1),
+      );
       assert.ok(steps.length > stoppedAt + 3);
 
       const [retry] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.retryRun', run.id))!;
@@ -151,17 +164,24 @@ describe('Run commands', function () {
       await waitFor('the view to drop the deleted runs', () => !api.experimentsView().some((e) => e.label === 'tiny-long.mlbtc.json'));
     } finally {
       // Whatever failed, nothing of this structure keeps training and holding the queue for the next tests.
-      const live = api.runs().filter((r) => r.experiment.label === 'tiny-long.mlbtc.json' && (r.state === 'running' || r.state === 'queued'));
+      const live = api
+        .runs()
+        .filter((r) => r.experiment.label === 'tiny-long.mlbtc.json' && (r.state === 'running' || r.state === 'queued'));
       if (live.length) await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: live.map((r) => r.id) });
     }
   });
 
   it('Show Live Losses on a run opens the panel showing that run', async () => {
-    const paints = async () => ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === 'losses');
+    const paints = async () =>
+      ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === 'losses');
     const before = (await paints()).length;
     await vscode.commands.executeCommand('mlbtc.showLosses', { runIds: [trained.id] });
     // The train loss and val.loss of the 20-step run.
-    const paint = await waitFor('the chosen run painted', async () => (await paints()).slice(before).find((p) => p.content === '2 curves, step to 20'), 30_000).catch(async (e: Error) => {
+    const paint = await waitFor(
+      'the chosen run painted',
+      async () => (await paints()).slice(before).find((p) => p.content === '2 curves, step to 20'),
+      30_000,
+    ).catch(async (e: Error) => {
       throw new Error(`${e.message}; painted: ${JSON.stringify((await paints()).slice(before).map((p) => p.content))}`);
     });
     assert.ok(paint);
@@ -170,7 +190,11 @@ describe('Run commands', function () {
   it('Start Search plans a small grid and drives its trials to the end', async () => {
     const uri = await writeSpec(
       'tiny-search.mlbtc.json',
-      tinySpec('tiny-search', { steps: 10, checkpointEvery: 5, evalEvery: 5 }, { search: { strategy: 'grid', space: { 'training.lr': { choice: [0.001, 0.003] } } } }),
+      tinySpec(
+        'tiny-search',
+        { steps: 10, checkpointEvery: 5, evalEvery: 5 },
+        { search: { strategy: 'grid', space: { 'training.lr': { choice: [0.001, 0.003] } } } },
+      ),
     );
     const search = await vscode.commands.executeCommand<SearchRef>('mlbtc.startSearch', { uri, confirm: true });
     assert.ok(search?.id, 'the command resolves to the search');
@@ -187,7 +211,11 @@ describe('Run commands', function () {
       const g = api.experimentsView().find((e) => e.label === `search ${search.id}`);
       return g && g.contextValue === 'mlbtc.experiment.search.idle' ? g : undefined;
     });
-    assert.deepEqual(group.children?.map((c) => c.label), ['#0 lr 1e-3', '#1 lr 3e-3'], 'each trial labelled by the value the search varied');
+    assert.deepEqual(
+      group.children?.map((c) => c.label),
+      ['#0 lr 1e-3', '#1 lr 3e-3'],
+      'each trial labelled by the value the search varied',
+    );
     assert.match(group.children![0]!.tooltip, /training\.lr = 0\.001/);
     assert.match(group.description, /^2 runs$/);
   });

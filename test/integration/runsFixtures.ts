@@ -19,7 +19,17 @@ export function tinySpec(name: string, training: Record<string, unknown> = {}, e
       task: { kind: 'icl-regression', inputDim: 4 },
       model: { width: 16, heads: 2, layers: 1, seqLen: 16 },
       attention: { kind: 'dense' },
-      training: { steps: 20, batchSize: 4, lr: 0.001, warmupSteps: 0, logEvery: 1, evalEvery: 10, evalBatches: 1, checkpointEvery: 10, ...training },
+      training: {
+        steps: 20,
+        batchSize: 4,
+        lr: 0.001,
+        warmupSteps: 0,
+        logEvery: 1,
+        evalEvery: 10,
+        evalBatches: 1,
+        checkpointEvery: 10,
+        ...training,
+      },
       ...extra,
     },
     null,
@@ -55,11 +65,21 @@ export function records(run: RunInfo): MetricRecord[] {
   return parseMetricLines(readFileSync(path.join(run.dir, RunFiles.metrics), 'utf8'));
 }
 
-export function waitForRun(api: MlbtcStudioApi, id: string, what: string, accept: (run: RunInfo) => boolean, timeoutMs = 90_000): Promise<RunInfo> {
-  return waitFor(`${id} ${what}`, () => {
-    const run = api.runs().find((r) => r.id === id);
-    return run && accept(run) ? run : undefined;
-  }, timeoutMs);
+export function waitForRun(
+  api: MlbtcStudioApi,
+  id: string,
+  what: string,
+  accept: (run: RunInfo) => boolean,
+  timeoutMs = 90_000,
+): Promise<RunInfo> {
+  return waitFor(
+    `${id} ${what}`,
+    () => {
+      const run = api.runs().find((r) => r.id === id);
+      return run && accept(run) ? run : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The run's row under its experiment in the Experiments view, as it shows now. */

@@ -60,7 +60,8 @@ describe('Runtimes', function () {
       console.log(`skipped: the PyTorch worker cannot run here: ${why}`);
       this.skip();
     }
-    const paints = async () => ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === 'losses');
+    const paints = async () =>
+      ((await vscode.commands.executeCommand<PaintRecord[]>('mlbtc.panels.perf')) ?? []).filter((r) => r.panel === 'losses');
     const uri = await writeSpec('tiny-torch.mlbtc.json', tinySpec('tiny-torch', { steps: 100_000, runtime: 'torch', device: 'cpu' }));
     try {
       // training.runtime "torch" wins over mlbtc.runtime "tfjs" (set by useSettings).
@@ -74,7 +75,11 @@ describe('Runtimes', function () {
 
       const before = (await paints()).length;
       await vscode.commands.executeCommand('mlbtc.showLosses', { runIds: [run.id] });
-      await waitFor('its losses painted', async () => (await paints()).slice(before).find((p) => /^\d+ curves?, step to \d+$/.test(p.content)), 30_000);
+      await waitFor(
+        'its losses painted',
+        async () => (await paints()).slice(before).find((p) => /^\d+ curves?, step to \d+$/.test(p.content)),
+        30_000,
+      );
 
       const [stopped] = (await vscode.commands.executeCommand<RunInfo[]>('mlbtc.stopRun', run.id))!;
       assert.equal(stopped?.state, 'cancelled', stopped?.status?.exitReason ?? '');
@@ -85,13 +90,21 @@ describe('Runtimes', function () {
       const after = await waitForRun(api, run.id, `to train past step ${stoppedAt + 3}`, (r) => (r.status?.step ?? 0) > stoppedAt + 3);
       assert.match(after.status?.runtime ?? '', /^torch /, 'a resume uses the runtime the run was started with');
       await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: [run.id] });
-      const steps = records(api.runs().find((r) => r.id === run.id)!).filter((r) => r.kind === 'train').map((r) => r.step);
-      assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'the resumed run continued from its checkpoint');
+      const steps = records(api.runs().find((r) => r.id === run.id)!)
+        .filter((r) => r.kind === 'train')
+        .map((r) => r.step);
+      assert.deepEqual(
+        steps,
+        Array.from({ length: steps.length }, (_, i) => i + 1),
+        'the resumed run continued from its checkpoint',
+      );
 
       const row = await waitFor('its row in the Experiments view', () => runRow(api, 'tiny-torch.mlbtc.json', run.id));
       assert.ok(row.tooltip.includes(`runtime ${after.status!.runtime}`), row.tooltip);
     } finally {
-      const live = api.runs().filter((r) => r.experiment.label === 'tiny-torch.mlbtc.json' && (r.state === 'running' || r.state === 'queued'));
+      const live = api
+        .runs()
+        .filter((r) => r.experiment.label === 'tiny-torch.mlbtc.json' && (r.state === 'running' || r.state === 'queued'));
       if (live.length) await vscode.commands.executeCommand('mlbtc.stopRun', { runIds: live.map((r) => r.id) });
     }
   });

@@ -50,6 +50,10 @@ describe('smoke: MLBTC Studio in the extension host', () => {
     const contributed = ((extension.packageJSON as Manifest).contributes.commands ?? []).map((c) => c.command);
     assert.ok(contributed.length > 0, 'the manifest contributes commands');
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(contributed.filter((c) => !registered.has(c)), [], 'contributed commands that are not registered');
+    assert.deepEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+      'contributed commands that are not registered',
+    );
   });
 });

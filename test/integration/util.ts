@@ -26,7 +26,11 @@ export async function writeText(uri: vscode.Uri, text: string): Promise<void> {
 }
 
 /** A fresh copy of an example under a new name, opened in an editor. */
-export async function openCopyOfExample(example: string, name: string, edit: (text: string) => string = (t) => t): Promise<vscode.TextEditor> {
+export async function openCopyOfExample(
+  example: string,
+  name: string,
+  edit: (text: string) => string = (t) => t,
+): Promise<vscode.TextEditor> {
   const uri = workspaceUri(name);
   await writeText(uri, edit(await readText(workspaceUri(example))));
   return vscode.window.showTextDocument(uri, { preview: false });
@@ -55,7 +59,11 @@ export function mlbtcDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

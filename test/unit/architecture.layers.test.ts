@@ -56,7 +56,9 @@ function sourceFiles(dir: string): string[] {
 /** Every module specifier of static imports, re-exports, dynamic imports and require() calls. */
 function specifiers(text: string): string[] {
   const found: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+  for (const m of text.matchAll(
+    /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g,
+  )) {
     found.push((m[1] ?? m[2] ?? m[3])!);
   }
   return found;
@@ -68,7 +70,12 @@ describe('architecture: dependencies point one way', () => {
   it('finds the layers (sanity: every layer has files, and imports are parsed)', () => {
     const layers = new Set(files.map(layerOf));
     for (const l of Object.keys(allowed)) assert.ok(layers.has(l as Layer), l);
-    assert.deepEqual(specifiers(`import * as a from 'x';\nimport type { B } from "./y";\nexport { c } from '../z';\nconst d = require('w');\nimport 'side';`), ['x', './y', '../z', 'w', 'side']);
+    assert.deepEqual(
+      specifiers(
+        `import * as a from 'x';\nimport type { B } from "./y";\nexport { c } from '../z';\nconst d = require('w');\nimport 'side';`,
+      ),
+      ['x', './y', '../z', 'w', 'side'],
+    );
   });
 
   it('no source file imports a layer above it, or a package its layer must not load', () => {

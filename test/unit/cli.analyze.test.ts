@@ -24,7 +24,12 @@ const invalidText = [
 const invalid = write('broken.mlbtc.json', invalidText);
 const warned = write(
   'warned.mlbtc.json',
-  JSON.stringify({ name: 'w', task: { kind: 'language-model' }, model: { width: 64, heads: 1, layers: 1, seqLen: 16 }, attention: { kind: 'sliding-window', window: 15 } }),
+  JSON.stringify({
+    name: 'w',
+    task: { kind: 'language-model' },
+    model: { width: 64, heads: 1, layers: 1, seqLen: 16 },
+    attention: { kind: 'sliding-window', window: 15 },
+  }),
 );
 
 describe('mlbtc analyze FILE', () => {
@@ -76,7 +81,10 @@ describe('mlbtc analyze FILE', () => {
     assert.match(r.stderr, /^warned\.mlbtc\.json:1:\d+: warning: attention\.window 15 spans the whole sequence.*\[window-covers-all\]$/m);
     assert.match(r.stdout, /^ {2}total /m);
     const json = JSON.parse(mlbtc(['analyze', warned, '--json'], dir).stdout);
-    assert.deepEqual(json.warnings.map((w: { code: string }) => w.code), ['window-covers-all']);
+    assert.deepEqual(
+      json.warnings.map((w: { code: string }) => w.code),
+      ['window-covers-all'],
+    );
   });
 
   it('exits 1 on an invalid file with each error located, and prints no analysis', () => {
@@ -84,7 +92,10 @@ describe('mlbtc analyze FILE', () => {
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
     const at = position(invalidText, '[32, 8');
-    assert.match(r.stderr, new RegExp(`^broken\\.mlbtc\\.json:${at.line}:${at.column}: error: attention\\.ranks sum to 66 .* \\[ranks-sum\\]$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^broken\\.mlbtc\\.json:${at.line}:${at.column}: error: attention\\.ranks sum to 66 .* \\[ranks-sum\\]$`, 'm'),
+    );
     assert.match(r.stderr, /broken\.mlbtc\.json: not analysed: fix the error above/);
   });
 
@@ -97,7 +108,8 @@ describe('mlbtc analyze FILE', () => {
     const at = position(invalidText, '[32, 8');
     assert.deepEqual(out.errors[0], {
       path: ['attention', 'ranks'],
-      message: 'attention.ranks sum to 66 (32 + 8 + 6 + 4 + 4 + 4 + 4 + 4), but the levels split each head\'s 64 dimensions (model.headDim), so they must sum to 64',
+      message:
+        "attention.ranks sum to 66 (32 + 8 + 6 + 4 + 4 + 4 + 4 + 4), but the levels split each head's 64 dimensions (model.headDim), so they must sum to 64",
       code: 'ranks-sum',
       line: at.line,
       column: at.column,
@@ -106,7 +118,11 @@ describe('mlbtc analyze FILE', () => {
 
   it('exits 2 on unreadable input: missing, a directory, not UTF-8 — with --json too', () => {
     const notUtf8 = write('latin1.mlbtc.json', Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]));
-    for (const [file, reason] of [['missing.mlbtc.json', 'no such file'], ['.', 'is a directory'], [notUtf8, 'is not UTF-8 text']] as const) {
+    for (const [file, reason] of [
+      ['missing.mlbtc.json', 'no such file'],
+      ['.', 'is a directory'],
+      [notUtf8, 'is not UTF-8 text'],
+    ] as const) {
       const r = mlbtc(['analyze', file], dir);
       assert.equal(r.status, 2, file);
       assert.equal(r.stdout, '');

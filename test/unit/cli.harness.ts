@@ -20,7 +20,10 @@ function removeOnExit(dir: string): void {
 export function cli(): string {
   if (!built) {
     const out = mkdtempSync(path.join(os.tmpdir(), 'mlbtc-cli-test-'));
-    execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs'), '--only=cli', `--outdir=${out}`], { cwd: repo, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs'), '--only=cli', `--outdir=${out}`], {
+      cwd: repo,
+      stdio: 'pipe',
+    });
     built = path.join(out, 'cli.js');
     removeOnExit(out);
   }

@@ -28,14 +28,20 @@ describe('mlbtc train --runtime', () => {
     const env = withoutPython();
     const r = mlbtc(['train', icl, '--runtime', 'torch', '--steps', '2', '--out', out], examples, env);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /mlbtc train: --runtime is "torch", but no Python was found \(looked at MLBTC_PYTHON: not set; PATH: no python3 in /);
+    assert.match(
+      r.stderr,
+      /mlbtc train: --runtime is "torch", but no Python was found \(looked at MLBTC_PYTHON: not set; PATH: no python3 in /,
+    );
     assert.match(r.stderr, /nothing was trained/);
     assert.equal(fs.existsSync(out), false);
   });
 
   it('torch with MLBTC_PYTHON naming a missing interpreter says so', () => {
     const missing = path.join(scratch(), 'no-python');
-    const r = mlbtc(['train', icl, '--runtime', 'torch', '--out', path.join(scratch(), 'run')], examples, { ...withoutPython(), MLBTC_PYTHON: missing });
+    const r = mlbtc(['train', icl, '--runtime', 'torch', '--out', path.join(scratch(), 'run')], examples, {
+      ...withoutPython(),
+      MLBTC_PYTHON: missing,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.ok(r.stderr.includes(`the Python ${missing} (MLBTC_PYTHON) does not exist or cannot run`), r.stderr);
   });
@@ -70,13 +76,16 @@ describe('mlbtc devices', () => {
     assert.match(r.stdout, /Python: none found\n {4}looked at MLBTC_PYTHON: not set\n {4}looked at PATH: no python3 in /);
     assert.match(r.stdout, /tfjs runtime \(built in\)/);
     assert.match(r.stdout, /training\.runtime "auto" picks: tfjs \(no Python found\)/);
-    const json = JSON.parse(mlbtc(['devices', '--json'], examples, withoutPython()).stdout) as { search: { found: unknown }; result: unknown };
+    const json = JSON.parse(mlbtc(['devices', '--json'], examples, withoutPython()).stdout) as {
+      search: { found: unknown };
+      result: unknown;
+    };
     assert.deepEqual([json.search.found, json.result], [null, null]);
   });
 });
 
 describe('mlbtc runs', () => {
-  it('shows each run\'s runtime, and a folder from before runtimes with its backend', () => {
+  it("shows each run's runtime, and a folder from before runtimes with its backend", () => {
     const runs = scratch();
     const spec = resolveSpec(JSON.parse(fs.readFileSync(icl, 'utf8')) as StructureSpec);
     for (const [id, status] of [
@@ -93,6 +102,9 @@ describe('mlbtc runs', () => {
     assert.match(table.stdout, /torch-run +completed +10\/10 +torch 2\.13\.0 · cuda:0 · bf16 /);
     assert.match(table.stdout, /older-run +completed +10\/10 +wasm /);
     const json = JSON.parse(mlbtc(['runs', '--runs', runs, '--json']).stdout) as { id: string; runtime: string | null }[];
-    assert.deepEqual(json.map((r) => [r.id, r.runtime]).sort(), [['older-run', null], ['torch-run', 'torch 2.13.0 · cuda:0 · bf16']]);
+    assert.deepEqual(json.map((r) => [r.id, r.runtime]).sort(), [
+      ['older-run', null],
+      ['torch-run', 'torch 2.13.0 · cuda:0 · bf16'],
+    ]);
   });
 });

@@ -11,16 +11,25 @@ const write = (name: string, content: string) => {
   return name;
 };
 const good = write('good.mlbtc.json', readFileSync(path.join(examples, 'icl-dense.mlbtc.json'), 'utf8'));
-const badText = '{\n  "name": "b",\n  "task": { "kind": "icl-regression", "inputDim": 16 },\n  "model": { "width": 64, "heads": 4, "layers": 2, "seqLen": 60 },\n  "attention": { "kind": "mrl" }\n}\n';
+const badText =
+  '{\n  "name": "b",\n  "task": { "kind": "icl-regression", "inputDim": 16 },\n  "model": { "width": 64, "heads": 4, "layers": 2, "seqLen": 60 },\n  "attention": { "kind": "mrl" }\n}\n';
 const bad = write('bad.mlbtc.json', badText);
 const syntaxText = '{\n  "name": "s",\n}\n';
 const syntax = write('syntax.mlbtc.json', syntaxText);
-const warnText = JSON.stringify({ name: 'w', task: { kind: 'language-model' }, model: { width: 64, heads: 1, layers: 1, seqLen: 16 }, attention: { kind: 'sliding-window', window: 15 } });
+const warnText = JSON.stringify({
+  name: 'w',
+  task: { kind: 'language-model' },
+  model: { width: 64, heads: 1, layers: 1, seqLen: 16 },
+  attention: { kind: 'sliding-window', window: 15 },
+});
 const warn = write('warn.mlbtc.json', warnText);
 
 describe('mlbtc validate FILE...', () => {
   it('accepts every example, trainable and paper: exit 0 and a summary only', () => {
-    const specs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.mlbtc.json')).map((f) => path.relative(examples, path.join(dir, f)));
+    const specs = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.mlbtc.json'))
+        .map((f) => path.relative(examples, path.join(dir, f)));
     const files = [...specs(examples), ...specs(paperExamples)];
     assert.ok(files.some((f) => f.startsWith(`paper${path.sep}`)));
     const r = mlbtc(['validate', ...files]);

@@ -17,7 +17,12 @@ function spec(
   model: Partial<StructureSpec['model']> = {},
   task: object = { kind: 'language-model', vocabSize: 96 },
 ): ResolvedSpec {
-  return resolveSpec({ name: 'counts', task, model: { width: 256, heads: 8, layers: 6, seqLen: 256, ...model }, attention } as StructureSpec);
+  return resolveSpec({
+    name: 'counts',
+    task,
+    model: { width: 256, heads: 8, layers: 6, seqLen: 256, ...model },
+    attention,
+  } as StructureSpec);
 }
 
 function assertConsistent(a: Analysis): void {
@@ -25,7 +30,10 @@ function assertConsistent(a: Analysis): void {
   assert.equal(components, a.layers[0]!.params, 'per-layer components sum to perLayer');
   const outside = Object.values(a.params.outside).reduce((n, v) => n + v, 0);
   assert.equal(a.params.total - outside, 6 * a.layers[0]!.params, 'total = layers·perLayer + outside');
-  assert.equal(a.kvCacheBytesPerToken, a.layers[0]!.groups.reduce((n, g) => n + g.kvCacheBytesPerToken, 0));
+  assert.equal(
+    a.kvCacheBytesPerToken,
+    a.layers[0]!.groups.reduce((n, g) => n + g.kvCacheBytesPerToken, 0),
+  );
 }
 
 test('ICL reference model (dense, inputDim 64, T 256, D 256, 8 heads, 6 layers) has 4,804,480 parameters', () => {
@@ -42,7 +50,13 @@ test('ICL reference model (dense, inputDim 64, T 256, D 256, 8 heads, 6 layers) 
   assert.equal(6 * perLayer + outside, 4_804_480, 'the hand count reproduces the reference figure');
   assert.equal(a.params.total, 4_804_480);
   assert.deepEqual(a.params.outside, { readIn: 64 * D, positions: 256 * D, finalNorm: D, readOut: D });
-  assert.deepEqual(a.layers[0]!.components, { 'attention.scoring': 2 * D * 8 * r + 2 * r, 'attention.value': D * D, 'attention.output': D * D, mlp: 8 * D * D, norms: 2 * D });
+  assert.deepEqual(a.layers[0]!.components, {
+    'attention.scoring': 2 * D * 8 * r + 2 * r,
+    'attention.value': D * D,
+    'attention.output': D * D,
+    mlp: 8 * D * D,
+    norms: 2 * D,
+  });
   assertConsistent(a);
 });
 
@@ -52,7 +66,10 @@ test('a bilinear-BTT attention layer at width 256, 8 heads: 213,248 parameters (
   const scoring = 8 * 1 * 256 * (fa + fb); // H·s·D·(a+b)
   assert.equal(scoring, 81_920);
   assert.equal(a.layers[0]!.components['attention.scoring'], 81_920 + 256);
-  const layer = a.layers[0]!.components['attention.scoring']! + a.layers[0]!.components['attention.value']! + a.layers[0]!.components['attention.output']!;
+  const layer =
+    a.layers[0]!.components['attention.scoring']! +
+    a.layers[0]!.components['attention.value']! +
+    a.layers[0]!.components['attention.output']!;
   assert.equal(layer, 213_248);
   assert.deepEqual(a.rank, { scoring: 256, max: 256, space: 'features' });
   // Per token the key-side BTT costs what it weighs (§3.2(e)); scores cost H·D per pair.
@@ -88,7 +105,10 @@ test('MLR 32|8|6|4|4|4|4|2 at T 1024 (dyadic): rank 808 and 40,321,024 score MAC
   const ranks = [32, 8, 6, 4, 4, 4, 4, 2];
   const a = analyze(spec({ kind: 'mlr', ranks }, { width: 512, heads: 8, seqLen: 1024 }));
   // Σ_l 2^l·r_l, every r_l ≤ T_l
-  assert.equal(ranks.reduce((n, r, l) => n + 2 ** l * r, 0), 808);
+  assert.equal(
+    ranks.reduce((n, r, l) => n + 2 ** l * r, 0),
+    808,
+  );
   assert.deepEqual(a.rank, { scoring: 808, max: 1024, space: 'sequence' });
   // T·Σ_l T_l·r_l
   assert.equal(1024 * ranks.reduce((n, r, l) => n + (1024 / 2 ** l) * r, 0), 40_321_024);
@@ -102,7 +122,10 @@ test('MLR ranks at small T: "16|16" at T 128 → 48; "4|3|1" with blocks 4|8|16 
   assert.equal(analyze(spec({ kind: 'mlr', ranks: [16, 16] }, { seqLen: 128 })).rank.scoring, 16 + 2 * 16);
   assert.equal(analyze(spec({ kind: 'mlr', ranks: [16, 16] }, { seqLen: 128 })).rank.scoring, 48);
   // 4 blocks of rank 4, 2 of rank 3, 1 of rank 1 = 23, capped at T = 16.
-  assert.equal(analyze(spec({ kind: 'mlr', ranks: [4, 3, 1], blockSizes: [4, 8, 16] }, { width: 64, heads: 8, seqLen: 16 })).rank.scoring, 16);
+  assert.equal(
+    analyze(spec({ kind: 'mlr', ranks: [4, 3, 1], blockSizes: [4, 8, 16] }, { width: 64, heads: 8, seqLen: 16 })).rank.scoring,
+    16,
+  );
 });
 
 test('MLR with coverage normalisation: rank counts atoms, so the final LM runs are full rank (1024, not 808)', () => {
@@ -155,7 +178,13 @@ test('mlbtc: presets count like their named structures; a 2-level custom example
   // Level 0: BTT [8,32]←[8,32], s 1: 8·32·8 + 32·8·32 = 10,240 weights, rank 256 (capped).
   // Level 1: 4 blocks of 64, out [64,1], in [1,64], s 4 (low rank 4): 4·4·(64 + 64) = 2,048, rank 4·4 = 16.
   const custom = analyze(
-    spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [8, 32], in: [8, 32], rank: 1 }, { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 }] }),
+    spec({
+      kind: 'mlbtc',
+      levels: [
+        { blocks: 1, out: [8, 32], in: [8, 32], rank: 1 },
+        { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 },
+      ],
+    }),
   );
   assert.equal(custom.layers[0]!.groups[0]!.scoringParams, 8 * (10_240 + 2_048) + D);
   assert.equal(custom.layers[0]!.groups[0]!.macs.projectionsPerToken, 8 * (10_240 + 2_048));
@@ -167,12 +196,34 @@ test('mlbtc: presets count like their named structures; a 2-level custom example
 test('mlbtc with a rank-deficient Kronecker level summed with others is flagged as an upper bound', () => {
   const m = { width: 12, heads: 1, seqLen: 8 };
   // [2,6]←[3,4] Kronecker: rank min(2,3)·min(6,4) = 8; [2,6]←[1,12] Kronecker: rank 1·6 = 6. Their sum is at most 12.
-  const both = analyze(spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }, { blocks: 1, out: [2, 6], in: [1, 12], rank: 1, kronecker: true }] }, m));
+  const both = analyze(
+    spec(
+      {
+        kind: 'mlbtc',
+        levels: [
+          { blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true },
+          { blocks: 1, out: [2, 6], in: [1, 12], rank: 1, kronecker: true },
+        ],
+      },
+      m,
+    ),
+  );
   assert.deepEqual(both.rank, { scoring: 12, max: 12, space: 'features', upperBound: true });
   const alone = analyze(spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }] }, m));
   assert.deepEqual(alone.rank, { scoring: 8, max: 12, space: 'features' });
   // A full-rank level (a dense block) makes the sum exact whatever the Kronecker level does.
-  const withDense = analyze(spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }, { blocks: 1, out: [1, 12], in: [1, 12], rank: 1 }] }, m));
+  const withDense = analyze(
+    spec(
+      {
+        kind: 'mlbtc',
+        levels: [
+          { blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true },
+          { blocks: 1, out: [1, 12], in: [1, 12], rank: 1 },
+        ],
+      },
+      m,
+    ),
+  );
   assert.deepEqual(withDense.rank, { scoring: 12, max: 12, space: 'features' });
 });
 
@@ -192,7 +243,15 @@ test('head groups: per-group scoring, scoresPerHead is the head-weighted mean, r
   assert.equal(a.layers[0]!.components['attention.scoring'], a.layers[0]!.groups[0]!.scoringParams + a.layers[0]!.groups[1]!.scoringParams);
   assert.equal(a.macs.scoresPerHead, (2 * 64 * 64 * 32 + 6 * 64 * 64 * 80) / 8);
   // A mean that is not whole is rounded; the per-sequence total stays exact: 1 head of T²·32 and 2 of T²·7 at T 8.
-  const uneven = analyze(spec([{ heads: 1, kind: 'dense' }, { heads: 2, kind: 'dense', qkDim: 7 }], { width: 96, heads: 3, seqLen: 8, layers: 1 }));
+  const uneven = analyze(
+    spec(
+      [
+        { heads: 1, kind: 'dense' },
+        { heads: 2, kind: 'dense', qkDim: 7 },
+      ],
+      { width: 96, heads: 3, seqLen: 8, layers: 1 },
+    ),
+  );
   assert.equal(uneven.macs.scoresPerHead, 981, '(2,048 + 2·448)/3 = 981.3');
   assert.equal(uneven.macs.perSequence - 8 * uneven.macs.perToken, 64 * 32 + 2 * 64 * 7 + 3 * 64 * 32);
   // dense 32/256 is tighter than bilinear-mlr 80/256
@@ -211,7 +270,9 @@ test('MACs per token and per sequence follow the stated rule (LM: embedding look
   // 2 layers × 4 heads × (scores T²·16 + A·V T²·16)
   assert.equal(a.macs.perSequence, T * (2 * perLayer + D * V) + 2 * 4 * (T * T * 16 + T * T * 16));
   // Forecast: read-in C·D and read-out D·C are matmuls, both counted per token.
-  const f = analyze(spec({ kind: 'dense' }, { width: D, heads: 4, layers: 2, seqLen: 40 }, { kind: 'forecast', channels: 7, lookback: 24, horizon: 16 }));
+  const f = analyze(
+    spec({ kind: 'dense' }, { width: D, heads: 4, layers: 2, seqLen: 40 }, { kind: 'forecast', channels: 7, lookback: 24, horizon: 16 }),
+  );
   assert.equal(f.macs.perToken, 2 * perLayer + 7 * D + D * 7);
   assert.deepEqual(f.params.outside, { readIn: 7 * D, positions: 40 * D, finalNorm: D, readOut: D * 7 });
 });
@@ -231,10 +292,14 @@ test('activation bytes of one training sequence follow the documented list', () 
   const outside = 2 * T * D + T * V; // ln_f in/out, logits
   assert.equal(a.activationBytesPerSequence, 4 * (3 * perLayer + outside));
   // Without QK-norm the normalised copies go.
-  const noNorm = analyze(spec({ kind: 'dense', qkNorm: false }, { width: D, heads: H, layers: 3, seqLen: T }, { kind: 'language-model', vocabSize: V }));
+  const noNorm = analyze(
+    spec({ kind: 'dense', qkNorm: false }, { width: D, heads: H, layers: 3, seqLen: T }, { kind: 'language-model', vocabSize: V }),
+  );
   assert.equal(a.activationBytesPerSequence - noNorm.activationBytesPerSequence, 4 * 3 * H * T * 2 * r);
   // BTT keeps U (b·c·s per head per token), z and LN(z) (D each) instead of q, k.
-  const btt = analyze(spec({ kind: 'bilinear-btt' }, { width: D, heads: H, layers: 3, seqLen: T }, { kind: 'language-model', vocabSize: V }));
+  const btt = analyze(
+    spec({ kind: 'bilinear-btt' }, { width: D, heads: H, layers: 3, seqLen: T }, { kind: 'language-model', vocabSize: V }),
+  );
   const [fa, fb] = [4, 8]; // factorize(32)
   assert.equal(btt.activationBytesPerSequence - a.activationBytesPerSequence, 4 * 3 * H * T * (fb * fa * 1 + 2 * D - 4 * r));
 });

@@ -16,7 +16,12 @@ import type { StructureSpec } from '../../src/core/spec/schema';
 type AttentionInput = object;
 
 function spec(attention: AttentionInput, model: Partial<StructureSpec['model']>): ResolvedSpec {
-  return resolveSpec({ name: 'rank', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 16, ...model }, attention } as StructureSpec);
+  return resolveSpec({
+    name: 'rank',
+    task: { kind: 'language-model', vocabSize: 8 },
+    model: { width: 16, heads: 2, layers: 1, seqLen: 16, ...model },
+    attention,
+  } as StructureSpec);
 }
 
 /** Numerical rank of one random instance, with the size of the gap it sits in. */
@@ -51,14 +56,27 @@ test('dense, sliding-window and global-local: rank min(qkDim, D) of the features
 });
 
 test('mlr (sequence space), dyadic and custom blocks, normalize none and levels: min(T, Σ (T/T_l)·min(r_l, T_l))', () => {
-  assert.equal(assertGenericRank({ kind: 'mlr', ranks: [4, 2, 1, 1] }, { width: 32, heads: 4, seqLen: 16 }), 16, '4 + 4 + 4 + 8 = 20 capped at T');
+  assert.equal(
+    assertGenericRank({ kind: 'mlr', ranks: [4, 2, 1, 1] }, { width: 32, heads: 4, seqLen: 16 }),
+    16,
+    '4 + 4 + 4 + 8 = 20 capped at T',
+  );
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [4, 2, 1, 1] }, { width: 32, heads: 4, seqLen: 64 }), 4 + 2 * 2 + 4 + 8);
-  assert.equal(assertGenericRank({ kind: 'mlr', ranks: [4, 2, 1, 1], normalize: 'levels' }, { width: 32, heads: 4, seqLen: 32 }), 4 + 4 + 4 + 8);
+  assert.equal(
+    assertGenericRank({ kind: 'mlr', ranks: [4, 2, 1, 1], normalize: 'levels' }, { width: 32, heads: 4, seqLen: 32 }),
+    4 + 4 + 4 + 8,
+  );
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [4, 3, 1], blockSizes: [4, 8, 16] }, { width: 64, heads: 8, seqLen: 16 }), 16);
-  assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 1, 6], blockSizes: [4, 8, 16] }, { width: 64, heads: 8, seqLen: 16 }), 4 + 2 + 6);
+  assert.equal(
+    assertGenericRank({ kind: 'mlr', ranks: [1, 1, 6], blockSizes: [4, 8, 16] }, { width: 64, heads: 8, seqLen: 16 }),
+    4 + 2 + 6,
+  );
   // Non-nested blocks (4 and 6 at T 12), and a block smaller than its rank (T_l 2 < r_l 3: each block holds only 2,
   // so that level alone fills T).
-  assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 1, 2], blockSizes: [12, 4, 6] }, { width: 32, heads: 8, seqLen: 12 }), 1 + 3 + 4);
+  assert.equal(
+    assertGenericRank({ kind: 'mlr', ranks: [1, 1, 2], blockSizes: [12, 4, 6] }, { width: 32, heads: 8, seqLen: 12 }),
+    1 + 3 + 4,
+  );
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 3], blockSizes: [12, 2] }, { width: 32, heads: 8, seqLen: 12 }), 12);
 });
 
@@ -66,7 +84,13 @@ test('mlr with coverage: Σ over atoms of min(|atom|, headDim), checked on neste
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 1], normalize: 'coverage' }, { width: 16, heads: 8, seqLen: 8 }), 4);
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [2, 1, 1], normalize: 'coverage' }, { width: 32, heads: 8, seqLen: 16 }), 16);
   assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 1, 1, 1], normalize: 'coverage' }, { width: 32, heads: 8, seqLen: 32 }), 8 * 4);
-  assert.equal(assertGenericRank({ kind: 'mlr', ranks: [1, 1, 2], blockSizes: [12, 4, 6], normalize: 'coverage' }, { width: 32, heads: 8, seqLen: 12 }), 4 + 2 + 2 + 4);
+  assert.equal(
+    assertGenericRank(
+      { kind: 'mlr', ranks: [1, 1, 2], blockSizes: [12, 4, 6], normalize: 'coverage' },
+      { width: 32, heads: 8, seqLen: 12 },
+    ),
+    4 + 2 + 2 + 4,
+  );
   // A random sweep of valid schedules (a global level first, then random divisors in random order).
   const rng = new Rng(7);
   for (let trial = 0; trial < 12; trial++) {
@@ -82,7 +106,10 @@ test('mlr with coverage: Σ over atoms of min(|atom|, headDim), checked on neste
 test('bilinear-mlr: min(D, Σ_l min(r_l, D/2^l)·2^l)', () => {
   assert.equal(assertGenericRank({ kind: 'bilinear-mlr', ranks: [4, 2, 1, 1] }, { width: 32, heads: 4 }), 4 + 4 + 4 + 8);
   assert.equal(assertGenericRank({ kind: 'bilinear-mlr', ranks: [2, 2, 2, 2] }, { width: 16, heads: 2 }), 16, 'sum 30 capped at D');
-  assert.equal(assertGenericRank({ kind: 'bilinear-mlr', ranks: [1, 1, 1, 5], logitScale: 'mup', normalize: 'levels' }, { width: 64, heads: 8 }), 1 + 2 + 4 + 40);
+  assert.equal(
+    assertGenericRank({ kind: 'bilinear-mlr', ranks: [1, 1, 1, 5], logitScale: 'mup', normalize: 'levels' }, { width: 64, heads: 8 }),
+    1 + 2 + 4 + 40,
+  );
   assert.equal(assertGenericRank({ kind: 'bilinear-mlr', ranks: [1, 7] }, { width: 16, heads: 2 }), 1 + 2 * 7);
 });
 
@@ -102,12 +129,33 @@ test('mlbtc presets and custom levels: min(D, Σ p_l·min(m_l, b_l·c_l·s_l)), 
   assert.equal(assertGenericRank({ kind: 'mlbtc', preset: 'kronecker' }, m), 16);
   // Two levels: a BTT block [4,4]←[2,8] (rank b·min(a, c·s) = 4·2 = 8) plus two low-rank-2 blocks of 8 (4).
   assert.equal(
-    assertGenericRank({ kind: 'mlbtc', levels: [{ blocks: 1, out: [4, 4], in: [2, 8], rank: 1 }, { blocks: 2, out: [8, 1], in: [1, 8], rank: 2 }] }, m),
+    assertGenericRank(
+      {
+        kind: 'mlbtc',
+        levels: [
+          { blocks: 1, out: [4, 4], in: [2, 8], rank: 1 },
+          { blocks: 2, out: [8, 1], in: [1, 8], rank: 2 },
+        ],
+      },
+      m,
+    ),
     8 + 4,
   );
   // A rank-deficient Kronecker level alone, and with p = 2 blocks.
-  assert.equal(assertGenericRank({ kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }] }, { width: 12, heads: 1 }), 8);
-  assert.equal(assertGenericRank({ kind: 'mlbtc', levels: [{ blocks: 2, out: [2, 4], in: [4, 2], rank: 1, kronecker: true }] }, { width: 16, heads: 1 }), 2 * 2 * 2);
+  assert.equal(
+    assertGenericRank(
+      { kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }] },
+      { width: 12, heads: 1 },
+    ),
+    8,
+  );
+  assert.equal(
+    assertGenericRank(
+      { kind: 'mlbtc', levels: [{ blocks: 2, out: [2, 4], in: [4, 2], rank: 1, kronecker: true }] },
+      { width: 16, heads: 1 },
+    ),
+    2 * 2 * 2,
+  );
 });
 
 test('mlbtc: a random sweep of untied multi-level structures attains the sum bound exactly', () => {
@@ -129,7 +177,13 @@ test('mlbtc: a random sweep of untied multi-level structures attains the sum bou
 
 test('mlbtc: rank-deficient Kronecker levels in a sum are reported as an upper bound, and random instances stay below it', () => {
   const s = spec(
-    { kind: 'mlbtc', levels: [{ blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true }, { blocks: 1, out: [2, 6], in: [1, 12], rank: 1, kronecker: true }] },
+    {
+      kind: 'mlbtc',
+      levels: [
+        { blocks: 1, out: [2, 6], in: [3, 4], rank: 1, kronecker: true },
+        { blocks: 1, out: [2, 6], in: [1, 12], rank: 1, kronecker: true },
+      ],
+    },
     { width: 12, heads: 1 },
   );
   const rank = analyze(s).rank;

@@ -3,12 +3,15 @@ import { test } from 'node:test';
 import { csvCell, toCsv } from '../../src/core/csv';
 
 test('CSV quotes what needs quoting, writes non-finite numbers as pandas reads them, leaves missing values empty', () => {
-  const csv = toCsv(['name', 'loss', 'note'], [
-    ['run "a", 1', 0.5, 'line\nbreak'],
-    ['b', Number.NaN, null],
-    ['c', 1e-9, undefined],
-    ['d', Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
-  ]);
+  const csv = toCsv(
+    ['name', 'loss', 'note'],
+    [
+      ['run "a", 1', 0.5, 'line\nbreak'],
+      ['b', Number.NaN, null],
+      ['c', 1e-9, undefined],
+      ['d', Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+    ],
+  );
   assert.equal(csv, 'name,loss,note\r\n"run ""a"", 1",0.5,"line\nbreak"\r\nb,nan,\r\nc,1e-9,\r\nd,inf,-inf\r\n');
 });
 

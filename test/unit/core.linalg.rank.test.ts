@@ -94,10 +94,12 @@ test('pivotedQrDiagonal: decreasing pivots whose product is |det|, sorted singul
     [c, -c],
     [c, c],
   ]);
-  const scaled = Q.matmul(Matrix.fromRows([
-    [1, 0],
-    [0, 5],
-  ]));
+  const scaled = Q.matmul(
+    Matrix.fromRows([
+      [1, 0],
+      [0, 5],
+    ]),
+  );
   const p = pivotedQrDiagonal(scaled);
   assert.ok(Math.abs(p[0]! - 5) < 1e-12 && Math.abs(p[1]! - 1) < 1e-12);
 });

@@ -6,7 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix, numericalRank } from '../../src/core/linalg';
-import { bilinearScale, coverageCounts, levelWeight, logits, randomWeights, scoringMatrix, weightShapes, type HeadWeights, type Tensor } from '../../src/core/materialize';
+import {
+  bilinearScale,
+  coverageCounts,
+  levelWeight,
+  logits,
+  randomWeights,
+  scoringMatrix,
+  weightShapes,
+  type HeadWeights,
+  type Tensor,
+} from '../../src/core/materialize';
 import { Rng } from '../../src/core/random';
 import { factorize, resolveSpec, type ResolvedAttention, type ResolvedModel } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -14,16 +24,31 @@ import type { StructureSpec } from '../../src/core/spec/schema';
 /** Attention as a user writes it (defaulted fields omitted); resolveSpec fills the rest. */
 type AttentionInput = object;
 
-function resolved(attention: AttentionInput, model: Partial<StructureSpec['model']> = {}): { attention: ResolvedAttention; model: ResolvedModel } {
-  const s = resolveSpec({ name: 'identities', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model }, attention } as StructureSpec);
+function resolved(
+  attention: AttentionInput,
+  model: Partial<StructureSpec['model']> = {},
+): { attention: ResolvedAttention; model: ResolvedModel } {
+  const s = resolveSpec({
+    name: 'identities',
+    task: { kind: 'language-model', vocabSize: 8 },
+    model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model },
+    attention,
+  } as StructureSpec);
   return { attention: s.layers[0]!.groups[0]!.attention, model: s.model };
 }
 
 const randomMatrix = (rng: Rng, rows: number, cols: number) => Matrix.from(rows, cols, () => rng.normal());
-const tensor = (shape: number[], rng: Rng): Tensor => ({ shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()) });
+const tensor = (shape: number[], rng: Rng): Tensor => ({
+  shape,
+  data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+});
 
 function kron(A: Matrix, B: Matrix): Matrix {
-  return Matrix.from(A.rows * B.rows, A.cols * B.cols, (i, j) => A.get(Math.floor(i / B.rows), Math.floor(j / B.cols)) * B.get(i % B.rows, j % B.cols));
+  return Matrix.from(
+    A.rows * B.rows,
+    A.cols * B.cols,
+    (i, j) => A.get(Math.floor(i / B.rows), Math.floor(j / B.cols)) * B.get(i % B.rows, j % B.cols),
+  );
 }
 
 test('§6.1.1 BTT: the reference code-order contraction (§3.2(f)) equals x_iᵀ·W_h·x_j from the entry formula', () => {
@@ -67,7 +92,13 @@ test('§6.1.1 BTT: the reference code-order contraction (§3.2(f)) equals x_iᵀ
   for (let h = 0; h < H; h++) {
     // Head h's slices in the canonical layout: wq = Q[h·b … (h+1)·b − 1], wk = K[:, :, h·b·s … (h+1)·b·s − 1].
     const wq: Tensor = { shape: [b, a, c * s], data: Q.data.slice(h * b * a * c * s, (h + 1) * b * a * c * s) };
-    const wk: Tensor = { shape: [c, d, b * s], data: Float64Array.from({ length: c * d * b * s }, (_, i) => K.data[Math.floor(i / (b * s)) * H * b * s + h * b * s + (i % (b * s))]!) };
+    const wk: Tensor = {
+      shape: [c, d, b * s],
+      data: Float64Array.from(
+        { length: c * d * b * s },
+        (_, i) => K.data[Math.floor(i / (b * s)) * H * b * s + h * b * s + (i % (b * s))]!,
+      ),
+    };
     const W = scoringMatrix(attention, model, { wq, wk }).scale(1 / bilinearScale('standard', D));
     for (let batch = 0; batch < B; batch++) {
       const Xb = Matrix.from(T, D, (t, e) => x(batch * T + t, e));
@@ -89,7 +120,8 @@ test('§6.1.2 BTT at D 256, H 8, s 1: factorize(256) = (8, 32), 81,920 scoring w
   const perHead = Object.values(weightShapes(attention, model)).reduce((n, shape) => n + shape.reduce((p, k) => p * k, 1), 0);
   assert.equal(8 * perHead, 81_920);
   const rng = new Rng(5);
-  for (let h = 0; h < 8; h++) assert.equal(numericalRank(scoringMatrix(attention, model, randomWeights(attention, model, rng))), 256, `head ${h}`);
+  for (let h = 0; h < 8; h++)
+    assert.equal(numericalRank(scoringMatrix(attention, model, randomWeights(attention, model, rng))), 256, `head ${h}`);
 });
 
 test('§6.1.3 bilinear MLR: W_h = Σ_l κ_l·BlockDiag_k(Q_{l,k}·K_{l,k}ᵀ), and Q + K weights equal MHA (2·D·H·d_head)', () => {
@@ -161,7 +193,7 @@ test('§6.1.5 degenerate cases: one-level MLR = MHA with scale 1/d_head; one-lev
   assert.ok(bmlrLogits!.maxAbsDiff(stdLogits!) < 1e-12);
 });
 
-test('§6.1.6 permutations: bilinear MLR is unchanged by reordering a level\'s rank features; permuting tokens\' features within the finest blocks is a similarity transform', () => {
+test("§6.1.6 permutations: bilinear MLR is unchanged by reordering a level's rank features; permuting tokens' features within the finest blocks is a similarity transform", () => {
   const D = 16;
   const ranks = [4, 2, 2];
   const { attention, model } = resolved({ kind: 'bilinear-mlr', ranks }, { width: D, heads: 2 });
@@ -171,7 +203,10 @@ test('§6.1.6 permutations: bilinear MLR is unchanged by reordering a level\'s r
 
   // (a) The same permutation of ρ for Q and K of one level (the features q·k sums over): W unchanged.
   const sigma = [2, 0, 3, 1];
-  const permuteRank = (t: Tensor, r: number, perm: number[]): Tensor => ({ shape: t.shape, data: t.data.map((_, i) => t.data[i - (i % r) + perm[i % r]!]!) });
+  const permuteRank = (t: Tensor, r: number, perm: number[]): Tensor => ({
+    shape: t.shape,
+    data: t.data.map((_, i) => t.data[i - (i % r) + perm[i % r]!]!),
+  });
   const wRank = { ...w, 'wq.0': permuteRank(w['wq.0']!, 4, sigma), 'wk.0': permuteRank(w['wk.0']!, 4, sigma) };
   assert.ok(scoringMatrix(attention, model, wRank).maxAbsDiff(W) < 1e-12);
 
@@ -265,7 +300,10 @@ test('mlbtc presets equal their named structures', () => {
     for (let be = 0; be < b; be++)
       for (let ga = 0; ga < a; ga++)
         for (let de = 0; de < b; de++) L[((sg * b + be) * a + ga) * b + de] = bw.wk!.data[(ga * b + de) * b * s + be * s + sg]!;
-  const fromPreset = scoringMatrix(preset.attention, preset.model, { 'R.0': { shape: [1, a, b, a, s], data: R }, 'L.0': { shape: [1, s, b, a, b], data: L } });
+  const fromPreset = scoringMatrix(preset.attention, preset.model, {
+    'R.0': { shape: [1, a, b, a, s], data: R },
+    'L.0': { shape: [1, s, b, a, b], data: L },
+  });
   assert.ok(fromPreset.maxAbsDiff(scoringMatrix(btt.attention, btt.model, bw)) < 1e-12);
 
   // kronecker: W = κ·(A ⊗ B).
@@ -279,19 +317,33 @@ test('mlbtc presets equal their named structures', () => {
   const dn = resolved({ kind: 'mlbtc', preset: 'dense' }, { width: D });
   assert.equal(numericalRank(scoringMatrix(dn.attention, dn.model, randomWeights(dn.attention, dn.model, rng))), D);
   const levelsOf = (a: ResolvedAttention) => (a.kind === 'mlbtc' ? a.levels : undefined);
-  assert.deepEqual(levelsOf(resolved({ kind: 'mlbtc', preset: 'monarch' }, { width: D }).attention), levelsOf(resolved({ kind: 'mlbtc', preset: 'btt', rank: 1 }, { width: D }).attention));
+  assert.deepEqual(
+    levelsOf(resolved({ kind: 'mlbtc', preset: 'monarch' }, { width: D }).attention),
+    levelsOf(resolved({ kind: 'mlbtc', preset: 'btt', rank: 1 }, { width: D }).attention),
+  );
 });
 
 test('mlbtc levels are block-diagonal sums: a 2-level custom example equals its blocks placed by hand', () => {
   const D = 16;
-  const { attention, model } = resolved({ kind: 'mlbtc', logitScale: 'mup', levels: [{ blocks: 1, out: [4, 4], in: [2, 8], rank: 1 }, { blocks: 2, out: [2, 4], in: [4, 2], rank: 1, kronecker: true }] }, { width: D });
+  const { attention, model } = resolved(
+    {
+      kind: 'mlbtc',
+      logitScale: 'mup',
+      levels: [
+        { blocks: 1, out: [4, 4], in: [2, 8], rank: 1 },
+        { blocks: 2, out: [2, 4], in: [4, 2], rank: 1, kronecker: true },
+      ],
+    },
+    { width: D },
+  );
   const w = randomWeights(attention, model, new Rng(16));
   const expected = Matrix.zeros(D, D);
   // Level 0: one 16×16 BTT block, entries Σ_σ R[α,β,γ,σ]·L[σ,β,γ,δ] at (α·4+β, γ·8+δ).
   for (let al = 0; al < 4; al++)
     for (let be = 0; be < 4; be++)
       for (let ga = 0; ga < 2; ga++)
-        for (let de = 0; de < 8; de++) expected.set(al * 4 + be, ga * 8 + de, w['R.0']!.data[(al * 4 + be) * 2 + ga]! * w['L.0']!.data[(be * 2 + ga) * 8 + de]!);
+        for (let de = 0; de < 8; de++)
+          expected.set(al * 4 + be, ga * 8 + de, w['R.0']!.data[(al * 4 + be) * 2 + ga]! * w['L.0']!.data[(be * 2 + ga) * 8 + de]!);
   // Level 1: two 8×8 Kronecker blocks A[k] (2×4) ⊗ B[k] (4×2).
   for (let k = 0; k < 2; k++) {
     const A = new Matrix(2, 4, w['A.1']!.data.slice(k * 8, (k + 1) * 8));

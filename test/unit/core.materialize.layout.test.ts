@@ -5,13 +5,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix } from '../../src/core/linalg';
-import { logitWeightShapes, logits, randomLogitWeights, randomWeights, scoringMatrix, weightShapes, type HeadWeights } from '../../src/core/materialize';
+import {
+  logitWeightShapes,
+  logits,
+  randomLogitWeights,
+  randomWeights,
+  scoringMatrix,
+  weightShapes,
+  type HeadWeights,
+} from '../../src/core/materialize';
 import { Rng } from '../../src/core/random';
 import { resolveSpec, type ResolvedAttention, type ResolvedModel } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 
 function resolved(attention: object, model: Partial<StructureSpec['model']> = {}): { attention: ResolvedAttention; model: ResolvedModel } {
-  const s = resolveSpec({ name: 'layout', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model }, attention } as StructureSpec);
+  const s = resolveSpec({
+    name: 'layout',
+    task: { kind: 'language-model', vocabSize: 8 },
+    model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model },
+    attention,
+  } as StructureSpec);
   return { attention: s.layers[0]!.groups[0]!.attention, model: s.model };
 }
 
@@ -35,12 +48,21 @@ test('weight shapes of every family follow the documented layout (D 16, H 2, r 8
   });
   // factorize(16) = (2, 8): Q (b, a, c·s), K (c, d, b·s)
   assert.deepEqual(shapes({ kind: 'bilinear-btt', rank: 3 }), { wq: [8, 2, 6], wk: [2, 8, 24] });
-  assert.deepEqual(shapes({ kind: 'mlbtc', levels: [{ blocks: 2, out: [2, 4], in: [4, 2], rank: 3 }, { blocks: 1, out: [4, 4], in: [2, 8], rank: 1, kronecker: true }] }), {
-    'R.0': [2, 2, 4, 4, 3],
-    'L.0': [2, 3, 4, 4, 2],
-    'A.1': [1, 4, 2],
-    'B.1': [1, 4, 8],
-  });
+  assert.deepEqual(
+    shapes({
+      kind: 'mlbtc',
+      levels: [
+        { blocks: 2, out: [2, 4], in: [4, 2], rank: 3 },
+        { blocks: 1, out: [4, 4], in: [2, 8], rank: 1, kronecker: true },
+      ],
+    }),
+    {
+      'R.0': [2, 2, 4, 4, 3],
+      'L.0': [2, 3, 4, 4, 2],
+      'A.1': [1, 4, 2],
+      'B.1': [1, 4, 8],
+    },
+  );
   const mlr = resolved({ kind: 'mlr', ranks: [4, 4] });
   assert.deepEqual(logitWeightShapes(mlr.attention, mlr.model), { wq: [8, 16], wk: [8, 16] }, 'logits() takes the projections for mlr');
   const dense = resolved({ kind: 'dense' });
@@ -67,17 +89,32 @@ test('scales follow §2.3: dense mup 8/d equals standard 1/√d at d = 64; bilin
   const bs = resolved({ kind: 'bilinear-btt', logitScale: 'standard' });
   const bm = resolved({ kind: 'bilinear-btt', logitScale: 'mup' });
   const bw = randomWeights(bs.attention, bs.model, rng);
-  assert.ok(scoringMatrix(bs.attention, bs.model, bw).scale(1 / 4).maxAbsDiff(scoringMatrix(bm.attention, bm.model, bw)) < 1e-15, '(1/√16)/4 = 1/16');
+  assert.ok(
+    scoringMatrix(bs.attention, bs.model, bw)
+      .scale(1 / 4)
+      .maxAbsDiff(scoringMatrix(bm.attention, bm.model, bw)) < 1e-15,
+    '(1/√16)/4 = 1/16',
+  );
   // bilinear-mlr level l: standard 1/√(r_l·2^l), mup 8/(r_l·2^l); "levels" divides by L.
   const ls = resolved({ kind: 'bilinear-mlr', ranks: [8], logitScale: 'standard' });
   const lm = resolved({ kind: 'bilinear-mlr', ranks: [8], logitScale: 'mup', normalize: 'levels' });
   const lw = randomWeights(ls.attention, ls.model, rng);
-  assert.ok(scoringMatrix(ls.attention, ls.model, lw).scale(Math.sqrt(8)).maxAbsDiff(scoringMatrix(lm.attention, lm.model, lw)) < 1e-14, '8/8 vs 1/√8');
+  assert.ok(
+    scoringMatrix(ls.attention, ls.model, lw)
+      .scale(Math.sqrt(8))
+      .maxAbsDiff(scoringMatrix(lm.attention, lm.model, lw)) < 1e-14,
+    '8/8 vs 1/√8',
+  );
 });
 
 test('logits of bilinear families are X·W·Xᵀ under the causal mask', () => {
   const rng = new Rng(6);
-  for (const attention of [{ kind: 'bilinear-btt', rank: 2 }, { kind: 'mlbtc', preset: 'monarch' }, { kind: 'bilinear-mlr', ranks: [4, 4] }, { kind: 'dense' }]) {
+  for (const attention of [
+    { kind: 'bilinear-btt', rank: 2 },
+    { kind: 'mlbtc', preset: 'monarch' },
+    { kind: 'bilinear-mlr', ranks: [4, 4] },
+    { kind: 'dense' },
+  ]) {
     const r = resolved(attention);
     const w = randomWeights(r.attention, r.model, rng);
     const X = Matrix.from(6, 16, () => rng.normal());
@@ -110,6 +147,9 @@ test('wrong inputs are reported with the weight, the family and both shapes', ()
   const bad: HeadWeights = { ...w, wk: { shape: [8, 2, 8], data: w.wk!.data } };
   assert.throws(() => scoringMatrix(attention, model, bad), /bilinear-btt weights: "wk" has shape \[8, 2, 8\], expected \[2, 8, 8\]/);
   assert.throws(() => scoringMatrix(attention, model, { wq: w.wq! }), /bilinear-btt weights: missing "wk" \(shape \[2, 8, 8\]\); got "wq"/);
-  assert.throws(() => scoringMatrix(attention, model, { ...w, wq: { shape: w.wq!.shape, data: new Float64Array(3) } }), /"wq" holds 3 values, shape \[8, 2, 2\] needs 32/);
+  assert.throws(
+    () => scoringMatrix(attention, model, { ...w, wq: { shape: w.wq!.shape, data: new Float64Array(3) } }),
+    /"wq" holds 3 values, shape \[8, 2, 2\] needs 32/,
+  );
   assert.throws(() => logits(attention, model, w, Matrix.zeros(4, 15)), /X must be T×16 \(T×model.width\), got 4×15/);
 });

@@ -5,9 +5,7 @@ import { Rng } from '../../src/core/random';
 
 /** The definition, O(n²): a point is on the front iff no other point dominates it. */
 function bruteForce(points: [number, number][], goals: ParetoGoals): number[] {
-  return points
-    .map((_, i) => i)
-    .filter((i) => points.every((q, j) => j === i || !dominates(q, points[i], goals)));
+  return points.map((_, i) => i).filter((i) => points.every((q, j) => j === i || !dominates(q, points[i], goals)));
 }
 
 test('minimise compute, maximise rank: a worked example', () => {
@@ -35,7 +33,11 @@ test('agrees with the definition on random points with ties, for every goal pair
       const n = 1 + rng.int(60);
       // Small integer grids force many ties and duplicates.
       const pts = Array.from({ length: n }, () => [rng.int(8), rng.int(8)] as [number, number]);
-      assert.deepEqual([...paretoFront(pts, goals)].sort((a, b) => a - b), bruteForce(pts, goals), JSON.stringify({ goals, pts }));
+      assert.deepEqual(
+        [...paretoFront(pts, goals)].sort((a, b) => a - b),
+        bruteForce(pts, goals),
+        JSON.stringify({ goals, pts }),
+      );
     }
   }
 });

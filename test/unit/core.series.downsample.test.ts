@@ -22,7 +22,8 @@ function walk(n: number, seed: number): { x: Float64Array; y: Float64Array; spik
 }
 
 /** Bucket of x on a linear axis, computed here independently of the module. */
-const linearBucket = (x: number, lo: number, hi: number, buckets: number) => Math.min(buckets - 1, Math.floor(((x - lo) / (hi - lo)) * buckets));
+const linearBucket = (x: number, lo: number, hi: number, buckets: number) =>
+  Math.min(buckets - 1, Math.floor(((x - lo) / (hi - lo)) * buckets));
 
 test('every pixel bucket keeps its minimum and maximum; the spikes survive', () => {
   const { x, y, spikes } = walk(100_000, 7);
@@ -45,7 +46,10 @@ test('every pixel bucket keeps its minimum and maximum; the spikes survive', () 
     const e = got.get(b) ?? { min: Infinity, max: -Infinity };
     got.set(b, { min: Math.min(e.min, out.y[k]), max: Math.max(e.max, out.y[k]) });
   }
-  assert.deepEqual([...got.entries()].sort((a, b) => a[0] - b[0]), [...expect.entries()].sort((a, b) => a[0] - b[0]));
+  assert.deepEqual(
+    [...got.entries()].sort((a, b) => a[0] - b[0]),
+    [...expect.entries()].sort((a, b) => a[0] - b[0]),
+  );
 });
 
 test('output points are original points, in order, and each bucket starts and ends where the data does', () => {
@@ -84,7 +88,7 @@ test('missing values are skipped, and x ≤ 0 is dropped on a log axis', () => {
   assert.equal(downsampleMinMax([], [], { buckets: 10 }).x.length, 0);
 });
 
-test('log axis buckets are equal in log space: one decade per bucket keeps each decade\'s extremes', () => {
+test("log axis buckets are equal in log space: one decade per bucket keeps each decade's extremes", () => {
   // x from 1 to 10^4, 4 buckets on a log axis = one decade each. Put the maximum of each decade at a known place.
   const x: number[] = [];
   const y: number[] = [];

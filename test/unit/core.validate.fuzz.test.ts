@@ -41,11 +41,101 @@ function getAt(v: Json, p: JsonPath): Json {
 }
 
 /** Keys seen in the examples plus other names of the format, so renames hit real properties often. */
-const keyNames = [...new Set(examples.flatMap((e) => allPaths(e).map((p) => p[p.length - 1]).filter((k): k is string => typeof k === 'string')))].concat([
-  'qkDim', 'factors', 'kronecker', 'curriculum', 'startDims', 'dimsIncrement', 'schedule', 'minLrRatio', 'asha', 'minBudget', 'maxBudget', 'trials', 'int', 'logUniform', 'rankSplits', 'levels', 'multipleOf', 'headDim', 'mlpRatio', 'weightClamp', 'noise', 'kindz', 'rankz', '__proto__', 'constructor',
+const keyNames = [
+  ...new Set(
+    examples.flatMap((e) =>
+      allPaths(e)
+        .map((p) => p[p.length - 1])
+        .filter((k): k is string => typeof k === 'string'),
+    ),
+  ),
+].concat([
+  'qkDim',
+  'factors',
+  'kronecker',
+  'curriculum',
+  'startDims',
+  'dimsIncrement',
+  'schedule',
+  'minLrRatio',
+  'asha',
+  'minBudget',
+  'maxBudget',
+  'trials',
+  'int',
+  'logUniform',
+  'rankSplits',
+  'levels',
+  'multipleOf',
+  'headDim',
+  'mlpRatio',
+  'weightClamp',
+  'noise',
+  'kindz',
+  'rankz',
+  '__proto__',
+  'constructor',
 ]);
-const strings = ['', 'x', '64', 'dense', 'mlr', 'mrl', 'sliding-window', 'global-local', 'bilinear-mlr', 'bilinear-btt', 'mlbtc', 'icl-regression', 'language-model', 'forecast', 'dyadic', 'coverage', 'levels', 'none', 'mup', 'standard', 'btt', 'low-rank', 'monarch', 'kronecker', 'S', 'M', 'ett', 'asha', 'grid', 'true', 'null'];
-const oddValues: Json[] = [0, -1, 1, 2, 2.5, 1e9, 1e300, -0, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER + 2, '', 'x', '64', true, false, null, [], [1, 2], [0], {}, { kind: 'mlr' }, [{}], [[1, 2]]];
+const strings = [
+  '',
+  'x',
+  '64',
+  'dense',
+  'mlr',
+  'mrl',
+  'sliding-window',
+  'global-local',
+  'bilinear-mlr',
+  'bilinear-btt',
+  'mlbtc',
+  'icl-regression',
+  'language-model',
+  'forecast',
+  'dyadic',
+  'coverage',
+  'levels',
+  'none',
+  'mup',
+  'standard',
+  'btt',
+  'low-rank',
+  'monarch',
+  'kronecker',
+  'S',
+  'M',
+  'ett',
+  'asha',
+  'grid',
+  'true',
+  'null',
+];
+const oddValues: Json[] = [
+  0,
+  -1,
+  1,
+  2,
+  2.5,
+  1e9,
+  1e300,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+  Number.MAX_SAFE_INTEGER + 2,
+  '',
+  'x',
+  '64',
+  true,
+  false,
+  null,
+  [],
+  [1, 2],
+  [0],
+  {},
+  { kind: 'mlr' },
+  [{}],
+  [[1, 2]],
+];
 
 function mutateNumber(x: number, rng: Rng): number {
   const ops = [x * 2, x / 2, 0, -1, 1e9, x + 0.5, -x, x + 1, x - 1, x * 4, Math.round(x / 3), x * 1024];
@@ -72,7 +162,8 @@ function mutate(v: Json, rng: Rng): Json {
       // duplicate the value under another key of a random object, or retarget it to another path
       const dest = paths[rng.int(paths.length)]!;
       const holder = getAt(v, dest);
-      if (holder && typeof holder === 'object' && !Array.isArray(holder) && rng.next() < 0.6) return setAt(v, [...dest, keyNames[rng.int(keyNames.length)]!], target);
+      if (holder && typeof holder === 'object' && !Array.isArray(holder) && rng.next() < 0.6)
+        return setAt(v, [...dest, keyNames[rng.int(keyNames.length)]!], target);
       return setAt(v, dest, target);
     }
     case 2: {
@@ -125,7 +216,11 @@ function mutateText(text: string, rng: Rng): string {
     case 1:
       return text.slice(0, at) + text.slice(at + 1 + rng.int(8)); // characters deleted
     case 2:
-      return text.slice(0, at) + ['{', '}', '[', ']', ',', ':', '"', '\\', '/', '\n', '0', 'x', '\u0000', '\ufeff', '/*'][rng.int(15)] + text.slice(at);
+      return (
+        text.slice(0, at) +
+        ['{', '}', '[', ']', ',', ':', '"', '\\', '/', '\n', '0', 'x', '\u0000', '\ufeff', '/*'][rng.int(15)] +
+        text.slice(at)
+      );
     default:
       return text.slice(0, at) + text.slice(at).replace(/\d/, String(rng.int(10)));
   }

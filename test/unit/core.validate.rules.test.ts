@@ -93,7 +93,10 @@ const cases: Case[] = [
   // ── head groups and simple families ──
   {
     name: 'head groups summing above model.heads',
-    spec: lm([{ heads: 3, kind: 'dense' }, { heads: 2, kind: 'dense' }]),
+    spec: lm([
+      { heads: 3, kind: 'dense' },
+      { heads: 2, kind: 'dense' },
+    ]),
     code: 'group-heads',
     path: ['attention', 1, 'heads'],
     says: ['3 + 2 = 5', 'model.heads is 4'],
@@ -101,7 +104,10 @@ const cases: Case[] = [
   },
   {
     name: 'head groups summing below model.heads (the model can also follow the groups)',
-    spec: lm([{ heads: 1, kind: 'dense' }, { heads: 1, kind: 'sliding-window', window: 8 }]),
+    spec: lm([
+      { heads: 1, kind: 'dense' },
+      { heads: 1, kind: 'sliding-window', window: 8 },
+    ]),
     code: 'group-heads',
     path: ['attention', 1, 'heads'],
     says: ['1 + 1 = 2', 'model.heads is 4'],
@@ -110,7 +116,10 @@ const cases: Case[] = [
   // ── per-layer patterns ──
   {
     name: 'a pattern whose length does not divide model.layers',
-    spec: lm({ pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 128 }, { kind: 'sliding-window', window: 128 }] }, { layers: 4 }),
+    spec: lm(
+      { pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 128 }, { kind: 'sliding-window', window: 128 }] },
+      { layers: 4 },
+    ),
     code: 'pattern-length',
     path: ['attention', 'pattern'],
     says: ['3 entries', 'model.layers 4', 'ℓ mod 3'],
@@ -118,7 +127,15 @@ const cases: Case[] = [
   },
   {
     name: 'head groups inside a pattern entry are checked at that entry',
-    spec: lm({ pattern: [{ kind: 'dense' }, [{ heads: 3, kind: 'dense' }, { heads: 2, kind: 'dense' }]] }),
+    spec: lm({
+      pattern: [
+        { kind: 'dense' },
+        [
+          { heads: 3, kind: 'dense' },
+          { heads: 2, kind: 'dense' },
+        ],
+      ],
+    }),
     code: 'group-heads',
     path: ['attention', 'pattern', 1, 1, 'heads'],
     says: ['3 + 2 = 5', 'model.heads is 4'],
@@ -235,7 +252,10 @@ const cases: Case[] = [
   },
   {
     name: 'MLR inside a head group uses the group path',
-    spec: lm([{ heads: 2, ...mlr([32, 16]) }, { heads: 2, kind: 'dense' }]),
+    spec: lm([
+      { heads: 2, ...mlr([32, 16]) },
+      { heads: 2, kind: 'dense' },
+    ]),
     code: 'ranks-sum',
     path: ['attention', 0, 'ranks'],
     says: ['attention[0].ranks', 'must sum to 64'],
@@ -458,7 +478,8 @@ const cases: Case[] = [
   },
 ];
 
-const find = (problems: Problem[], c: Pick<Case, 'code' | 'path'>) => problems.find((p) => p.code === c.code && JSON.stringify(p.path) === JSON.stringify(c.path));
+const find = (problems: Problem[], c: Pick<Case, 'code' | 'path'>) =>
+  problems.find((p) => p.code === c.code && JSON.stringify(p.path) === JSON.stringify(c.path));
 
 describe('semantic rules', () => {
   for (const c of cases) {
@@ -472,7 +493,10 @@ describe('semantic rules', () => {
       assert.equal(problems.filter((q) => q.code === c.code && JSON.stringify(q.path) === JSON.stringify(c.path)).length, 1);
       // A spec is returned exactly when there is no error.
       assert.equal(spec !== undefined, !problems.some((q) => q.severity === 'error'));
-      assert.deepEqual((p.fixes ?? []).map((f) => f.value), c.fixes ?? []);
+      assert.deepEqual(
+        (p.fixes ?? []).map((f) => f.value),
+        c.fixes ?? [],
+      );
       for (const fix of p.fixes ?? []) {
         assert.ok(fix.title.length > 0);
         const after = validate(applyFix(c.spec, fix)).problems;
@@ -493,14 +517,43 @@ describe('rules stay quiet just inside their limits', () => {
     ['dense qkDim different from headDim (allowed for dense only)', lm({ kind: 'dense', qkDim: 16 })],
     ['bilinear MLR rank equal to its block width', lm({ kind: 'bilinear-mlr', ranks: [32, 16, 8, 4, 4] }, { width: 64, heads: 1 })],
     ['MLBTC btt preset with a rank', lm({ kind: 'mlbtc', preset: 'btt', rank: 2 })],
-    ['head groups summing to model.heads', lm([{ heads: 3, kind: 'dense' }, { heads: 1, kind: 'mlr', ranks: [32, 32] }])],
+    [
+      'head groups summing to model.heads',
+      lm([
+        { heads: 3, kind: 'dense' },
+        { heads: 1, kind: 'mlr', ranks: [32, 32] },
+      ]),
+    ],
     ['warm-up equal to steps', lm({ kind: 'dense' }, {}, { training: { steps: 100, warmupSteps: 100 } })],
-    ['search keys on fields of the file and on head groups', lm([{ heads: 2, kind: 'dense' }, { heads: 2, ...mlr([32, 32]) }], {}, {
-      search: { space: { 'attention.1.ranks': { rankSplits: { levels: 2, multipleOf: 8 } }, 'attention.0.heads': { choice: [1, 2] }, 'training.lr': { logUniform: [1e-4, 1e-2] } } },
-    })],
-    ['a family field is searchable when the kind is searched too', lm(mlr([32, 32]), {}, {
-      search: { space: { 'attention.kind': { choice: ['mlr', 'sliding-window'] }, 'attention.window': { choice: [128, 512] } } },
-    })],
+    [
+      'search keys on fields of the file and on head groups',
+      lm(
+        [
+          { heads: 2, kind: 'dense' },
+          { heads: 2, ...mlr([32, 32]) },
+        ],
+        {},
+        {
+          search: {
+            space: {
+              'attention.1.ranks': { rankSplits: { levels: 2, multipleOf: 8 } },
+              'attention.0.heads': { choice: [1, 2] },
+              'training.lr': { logUniform: [1e-4, 1e-2] },
+            },
+          },
+        },
+      ),
+    ],
+    [
+      'a family field is searchable when the kind is searched too',
+      lm(
+        mlr([32, 32]),
+        {},
+        {
+          search: { space: { 'attention.kind': { choice: ['mlr', 'sliding-window'] }, 'attention.window': { choice: [128, 512] } } },
+        },
+      ),
+    ],
   ];
   for (const [name, spec] of clean) {
     it(name, () => {
@@ -526,7 +579,8 @@ describe('coverage normalisation matches a brute-force count of uncovered pairs'
       }
       for (const blocks of schedules) {
         let uncovered = false;
-        for (let i = 0; i < T && !uncovered; i++) for (let j = 0; j <= i; j++) if (!blocks.some((b) => Math.floor(i / b) === Math.floor(j / b))) uncovered = true;
+        for (let i = 0; i < T && !uncovered; i++)
+          for (let j = 0; j <= i; j++) if (!blocks.some((b) => Math.floor(i / b) === Math.floor(j / b))) uncovered = true;
         const ranks = blocks.map(() => 1);
         const spec = lm(mlr(ranks, { blockSizes: blocks, normalize: 'coverage' }), { seqLen: T, width: blocks.length * 4, heads: 4 });
         const fired = validate(spec).problems.some((p) => p.code === 'coverage');
@@ -550,7 +604,8 @@ describe('problem codes', () => {
       { ...lm({ kind: 'dense' }), ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x${i}`, i])) }, // too-many-problems
     ];
     for (const v of more) for (const p of validate(v).problems) seen.add(p.code);
-    for (const t of ['{"name": "a",}', '{"name": "a", "name": "b"}', `{"a": "${'x'.repeat(1_000_001)}"}`, '['.repeat(65)]) for (const p of validateText(t).problems) seen.add(p.code);
+    for (const t of ['{"name": "a",}', '{"name": "a", "name": "b"}', `{"a": "${'x'.repeat(1_000_001)}"}`, '['.repeat(65)])
+      for (const p of validateText(t).problems) seen.add(p.code);
     const missing = Object.keys(problemCodes).filter((c) => c !== 'internal' && !seen.has(c));
     assert.deepEqual(missing, []);
   });

@@ -20,7 +20,13 @@ describe('a valid spec', () => {
     assert.ok(spec);
     assert.equal(spec.model.headDim, 64);
     assert.equal(spec.model.mlpRatio, 4);
-    assert.deepEqual(spec.layers[0]!.groups[0]!.attention, { kind: 'mlr', ranks: [32, 32], blockSizes: [1024, 512], normalize: 'none', qkNorm: true });
+    assert.deepEqual(spec.layers[0]!.groups[0]!.attention, {
+      kind: 'mlr',
+      ranks: [32, 32],
+      blockSizes: [1024, 512],
+      normalize: 'none',
+      qkNorm: true,
+    });
     assert.equal(spec.training.warmupSteps, 100);
   });
 
@@ -35,13 +41,19 @@ describe('kind dispatch', () => {
     const p = only(lm({ kind: 'mrl', ranks: [32, 32] }));
     assert.equal(p.code, 'enum');
     assert.deepEqual(p.path, ['attention', 'kind']);
-    assert.equal(p.message, 'attention.kind must be one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (got "mrl"); did you mean "mlr"?');
+    assert.equal(
+      p.message,
+      'attention.kind must be one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (got "mrl"); did you mean "mlr"?',
+    );
     assert.deepEqual(p.fixes, [{ title: 'Change to "mlr"', path: ['attention', 'kind'], value: 'mlr' }]);
   });
 
   it('checks only the chosen family: no errors from other branches', () => {
     const p = only(lm({ kind: 'sliding-window' }));
-    assert.equal(p.message, 'attention is missing required property "window" (Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).)');
+    assert.equal(
+      p.message,
+      'attention is missing required property "window" (Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).)',
+    );
     assert.deepEqual(p.path, ['attention', 'window']);
   });
 
@@ -50,7 +62,10 @@ describe('kind dispatch', () => {
     const p = only(spec);
     assert.equal(p.code, 'required');
     assert.ok(p.message.includes('its properties fit mlr'), p.message);
-    assert.deepEqual(p.fixes?.map((f) => f.value), ['mlr']);
+    assert.deepEqual(
+      p.fixes?.map((f) => f.value),
+      ['mlr'],
+    );
     assert.deepEqual(validate(applyFix(spec, p.fixes![0]!)).problems, []);
   });
 
@@ -63,7 +78,10 @@ describe('kind dispatch', () => {
   it('dispatches tasks on kind too', () => {
     const p = only({ ...lm({ kind: 'dense' }), task: { kind: 'forcast', channels: 1, lookback: 4, horizon: 4 } });
     assert.deepEqual(p.path, ['task', 'kind']);
-    assert.deepEqual(p.fixes?.map((f) => f.value), ['forecast']);
+    assert.deepEqual(
+      p.fixes?.map((f) => f.value),
+      ['forecast'],
+    );
   });
 
   it('tells a head-group list from a single structure, and checks groups with their heads', () => {
@@ -76,7 +94,12 @@ describe('kind dispatch', () => {
     const p = only(lm(5));
     assert.equal(p.code, 'type');
     assert.ok(p.message.startsWith('attention must be an object with "kind" one of dense, sliding-window'), p.message);
-    assert.ok(p.message.endsWith(', a list of objects with "kind" one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (at least 1 item) or an object with "pattern" (got 5)'), p.message);
+    assert.ok(
+      p.message.endsWith(
+        ', a list of objects with "kind" one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (at least 1 item) or an object with "pattern" (got 5)',
+      ),
+      p.message,
+    );
   });
 });
 
@@ -94,7 +117,10 @@ describe('unknown properties', () => {
 
   it('says which families own a property that this family lacks', () => {
     const p = only(lm({ kind: 'mlr', ranks: [32, 32], window: 64 }));
-    assert.equal(p.message, 'unknown property "window" in attention: mlr attention has no "window" (sliding-window or global-local attention have one)');
+    assert.equal(
+      p.message,
+      'unknown property "window" in attention: mlr attention has no "window" (sliding-window or global-local attention have one)',
+    );
   });
 
   it('lists the known properties when nothing is close', () => {
@@ -132,15 +158,24 @@ describe('types and ranges', () => {
     assert.equal(only(lm({ kind: 'dense' }, { layers: 2.5 })).message, 'model.layers must be an integer from 1 to 1024 (got 2.5)');
     assert.equal(only(lm({ kind: 'dense' }, { layers: 2.5 })).code, 'type');
     assert.equal(only(lm({ kind: 'dense' }, { layers: 0 })).code, 'range');
-    assert.equal(only(lm({ kind: 'dense' }, { seqLen: 1e9 })).message, 'model.seqLen must be an integer from 1 to 1048576 (got 1000000000)');
+    assert.equal(
+      only(lm({ kind: 'dense' }, { seqLen: 1e9 })).message,
+      'model.seqLen must be an integer from 1 to 1048576 (got 1000000000)',
+    );
     assert.equal(only({ ...lm({ kind: 'dense' }), training: { lr: 0 } }).message, 'training.lr must be a number > 0 and ≤ 10 (got 0)');
     assert.equal(only({ ...lm({ kind: 'dense' }), training: { beta2: 1 } }).message, 'training.beta2 must be a number ≥ 0 and < 1 (got 1)');
   });
 
   it('explains enums with both alternatives of a mixed union', () => {
     const p = only(lm({ kind: 'mlr', ranks: [32, 32], blockSizes: 'dyadc' }));
-    assert.equal(p.message, 'attention.blockSizes must be "dyadic" or a list of integers ≥ 1 (1 to 16 items) (got "dyadc"); did you mean "dyadic"?');
-    assert.deepEqual(p.fixes?.map((f) => f.value), ['dyadic']);
+    assert.equal(
+      p.message,
+      'attention.blockSizes must be "dyadic" or a list of integers ≥ 1 (1 to 16 items) (got "dyadc"); did you mean "dyadic"?',
+    );
+    assert.deepEqual(
+      p.fixes?.map((f) => f.value),
+      ['dyadic'],
+    );
   });
 
   it('accepts null where the schema allows it', () => {
@@ -155,7 +190,13 @@ describe('types and ranges', () => {
 
   it('reports a bad item at its index and keeps checking the others', () => {
     const problems = validate(lm({ kind: 'mlr', ranks: [32, -1, 'x'] })).problems;
-    assert.deepEqual(problems.map((p) => p.path), [['attention', 'ranks', 1], ['attention', 'ranks', 2]]);
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      [
+        ['attention', 'ranks', 1],
+        ['attention', 'ranks', 2],
+      ],
+    );
   });
 
   it('picks the closest search-dimension shape', () => {
@@ -165,7 +206,10 @@ describe('types and ranges', () => {
     assert.ok(p.message.endsWith('did you mean "logUniform"?'), p.message);
     assert.deepEqual(validate(applyFix(spec, p.fixes![0]!)).problems, []);
     const partial = validate(lm({ kind: 'dense' }, {}, { search: { space: { 'model.layers': { int: [2, 'x'] } } } })).problems;
-    assert.deepEqual(partial.map((q) => q.path), [['search', 'space', 'model.layers', 'int', 1]]);
+    assert.deepEqual(
+      partial.map((q) => q.path),
+      [['search', 'space', 'model.layers', 'int', 1]],
+    );
   });
 });
 

@@ -33,7 +33,8 @@ describe('locating problems', () => {
   });
 
   it('puts an item problem on the item', () => {
-    const text = '{"name":"x","task":{"kind":"language-model"},"model":{"width":256,"heads":4,"layers":2,"seqLen":1024},"attention":{"kind":"mlr","ranks":[32,32],"blockSizes":[1024,500]}}';
+    const text =
+      '{"name":"x","task":{"kind":"language-model"},"model":{"width":256,"heads":4,"layers":2,"seqLen":1024},"attention":{"kind":"mlr","ranks":[32,32],"blockSizes":[1024,500]}}';
     const p = one(text);
     assert.equal(p.code, 'block-divides-seqlen');
     assert.equal(spanOf(text, p), '500');
@@ -91,7 +92,10 @@ describe('locating problems', () => {
     const text = pretty(lm({ kind: 'mlr', ranks: [32, 32, 'x'] }, { heads: '4' }));
     const { problems, spec } = validateText(text);
     assert.equal(spec, undefined);
-    assert.deepEqual(problems.map((p) => p.offset), [...problems.map((p) => p.offset)].sort((a, b) => a - b));
+    assert.deepEqual(
+      problems.map((p) => p.offset),
+      [...problems.map((p) => p.offset)].sort((a, b) => a - b),
+    );
     const ok = validateText(pretty(lm({ kind: 'sliding-window', window: 5000 })));
     assert.equal(ok.problems.length, 1);
     assert.equal(ok.problems[0]!.severity, 'warning');
@@ -136,12 +140,16 @@ describe('syntax', () => {
 
 describe('duplicate keys', () => {
   it('flags the ignored occurrence and validates the kept one', () => {
-    const text = '{\n  "name": "x",\n  "task": {"kind": "language-model"},\n  "model": {"width": 256, "heads": 4, "layers": 2, "seqLen": 1024},\n  "attention": {"kind": "mlr", "ranks": [32, 32], "ranks": [32, 16]}\n}';
+    const text =
+      '{\n  "name": "x",\n  "task": {"kind": "language-model"},\n  "model": {"width": 256, "heads": 4, "layers": 2, "seqLen": 1024},\n  "attention": {"kind": "mlr", "ranks": [32, 32], "ranks": [32, 16]}\n}';
     const { problems, spec } = validateText(text);
     assert.equal(spec, undefined);
     const dup = problems.find((p) => p.code === 'duplicate-key')!;
     assert.equal(dup.offset, text.indexOf('"ranks"'));
-    assert.equal(dup.message, 'duplicate property "ranks" in attention; JSON ignores this one and keeps the one on line 5; remove one of them');
+    assert.equal(
+      dup.message,
+      'duplicate property "ranks" in attention; JSON ignores this one and keeps the one on line 5; remove one of them',
+    );
     // The rule error is about the last occurrence (the one JSON keeps), and is placed there.
     const sum = problems.find((p) => p.code === 'ranks-sum')!;
     assert.equal(spanOf(text, sum), '[32, 16]');

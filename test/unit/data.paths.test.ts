@@ -25,7 +25,8 @@ function layout() {
   return { base, ws, specs: path.join(ws, 'specs'), outside };
 }
 
-const read = (specDir: string, data: string, env: NodeJS.ProcessEnv = {}) => readDataFile(specDir, data, 'language-model', 'a UTF-8 text file', env);
+const read = (specDir: string, data: string, env: NodeJS.ProcessEnv = {}) =>
+  readDataFile(specDir, data, 'language-model', 'a UTF-8 text file', env);
 
 function refused(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (e: Error) => e instanceof DataError && pattern.test(e.message), String(pattern));
@@ -40,8 +41,16 @@ describe('task data paths', () => {
   it('refuses a file outside the workspace, naming task.data and the allowed folders, unless its folder is allowed', () => {
     const { ws, specs, outside } = layout();
     const real = fs.realpathSync(ws);
-    refused(() => read(specs, '../../outside/secret.txt'), new RegExp(`task\\.data \\("\\.\\./\\.\\./outside/secret\\.txt"\\) is .*secret\\.txt, outside the folders data may come from \\(${real}\\).*mlbtc\\.dataRoots \\(MLBTC_DATA_ROOTS`));
-    assert.equal(read(specs, '../../outside/secret.txt', { MLBTC_DATA_ROOTS: ['/nonexistent', outside].join(path.delimiter) }).bytes.toString(), 'secret\n');
+    refused(
+      () => read(specs, '../../outside/secret.txt'),
+      new RegExp(
+        `task\\.data \\("\\.\\./\\.\\./outside/secret\\.txt"\\) is .*secret\\.txt, outside the folders data may come from \\(${real}\\).*mlbtc\\.dataRoots \\(MLBTC_DATA_ROOTS`,
+      ),
+    );
+    assert.equal(
+      read(specs, '../../outside/secret.txt', { MLBTC_DATA_ROOTS: ['/nonexistent', outside].join(path.delimiter) }).bytes.toString(),
+      'secret\n',
+    );
   });
 
   it('resolves symlinks before the check', () => {
@@ -66,7 +75,10 @@ describe('task data paths', () => {
     const big = path.join(specs, 'data', 'big.txt');
     fs.writeFileSync(big, '');
     fs.truncateSync(big, 3 * 1024 * 1024);
-    refused(() => read(specs, 'data/big.txt', { MLBTC_DATA_MAX_MB: '2' }), /is 3\.0 MB, over the limit of 2\.0 MB; raise it with the machine setting mlbtc\.dataMaxMegabytes \(MLBTC_DATA_MAX_MB/);
+    refused(
+      () => read(specs, 'data/big.txt', { MLBTC_DATA_MAX_MB: '2' }),
+      /is 3\.0 MB, over the limit of 2\.0 MB; raise it with the machine setting mlbtc\.dataMaxMegabytes \(MLBTC_DATA_MAX_MB/,
+    );
     assert.equal(read(specs, 'data/big.txt', { MLBTC_DATA_MAX_MB: '4' }).bytes.length, 3 * 1024 * 1024);
   });
 });
@@ -80,6 +92,9 @@ describe('character corpus encoding', () => {
     const chars = Array.from(text);
     const vocabulary = [...new Set(chars)].sort();
     assert.deepEqual(corpus.vocabulary, vocabulary);
-    assert.deepEqual([...corpus.train, ...corpus.val], chars.map((c) => vocabulary.indexOf(c)));
+    assert.deepEqual(
+      [...corpus.train, ...corpus.val],
+      chars.map((c) => vocabulary.indexOf(c)),
+    );
   });
 });

@@ -20,7 +20,9 @@ const SELF = path.relative(root, __filename).split(path.sep).join('/');
  */
 function repoFiles(): string[] {
   const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
-  return [...new Set(out.split('\0').filter(Boolean))].filter((f) => existsSync(path.join(root, f)) && lstatSync(path.join(root, f)).isFile());
+  return [...new Set(out.split('\0').filter(Boolean))].filter(
+    (f) => existsSync(path.join(root, f)) && lstatSync(path.join(root, f)).isFile(),
+  );
 }
 
 /** The text of every text file (binary files, recognised by a NUL byte, are left out). */
@@ -74,7 +76,10 @@ describe('docs: citations point into the repository', () => {
   const math = files.find((f) => f.file === MATH);
 
   it(`finds the files and ${MATH}'s numbered headings (sanity)`, () => {
-    assert.ok(files.some((f) => f.file.startsWith('src/')) && files.some((f) => f.file.startsWith('test/')), 'no src/ or test/ files listed by git');
+    assert.ok(
+      files.some((f) => f.file.startsWith('src/')) && files.some((f) => f.file.startsWith('test/')),
+      'no src/ or test/ files listed by git',
+    );
     assert.ok(math, `${MATH} is missing`);
     const sections = headingSections(math.text);
     for (const s of ['2.1', '3.4', '6.1.7', '7.16']) assert.ok(sections.has(s), `${MATH} has no heading with §${s}`);

@@ -48,15 +48,22 @@ describe('backend selection', () => {
     check();
   });
 
-  it('refuses a forced backend that cannot start, saying why and what to do', { skip: installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu') ? 'tfjs-node is installed here' : false }, async () => {
-    const backendBefore = tf.getBackend();
-    await assert.rejects(startBackend('tensorflow'), (e: unknown) => {
-      assert.ok(e instanceof BackendUnavailableError);
-      assert.equal(e.backend, 'tensorflow');
-      assert.match(e.message, /^training\.backend "tensorflow" cannot start: @tensorflow\/tfjs-node-gpu is not installed; @tensorflow\/tfjs-node is not installed/);
-      assert.match(e.message, /Use "auto"/);
-      return true;
-    });
-    assert.equal(tf.getBackend(), backendBefore, 'a failed start leaves the current backend in place');
-  });
+  it(
+    'refuses a forced backend that cannot start, saying why and what to do',
+    { skip: installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu') ? 'tfjs-node is installed here' : false },
+    async () => {
+      const backendBefore = tf.getBackend();
+      await assert.rejects(startBackend('tensorflow'), (e: unknown) => {
+        assert.ok(e instanceof BackendUnavailableError);
+        assert.equal(e.backend, 'tensorflow');
+        assert.match(
+          e.message,
+          /^training\.backend "tensorflow" cannot start: @tensorflow\/tfjs-node-gpu is not installed; @tensorflow\/tfjs-node is not installed/,
+        );
+        assert.match(e.message, /Use "auto"/);
+        return true;
+      });
+      assert.equal(tf.getBackend(), backendBefore, 'a failed start leaves the current backend in place');
+    },
+  );
 });

@@ -65,7 +65,9 @@ describe('wasm BatchMatMul rewrite', () => {
       const expected = reference(av, c.a, bv, c.b, !!c.ta, !!c.tb);
       const before = tf.memory().numTensors;
       const dataBefore = tf.engine().backend.numDataIds();
-      const got = tf.tidy(() => tf.matMul(tf.tensor3d(av, c.a as [number, number, number]), tf.tensor3d(bv, c.b as [number, number, number]), c.ta, c.tb));
+      const got = tf.tidy(() =>
+        tf.matMul(tf.tensor3d(av, c.a as [number, number, number]), tf.tensor3d(bv, c.b as [number, number, number]), c.ta, c.tb),
+      );
       const values = got.dataSync();
       assert.equal(values.length, expected.length);
       let worst = 0;

@@ -81,7 +81,10 @@ function checkGradients(label: string, task: object, attention: object, seqLen: 
     const model = buildModel(resolved, new Rng(4));
     randomise(model, new Rng(5));
     const batch = createTask({ spec: resolved, specDir: dataDir, rng: new Rng(6) }).nextBatch(0);
-    const { grads, value } = tf.variableGrads(() => model.loss(batch), model.params.map((p) => p.variable));
+    const { grads, value } = tf.variableGrads(
+      () => model.loss(batch),
+      model.params.map((p) => p.variable),
+    );
     value.dispose();
     const rng = new Rng(7);
     let checked = 0;
@@ -92,7 +95,8 @@ function checkGradients(label: string, task: object, attention: object, seqLen: 
       // The entry with the largest gradient (a meaningful comparison) and one at random.
       const largest = g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]!) ? i : best), 0);
       for (const index of new Set([largest, rng.int(g.length)])) {
-        const richardson = (4 * centralDifference(model, batch, p.variable, index, h / 2) - centralDifference(model, batch, p.variable, index, h)) / 3;
+        const richardson =
+          (4 * centralDifference(model, batch, p.variable, index, h / 2) - centralDifference(model, batch, p.variable, index, h)) / 3;
         const tolerance = 2e-3 * Math.abs(g[largest]!) + 2e-4;
         assert.ok(
           Math.abs(richardson - g[index]!) <= tolerance,
@@ -129,7 +133,12 @@ const families: Record<string, object> = {
   ],
 };
 for (const [label, attention] of Object.entries(families)) checkGradients(`icl-regression, ${label}`, icl, attention, 8);
-checkGradients('language-model head (one-hot embedding, cross-entropy), mlr', { kind: 'language-model', vocabSize: 30, data: 'text.txt' }, families['mlr (coverage)']!, 8);
+checkGradients(
+  'language-model head (one-hot embedding, cross-entropy), mlr',
+  { kind: 'language-model', vocabSize: 30, data: 'text.txt' },
+  families['mlr (coverage)']!,
+  8,
+);
 checkGradients(
   'forecast head (placeholders, horizon read-out), bilinear-btt',
   { kind: 'forecast', data: 'series.csv', target: 'b', channels: 2, lookback: 5, horizon: 3, split: [0.6, 0.2, 0.2] },

@@ -51,7 +51,14 @@ function gather(shape: number[], source: (idx: number[]) => number): Tensor {
  * Head h's weights, copied from the module's variables (named `${prefix}.…`, layouts documented in the family files
  * and src/engine/model/attention/blockTensor.ts) into core's canonical per-head layout (src/core/materialize/weights.ts).
  */
-function headWeights(attention: ResolvedAttention, model: ResolvedModel, heads: number, h: number, params: Map<string, Float32Array>, prefix: string): HeadWeights {
+function headWeights(
+  attention: ResolvedAttention,
+  model: ResolvedModel,
+  heads: number,
+  h: number,
+  params: Map<string, Float32Array>,
+  prefix: string,
+): HeadWeights {
   const D = model.width;
   const get = (name: string) => {
     const v = params.get(`${prefix}.${name}`);
@@ -107,8 +114,14 @@ function headWeights(attention: ResolvedAttention, model: ResolvedModel, heads: 
         } else {
           const right = get(`levels.${l}.right`); // (p·heads·b, a, c·s)
           const left = get(`levels.${l}.left`); // (p·c, d, heads·b·s)
-          out[levelWeight('R', l)] = gather([p, a, b, c, s], ([k, alpha, beta, gamma, sigma]) => right[(((k! * heads + h) * b + beta!) * a + alpha!) * c * s + gamma! * s + sigma!]!);
-          out[levelWeight('L', l)] = gather([p, s, b, c, d], ([k, sigma, beta, gamma, delta]) => left[((k! * c + gamma!) * d + delta!) * heads * b * s + (h * b + beta!) * s + sigma!]!);
+          out[levelWeight('R', l)] = gather(
+            [p, a, b, c, s],
+            ([k, alpha, beta, gamma, sigma]) => right[(((k! * heads + h) * b + beta!) * a + alpha!) * c * s + gamma! * s + sigma!]!,
+          );
+          out[levelWeight('L', l)] = gather(
+            [p, s, b, c, d],
+            ([k, sigma, beta, gamma, delta]) => left[((k! * c + gamma!) * d + delta!) * heads * b * s + (h * b + beta!) * s + sigma!]!,
+          );
         }
       });
       return out;
@@ -177,7 +190,9 @@ function checkFamily(label: string, attention: object, model: Partial<StructureS
     const T = resolved.model.seqLen;
     const weights = module.weights(x).dataSync() as Float32Array;
     const scores =
-      module instanceof GlobalLocalAttention ? (({ global, local }) => [global.dataSync(), local.dataSync()])(module.parts(x)) : [module.scores(x).dataSync()];
+      module instanceof GlobalLocalAttention
+        ? (({ global, local }) => [global.dataSync(), local.dataSync()])(module.parts(x))
+        : [module.scores(x).dataSync()];
     for (let h = 0; h < group.heads; h++) {
       const w = headWeights(group.attention, resolved.model, group.heads, h, params, 'g');
       for (let b = 0; b < BATCH; b++) {
@@ -191,7 +206,10 @@ function checkFamily(label: string, attention: object, model: Partial<StructureS
         for (const ref of reference) softmaxRows(ref).forEach((v, i) => (expectedWeights[i]! += v));
         const got = slab(weights, b, h, group.heads, T);
         for (let i = 0; i < T * T; i++) {
-          assert.ok(Math.abs(got[i]! - expectedWeights[i]!) < 1e-5, `${label}: head ${h}, batch ${b}: weight (${Math.floor(i / T)}, ${i % T}) is ${got[i]}, expected ${expectedWeights[i]}`);
+          assert.ok(
+            Math.abs(got[i]! - expectedWeights[i]!) < 1e-5,
+            `${label}: head ${h}, batch ${b}: weight (${Math.floor(i / T)}, ${i % T}) is ${got[i]}, expected ${expectedWeights[i]}`,
+          );
         }
       }
     }
@@ -213,9 +231,23 @@ checkFamily('mlr dyadic, normalize coverage', { kind: 'mlr', ranks: [2, 2, 2, 2]
 checkFamily('mlr non-nested blocks 4|12|6 at T = 12', { kind: 'mlr', ranks: [3, 3, 2], blockSizes: [4, 12, 6], ...off }, { seqLen: 12 });
 checkFamily('mlr without a global level, blocks 4|2', { kind: 'mlr', ranks: [6, 2], blockSizes: [4, 2], ...off });
 checkFamily('bilinear-mlr 4|2|2 standard', { kind: 'bilinear-mlr', ranks: [4, 2, 2], weightClamp: false, ...off });
-checkFamily('bilinear-mlr 2|2|2|2 µP, normalize levels', { kind: 'bilinear-mlr', ranks: [2, 2, 2, 2], logitScale: 'mup', normalize: 'levels', weightClamp: false, ...off });
+checkFamily('bilinear-mlr 2|2|2|2 µP, normalize levels', {
+  kind: 'bilinear-mlr',
+  ranks: [2, 2, 2, 2],
+  logitScale: 'mup',
+  normalize: 'levels',
+  weightClamp: false,
+  ...off,
+});
 checkFamily('bilinear-btt rank 1', { kind: 'bilinear-btt', weightClamp: false, ...off });
-checkFamily('bilinear-btt rank 2, factors 4×4, µP', { kind: 'bilinear-btt', rank: 2, factors: [4, 4], logitScale: 'mup', weightClamp: false, ...off });
+checkFamily('bilinear-btt rank 2, factors 4×4, µP', {
+  kind: 'bilinear-btt',
+  rank: 2,
+  factors: [4, 4],
+  logitScale: 'mup',
+  weightClamp: false,
+  ...off,
+});
 for (const preset of ['low-rank', 'dense', 'btt', 'monarch', 'kronecker'] as const) {
   checkFamily(`mlbtc preset ${preset}`, { kind: 'mlbtc', preset, rank: preset === 'low-rank' || preset === 'btt' ? 3 : undefined, ...off });
 }

@@ -29,7 +29,10 @@ tf.setBackend('cpu');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-training-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 fs.writeFileSync(path.join(dir, 'text.txt'), 'the quick brown fox jumps over the lazy dog. '.repeat(40));
-fs.writeFileSync(path.join(dir, 'series.csv'), ['date,a,OT', ...Array.from({ length: 300 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5)}`)].join('\n'));
+fs.writeFileSync(
+  path.join(dir, 'series.csv'),
+  ['date,a,OT', ...Array.from({ length: 300 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5)}`)].join('\n'),
+);
 
 const families: Record<string, object> = {
   dense: { kind: 'dense' },
@@ -61,8 +64,20 @@ function spec(task: object, attention: object): ResolvedSpec {
 /** The task with its stream replaced by copies of one batch. */
 function fixedBatchTask(task: Task): Task {
   const batch = task.nextBatch(1);
-  const copy = (b: Batch): Batch => ({ inputs: b.inputs.clone(), targets: b.targets.clone(), ...(b.mask ? { mask: b.mask.clone() } : {}), tokens: b.tokens });
-  return { ...task, nextBatch: () => copy(batch), evaluate: task.evaluate.bind(task), state: task.state.bind(task), restore: task.restore.bind(task), describe: task.describe.bind(task) };
+  const copy = (b: Batch): Batch => ({
+    inputs: b.inputs.clone(),
+    targets: b.targets.clone(),
+    ...(b.mask ? { mask: b.mask.clone() } : {}),
+    tokens: b.tokens,
+  });
+  return {
+    ...task,
+    nextBatch: () => copy(batch),
+    evaluate: task.evaluate.bind(task),
+    state: task.state.bind(task),
+    restore: task.restore.bind(task),
+    describe: task.describe.bind(task),
+  };
 }
 
 for (const [taskName, taskSpec] of Object.entries(tasks)) {

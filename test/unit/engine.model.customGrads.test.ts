@@ -18,7 +18,10 @@ const TOLERANCE = 1e-4;
 
 function randomTensor(rng: Rng, shape: number[], scale: number, offset = 0): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => offset + scale * rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => offset + scale * rng.normal()),
+    shape,
+  );
 }
 
 function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
@@ -36,13 +39,23 @@ function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
 }
 
 /** Values and gradients of Σ f(inputs) ⊙ upstream with respect to every input. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], upstream: tf.Tensor): { value: tf.Tensor; grads: tf.Tensor[] } {
+function valueAndGrads(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  upstream: tf.Tensor,
+): { value: tf.Tensor; grads: tf.Tensor[] } {
   const value = f(...inputs);
   const grads = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), upstream)))(inputs);
   return { value, grads };
 }
 
-function assertSameOp(name: string, ours: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rng: Rng): void {
+function assertSameOp(
+  name: string,
+  ours: (...xs: tf.Tensor[]) => tf.Tensor,
+  plain: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  rng: Rng,
+): void {
   tf.tidy(() => {
     const upstream = randomTensor(rng, ours(...inputs).shape, 1);
     const got = valueAndGrads(ours, inputs, upstream);
@@ -99,7 +112,11 @@ test('GELU: custom gradient equals autodiff through Erf, over the negative tail,
 
 test('GELU: the gradient at known points equals Φ(x) + x·φ(x) computed in double precision', () => {
   const points = [-3, -1, 0, 0.25, 1, 2.5];
-  const got = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d(points)).dataSync());
+  const got = tf.tidy(() =>
+    tf
+      .grad((x: tf.Tensor) => tf.sum(gelu(x)))(tf.tensor1d(points))
+      .dataSync(),
+  );
   // Φ from a 64-bit erf series (Abramowitz–Stegun 7.1.26 is too coarse for 1e-6): erf(z) = 2/√π Σ (−1)ⁿ z^(2n+1)/(n!(2n+1)).
   const erf = (z: number): number => {
     let sum = 0;

@@ -101,9 +101,16 @@ test('per-layer structures: each block holds the tensors of its own structure, u
   } as unknown as StructureSpec);
   const model = buildModel(spec, new Rng(0));
   const shapes = (m: Model, layer: number) =>
-    Object.fromEntries(m.params.filter((p) => p.name.startsWith(`h.${layer}.`)).map((p) => [p.name.slice(`h.${layer}.`.length), p.variable.shape]));
+    Object.fromEntries(
+      m.params.filter((p) => p.name.startsWith(`h.${layer}.`)).map((p) => [p.name.slice(`h.${layer}.`.length), p.variable.shape]),
+    );
   for (let layer = 0; layer < 6; layer++) {
-    const alone = resolveSpec({ ...spec, name: 'alone', model: { ...spec.model, layers: 1 }, attention: pattern[layer % 3] } as unknown as StructureSpec);
+    const alone = resolveSpec({
+      ...spec,
+      name: 'alone',
+      model: { ...spec.model, layers: 1 },
+      attention: pattern[layer % 3],
+    } as unknown as StructureSpec);
     const uniform = buildModel(alone, new Rng(0));
     assert.deepEqual(shapes(model, layer), shapes(uniform, 0), `layer ${layer}`);
     uniform.dispose();
@@ -159,12 +166,20 @@ test('µP initialisation and learning-rate scales (§2.4)', () => {
     assert.equal(p.lrScale, lrScale, `${name} lrScale`);
     assert.equal(p.decay, p.variable.shape.length >= 2, `${name} decays iff it has two or more dimensions`);
     const values = p.variable.dataSync() as Float32Array;
-    if (init === 'zeros') assert.ok(values.every((v) => v === 0), `${name} is zero`);
-    else if (init === 'ones') assert.ok(values.every((v) => v === 1), `${name} is ones`);
+    if (init === 'zeros')
+      assert.ok(
+        values.every((v) => v === 0),
+        `${name} is zero`,
+      );
+    else if (init === 'ones')
+      assert.ok(
+        values.every((v) => v === 1),
+        `${name} is ones`,
+      );
     else {
       const { mean, std } = stats(values);
       // Tolerances from the sample sizes (≥ 512 values): the std estimate is within ~10% with overwhelming odds.
-      assert.ok(Math.abs(mean) < 4 * init / Math.sqrt(values.length), `${name} mean ${mean}`);
+      assert.ok(Math.abs(mean) < (4 * init) / Math.sqrt(values.length), `${name} mean ${mean}`);
       assert.ok(Math.abs(std / init - 1) < 0.12, `${name} std ${std}, expected ${init}`);
     }
   }

@@ -92,8 +92,14 @@ test('features "S" reads the target column only', () => {
 
 test('"ett" split: 8640 / 2880 / 2880 hourly rows, later splits start lookback rows early', () => {
   const task = new ForecastTask(forecastSpec(write('ett.csv', csv(14500)), { split: 'ett' }), dir, new Rng(0));
-  assert.deepEqual(task.data.splits, { train: { start: 0, end: 8640 }, val: { start: 8632, end: 11520 }, test: { start: 11512, end: 14400 } });
-  const err = dataError(() => createTask({ spec: forecastSpec(write('short-ett.csv', csv(1000)), { split: 'ett' }), specDir: dir, rng: new Rng(0) }));
+  assert.deepEqual(task.data.splits, {
+    train: { start: 0, end: 8640 },
+    val: { start: 8632, end: 11520 },
+    test: { start: 11512, end: 14400 },
+  });
+  const err = dataError(() =>
+    createTask({ spec: forecastSpec(write('short-ett.csv', csv(1000)), { split: 'ett' }), specDir: dir, rng: new Rng(0) }),
+  );
   assert.match(err.message, /split "ett" needs 14400 hourly rows .* the file has 1000/);
 });
 
@@ -147,30 +153,55 @@ test('evaluate: predicting zeros scores the mean square and mean absolute standa
 
 test('evaluation covers every window when evalBatches × batchSize allows, else evenly spaced ones', () => {
   const big = new ForecastTask(forecastSpec(write('cover.csv', csv(200)), {}, 16), dir, new Rng(0));
-  assert.deepEqual(big.evaluationOffsets('val'), Array.from({ length: 17 }, (_, i) => i));
+  assert.deepEqual(
+    big.evaluationOffsets('val'),
+    Array.from({ length: 17 }, (_, i) => i),
+  );
   const small = new ForecastTask(forecastSpec(write('cover.csv', csv(200)), {}, 2), dir, new Rng(0));
   assert.deepEqual(small.evaluationOffsets('val'), [0, 4, 8, 12]);
 });
 
 test('data errors name the file, line and column', () => {
-  const make = (name: string, content: string, task: object = {}) => dataError(() => createTask({ spec: forecastSpec(write(name, content), task), specDir: dir, rng: new Rng(0) }));
+  const make = (name: string, content: string, task: object = {}) =>
+    dataError(() => createTask({ spec: forecastSpec(write(name, content), task), specDir: dir, rng: new Rng(0) }));
 
-  const cell = make('bad-cell.csv', csv(200, (lines) => (lines[42] = lines[42]!.replace(/,[^,]*$/, ',n/a'))));
+  const cell = make(
+    'bad-cell.csv',
+    csv(200, (lines) => (lines[42] = lines[42]!.replace(/,[^,]*$/, ',n/a'))),
+  );
   assert.equal(cell.line, 43);
   assert.equal(cell.column, 'OT');
   assert.match(cell.message, /bad-cell\.csv:43: column "OT" holds "n\/a", not a number/);
 
-  const empty = make('empty-cell.csv', csv(200, (lines) => (lines[7] = lines[7]!.replace(/,[^,]*,/, ',,'))));
+  const empty = make(
+    'empty-cell.csv',
+    csv(200, (lines) => (lines[7] = lines[7]!.replace(/,[^,]*,/, ',,'))),
+  );
   assert.match(empty.message, /empty-cell\.csv:8: column "HUFL" holds an empty cell/);
 
-  assert.match(make('ragged.csv', csv(200, (lines) => (lines[3] += ',9'))).message, /ragged\.csv:4: this row has 5 cells but the header has 4 columns/);
+  assert.match(
+    make(
+      'ragged.csv',
+      csv(200, (lines) => (lines[3] += ',9')),
+    ).message,
+    /ragged\.csv:4: this row has 5 cells but the header has 4 columns/,
+  );
   assert.match(make('nodate.csv', csv(200).replace(/^date/, 'time')).message, /nodate\.csv:1: the header has no "date" column/);
-  assert.match(make('channels.csv', csv(200), { channels: 7 }).message, /channels\.csv:1: features "M" reads 3 channels .* task\.channels is 7; set task\.channels to 3/);
+  assert.match(
+    make('channels.csv', csv(200), { channels: 7 }).message,
+    /channels\.csv:1: features "M" reads 3 channels .* task\.channels is 7; set task\.channels to 3/,
+  );
   assert.match(make('target.csv', csv(200), { target: 'LULL' }).message, /task\.target "LULL" is not a numeric column/);
   // 30 rows at [0.7, 0.1, 0.2]: val = rows [21 − 8, 21 + 3) = 11 rows, one short of a window.
-  assert.match(make('few.csv', csv(30)).message, /few\.csv:31: the val split has 11 rows \(rows 14…24 of 30\), fewer than lookback \+ horizon = 12/);
   assert.match(
-    make('constant.csv', csv(200, (lines) => lines.forEach((l, i) => i > 0 && (lines[i] = l.replace(/,[^,]*$/, ',5'))))).message,
+    make('few.csv', csv(30)).message,
+    /few\.csv:31: the val split has 11 rows \(rows 14…24 of 30\), fewer than lookback \+ horizon = 12/,
+  );
+  assert.match(
+    make(
+      'constant.csv',
+      csv(200, (lines) => lines.forEach((l, i) => i > 0 && (lines[i] = l.replace(/,[^,]*$/, ',5')))),
+    ).message,
     /column "OT" is constant over the training rows/,
   );
   assert.match(make('empty.csv', '').message, /empty\.csv: the data file is empty/);

@@ -102,7 +102,10 @@ test('prompts: interleaved (x, ỹ) tokens, x ~ N(0, I/d_cur) on the active dims
   let sumSq = 0;
   let count = 0;
   for (let b = 0; b < 64; b++) {
-    assert.deepEqual(mask[b], Array.from({ length: n }, (_, i) => (i < 7 ? 1 : 0)));
+    assert.deepEqual(
+      mask[b],
+      Array.from({ length: n }, (_, i) => (i < 7 ? 1 : 0)),
+    );
     for (let i = 0; i < n; i++) {
       const xi = x[b]![2 * i]!;
       const yi = x[b]![2 * i + 1]!;
@@ -184,14 +187,19 @@ test('evaluate: a model that reads y from the ỹ tokens scores 0; predicting 0 
   const task = new IclRegressionTask(spec, new Rng(1));
   const step = 10; // evaluated after 10 steps = 10 curriculum updates: 3 dims, 7 points
   // Perfect: the ỹ token after x_i holds y_i, so reading odd tokens' first coordinate gives the targets at x positions.
-  const cheat = fakeModel(spec, (inputs) => tf.reshape(tf.slice(tf.reshape(inputs, [inputs.shape[0]!, 8, 2, 4]), [0, 0, 1, 0], [-1, -1, 1, 1]), [-1, 8]));
+  const cheat = fakeModel(spec, (inputs) =>
+    tf.reshape(tf.slice(tf.reshape(inputs, [inputs.shape[0]!, 8, 2, 4]), [0, 0, 1, 0], [-1, -1, 1, 1]), [-1, 8]),
+  );
   const perfect = await task.evaluate(cheat, step);
   assert.equal(perfect['val.loss'], 0);
   assert.equal(perfect['val.lastPointError'], 0);
   assert.equal(perfect['curriculum.dims'], 3);
   assert.equal(perfect['curriculum.points'], 7);
 
-  const zero = await task.evaluate(fakeModel(spec, (inputs) => tf.zeros([inputs.shape[0]!, 8])), step);
+  const zero = await task.evaluate(
+    fakeModel(spec, (inputs) => tf.zeros([inputs.shape[0]!, 8])),
+    step,
+  );
   // Independently: the evaluation prompts are those of a fresh stream seeded with the task's evaluation seed.
   const evalRng = new Rng((task.state() as { evalSeed: number }).evalSeed);
   let sq = 0;
@@ -209,7 +217,14 @@ test('evaluate: a model that reads y from the ỹ tokens scores 0; predicting 0 
   assert.ok(Math.abs(zero['val.loss']! - sq / (prompts * 7)) < 1e-9);
   assert.ok(Math.abs(zero['val.lastPointError']! - last / prompts) < 1e-9);
   assert.ok(Math.abs(zero['val.excessLoss']! - zero['val.loss']! / ((3 + 2 + 1) / 7)) < 1e-9);
-  assert.deepEqual(await task.evaluate(fakeModel(spec, (inputs) => tf.zeros([inputs.shape[0]!, 8])), step), zero, 'the same evaluation prompts every time');
+  assert.deepEqual(
+    await task.evaluate(
+      fakeModel(spec, (inputs) => tf.zeros([inputs.shape[0]!, 8])),
+      step,
+    ),
+    zero,
+    'the same evaluation prompts every time',
+  );
 });
 
 test('describe() names the dimension and curriculum', () => {

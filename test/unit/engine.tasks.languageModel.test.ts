@@ -32,7 +32,9 @@ function lmSpec(data: string | undefined, seqLen = 8, vocabSize = 20): ResolvedS
 }
 
 // 200 characters over the 10-letter alphabet "abcdefghij" plus newline: 11 distinct characters.
-const text = Array.from({ length: 20 }, (_, i) => 'abcdefghij'.slice(i % 10) + 'abcdefghij'.slice(0, i % 10)).join('\n').slice(0, 200);
+const text = Array.from({ length: 20 }, (_, i) => 'abcdefghij'.slice(i % 10) + 'abcdefghij'.slice(0, i % 10))
+  .join('\n')
+  .slice(0, 200);
 
 test('vocabulary is the sorted distinct characters; 90/10 split; windows are consecutive text', () => {
   const file = write('small.txt', text);
@@ -95,7 +97,10 @@ test('data errors name the file (and line) before training', () => {
   assert.equal(missing.file, path.join(dir, 'nope.txt'));
   assert.match(missing.message, /nope\.txt: cannot read the data file .*no such file/);
 
-  assert.match(dataError(() => createTask({ spec: lmSpec(write('empty.txt', '')), specDir: dir, rng: new Rng(0) })).message, /empty\.txt: the data file is empty/);
+  assert.match(
+    dataError(() => createTask({ spec: lmSpec(write('empty.txt', '')), specDir: dir, rng: new Rng(0) })).message,
+    /empty\.txt: the data file is empty/,
+  );
 
   const tooLong = dataError(() => createTask({ spec: lmSpec(write('short.txt', text), 32), specDir: dir, rng: new Rng(0) }));
   assert.match(tooLong.message, /validation split .* has 20 characters, fewer than model\.seqLen \+ 1 = 33/);
@@ -103,7 +108,10 @@ test('data errors name the file (and line) before training', () => {
   const vocab = dataError(() => createTask({ spec: lmSpec(write('vocab.txt', text), 8, 5), specDir: dir, rng: new Rng(0) }));
   assert.match(vocab.message, /11 distinct characters but task\.vocabSize is 5/);
 
-  const binary = write('latin1.txt', Buffer.concat([Buffer.from('first line\nsecond\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('last\n')]));
+  const binary = write(
+    'latin1.txt',
+    Buffer.concat([Buffer.from('first line\nsecond\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('last\n')]),
+  );
   const utf8 = dataError(() => createTask({ spec: lmSpec(binary), specDir: dir, rng: new Rng(0) }));
   assert.equal(utf8.line, 3);
   assert.match(utf8.message, /latin1\.txt:3: the file is not valid UTF-8/);

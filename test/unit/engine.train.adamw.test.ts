@@ -54,7 +54,13 @@ describe('AdamW', () => {
       const scales = [0.25, 1, 3];
       const ref: RefTensor[] = shapes.map((shape, i) => {
         const n = shape.reduce((a, b) => a * b);
-        return { p: Array.from({ length: n }, () => rng.normal()), m: Array(n).fill(0), v: Array(n).fill(0), lrScale: scales[i], decay: shape.length >= 2 };
+        return {
+          p: Array.from({ length: n }, () => rng.normal()),
+          m: Array(n).fill(0),
+          v: Array(n).fill(0),
+          lrScale: scales[i],
+          decay: shape.length >= 2,
+        };
       });
       const params: NamedParam[] = ref.map((r, i) => ({
         name: `p${i}`,
@@ -67,11 +73,18 @@ describe('AdamW', () => {
         const grads = ref.map((r) => r.p.map(() => 2 * rng.normal()));
         const lr = 0.01 * t;
         referenceStep(ref, grads, lr, t, settings);
-        tf.tidy(() => opt.apply(grads.map((g, i) => tf.tensor(g, shapes[i])), lr));
+        tf.tidy(() =>
+          opt.apply(
+            grads.map((g, i) => tf.tensor(g, shapes[i])),
+            lr,
+          ),
+        );
       }
       params.forEach((p, i) => {
         const got = p.variable.dataSync();
-        ref[i].p.forEach((want, e) => assert.ok(Math.abs(got[e] - want) <= 1e-5 * (1 + Math.abs(want)), `${p.name}[${e}]: ${got[e]} vs ${want}`));
+        ref[i].p.forEach((want, e) =>
+          assert.ok(Math.abs(got[e] - want) <= 1e-5 * (1 + Math.abs(want)), `${p.name}[${e}]: ${got[e]} vs ${want}`),
+        );
       });
       assert.equal(opt.step, 6);
       opt.dispose();
@@ -91,7 +104,10 @@ describe('AdamW', () => {
     );
     // Zero gradients: Adam's step is 0/(0+eps) = 0, so only decoupled decay moves the weights.
     tf.tidy(() => opt.apply([tf.zeros([2, 2]), tf.zeros([2])], 0.1));
-    assert.deepEqual(Array.from(a.dataSync()), [0.9, 0.9, 0.9, 0.9].map((x) => Math.fround(x)));
+    assert.deepEqual(
+      Array.from(a.dataSync()),
+      [0.9, 0.9, 0.9, 0.9].map((x) => Math.fround(x)),
+    );
     assert.deepEqual(Array.from(b.dataSync()), [1, 1]);
     opt.dispose();
     tf.dispose([a, b]);
@@ -101,16 +117,31 @@ describe('AdamW', () => {
     const a = tf.variable(tf.tensor1d([1, 2, 3]));
     const b = tf.variable(tf.tensor1d([4]));
     const settings = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClip: 1 };
-    const opt = new AdamW([{ name: 'a', variable: a, lrScale: 1, decay: false }, { name: 'b', variable: b, lrScale: 1, decay: false }], settings);
+    const opt = new AdamW(
+      [
+        { name: 'a', variable: a, lrScale: 1, decay: false },
+        { name: 'b', variable: b, lrScale: 1, decay: false },
+      ],
+      settings,
+    );
     tf.tidy(() => opt.apply([tf.tensor1d([1, -1, 0.5]), undefined], 0.1));
     assert.equal(b.dataSync()[0], 4);
     const state = await opt.getState();
     assert.equal(state.step, 1);
     assert.equal(state.m[3], 0);
-    const copy = new AdamW([{ name: 'a', variable: a, lrScale: 1, decay: false }, { name: 'b', variable: b, lrScale: 1, decay: false }], settings);
+    const copy = new AdamW(
+      [
+        { name: 'a', variable: a, lrScale: 1, decay: false },
+        { name: 'b', variable: b, lrScale: 1, decay: false },
+      ],
+      settings,
+    );
     copy.setState(state);
     assert.deepEqual(await copy.getState(), state);
-    assert.throws(() => copy.setState({ step: 1, m: new Float32Array(2), v: new Float32Array(2) }), /holds 2 moments, the model has 4 parameters/);
+    assert.throws(
+      () => copy.setState({ step: 1, m: new Float32Array(2), v: new Float32Array(2) }),
+      /holds 2 moments, the model has 4 parameters/,
+    );
     opt.dispose();
     copy.dispose();
     tf.dispose([a, b]);

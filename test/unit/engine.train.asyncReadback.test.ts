@@ -30,7 +30,9 @@ async function withoutSyncReads(body: () => Promise<void>): Promise<string[]> {
   const readSync = engine.readSync;
   const attempts: string[] = [];
   engine.readSync = () => {
-    const where = new Error('synchronous tensor read on the training path (the webgpu backend has none under Node; use await tensor.data())');
+    const where = new Error(
+      'synchronous tensor read on the training path (the webgpu backend has none under Node; use await tensor.data())',
+    );
     attempts.push(where.stack ?? where.message);
     throw where;
   };
@@ -47,7 +49,10 @@ process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
 const specDir = path.join(root, 'spec');
 fs.mkdirSync(specDir);
 fs.writeFileSync(path.join(specDir, 'text.txt'), 'the quick brown fox jumps over the lazy dog. '.repeat(20));
-fs.writeFileSync(path.join(specDir, 'series.csv'), ['date,a,OT', ...Array.from({ length: 200 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5)}`)].join('\n'));
+fs.writeFileSync(
+  path.join(specDir, 'series.csv'),
+  ['date,a,OT', ...Array.from({ length: 200 }, (_, r) => `${r},${Math.sin(r / 3)},${Math.cos(r / 5)}`)].join('\n'),
+);
 
 // Task fields left out take their defaults (resolveSpec), as in a spec file.
 const tasks: Record<string, object> = {
@@ -62,7 +67,17 @@ function tinySpec(task: object): ResolvedSpec {
     task,
     model: { width: 16, heads: 2, layers: 1, seqLen: 8, mlpRatio: 2 },
     attention: { kind: 'mlr', ranks: [4, 2, 2], normalize: 'coverage' },
-    training: { steps: 4, batchSize: 4, microBatchSize: 2, warmupSteps: 1, logEvery: 1, evalEvery: 2, evalBatches: 2, checkpointEvery: 2, backend: 'cpu' },
+    training: {
+      steps: 4,
+      batchSize: 4,
+      microBatchSize: 2,
+      warmupSteps: 1,
+      logEvery: 1,
+      evalEvery: 2,
+      evalBatches: 2,
+      checkpointEvery: 2,
+      backend: 'cpu',
+    },
   } as unknown as StructureSpec);
 }
 
@@ -87,7 +102,12 @@ describe('the training path reads tensors only asynchronously', () => {
   for (const [kind, task] of Object.entries(tasks)) {
     it(`${kind}: steps, evaluations, checkpoints, a stop and a resume`, async () => {
       const runDir = path.join(root, `run-${kind}`);
-      createRunFolder(runDir, { spec: tinySpec(task), sourcePath: path.join(specDir, 'readback.mlbtc.json'), sourceText: '{}', overrides: {} });
+      createRunFolder(runDir, {
+        spec: tinySpec(task),
+        sourcePath: path.join(specDir, 'readback.mlbtc.json'),
+        sourceText: '{}',
+        overrides: {},
+      });
       let stepsSeen = 0;
       const finals: unknown[] = [];
       const attempts = await withoutSyncReads(async () => {
@@ -105,10 +125,19 @@ describe('the training path reads tensors only asynchronously', () => {
         { type: 'cancelled', step: 3 },
         { type: 'finished', step: 4 },
       ]);
-      const evals = parseMetricLines(fs.readFileSync(path.join(runDir, RunFiles.metrics), 'utf8')).filter((r): r is EvalRecord => r.kind === 'eval');
-      assert.deepEqual(evals.map((r) => r.step), [2, 4]);
+      const evals = parseMetricLines(fs.readFileSync(path.join(runDir, RunFiles.metrics), 'utf8')).filter(
+        (r): r is EvalRecord => r.kind === 'eval',
+      );
+      assert.deepEqual(
+        evals.map((r) => r.step),
+        [2, 4],
+      );
       for (const r of evals) assert.ok(Number.isFinite(r['val.loss']), `val.loss at step ${r.step}: ${r['val.loss']}`);
-      assert.deepEqual(listCheckpoints(runDir).map((c) => c.step), [3, 4], 'the stop and the last step wrote checkpoints');
+      assert.deepEqual(
+        listCheckpoints(runDir).map((c) => c.step),
+        [3, 4],
+        'the stop and the last step wrote checkpoints',
+      );
     });
   }
 });

@@ -21,7 +21,17 @@ const tinySpec = (training: object = {}) => ({
   task: { kind: 'icl-regression', inputDim: 4 },
   model: { width: 16, heads: 2, layers: 1, seqLen: 16 },
   attention: { kind: 'dense' },
-  training: { steps: 6, batchSize: 4, warmupSteps: 1, logEvery: 2, evalEvery: 6, evalBatches: 1, checkpointEvery: 3, backend: 'cpu', ...training },
+  training: {
+    steps: 6,
+    batchSize: 4,
+    warmupSteps: 1,
+    logEvery: 2,
+    evalEvery: 6,
+    evalBatches: 1,
+    checkpointEvery: 3,
+    backend: 'cpu',
+    ...training,
+  },
 });
 
 function workspace(files: Record<string, string | object>): string {
@@ -41,7 +51,10 @@ function train(cwd: string, ...args: string[]) {
 describe('mlbtc train', () => {
   before(() => {
     const out = tempDir('cli-build');
-    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--only=cli,worker', `--outdir=${out}`], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--only=cli,worker', `--outdir=${out}`], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     cli = path.join(out, 'cli.js');
   });
 
@@ -85,7 +98,10 @@ describe('mlbtc train', () => {
   });
 
   it('reports a data error with file:line and exits 1 before training', () => {
-    const rows = ['date,a,OT', ...Array.from({ length: 60 }, (_, i) => `2020-01-01 ${String(i % 24).padStart(2, '0')}:00:00,${i},${i * 2}`)];
+    const rows = [
+      'date,a,OT',
+      ...Array.from({ length: 60 }, (_, i) => `2020-01-01 ${String(i % 24).padStart(2, '0')}:00:00,${i},${i * 2}`),
+    ];
     rows[3] = '2020-01-01 02:00:00,oops,4';
     const ws = workspace({
       'data.csv': `${rows.join('\n')}\n`,
@@ -113,7 +129,10 @@ describe('mlbtc train', () => {
 
   it('passes a SIGTERM sent to the CLI alone on to its worker: no orphan keeps training', async () => {
     const ws = workspace({ 'tiny.mlbtc.json': tinySpec({ steps: 3000, logEvery: 1, evalEvery: 5000, checkpointEvery: 5000 }) });
-    const child = spawn(process.execPath, [cli, 'train', 'tiny.mlbtc.json', '--out', 'run'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'train', 'tiny.mlbtc.json', '--out', 'run'], {
+      cwd: ws,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let signalled = false;
     const code = await new Promise<number | null>((resolve) => {
@@ -134,7 +153,11 @@ describe('mlbtc train', () => {
 
   it('stops on Ctrl-C with a checkpoint, and --resume finishes the run', async () => {
     const ws = workspace({ 'tiny.mlbtc.json': tinySpec({ steps: 3000, logEvery: 1, evalEvery: 5000, checkpointEvery: 5000 }) });
-    const child = spawn(process.execPath, [cli, 'train', 'tiny.mlbtc.json', '--out', 'run'], { cwd: ws, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'train', 'tiny.mlbtc.json', '--out', 'run'], {
+      cwd: ws,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let interrupted = false;
     const code = await new Promise<number | null>((resolve) => {
@@ -164,8 +187,13 @@ describe('mlbtc train', () => {
     const resumed = train(ws, '--resume', 'run');
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, new RegExp(`steps ${Number(stopped[1]) + 1}–${Number(stopped[1]) + 3}`));
-    const steps = parseMetricLines(fs.readFileSync(path.join(run, RunFiles.metrics), 'utf8')).filter((m) => m.kind === 'train').map((m) => m.step);
-    assert.deepEqual(steps, Array.from({ length: Number(stopped[1]) + 3 }, (_, i) => i + 1));
+    const steps = parseMetricLines(fs.readFileSync(path.join(run, RunFiles.metrics), 'utf8'))
+      .filter((m) => m.kind === 'train')
+      .map((m) => m.step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: Number(stopped[1]) + 3 }, (_, i) => i + 1),
+    );
     const again = train(ws, '--resume', 'run');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already completed/);
@@ -185,7 +213,12 @@ describe('mlbtc train', () => {
 
   it('rejects bad options with the usage and exit 2', () => {
     const ws = workspace({ 'tiny.mlbtc.json': tinySpec() });
-    for (const args of [['tiny.mlbtc.json', '--backend', 'gpu'], ['tiny.mlbtc.json', '--steps', '0'], ['tiny.mlbtc.json', '--resume', 'x'], []]) {
+    for (const args of [
+      ['tiny.mlbtc.json', '--backend', 'gpu'],
+      ['tiny.mlbtc.json', '--steps', '0'],
+      ['tiny.mlbtc.json', '--resume', 'x'],
+      [],
+    ]) {
       const r = train(ws, ...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /Usage: mlbtc train FILE/);

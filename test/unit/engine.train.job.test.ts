@@ -56,16 +56,32 @@ describe('training job', () => {
 
     const { train, evals } = metrics(dir);
     // Every logEvery steps and after the last step; each record averages the losses since the previous one.
-    assert.deepEqual(train.map((r) => r.step), [5, 10, 12]);
-    assert.deepEqual(train.map((r) => r.tokens), [40, 80, 96]);
+    assert.deepEqual(
+      train.map((r) => r.step),
+      [5, 10, 12],
+    );
+    assert.deepEqual(
+      train.map((r) => r.tokens),
+      [40, 80, 96],
+    );
     assert.ok(train.every((r) => Number.isFinite(r.loss) && r.lr > 0 && r.wallMs > 0));
     const flopsPerStep = train[0].flops / 5;
     assert.ok(flopsPerStep > 0);
-    assert.deepEqual(train.map((r) => r.flops), [5, 10, 12].map((s) => s * flopsPerStep));
-    assert.deepEqual(evals.map((r) => r.step), [4, 8, 12]);
+    assert.deepEqual(
+      train.map((r) => r.flops),
+      [5, 10, 12].map((s) => s * flopsPerStep),
+    );
+    assert.deepEqual(
+      evals.map((r) => r.step),
+      [4, 8, 12],
+    );
     assert.ok(evals.every((r) => typeof r['val.loss'] === 'number'));
 
-    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [8, 12], 'at most two checkpoints are kept');
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [8, 12],
+      'at most two checkpoints are kept',
+    );
     const kinds = messages.map((m) => m.type);
     assert.equal(kinds[0] === 'log' ? kinds.find((k) => k !== 'log') : kinds[0], 'started');
     assert.equal(kinds.at(-1), 'finished');
@@ -97,10 +113,22 @@ describe('training job', () => {
     assert.deepEqual(second, { type: 'finished', step: 12 });
     const a = metrics(straight);
     const b = metrics(stopped);
-    assert.deepEqual(b.train.map((r) => r.step), a.train.map((r) => r.step));
-    assert.deepEqual(b.train.map((r) => r.loss), a.train.map((r) => r.loss));
-    assert.deepEqual(b.train.map((r) => [r.tokens, r.flops, r.lr]), a.train.map((r) => [r.tokens, r.flops, r.lr]));
-    assert.deepEqual(b.evals.map((r) => r['val.loss']), a.evals.map((r) => r['val.loss']));
+    assert.deepEqual(
+      b.train.map((r) => r.step),
+      a.train.map((r) => r.step),
+    );
+    assert.deepEqual(
+      b.train.map((r) => r.loss),
+      a.train.map((r) => r.loss),
+    );
+    assert.deepEqual(
+      b.train.map((r) => [r.tokens, r.flops, r.lr]),
+      a.train.map((r) => [r.tokens, r.flops, r.lr]),
+    );
+    assert.deepEqual(
+      b.evals.map((r) => r['val.loss']),
+      a.evals.map((r) => r['val.loss']),
+    );
   });
 
   it('stops at a stop request in the run folder as at SIGTERM: checkpoint, cancelled, who asked', async () => {
@@ -132,12 +160,19 @@ describe('training job', () => {
       },
     });
     assert.equal(failed.type, 'failed');
-    assert.deepEqual(metrics(crashed).train.map((r) => r.step), [3, 6], 'the record of step 6 was written before the crash');
+    assert.deepEqual(
+      metrics(crashed).train.map((r) => r.step),
+      [3, 6],
+      'the record of step 6 was written before the crash',
+    );
     assert.equal(listCheckpoints(crashed).at(-1)?.step, 4);
 
     await runJob({ runDir: crashed, resume: true, dependencies: toyDependencies() });
     // The mean over steps 4–6 spans the checkpoint at step 4: the pending loss of step 4 travelled in the checkpoint.
-    assert.deepEqual(metrics(crashed).train, metrics(straight).train.map((r, i) => ({ ...r, wallMs: metrics(crashed).train[i].wallMs })));
+    assert.deepEqual(
+      metrics(crashed).train,
+      metrics(straight).train.map((r, i) => ({ ...r, wallMs: metrics(crashed).train[i].wallMs })),
+    );
   });
 
   it('fails a diverging run with the step, and keeps no checkpoint of it', async () => {
@@ -177,9 +212,15 @@ describe('training job with the real engine', () => {
     const final = await runJob({ runDir: dir });
     assert.deepEqual(final, { type: 'finished', step: 4 });
     const { train, evals } = metrics(dir);
-    assert.deepEqual(train.map((r) => r.step), [2, 4]);
+    assert.deepEqual(
+      train.map((r) => r.step),
+      [2, 4],
+    );
     assert.equal(evals.length, 1);
-    assert.ok(Object.keys(evals[0]).some((k) => k.includes('.')), `eval metrics: ${Object.keys(evals[0])}`);
+    assert.ok(
+      Object.keys(evals[0]).some((k) => k.includes('.')),
+      `eval metrics: ${Object.keys(evals[0])}`,
+    );
   });
 
   it('resumes a transformer on wasm with exactly the losses of an uninterrupted run', async () => {
@@ -189,13 +230,20 @@ describe('training job with the real engine', () => {
     await runJob({ runDir: straight });
     const stopped = newRun(spec);
     let seen = 0;
-    const first = await runJob({ runDir: stopped, emit: (m) => void (m.type === 'metrics' && (seen = m.step)), stopRequested: () => (seen >= 3 ? 'test' : null) });
+    const first = await runJob({
+      runDir: stopped,
+      emit: (m) => void (m.type === 'metrics' && (seen = m.step)),
+      stopRequested: () => (seen >= 3 ? 'test' : null),
+    });
     assert.deepEqual(first, { type: 'cancelled', step: 3 });
     await runJob({ runDir: stopped, resume: true });
     const losses = (dir: string) => metrics(dir).train.map((r) => r.loss);
     assert.equal(losses(straight).length, 6);
     assert.deepEqual(losses(stopped), losses(straight));
-    assert.deepEqual(metrics(stopped).evals.map((r) => r['val.loss']), metrics(straight).evals.map((r) => r['val.loss']));
+    assert.deepEqual(
+      metrics(stopped).evals.map((r) => r['val.loss']),
+      metrics(straight).evals.map((r) => r['val.loss']),
+    );
   });
 
   it('keeps the live tensor count of a transformer flat from step to step', async () => {
@@ -221,7 +269,10 @@ describe('training job with the real engine', () => {
     const final = await runJob({ runDir: dir });
     assert.equal(final.type, 'failed');
     assert.ok(!('step' in final), 'no step ran');
-    assert.match((final as { message: string }).message, new RegExp(`${path.join(specDir, 'missing.txt').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(
+      (final as { message: string }).message,
+      new RegExp(`${path.join(specDir, 'missing.txt').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     assert.equal(readRunStatus(dir).state, 'failed');
   });
 });

@@ -28,7 +28,10 @@ describe('resource check', () => {
   it('names the fields to change when a run needs more than is free, and accepts one that fits', () => {
     const spec = resolveSpec(hugeRaw);
     const problem = memoryProblem(spec, { freeBytes: 16 * 1024 ** 3 });
-    assert.match(problem ?? '', /^training needs about [\d.]+ [TP]iB .*more than the 16\.0 GiB this machine has free\. Lower training\.batchSize \(or set training\.microBatchSize\), model\.seqLen, model\.width or model\.layers\.$/);
+    assert.match(
+      problem ?? '',
+      /^training needs about [\d.]+ [TP]iB .*more than the 16\.0 GiB this machine has free\. Lower training\.batchSize \(or set training\.microBatchSize\), model\.seqLen, model\.width or model\.layers\.$/,
+    );
     const tiny = tinySpec();
     assert.equal(memoryProblem(tiny, { freeBytes: 16 * 1024 ** 3, backend: 'wasm' }), null);
     // Micro-batches shrink the activations, not the state.
@@ -38,16 +41,28 @@ describe('resource check', () => {
   });
 
   it('bounds the wasm backend by its 4 GiB heap, and says so', () => {
-    const spec = resolveSpec({ ...hugeRaw, model: { width: 2048, heads: 16, layers: 8, seqLen: 4096 }, training: { steps: 10, batchSize: 1 } } as unknown as StructureSpec);
+    const spec = resolveSpec({
+      ...hugeRaw,
+      model: { width: 2048, heads: 16, layers: 8, seqLen: 4096 },
+      training: { steps: 10, batchSize: 1 },
+    } as unknown as StructureSpec);
     const need = trainingMemory(spec).total;
     assert.ok(need > WASM_HEAP_BYTES && need < 64 * 1024 ** 3, `${need}`);
     assert.equal(memoryProblem(spec, { freeBytes: 64 * 1024 ** 3 }), null);
-    assert.match(memoryProblem(spec, { freeBytes: 64 * 1024 ** 3, backend: 'wasm' }) ?? '', /than the 4\.00 GiB the wasm backend can hold .*or train on another backend \(training\.backend\)/);
+    assert.match(
+      memoryProblem(spec, { freeBytes: 64 * 1024 ** 3, backend: 'wasm' }) ?? '',
+      /than the 4\.00 GiB the wasm backend can hold .*or train on another backend \(training\.backend\)/,
+    );
   });
 
   it('is run by the worker before the model is built', async () => {
     const dir = path.join(tempDir('resources'), 'run');
-    createRunFolder(dir, { spec: resolveSpec(hugeRaw), sourcePath: path.join(dir, '..', 'huge.mlbtc.json'), sourceText: '{}', overrides: {} });
+    createRunFolder(dir, {
+      spec: resolveSpec(hugeRaw),
+      sourcePath: path.join(dir, '..', 'huge.mlbtc.json'),
+      sourceText: '{}',
+      overrides: {},
+    });
     const final = await runJob({
       runDir: dir,
       dependencies: {

@@ -34,9 +34,15 @@ describe('stopping a job', () => {
     assert.deepEqual(final, { type: 'cancelled', step: 1 });
     const status = readRunStatus(dir);
     assert.equal(status.state, 'cancelled');
-    assert.match(status.exitReason ?? '', /stopped by test during the evaluation after step 1; a resume continues from the last checkpoint/);
+    assert.match(
+      status.exitReason ?? '',
+      /stopped by test during the evaluation after step 1; a resume continues from the last checkpoint/,
+    );
     const records = parseMetricLines(fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8'));
-    assert.deepEqual(records.map((r) => r.kind), ['train']);
+    assert.deepEqual(
+      records.map((r) => r.kind),
+      ['train'],
+    );
     assert.deepEqual(listCheckpoints(dir), []);
   });
 

@@ -11,7 +11,12 @@ import { Rng } from '../../src/core/random';
 import { DivergedError, Trainer } from '../../src/engine/train/trainer';
 import { ToyModel, ToyTask, toySpec } from './engine.train.fixtures';
 
-async function train(seed: number, steps: number, lossScale = 1, microBatchSize: number | null = null): Promise<{ losses: number[]; trainer: Trainer }> {
+async function train(
+  seed: number,
+  steps: number,
+  lossScale = 1,
+  microBatchSize: number | null = null,
+): Promise<{ losses: number[]; trainer: Trainer }> {
   const spec = toySpec({ steps, batchSize: 16, lr: 0.02, warmupSteps: 2, gradClip: 1, weightDecay: 0.01, seed, microBatchSize });
   const root = new Rng(spec.training.seed);
   const trainer = new Trainer(new ToyModel(spec, root.fork(), lossScale), new ToyTask(spec, root.fork()), spec.training);

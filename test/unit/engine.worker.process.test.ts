@@ -51,7 +51,10 @@ function runForked(start: HostToWorker, onMessage: (m: WorkerToHost, child: Retu
 describe('worker process', () => {
   before(() => {
     const out = tempDir('worker-build');
-    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--only=worker', `--outdir=${out}`], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--only=worker', `--outdir=${out}`], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     worker = path.join(out, 'worker.js');
     assert.ok(fs.existsSync(path.join(out, 'tfjs-backend-wasm-simd.wasm')), 'the build puts the wasm binaries beside the worker');
   });
@@ -63,9 +66,15 @@ describe('worker process', () => {
     const types = messages.map((m) => m.type).filter((t) => t !== 'log');
     assert.deepEqual(types, ['started', 'metrics', 'metrics', 'metrics', 'eval', 'checkpoint', 'finished']);
     const started = messages.find((m) => m.type === 'started')!;
-    assert.deepEqual({ ...started, params: 0, pid: 0 }, { type: 'started', backend: 'wasm', params: 0, firstStep: 1, totalSteps: 3, pid: 0 });
+    assert.deepEqual(
+      { ...started, params: 0, pid: 0 },
+      { type: 'started', backend: 'wasm', params: 0, firstStep: 1, totalSteps: 3, pid: 0 },
+    );
     assert.ok((started as { params: number }).params > 0);
-    assert.deepEqual(messages.filter((m) => m.type === 'metrics').map((m) => (m as { step: number }).step), [1, 2, 3]);
+    assert.deepEqual(
+      messages.filter((m) => m.type === 'metrics').map((m) => (m as { step: number }).step),
+      [1, 2, 3],
+    );
     assert.equal(readRunStatus(dir).state, 'completed');
   });
 
@@ -86,7 +95,10 @@ describe('worker process', () => {
     const status = readRunStatus(dir);
     assert.equal(status.state, 'cancelled');
     assert.equal(status.exitReason, `stopped by SIGTERM after step ${stoppedAt}`);
-    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [stoppedAt]);
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [stoppedAt],
+    );
 
     // A detached start: no IPC channel, the run folder on the command line.
     const resumed = spawnSync(process.execPath, [worker, dir, '--resume'], { encoding: 'utf8', timeout: 240_000 });
@@ -95,8 +107,15 @@ describe('worker process', () => {
     const steps = parseMetricLines(fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8'))
       .filter((r) => r.kind === 'train')
       .map((r) => r.step);
-    assert.deepEqual(steps, Array.from({ length: 80 }, (_, i) => i + 1), 'every step recorded once, in order');
-    assert.match(fs.readFileSync(path.join(dir, RunFiles.log), 'utf8'), new RegExp(`resuming from .*step-${stoppedAt} after step ${stoppedAt}`));
+    assert.deepEqual(
+      steps,
+      Array.from({ length: 80 }, (_, i) => i + 1),
+      'every step recorded once, in order',
+    );
+    assert.match(
+      fs.readFileSync(path.join(dir, RunFiles.log), 'utf8'),
+      new RegExp(`resuming from .*step-${stoppedAt} after step ${stoppedAt}`),
+    );
   });
 
   it('exits 2 with a usage line when started without a run folder or IPC channel', () => {

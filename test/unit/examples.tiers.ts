@@ -21,10 +21,14 @@ export interface ExampleFile {
 
 /** The *.mlbtc.json files of one folder, sorted. */
 export function specFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.mlbtc.json')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.mlbtc.json'))
+    .sort();
 }
 
 /** Every example spec of both tiers. */
 export function allExamples(): ExampleFile[] {
-  return exampleTiers.flatMap(({ dir }) => specFiles(dir).map((file) => ({ dir, file, label: path.relative(examplesRoot, path.join(dir, file)) })));
+  return exampleTiers.flatMap(({ dir }) =>
+    specFiles(dir).map((file) => ({ dir, file, label: path.relative(examplesRoot, path.join(dir, file)) })),
+  );
 }

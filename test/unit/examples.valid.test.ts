@@ -27,7 +27,11 @@ const files = specFiles(root);
 function load(dir: string, file: string): { raw: Record<string, any>; spec: ResolvedSpec } {
   const text = readFileSync(path.join(dir, file), 'utf8');
   const { problems, spec } = validateText(text);
-  assert.deepEqual(problems, [], `${path.relative(root, path.join(dir, file))}: ${problems.map((p) => `${p.line + 1}:${p.column + 1} ${p.message}`).join('\n')}`);
+  assert.deepEqual(
+    problems,
+    [],
+    `${path.relative(root, path.join(dir, file))}: ${problems.map((p) => `${p.line + 1}:${p.column + 1} ${p.message}`).join('\n')}`,
+  );
   assert.ok(spec, file);
   return { raw: JSON.parse(text), spec };
 }
@@ -66,7 +70,10 @@ function structure(spec: ResolvedSpec) {
       case 'bilinear-btt':
         return { ...a, factors: factorKind(a.factors, width) };
       case 'mlbtc':
-        return { ...a, levels: a.levels.map((l) => ({ ...l, out: factorKind(l.out, width / l.blocks), in: factorKind(l.in, width / l.blocks) })) };
+        return {
+          ...a,
+          levels: a.levels.map((l) => ({ ...l, out: factorKind(l.out, width / l.blocks), in: factorKind(l.in, width / l.blocks) })),
+        };
     }
   };
   // The task's kind and what it reads, not its sizes (prompt length, lookback, horizon) nor where the file lies.
@@ -79,7 +86,11 @@ function structure(spec: ResolvedSpec) {
           ? { kind: task.kind, channels: task.channels, features: task.features, target: task.target, split: task.split }
           : { kind: task.kind, vocabSize: task.vocabSize },
     layers: motif(spec).map((groups) => groups.map((g) => ({ share: g.heads / heads, attention: family(g.attention) }))),
-    training: { schedule: spec.training.schedule, gradClip: spec.training.gradClip === null ? null : 'clipped', weightDecay: spec.training.weightDecay },
+    training: {
+      schedule: spec.training.schedule,
+      gradClip: spec.training.gradClip === null ? null : 'clipped',
+      weightDecay: spec.training.weightDecay,
+    },
   };
 }
 
@@ -119,9 +130,15 @@ describe('examples', () => {
       assert.deepEqual([...kinds].sort(), [...AttentionKinds].sort());
       assert.equal(specs.filter((s) => s.layers.some((l) => new Set(l.groups.map((g) => g.attention.kind)).size > 1)).length, 1);
       const perLayer = specs.filter((s) => new Set(s.layers.map((l) => JSON.stringify(l.groups))).size > 1);
-      assert.deepEqual(perLayer.map((s) => s.name), ['char-lm-sequential-gswa']);
+      assert.deepEqual(
+        perLayer.map((s) => s.name),
+        ['char-lm-sequential-gswa'],
+      );
       // Sequential GSWA: "MHA|SWA|SWA" repeated, as the reference's layer string.
-      assert.deepEqual(perLayer[0]!.layers.map((l) => l.groups[0]!.attention.kind === 'dense' ? 'MHA' : 'SWA').join('|'), tier === 'paper' ? 'MHA|SWA|SWA|MHA|SWA|SWA' : 'MHA|SWA|SWA');
+      assert.deepEqual(
+        perLayer[0]!.layers.map((l) => (l.groups[0]!.attention.kind === 'dense' ? 'MHA' : 'SWA')).join('|'),
+        tier === 'paper' ? 'MHA|SWA|SWA|MHA|SWA|SWA' : 'MHA|SWA|SWA',
+      );
     });
 
     it(`${tier}: mlbtc-btt is Bilinear BTT in MLBTC form: same parameters and scoring rank`, () => {
@@ -140,7 +157,8 @@ describe('trainable examples', () => {
       const big = paper(file).spec;
       assert.ok(small.description!.includes(`examples/paper/${file}`), 'the description points to the paper setting');
       assert.deepEqual(structure(small), structure(big));
-      const data = (spec: ResolvedSpec, dir: string) => ('data' in spec.task && spec.task.data ? path.resolve(dir, spec.task.data) : undefined);
+      const data = (spec: ResolvedSpec, dir: string) =>
+        'data' in spec.task && spec.task.data ? path.resolve(dir, spec.task.data) : undefined;
       assert.equal(data(small, root), data(big, paperDir), 'the same data file');
       const macsPerStep = (s: ResolvedSpec) => analyze(s).macs.perSequence * s.training.batchSize;
       assert.ok(macsPerStep(small) < macsPerStep(big) / 10, 'a training step costs a small fraction of the paper one');
@@ -180,7 +198,11 @@ describe('trainable examples', () => {
       assert.deepEqual([model.headDim, model.seqLen], [64, 256], f);
     }
     const a = load(root, 'char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
-    assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [256, 128, 64, 32, 16, 8, 4, 2], 'coverage']);
+    assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [
+      [32, 8, 6, 4, 4, 4, 4, 2],
+      [256, 128, 64, 32, 16, 8, 4, 2],
+      'coverage',
+    ]);
   });
 });
 
@@ -217,20 +239,31 @@ describe('paper examples', () => {
   it('character-LM examples share the reference LM shape; the MLR one has the final-run ranks', () => {
     for (const f of files.filter((f) => f.startsWith('char-lm-'))) {
       const { spec } = paper(f);
-      assert.deepEqual([spec.model.width, spec.model.heads, spec.model.headDim, spec.model.layers, spec.model.seqLen], [256, 4, 64, 6, 1024], f);
+      assert.deepEqual(
+        [spec.model.width, spec.model.heads, spec.model.headDim, spec.model.layers, spec.model.seqLen],
+        [256, 4, 64, 6, 1024],
+        f,
+      );
       assert.deepEqual([spec.training.batchSize, spec.training.warmupSteps, spec.training.gradClip], [32, 2000, 1], f);
     }
     const a = paper('char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
-    assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [1024, 512, 256, 128, 64, 32, 16, 8], 'coverage']);
+    assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [
+      [32, 8, 6, 4, 4, 4, 4, 2],
+      [1024, 512, 256, 128, 64, 32, 16, 8],
+      'coverage',
+    ]);
     const sw = paper('char-lm-sliding-window.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.equal(sw.kind === 'sliding-window' && sw.window, 512);
     const gl = paper('char-lm-global-local.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(gl.kind === 'global-local' && [gl.split, gl.window], [[32, 32], 512]);
     const gswa = paper('char-lm-sequential-gswa.mlbtc.json').spec.layers.map((l) => l.groups[0]!.attention);
-    assert.deepEqual(gswa.map((a) => (a.kind === 'sliding-window' ? a.window : a.kind)), ['dense', 128, 128, 'dense', 128, 128]);
+    assert.deepEqual(
+      gswa.map((a) => (a.kind === 'sliding-window' ? a.window : a.kind)),
+      ['dense', 128, 128, 'dense', 128, 128],
+    );
   });
 
-  it('every paper example trains with the reference code\'s settings (§2.4, §2.5), not the studio defaults', () => {
+  it("every paper example trains with the reference code's settings (§2.4, §2.5), not the studio defaults", () => {
     for (const f of specFiles(paperDir)) {
       const { raw, spec } = paper(f);
       const t = spec.training;

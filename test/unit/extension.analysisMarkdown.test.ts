@@ -34,8 +34,24 @@ const analysis: Analysis = {
       macs: { perToken: 190_000, scoresPerHead: 131_072, scoresAllHeads: 524_288, perSequence: 80_000_000 },
       rank: { scoring: 32, max: 64, space: 'sequence' },
       groups: [
-        { group: 0, kind: 'mlr', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 17_000, macs: { scoresPerHead: 100_000, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
-        { group: 1, kind: 'dense', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 16_500, macs: { scoresPerHead: 162_144, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
+        {
+          group: 0,
+          kind: 'mlr',
+          heads: 2,
+          rank: { scoring: 32, max: 64, space: 'sequence' },
+          scoringParams: 17_000,
+          macs: { scoresPerHead: 100_000, avPerHead: 65_536, projectionsPerToken: 8_192 },
+          kvCacheBytesPerToken: 1_024,
+        },
+        {
+          group: 1,
+          kind: 'dense',
+          heads: 2,
+          rank: { scoring: 32, max: 64, space: 'sequence' },
+          scoringParams: 16_500,
+          macs: { scoresPerHead: 162_144, avPerHead: 65_536, projectionsPerToken: 8_192 },
+          kvCacheBytesPerToken: 1_024,
+        },
       ],
       activationBytesPerSequence: 1024 * 1024,
     },
@@ -80,8 +96,14 @@ describe('analysis Markdown', () => {
     assert.ok(md.includes('> Two \\*kinds\\* of heads'));
     // Every table row has as many cells as its header.
     for (const table of md.split('\n\n').filter((b) => b.startsWith('|'))) {
-      const counts = table.split('\n').filter(Boolean).map((l) => l.split(/(?<!\\)\|/).length);
-      assert.ok(counts.every((c) => c === counts[0]), table);
+      const counts = table
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/(?<!\\)\|/).length);
+      assert.ok(
+        counts.every((c) => c === counts[0]),
+        table,
+      );
     }
   });
 });
@@ -89,8 +111,26 @@ describe('analysis Markdown', () => {
 describe('invalid structure Markdown', () => {
   it('lists errors with 1-based positions and their codes, not warnings', () => {
     const text = invalidMarkdown('bad.mlbtc.json', [
-      { code: 'ranks-sum', severity: 'error', message: 'ranks sum to 60; they must sum to headDim 64.', path: ['attention', 'ranks'], offset: 10, length: 5, line: 11, column: 13 },
-      { code: 'window-large', severity: 'warning', message: 'window covers the sequence', path: ['attention', 'window'], offset: 0, length: 1, line: 2, column: 2 },
+      {
+        code: 'ranks-sum',
+        severity: 'error',
+        message: 'ranks sum to 60; they must sum to headDim 64.',
+        path: ['attention', 'ranks'],
+        offset: 10,
+        length: 5,
+        line: 11,
+        column: 13,
+      },
+      {
+        code: 'window-large',
+        severity: 'warning',
+        message: 'window covers the sequence',
+        path: ['attention', 'window'],
+        offset: 0,
+        length: 1,
+        line: 2,
+        column: 2,
+      },
     ]);
     assert.ok(text.includes('- line 12, column 14 (attention.ranks): ranks sum to 60; they must sum to headDim 64. `[ranks-sum]`'));
     assert.ok(!text.includes('window covers'));
@@ -109,7 +149,9 @@ describe('analysis Markdown of per-layer structures', () => {
     const a = analyze(s);
     const text = analysisMarkdown('gswa.mlbtc.json', s, a);
     const lines = text.split('\n');
-    assert.ok(lines.some((l) => l.startsWith(`| One layer of layers 0 (dense) | ${a.layers[0]!.params.toLocaleString('en-US')} | × 1 layers`)));
+    assert.ok(
+      lines.some((l) => l.startsWith(`| One layer of layers 0 (dense) | ${a.layers[0]!.params.toLocaleString('en-US')} | × 1 layers`)),
+    );
     assert.ok(lines.some((l) => l.startsWith('| One layer of layers 1–2 (sliding-window) |')));
     assert.ok(text.includes('### One layer of layers 1–2, by component'));
     assert.ok(text.includes('## Layers and head groups'));

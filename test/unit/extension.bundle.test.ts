@@ -21,9 +21,15 @@ describe('the extension host bundle', () => {
       absWorkingDir: root,
     });
     const inputs = Object.keys(result.metafile.inputs);
-    assert.ok(inputs.some((i) => i.startsWith('src/extension/')), 'sanity: the extension itself is an input');
+    assert.ok(
+      inputs.some((i) => i.startsWith('src/extension/')),
+      'sanity: the extension itself is an input',
+    );
     // Engine modules without tfjs (the run-folder format the run store reads) are fine; tfjs itself is not.
-    assert.deepEqual(inputs.filter((i) => /@tensorflow|node_modules\/webgpu/.test(i)), []);
+    assert.deepEqual(
+      inputs.filter((i) => /@tensorflow|node_modules\/webgpu/.test(i)),
+      [],
+    );
     const text = result.outputFiles[0]!.text;
     assert.ok(!text.includes('@tensorflow'), 'no reference to a tfjs package, not even a lazy require');
   });

@@ -9,7 +9,8 @@ import { tempDir } from './runs.helpers';
 const work = tempDir('data-file');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const spec = (data: string) => `{\n  "name": "lm",\n  "task": {\n    "kind": "language-model",\n    "data": ${JSON.stringify(data)}\n  }\n}\n`;
+const spec = (data: string) =>
+  `{\n  "name": "lm",\n  "task": {\n    "kind": "language-model",\n    "data": ${JSON.stringify(data)}\n  }\n}\n`;
 
 describe('the task.data file while editing', () => {
   it('is flagged on its value when it does not exist, relative to the spec folder', () => {
@@ -20,7 +21,12 @@ describe('the task.data file while editing', () => {
     assert.deepEqual(p.path, ['task', 'data']);
     assert.equal(text.slice(p.offset, p.offset + p.length), '"data/missing.txt"');
     assert.deepEqual([p.line, p.column], [4, 12]);
-    assert.match(p.message, new RegExp(`^task\\.data "data/missing\\.txt" does not exist \\(looked for ${path.join(work, 'data', 'missing.txt').replace(/[.\\/]/g, '\\$&')}\\)`));
+    assert.match(
+      p.message,
+      new RegExp(
+        `^task\\.data "data/missing\\.txt" does not exist \\(looked for ${path.join(work, 'data', 'missing.txt').replace(/[.\\/]/g, '\\$&')}\\)`,
+      ),
+    );
   });
 
   it('is flagged when it names a folder, and passes for a regular file or no data at all', () => {

@@ -25,17 +25,23 @@ function model(name: string) {
 
 test('head groups: one diagram group each, with the layout of its own family', () => {
   const { model: m } = model('head-groups');
-  assert.deepEqual(m.layers[0]!.groups.map((g) => [g.kind, g.heads, g.firstHead, g.layout.space, g.networks?.length]), [
-    ['mlr', 4, 0, 'sequence', undefined],
-    ['dense', 4, 4, 'features', 1],
-  ]);
+  assert.deepEqual(
+    m.layers[0]!.groups.map((g) => [g.kind, g.heads, g.firstHead, g.layout.space, g.networks?.length]),
+    [
+      ['mlr', 4, 0, 'sequence', undefined],
+      ['dense', 4, 4, 'features', 1],
+    ],
+  );
   assert.deepEqual(m.model, { width: 512, heads: 8, headDim: 64, layers: 6, seqLen: 1024 });
   // The dense heads' network: a rank-64 product of a 512×64 and a 64×512 factor (β, γ trivial).
   const net = m.layers[0]!.groups[1].networks![0];
-  assert.deepEqual(net.cores.map((c) => c.shape), [
-    [512, 1, 1, 64],
-    [64, 1, 1, 512],
-  ]);
+  assert.deepEqual(
+    net.cores.map((c) => c.shape),
+    [
+      [512, 1, 1, 64],
+      [64, 1, 1, 512],
+    ],
+  );
 });
 
 test('block costs agree with the analysis: sequence blocks sum to score MACs, feature blocks to projections', () => {
@@ -69,7 +75,13 @@ test('per-layer structures: one diagram layer per distinct structure, with its b
     m.layers.map((l) => [l.layers, l.groups.map((g) => [g.kind, g.heads, g.firstHead])]),
     [
       [[0, 2, 3, 5], [['dense', 8, 0]]],
-      [[1, 4], [['mlr', 4, 0], ['dense', 4, 4]]],
+      [
+        [1, 4],
+        [
+          ['mlr', 4, 0],
+          ['dense', 4, 4],
+        ],
+      ],
     ],
   );
 });

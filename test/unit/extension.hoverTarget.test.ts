@@ -13,7 +13,11 @@ describe('the structure hover', () => {
   it('shows every group on the attention key', () => {
     const root = parseTree(single);
     const target = hoverTarget(root, at(single, '"attention"'));
-    assert.deepEqual(target, { groups: 'all', start: single.indexOf('"attention"'), end: single.indexOf('"attention"') + '"attention"'.length });
+    assert.deepEqual(target, {
+      groups: 'all',
+      start: single.indexOf('"attention"'),
+      end: single.indexOf('"attention"') + '"attention"'.length,
+    });
     assert.equal(hoverTarget(parseTree(groups), at(groups, '"attention"'))?.groups, 'all');
   });
 
@@ -32,9 +36,15 @@ describe('the structure hover', () => {
   });
 
   it('inside a per-layer pattern: the entry of the kind, and its group in a head-group entry', () => {
-    const pattern = '{ "attention": { "pattern": [ { "kind": "dense" }, [ { "heads": 1, "kind": "sliding-window", "window": 4 }, { "heads": 1, "kind": "mlr" } ] ] } }';
+    const pattern =
+      '{ "attention": { "pattern": [ { "kind": "dense" }, [ { "heads": 1, "kind": "sliding-window", "window": 4 }, { "heads": 1, "kind": "mlr" } ] ] } }';
     const root = parseTree(pattern);
-    assert.deepEqual(hoverTarget(root, at(pattern, '"dense"')), { entry: 0, groups: 'all', start: pattern.indexOf('"kind"'), end: pattern.indexOf('"dense"') + 7 });
+    assert.deepEqual(hoverTarget(root, at(pattern, '"dense"')), {
+      entry: 0,
+      groups: 'all',
+      start: pattern.indexOf('"kind"'),
+      end: pattern.indexOf('"dense"') + 7,
+    });
     assert.equal(hoverTarget(root, at(pattern, '"mlr"'))?.entry, 1);
     assert.equal(hoverTarget(root, at(pattern, '"mlr"'))?.groups, 1);
     assert.equal(hoverTarget(root, at(pattern, '"attention"'))?.entry, undefined);

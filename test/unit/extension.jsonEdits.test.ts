@@ -46,7 +46,10 @@ describe('fixEdits: minimal edits for a validation fix', () => {
     // Lines outside the model object are untouched.
     const before = doc.split('\n');
     const after = out.split('\n');
-    assert.deepEqual(after.filter((_, i) => i !== 2), before.filter((_, i) => i !== 2));
+    assert.deepEqual(
+      after.filter((_, i) => i !== 2),
+      before.filter((_, i) => i !== 2),
+    );
   });
 
   it('reformats a multi-line value that changes shape with the document indentation', () => {
@@ -80,7 +83,8 @@ describe('inlineJson, prettyJson and detectFormatting', () => {
 
   it('lays out objects across lines but keeps scalar lists on one line', () => {
     const value = { name: 'x', attention: { ranks: [8, 8], levels: [{ blocks: 1 }] }, training: {} };
-    const expected = '{\n  "name": "x",\n  "attention": {\n    "ranks": [8, 8],\n    "levels": [\n      {\n        "blocks": 1\n      }\n    ]\n  },\n  "training": {}\n}\n';
+    const expected =
+      '{\n  "name": "x",\n  "attention": {\n    "ranks": [8, 8],\n    "levels": [\n      {\n        "blocks": 1\n      }\n    ]\n  },\n  "training": {}\n}\n';
     assert.equal(prettyJson(value), expected);
     assert.deepEqual(parse(prettyJson(value)), value);
   });

@@ -16,7 +16,9 @@ describe('the JSON Schema VS Code validates *.mlbtc.json with', () => {
   const schema = jsonSchema() as Node;
 
   it('does not require properties that have a default (files may omit them)', () => {
-    const wrong = objects(schema).flatMap(([at, o]) => (o.required ?? []).filter((k) => 'default' in o.properties![k]!).map((k) => `${at}: ${k}`));
+    const wrong = objects(schema).flatMap(([at, o]) =>
+      (o.required ?? []).filter((k) => 'default' in o.properties![k]!).map((k) => `${at}: ${k}`),
+    );
     assert.deepEqual(wrong, []);
   });
 

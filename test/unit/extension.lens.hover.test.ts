@@ -8,9 +8,15 @@ import { blockSvg, hoverPalettes, svgDataUri } from '../../src/extension/lens/bl
 import { groupHoverMarkdown } from '../../src/extension/lens/hoverMarkdown';
 
 const spec = (attention: unknown, model: Partial<StructureSpec['model']>) =>
-  resolveSpec({ name: 't', task: { kind: 'language-model', vocabSize: 65 }, model: { width: 16, heads: 4, layers: 1, seqLen: 16, ...model }, attention } as StructureSpec);
+  resolveSpec({
+    name: 't',
+    task: { kind: 'language-model', vocabSize: 65 },
+    model: { width: 16, heads: 4, layers: 1, seqLen: 16, ...model },
+    attention,
+  } as StructureSpec);
 
-const blocks = (svg: string) => [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="[\d.]+" fill="#1a85ff"/g)].map((m) => m.slice(1).map(Number));
+const blocks = (svg: string) =>
+  [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="[\d.]+" fill="#1a85ff"/g)].map((m) => m.slice(1).map(Number));
 
 test('the hover picture of MLR T=16, 3 dyadic levels has 1 + 2 + 4 blocks where the levels put them', () => {
   const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, {});
@@ -56,5 +62,8 @@ test('the hover Markdown has the picture, the numbers and one table row per leve
   assert.match(md, /!\[block structure of the scoring matrix of all 4 heads · mlr\]\(data:image\/svg\+xml;base64,/);
   // Rank min(16, 1·2 + 2·1 + 4·1) = 8 (§3.4).
   assert.match(md, /rank 8 \/ 16 · /);
-  assert.deepEqual(md.split('\n').filter((l) => /^\| \d/.test(l)), ['| 0 | 1 × 16 | 2 | 512 |', '| 1 | 2 × 8 | 1 | 64 |', '| 2 | 4 × 4 | 1 | 16 |']);
+  assert.deepEqual(
+    md.split('\n').filter((l) => /^\| \d/.test(l)),
+    ['| 0 | 1 × 16 | 2 | 512 |', '| 1 | 2 × 8 | 1 | 64 |', '| 2 | 4 × 4 | 1 | 16 |'],
+  );
 });

@@ -30,7 +30,12 @@ test('one structure: numbers, then Diagram and Trade-offs, all above the "attent
   assert.match(items[0].title, /^rank 808 \/ 1,024 · 40\.3 M score MACs\/head · 5\.03 M params$/);
   // The exact counts, derived in the fixture from §3.4 and the model's shapes, not by the analysis code.
   const fmt = (n: number) => n.toLocaleString('en-US');
-  assert.match(items[0].tooltip, new RegExp(`rank of one head.*: ${paperMlrNumbers.rank} of 1,024\\. Score MACs of one head for one sequence: ${fmt(paperMlrNumbers.scoreMacsPerHead)}\\. Parameters in the model: ${fmt(paperMlrNumbers.params)}\\.`));
+  assert.match(
+    items[0].tooltip,
+    new RegExp(
+      `rank of one head.*: ${paperMlrNumbers.rank} of 1,024\\. Score MACs of one head for one sequence: ${fmt(paperMlrNumbers.scoreMacsPerHead)}\\. Parameters in the model: ${fmt(paperMlrNumbers.params)}\\.`,
+    ),
+  );
 });
 
 test('"▶ Train" shows only when the train command exists', () => {
@@ -45,14 +50,20 @@ test('head groups: the model line above "attention", and one lens per group abov
   const at = text.indexOf('"attention"');
   const firstGroup = text.indexOf('{', at);
   const secondGroup = text.indexOf('{', text.indexOf('}', firstGroup));
-  assert.deepEqual(items.filter((i) => i.offset === at).map((i) => i.action), ['analyze', 'tradeoffs']);
+  assert.deepEqual(
+    items.filter((i) => i.offset === at).map((i) => i.action),
+    ['analyze', 'tradeoffs'],
+  );
   assert.match(items[0].title, /^2 head groups · lowest rank 64 \/ 512 · 19\.5 M params$/);
   const g0 = items.filter((i) => i.offset === firstGroup);
   const g1 = items.filter((i) => i.offset === secondGroup);
-  assert.deepEqual(g0.map((i) => [i.action, i.group]), [
-    ['analyze', 0],
-    ['diagram', 0],
-  ]);
+  assert.deepEqual(
+    g0.map((i) => [i.action, i.group]),
+    [
+      ['analyze', 0],
+      ['diagram', 0],
+    ],
+  );
   assert.match(g0[0].title, /^heads 0–3 · mlr: rank 1,024 \/ 1,024 · 40\.3 M score MACs\/head · /);
   // Dense heads of 64 at T 1024: 1024²·64 = 67,108,864 score MACs per head.
   assert.match(g1[0].title, /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head · /);
@@ -80,7 +91,10 @@ test('a file that does not parse still gets its lens at the top', () => {
 test('rank text marks upper bounds and groups thousands', () => {
   assert.equal(rankText({ scoring: 1000, max: 1024, space: 'sequence' }), 'rank 1,000 / 1,024');
   assert.equal(rankText({ scoring: 10, max: 12, space: 'features', upperBound: true }), 'rank ≤ 10 / 12');
-  assert.equal(numbersTitle({ scoring: 808, max: 1024, space: 'sequence' }, 40_321_024, 5_000_000), 'rank 808 / 1,024 · 40.3 M score MACs/head · 5.00 M params');
+  assert.equal(
+    numbersTitle({ scoring: 808, max: 1024, space: 'sequence' }, 40_321_024, 5_000_000),
+    'rank 808 / 1,024 · 40.3 M score MACs/head · 5.00 M params',
+  );
 });
 
 test('per-layer structures: the model line, then one lens per layer structure above the entry that defines it', () => {

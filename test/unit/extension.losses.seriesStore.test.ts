@@ -4,10 +4,34 @@ import type { MetricRecord } from '../../src/protocol/run';
 import type { LossView } from '../../src/protocol/webview';
 import { CurveCache, curves, RunSeries, sharedDomain } from '../../src/extension/panels/losses/seriesStore';
 
-const train = (step: number, loss: number): MetricRecord => ({ kind: 'train', step, tokens: step * 100, flops: step * 1e9, wallMs: step * 10, loss, lr: 1e-3 });
-const evalAt = (step: number, metrics: Record<string, number>): MetricRecord => ({ kind: 'eval', step, tokens: step * 100, flops: step * 1e9, wallMs: step * 10, ...metrics });
+const train = (step: number, loss: number): MetricRecord => ({
+  kind: 'train',
+  step,
+  tokens: step * 100,
+  flops: step * 1e9,
+  wallMs: step * 10,
+  loss,
+  lr: 1e-3,
+});
+const evalAt = (step: number, metrics: Record<string, number>): MetricRecord => ({
+  kind: 'eval',
+  step,
+  tokens: step * 100,
+  flops: step * 1e9,
+  wallMs: step * 10,
+  ...metrics,
+});
 
-const view = (v: Partial<LossView>): LossView => ({ runIds: ['a'], metrics: ['loss'], x: 'step', logX: false, logY: false, smoothing: 0, buckets: 100, ...v });
+const view = (v: Partial<LossView>): LossView => ({
+  runIds: ['a'],
+  metrics: ['loss'],
+  x: 'step',
+  logX: false,
+  logY: false,
+  smoothing: 0,
+  buckets: 100,
+  ...v,
+});
 
 test('train and eval records land in their own columns; metrics are listed in the order they appeared', () => {
   const run = new RunSeries();
@@ -45,10 +69,13 @@ test('curves: raw keeps extremes, smoothing applies to raw values, all runs shar
     ['b', b],
   ]);
   const out = curves(store, view({ runIds: ['a', 'b'], smoothing: 0.9, buckets: 50 }));
-  assert.deepEqual(out.map((c) => [c.runId, c.metric]), [
-    ['a', 'loss'],
-    ['b', 'loss'],
-  ]);
+  assert.deepEqual(
+    out.map((c) => [c.runId, c.metric]),
+    [
+      ['a', 'loss'],
+      ['b', 'loss'],
+    ],
+  );
   const [ca, cb] = out;
   assert.ok(ca.raw.y.includes(99), 'the spike survives downsampling');
   assert.ok(ca.raw.x.length <= 4 * 50 && cb.raw.x.length <= 4 * 50);
@@ -72,14 +99,20 @@ test('a streaming update computes only the runs asked for, over the shared range
     ['b', b],
   ]);
   const out = curves(store, view({ runIds: ['a', 'b'] }), ['b']);
-  assert.deepEqual(out.map((c) => c.runId), ['b']);
+  assert.deepEqual(
+    out.map((c) => c.runId),
+    ['b'],
+  );
 });
 
 test('no smoothing: the smooth curve is the raw curve; unknown runs and metrics are ignored', () => {
   const a = new RunSeries();
   a.append([train(1, 3), train(2, 2), evalAt(2, { 'val.loss': 2.5 })]);
   const out = curves(new Map([['a', a]]), view({ runIds: ['a', 'zzz'], metrics: ['loss', 'val.loss', 'test.mse'] }));
-  assert.deepEqual(out.map((c) => c.metric), ['loss', 'val.loss']);
+  assert.deepEqual(
+    out.map((c) => c.metric),
+    ['loss', 'val.loss'],
+  );
   assert.equal(out[0].smooth, out[0].raw);
 });
 

@@ -40,8 +40,14 @@ describe('the runs status bar item', () => {
   it('counts running and queued runs and details the current one', () => {
     const summary = runsSummary(1, 2, { title: 'tiny · 15:32:05', step: 12, totalSteps: 20, loss: 0.81234, eta: 65_000 })!;
     assert.equal(summary.text, '$(sync~spin) 1 running, 2 queued · 12/20 · loss 0.8123 · 1m05s left');
-    assert.match(summary.tooltip, /^MLBTC runs: 1 running, 2 queued\ntiny · 15:32:05: step 12 of 20, training loss 0\.8123\nAbout 1m05s left/);
-    assert.equal(summary.accessible, 'MLBTC runs: 1 running, 2 queued; tiny · 15:32:05 at step 12 of 20, loss 0.8123, about 1m05s left. Activate to show the live losses.');
+    assert.match(
+      summary.tooltip,
+      /^MLBTC runs: 1 running, 2 queued\ntiny · 15:32:05: step 12 of 20, training loss 0\.8123\nAbout 1m05s left/,
+    );
+    assert.equal(
+      summary.accessible,
+      'MLBTC runs: 1 running, 2 queued; tiny · 15:32:05 at step 12 of 20, loss 0.8123, about 1m05s left. Activate to show the live losses.',
+    );
     assert.doesNotMatch(summary.accessible, /\$\(/, 'no codicon syntax read aloud');
   });
 
@@ -54,7 +60,11 @@ describe('the runs status bar item', () => {
 });
 
 describe('run endings announced', () => {
-  const run = (id: string, state: Parameters<CompletionWatch['observe']>[0]['state'], search?: { id: string; trial: number; rung: number }) => ({ id, state, search });
+  const run = (
+    id: string,
+    state: Parameters<CompletionWatch['observe']>[0]['state'],
+    search?: { id: string; trial: number; rung: number },
+  ) => ({ id, state, search });
 
   it('only for runs seen queued or running (not old ones found at start-up)', () => {
     const watch = new CompletionWatch();

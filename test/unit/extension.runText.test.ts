@@ -35,17 +35,29 @@ function run(status: Partial<RunInfo['status']> | null, state: RunInfo['state'])
 describe('a run in the Experiments view', () => {
   it('reads latest loss first (visible when the view is narrow), then state, step of total, backend and duration', () => {
     const running = run({ state: 'running', step: 12, backend: 'wasm', startedAt: '2026-01-01T00:00:00.000Z' }, 'running');
-    assert.equal(describeRun(running, { step: 12, loss: 0.81234, wallMs: 0 }, Date.parse('2026-01-01T00:01:05.000Z')), 'loss 0.8123 · running · 12/20 · wasm · 1m05s');
-    const done = run({ state: 'completed', step: 20, backend: 'cpu', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:03.400Z' }, 'completed');
+    assert.equal(
+      describeRun(running, { step: 12, loss: 0.81234, wallMs: 0 }, Date.parse('2026-01-01T00:01:05.000Z')),
+      'loss 0.8123 · running · 12/20 · wasm · 1m05s',
+    );
+    const done = run(
+      { state: 'completed', step: 20, backend: 'cpu', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:03.400Z' },
+      'completed',
+    );
     // A finished run's duration is start to end, whatever the time now.
-    assert.equal(describeRun(done, { step: 20, loss: 2, wallMs: 0 }, Date.parse('2027-01-01T00:00:00Z')), 'loss 2.000 · completed · 20/20 · cpu · 3s');
+    assert.equal(
+      describeRun(done, { step: 20, loss: 2, wallMs: 0 }, Date.parse('2027-01-01T00:00:00Z')),
+      'loss 2.000 · completed · 20/20 · cpu · 3s',
+    );
   });
 
   it('leaves out what a run does not have yet', () => {
     assert.equal(describeRun(run({}, 'queued'), null, 0), 'queued · 0/20');
     assert.equal(describeRun(run(null, 'unknown'), null, 0), 'unknown');
     // Interrupted: it has no end time and is not running, so no duration is claimed.
-    assert.equal(describeRun(run({ state: 'running', step: 3, startedAt: '2026-01-01T00:00:00.000Z' }, 'interrupted'), null, Date.now()), 'interrupted · 3/20');
+    assert.equal(
+      describeRun(run({ state: 'running', step: 3, startedAt: '2026-01-01T00:00:00.000Z' }, 'interrupted'), null, Date.now()),
+      'interrupted · 3/20',
+    );
   });
 
   it('labels a run by its structure and creation time, a trial by its number and parameters, a hand-named folder by its name', () => {
@@ -65,7 +77,14 @@ describe('a run in the Experiments view', () => {
   });
 
   it('writes losses to four significant digits, and says so when they are not finite', () => {
-    assert.deepEqual([0.000123456, 1234567, 3.14159, Number.NaN, Infinity, -Infinity].map(formatLoss), ['1.23e-4', '1.23e+6', '3.142', 'NaN', '∞', '-∞']);
+    assert.deepEqual([0.000123456, 1234567, 3.14159, Number.NaN, Infinity, -Infinity].map(formatLoss), [
+      '1.23e-4',
+      '1.23e+6',
+      '3.142',
+      'NaN',
+      '∞',
+      '-∞',
+    ]);
   });
 });
 
@@ -115,19 +134,31 @@ describe('the search plan confirmation', () => {
   };
 
   it('gives the trial count and the total compute of a grid', () => {
-    const plan = planSearch({ ...base, search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] } } } } as unknown as StructureSpec);
+    const plan = planSearch({
+      ...base,
+      search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] } } },
+    } as unknown as StructureSpec);
     const summary = planSummary(plan, 2, 'Wall time: no measurement yet (…)');
     // Three identical structures: three times one trial's 30 steps.
     const flops = 3 * plan.trials[0]!.analysis.flopsPerStep * 30;
     assert.equal(plan.compute.maxFlops, flops);
     assert.match(summary.message, /^Start search "lr-grid": 3 trials \(grid\), [\d.]+ [kMGTP]?FLOPs of training\?$/);
-    assert.match(summary.detail, /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time.*\nWall time: no measurement yet \(…\)\.\n/);
+    assert.match(
+      summary.detail,
+      /^3 trials from 3 candidates\.\nMinimising val\.loss; 2 trials at a time.*\nWall time: no measurement yet \(…\)\.\n/,
+    );
   });
 
   it('names the rungs, the expected ASHA compute and the first rejected candidate', () => {
     const plan = planSearch({
       ...base,
-      search: { strategy: 'asha', trials: 4, seed: 1, space: { 'model.heads': { choice: [2, 3] }, 'training.lr': { logUniform: [1e-4, 1e-2] } }, asha: { minBudget: 10, maxBudget: 90, eta: 3 } },
+      search: {
+        strategy: 'asha',
+        trials: 4,
+        seed: 1,
+        space: { 'model.heads': { choice: [2, 3] }, 'training.lr': { logUniform: [1e-4, 1e-2] } },
+        asha: { minBudget: 10, maxBudget: 90, eta: 3 },
+      },
     } as unknown as StructureSpec);
     const summary = planSummary(plan, 1, 'Wall time: about 1s');
     assert.match(summary.message, /ASHA \(at most .*FLOPs\)\?$/);

@@ -38,7 +38,9 @@ after(() => {
 function model(stepMs = 10): RunsModel {
   process.env.FIXTURE_STEP_MS = String(stepMs);
   process.env.FIXTURE_IGNORE_SIGTERM = '0';
-  const m = new RunsModel((root) => new RunManager({ runsDir: root, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open());
+  const m = new RunsModel((root) =>
+    new RunManager({ runsDir: root, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open(),
+  );
   models.push(m);
   return m;
 }
@@ -109,7 +111,10 @@ describe('RunsModel', () => {
     await nextEvent(m, completed(run.id));
     assert.deepEqual(states, ['queued→running', 'running→completed']);
     assert.deepEqual(m.latestLoss(run.id), { step: 20, loss: fixtureLoss(5, 20), wallMs: lastTrainWallMs(run.dir) });
-    assert.ok(losses.length >= 1 && losses.every((s, i) => i === 0 || s >= losses[i - 1]!), `latest steps never go back: ${losses.join(',')}`);
+    assert.ok(
+      losses.length >= 1 && losses.every((s, i) => i === 0 || s >= losses[i - 1]!),
+      `latest steps never go back: ${losses.join(',')}`,
+    );
   });
 
   it('forgets the runs of a root it stops following, and announces the change', async () => {
@@ -173,7 +178,9 @@ describe('ModelSeriesSource (the live-losses panel fed by the model)', () => {
     const received = records.slice(lastReset).flatMap((e) => e.records);
     assert.deepEqual(received, fileRecords(m.run(run.id)!));
     // The run list followed the run's states.
-    const lists = events.filter((e): e is Extract<SourceEvent, { kind: 'runs' }> => e.kind === 'runs').map((e) => e.runs.find((r) => r.id === run.id)?.state);
+    const lists = events
+      .filter((e): e is Extract<SourceEvent, { kind: 'runs' }> => e.kind === 'runs')
+      .map((e) => e.runs.find((r) => r.id === run.id)?.state);
     assert.deepEqual([...new Set(lists)], ['queued', 'running', 'completed']);
     source.dispose();
   });
@@ -206,7 +213,11 @@ describe('RunLog (the output channel)', () => {
     const dir = root('log');
     const m = model();
     const lines: string[] = [];
-    const sink: LogSink = { info: (s) => lines.push(`info ${s}`), warn: (s) => lines.push(`warn ${s}`), error: (s) => lines.push(`error ${s}`) };
+    const sink: LogSink = {
+      info: (s) => lines.push(`info ${s}`),
+      warn: (s) => lines.push(`warn ${s}`),
+      error: (s) => lines.push(`error ${s}`),
+    };
     const log = new RunLog(m, sink);
     m.setRoots([dir]);
     const run = m.manager(dir)!.enqueue(newRun(tinySpec({ steps: 10 })));
@@ -233,7 +244,10 @@ describe('RunLog (the output channel)', () => {
     const log = new RunLog(m2, { info: (s) => lines.push(s), warn: (s) => lines.push(s), error: (s) => lines.push(s) });
     m2.setRoots([dir]);
     await sleep(200);
-    assert.deepEqual(lines.filter((l) => l.includes(run.id)), []);
+    assert.deepEqual(
+      lines.filter((l) => l.includes(run.id)),
+      [],
+    );
     log.dispose();
   });
 });

@@ -54,7 +54,9 @@ const quiet: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 function window(root: string, memento: MemoryMemento, stepMs = 10): { model: RunsModel; driver: SearchDriver } {
   process.env.FIXTURE_STEP_MS = String(stepMs);
   process.env.FIXTURE_IGNORE_SIGTERM = '0';
-  const model = new RunsModel((r) => new RunManager({ runsDir: r, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open());
+  const model = new RunsModel((r) =>
+    new RunManager({ runsDir: r, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open(),
+  );
   model.setRoots([root]);
   const driver = new SearchDriver(model, memento as unknown as vscode.Memento, quiet, 'test window', () => 1);
   models.push(model);
@@ -63,7 +65,10 @@ function window(root: string, memento: MemoryMemento, stepMs = 10): { model: Run
 }
 
 function gridPlan(steps: number, lrs: number[]) {
-  return planSearch({ ...tinyRawSpec({ steps, evalEvery: 5, checkpointEvery: 5 }, 'grid'), search: { strategy: 'grid', space: { 'training.lr': { choice: lrs } } } as unknown as StructureSpec['search'] });
+  return planSearch({
+    ...tinyRawSpec({ steps, evalEvery: 5, checkpointEvery: 5 }, 'grid'),
+    search: { strategy: 'grid', space: { 'training.lr': { choice: lrs } } } as unknown as StructureSpec['search'],
+  });
 }
 
 const remembered = (memento: MemoryMemento) => memento.get<SearchRef[]>('mlbtc.drivenSearches', []).map((r) => r.id);
@@ -132,7 +137,10 @@ describe('SearchDriver', () => {
     const ref = driver.start(root, gridPlan(60, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     await until('a trial to run', () => model.runs().some((r) => r.state === 'running'));
     const stopped = await driver.stop(ref);
-    assert.deepEqual(stopped.map((r) => r.state), ['cancelled']);
+    assert.deepEqual(
+      stopped.map((r) => r.state),
+      ['cancelled'],
+    );
     assert.ok(!driver.isDriving(ref));
     assert.deepEqual(remembered(memento), []);
     await sleep(300);
@@ -164,7 +172,10 @@ describe('SearchDriver', () => {
     const other = window(root, new MemoryMemento(), 20);
     assert.throws(() => other.driver.drive(ref), LockedError);
     const stopped = await other.driver.stop(ref);
-    assert.deepEqual(stopped.map((r) => r.state), ['cancelled']);
+    assert.deepEqual(
+      stopped.map((r) => r.state),
+      ['cancelled'],
+    );
     await until('the driving window to let go', () => !driver.isDriving(ref));
     assert.deepEqual(remembered(memento), [], 'stopped from elsewhere: not continued after a reload');
     assert.equal(searchStopRequestOf(root, ref.id), null, 'the request is answered');

@@ -29,14 +29,26 @@ describe('the search view model', () => {
   });
 
   it('lists every planned trial with its parameters, its run, compute and objective', () => {
-    const raw = { ...tinyRawSpec({ steps: 4 }), search: { strategy: 'grid', space: { 'training.lr': { choice: [0.001, 0.003] }, 'model.heads': { choice: [2] } } } };
+    const raw = {
+      ...tinyRawSpec({ steps: 4 }),
+      search: { strategy: 'grid', space: { 'training.lr': { choice: [0.001, 0.003] }, 'model.heads': { choice: [2] } } },
+    };
     const plan = planSearch(raw as typeof raw & Parameters<typeof planSearch>[0]);
     const file = createSearchFolder(work, plan, { path: path.join(work, 'tiny.mlbtc.json'), text: JSON.stringify(raw) });
     const store = new RunStore(work);
     const trial = plan.trials[1]!;
-    const run = store.create({ spec: trial.spec, sourcePath: path.join(work, 'tiny.mlbtc.json'), sourceText: '', overrides: {}, search: { id: file.id, trial: 1, rung: 0 } });
+    const run = store.create({
+      spec: trial.spec,
+      sourcePath: path.join(work, 'tiny.mlbtc.json'),
+      sourceText: '',
+      overrides: {},
+      search: { id: file.id, trial: 1, rung: 0 },
+    });
     const objective = plan.objective;
-    fs.writeFileSync(path.join(run.dir, RunFiles.metrics), formatMetricLine({ kind: 'eval', step: 4, tokens: 64, flops: 1234, wallMs: 10, [objective]: 0.42 }));
+    fs.writeFileSync(
+      path.join(run.dir, RunFiles.metrics),
+      formatMetricLine({ kind: 'eval', step: 4, tokens: 64, flops: 1234, wallMs: 10, [objective]: 0.42 }),
+    );
 
     const view = readSearchView({ root: work, id: file.id }, false);
     assert.equal(view.id, file.id);
@@ -60,6 +72,10 @@ describe('the search view model', () => {
     const info = store.get(run.id);
     assert.deepEqual(trials.of(info), { params: 'lr 3e-3 · heads 2', assignment: { 'training.lr': 0.003, 'model.heads': 2 } });
     assert.equal(runTitle(info, new Date(), trials.of(info)?.params), 'tiny · #1 lr 3e-3 · heads 2');
-    assert.equal(trials.of({ ...info, search: { id: 'gone', trial: 0, rung: 0 } }), undefined, 'a deleted search: the trial keeps its number');
+    assert.equal(
+      trials.of({ ...info, search: { id: 'gone', trial: 0, rung: 0 } }),
+      undefined,
+      'a deleted search: the trial keeps its number',
+    );
   });
 });

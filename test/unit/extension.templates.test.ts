@@ -10,7 +10,10 @@ describe('New Structure templates', () => {
     it(`${kind}: valid, without warnings, and analysable`, () => {
       const text = structureTemplateText(kind, `my-${kind}`);
       const { problems, spec } = validateText(text);
-      assert.deepEqual(problems.map((p) => `${p.code}: ${p.message}`), []);
+      assert.deepEqual(
+        problems.map((p) => `${p.code}: ${p.message}`),
+        [],
+      );
       assert.ok(spec, 'resolved spec');
       assert.equal(spec.name, `my-${kind}`);
       assert.equal(spec.layers[0]!.groups.length, 1);
@@ -24,7 +27,15 @@ describe('New Structure templates', () => {
     const taskOf = (kind: (typeof AttentionKinds)[number]) => validateText(structureTemplateText(kind, 'x')).spec!.task.kind;
     assert.deepEqual(
       AttentionKinds.map((k) => `${k}:${taskOf(k)}`),
-      ['dense:icl-regression', 'sliding-window:language-model', 'global-local:language-model', 'mlr:language-model', 'bilinear-mlr:icl-regression', 'bilinear-btt:icl-regression', 'mlbtc:icl-regression'],
+      [
+        'dense:icl-regression',
+        'sliding-window:language-model',
+        'global-local:language-model',
+        'mlr:language-model',
+        'bilinear-mlr:icl-regression',
+        'bilinear-btt:icl-regression',
+        'mlbtc:icl-regression',
+      ],
     );
   });
 
@@ -36,7 +47,10 @@ describe('New Structure templates', () => {
 
   it('describes every family from the schema, in schema order', () => {
     const list = families();
-    assert.deepEqual(list.map((f) => f.kind), [...AttentionKinds]);
+    assert.deepEqual(
+      list.map((f) => f.kind),
+      [...AttentionKinds],
+    );
     for (const f of list) assert.ok(f.title.length > 5 && f.description.length > 20, f.kind);
   });
 

@@ -9,7 +9,12 @@ import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { validateText } from '../../src/core/validate';
-import { CandidatePointsCache, searchPoints, type CandidatePoints, type StructureFile } from '../../src/extension/panels/tradeoffs/candidates';
+import {
+  CandidatePointsCache,
+  searchPoints,
+  type CandidatePoints,
+  type StructureFile,
+} from '../../src/extension/panels/tradeoffs/candidates';
 import { tradeoffPoint } from '../../src/extension/panels/tradeoffs/points';
 import type { TradeoffPoint } from '../../src/protocol/webview';
 import { judgeCandidate } from '../../src/runs/search/candidate';
@@ -71,7 +76,15 @@ describe('search candidates as trade-off points', () => {
     );
     // The numbers worked by hand (§3.4): the paper's split has rank 808 over T×T; one level of rank 64 over the whole
     // sequence has rank 64. Ranks split headDim, so the projections (parameters, per-token MACs) do not change.
-    assert.deepEqual(points.map((p) => [p.rank, p.rankMax, p.rankSpace]), [[808, 1024, 'sequence'], [808, 1024, 'sequence'], [64, 1024, 'sequence'], [64, 1024, 'sequence']]);
+    assert.deepEqual(
+      points.map((p) => [p.rank, p.rankMax, p.rankSpace]),
+      [
+        [808, 1024, 'sequence'],
+        [808, 1024, 'sequence'],
+        [64, 1024, 'sequence'],
+        [64, 1024, 'sequence'],
+      ],
+    );
     assert.ok(points.every((p) => p.params === paperMlrNumbers.params && p.macsPerToken === points[0]!.macsPerToken));
     // Score MACs per head T·Σ T_l·r_l: 1024·1024·64 for the single level against 40,321,024; 6 layers × 4 heads.
     assert.equal(points[2]!.macsPerSequence - points[0]!.macsPerSequence, 6 * 4 * (1024 * 1024 * 64 - paperMlrNumbers.scoreMacsPerHead));
@@ -80,11 +93,17 @@ describe('search candidates as trade-off points', () => {
   it('leaves out the candidates the constraints reject', () => {
     const { points, skipped } = searchPoints(file, withSearch({ ...grid, constraints: { minRank: 100 } }));
     assert.deepEqual(skipped, []);
-    assert.deepEqual(points.map((p) => [p.label, p.rank]), [
-      ['paper/search.mlbtc.json · attention.ranks=[32,8,6,4,4,4,4,2] training.lr=0.001', 808],
-      ['paper/search.mlbtc.json · attention.ranks=[32,8,6,4,4,4,4,2] training.lr=0.003', 808],
-    ]);
-    assert.deepEqual(points.map((p) => p.id), [`candidate:${file.uri}#0`, `candidate:${file.uri}#1`]);
+    assert.deepEqual(
+      points.map((p) => [p.label, p.rank]),
+      [
+        ['paper/search.mlbtc.json · attention.ranks=[32,8,6,4,4,4,4,2] training.lr=0.001', 808],
+        ['paper/search.mlbtc.json · attention.ranks=[32,8,6,4,4,4,4,2] training.lr=0.003', 808],
+      ],
+    );
+    assert.deepEqual(
+      points.map((p) => p.id),
+      [`candidate:${file.uri}#0`, `candidate:${file.uri}#1`],
+    );
   });
 
   it('names the file and the reason when the search cannot be planned', () => {
@@ -94,7 +113,10 @@ describe('search candidates as trade-off points', () => {
     assert.equal(skipped.length, 1);
     assert.equal(skipped[0]!.uri, file.uri);
     assert.equal(skipped[0]!.fileName, 'search.mlbtc.json');
-    assert.match(skipped[0]!.reason, /^search cannot be planned: the grid has more than 5,000 combinations \(training\.seed alone offers 10,001\)/);
+    assert.match(
+      skipped[0]!.reason,
+      /^search cannot be planned: the grid has more than 5,000 combinations \(training\.seed alone offers 10,001\)/,
+    );
   });
 
   it('says so when every candidate is rejected, quoting the first rejection', () => {
@@ -143,7 +165,11 @@ describe('the candidate cache', () => {
     cache.keepOnly(new Set([file.uri]));
     assert.equal(cache.of({ ...file, label: 'moved/search.mlbtc.json' }, 'text 2', plan).skipped[0]!.reason, '3', 'kept');
     cache.keepOnly(new Set());
-    assert.equal(cache.of({ ...file, label: 'moved/search.mlbtc.json' }, 'text 2', plan).skipped[0]!.reason, '4', 'forgotten, so planned again');
+    assert.equal(
+      cache.of({ ...file, label: 'moved/search.mlbtc.json' }, 'text 2', plan).skipped[0]!.reason,
+      '4',
+      'forgotten, so planned again',
+    );
     assert.equal(plans, 4);
   });
 });

@@ -18,7 +18,8 @@ import { repoRoot, tempDir } from './runs.helpers';
 
 describe('hardened output', () => {
   it('writes formula-like CSV text cells as text, numbers as numbers', () => {
-    for (const bad of ['=1+1', '+cmd', '-2+3', '@SUM(A1)', '\tx', '\rx']) assert.ok(csvCell(bad).replace(/^"/, '').startsWith("'"), JSON.stringify(bad));
+    for (const bad of ['=1+1', '+cmd', '-2+3', '@SUM(A1)', '\tx', '\rx'])
+      assert.ok(csvCell(bad).replace(/^"/, '').startsWith("'"), JSON.stringify(bad));
     assert.equal(csvCell('=HYPERLINK("x")'), '"\'=HYPERLINK(""x"")"');
     assert.equal(csvCell(-0.5), '-0.5');
     assert.equal(csvCell(-Infinity), '-inf');
@@ -34,7 +35,10 @@ describe('hardened output', () => {
   });
 
   it('strips escape sequences and control characters from terminal output', () => {
-    assert.equal(terminalText('a\x1b]8;;http://x\x07link\x1b]8;;\x07 \x1b[31mred\x1b[0m \x1b]0;title\x1b\\ ok\r\n\x07\x9b2J\x00'), 'alink red  ok\r\n');
+    assert.equal(
+      terminalText('a\x1b]8;;http://x\x07link\x1b]8;;\x07 \x1b[31mred\x1b[0m \x1b]0;title\x1b\\ ok\r\n\x07\x9b2J\x00'),
+      'alink red  ok\r\n',
+    );
     const dir = tempDir('ansi');
     const spec = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'icl-dense.mlbtc.json'), 'utf8'));
     spec.name = 'x\x1b]0;pwned\x07\x1b[2Jy';

@@ -71,7 +71,8 @@ describe('countsFromEvents', () => {
 
 describe('countsFromJunit (pytest --junitxml)', () => {
   it('takes the suite totals; errors count as failed, and passed is what remains', () => {
-    const xml = '<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="10" time="1.2"></testsuite></testsuites>';
+    const xml =
+      '<?xml version="1.0"?><testsuites><testsuite name="pytest" errors="1" failures="2" skipped="3" tests="10" time="1.2"></testsuite></testsuites>';
     assert.deepEqual(countsFromJunit(xml), { passed: 4, failed: 3, skipped: 3 });
   });
 
@@ -87,7 +88,11 @@ describe('formatCounts', () => {
   });
 
   it('sums suites field by field', () => {
-    assert.deepEqual(addCounts({ passed: 1, failed: 2, skipped: 3 }, { passed: 10, failed: 20, skipped: 30 }), { passed: 11, failed: 22, skipped: 33 });
+    assert.deepEqual(addCounts({ passed: 1, failed: 2, skipped: 3 }, { passed: 10, failed: 20, skipped: 30 }), {
+      passed: 11,
+      failed: 22,
+      skipped: 33,
+    });
     assert.deepEqual(addCounts(), { passed: 0, failed: 0, skipped: 0 });
   });
 });

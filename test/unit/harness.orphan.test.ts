@@ -25,7 +25,14 @@ setInterval(() => {}, 1000);
 `,
   );
   // The parent: starts the child, then waits; it is SIGKILLed, as npm's shell would die, without passing anything on.
-  const parent = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(child)}], { stdio: 'ignore', cwd: ${JSON.stringify(repoRoot)} }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+  const parent = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('child_process').spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(child)}], { stdio: 'ignore', cwd: ${JSON.stringify(repoRoot)} }); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 30_000;
   while (!fs.existsSync(`${marker}.ready`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const childPid = Number(fs.readFileSync(`${marker}.ready`, 'utf8'));

@@ -8,7 +8,13 @@ const origin = 'http://127.0.0.1:40123';
 
 describe('workbenchUrl', () => {
   it('carries the folder and the development paths as vscode-remote URIs on the server', () => {
-    const url = new URL(workbenchUrl(origin, { folder: '/tmp/ws one', extensionDevelopmentPath: '/work/a b', extensionTestsPath: '/work/a b/out/test/index.js' }));
+    const url = new URL(
+      workbenchUrl(origin, {
+        folder: '/tmp/ws one',
+        extensionDevelopmentPath: '/work/a b',
+        extensionTestsPath: '/work/a b/out/test/index.js',
+      }),
+    );
     assert.equal(url.origin, origin);
     assert.equal(url.searchParams.get('folder'), '/tmp/ws one');
     const payload = JSON.parse(url.searchParams.get('payload')!) as [string, string][];

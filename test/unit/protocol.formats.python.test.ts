@@ -28,55 +28,75 @@ function documentedFields(heading: string): string[] {
   return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
 }
 
-describe('formats: what the PyTorch worker writes reads back through the one definition of each format', { skip: 'skip' in found && found.skip }, () => {
-  let dir = '';
-  before(() => {
-    dir = path.join(tempDir('formats-python'), 'run');
-    const spec = resolveSpec({
-      name: 'formats',
-      task: { kind: 'icl-regression', inputDim: 4 },
-      model: { width: 16, heads: 2, layers: 1, seqLen: 16 },
-      attention: { kind: 'dense' },
-      training: { steps: 6, batchSize: 4, logEvery: 2, evalEvery: 3, evalBatches: 1, checkpointEvery: 3 },
-    } as unknown as StructureSpec);
-    createRunFolder(dir, { spec, sourcePath: path.join(dir, '..', 'formats.mlbtc.json'), sourceText: '{}', overrides: {} });
-    const python = (found as { python: string }).python;
-    const r = spawnSync(python, ['-m', 'mlbtc_torch.worker', dir], { env: { ...pythonEnv(), MLBTC_TORCH_FAST: '0' }, encoding: 'utf8', timeout: 180_000 });
-    assert.equal(r.status, 0, r.stderr);
-  });
+describe(
+  'formats: what the PyTorch worker writes reads back through the one definition of each format',
+  { skip: 'skip' in found && found.skip },
+  () => {
+    let dir = '';
+    before(() => {
+      dir = path.join(tempDir('formats-python'), 'run');
+      const spec = resolveSpec({
+        name: 'formats',
+        task: { kind: 'icl-regression', inputDim: 4 },
+        model: { width: 16, heads: 2, layers: 1, seqLen: 16 },
+        attention: { kind: 'dense' },
+        training: { steps: 6, batchSize: 4, logEvery: 2, evalEvery: 3, evalBatches: 1, checkpointEvery: 3 },
+      } as unknown as StructureSpec);
+      createRunFolder(dir, { spec, sourcePath: path.join(dir, '..', 'formats.mlbtc.json'), sourceText: '{}', overrides: {} });
+      const python = (found as { python: string }).python;
+      const r = spawnSync(python, ['-m', 'mlbtc_torch.worker', dir], {
+        env: { ...pythonEnv(), MLBTC_TORCH_FAST: '0' },
+        encoding: 'utf8',
+        timeout: 180_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+    });
 
-  it('status.json: parseStatus accepts it, with exactly the documented fields', () => {
-    const text = fs.readFileSync(path.join(dir, RunFiles.status), 'utf8');
-    const read = parseStatus(text, 'status.json');
-    assert.ok(read.status, read.problem);
-    assert.equal(read.status.state, 'completed');
-    assert.match(read.status.runtime ?? '', /^torch \d+\.\d+\.\d+ · cpu · fp32$/);
-    assert.deepEqual(Object.keys(JSON.parse(text)).sort(), documentedFields('### status.json').sort());
-  });
+    it('status.json: parseStatus accepts it, with exactly the documented fields', () => {
+      const text = fs.readFileSync(path.join(dir, RunFiles.status), 'utf8');
+      const read = parseStatus(text, 'status.json');
+      assert.ok(read.status, read.problem);
+      assert.equal(read.status.state, 'completed');
+      assert.match(read.status.runtime ?? '', /^torch \d+\.\d+\.\d+ · cpu · fp32$/);
+      assert.deepEqual(Object.keys(JSON.parse(text)).sort(), documentedFields('### status.json').sort());
+    });
 
-  it('metrics.jsonl: every line is a metric record; train records carry the position keys, then loss and lr', () => {
-    const lines = fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8').split('\n');
-    assert.equal(lines.pop(), '', 'every record ends with its newline');
-    const records = lines.map((line) => parseMetricLine(line));
-    assert.ok(records.every((r) => r !== null), 'every line parses');
-    const train = records.filter((r) => r!.kind === 'train');
-    assert.deepEqual(train.map((r) => r!.step), [2, 4, 6]);
-    for (const r of train) assert.deepEqual(Object.keys(r!), ['kind', ...METRIC_POSITION_KEYS, 'loss', 'lr']);
-    assert.deepEqual(records.filter((r) => r!.kind === 'eval').map((r) => r!.step), [3, 6]);
-  });
+    it('metrics.jsonl: every line is a metric record; train records carry the position keys, then loss and lr', () => {
+      const lines = fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8').split('\n');
+      assert.equal(lines.pop(), '', 'every record ends with its newline');
+      const records = lines.map((line) => parseMetricLine(line));
+      assert.ok(
+        records.every((r) => r !== null),
+        'every line parses',
+      );
+      const train = records.filter((r) => r!.kind === 'train');
+      assert.deepEqual(
+        train.map((r) => r!.step),
+        [2, 4, 6],
+      );
+      for (const r of train) assert.deepEqual(Object.keys(r!), ['kind', ...METRIC_POSITION_KEYS, 'loss', 'lr']);
+      assert.deepEqual(
+        records.filter((r) => r!.kind === 'eval').map((r) => r!.step),
+        [3, 6],
+      );
+    });
 
-  it('worker.log: every line is a worker log line (time, padded level, message)', () => {
-    const lines = fs.readFileSync(path.join(dir, RunFiles.log), 'utf8').trimEnd().split('\n');
-    assert.ok(lines.length > 2);
-    for (const line of lines) assert.notEqual(parseLogLine(line).level, null, line);
-  });
+    it('worker.log: every line is a worker log line (time, padded level, message)', () => {
+      const lines = fs.readFileSync(path.join(dir, RunFiles.log), 'utf8').trimEnd().split('\n');
+      assert.ok(lines.length > 2);
+      for (const line of lines) assert.notEqual(parseLogLine(line).level, null, line);
+    });
 
-  it('checkpoints: the tfjs engine reads them, and state.json has exactly the documented fields', () => {
-    const checkpoints = listCheckpoints(dir);
-    assert.deepEqual(checkpoints.map((c) => c.step), [3, 6]);
-    const read = readCheckpoint(checkpoints.at(-1)!.path);
-    assert.equal(read.meta.step, 6);
-    const state = JSON.parse(fs.readFileSync(path.join(checkpoints.at(-1)!.path, 'state.json'), 'utf8')) as object;
-    assert.deepEqual(Object.keys(state).sort(), documentedFields('### Checkpoints').sort());
-  });
-});
+    it('checkpoints: the tfjs engine reads them, and state.json has exactly the documented fields', () => {
+      const checkpoints = listCheckpoints(dir);
+      assert.deepEqual(
+        checkpoints.map((c) => c.step),
+        [3, 6],
+      );
+      const read = readCheckpoint(checkpoints.at(-1)!.path);
+      assert.equal(read.meta.step, 6);
+      const state = JSON.parse(fs.readFileSync(path.join(checkpoints.at(-1)!.path, 'state.json'), 'utf8')) as object;
+      assert.deepEqual(Object.keys(state).sort(), documentedFields('### Checkpoints').sort());
+    });
+  },
+);

@@ -22,7 +22,12 @@ const training = { steps: 12, batchSize: 8, lr: 0.02, warmupSteps: 3, logEvery: 
 
 function newRun(steps = training.steps): string {
   const dir = path.join(tempDir('recovery'), 'run');
-  createRunFolder(dir, { spec: toySpec({ ...training, steps }), sourcePath: path.join(tempDir('spec'), 'toy.mlbtc.json'), sourceText: '{}', overrides: {} });
+  createRunFolder(dir, {
+    spec: toySpec({ ...training, steps }),
+    sourcePath: path.join(tempDir('spec'), 'toy.mlbtc.json'),
+    sourceText: '{}',
+    overrides: {},
+  });
   return dir;
 }
 
@@ -61,7 +66,10 @@ describe('resume recovery', () => {
     assert.match(log, /resuming from the newest readable checkpoint, .*step-4, instead/);
     // From step 4 the run is the uninterrupted one again: same losses.
     const resumed = parseMetricLines(fs.readFileSync(path.join(dir, RunFiles.metrics), 'utf8'));
-    assert.deepEqual(resumed.map((r) => [r.kind, r.step, r.kind === 'train' ? r.loss : 0]), reference.map((r) => [r.kind, r.step, r.kind === 'train' ? r.loss : 0]));
+    assert.deepEqual(
+      resumed.map((r) => [r.kind, r.step, r.kind === 'train' ? r.loss : 0]),
+      reference.map((r) => [r.kind, r.step, r.kind === 'train' ? r.loss : 0]),
+    );
   });
 
   it('names an empty checkpoint folder and every unreadable checkpoint when none can be read', async () => {
@@ -92,13 +100,20 @@ describe('resume recovery', () => {
     assert.equal(chosen?.step, 4);
     assert.equal(chosen?.value, '4');
     assert.match(warnings[0]!, /step-8: bad header$/);
-    assert.equal(newestReadableCheckpoint(newRun(), read, () => undefined), undefined, 'no checkpoint: start over');
+    assert.equal(
+      newestReadableCheckpoint(newRun(), read, () => undefined),
+      undefined,
+      'no checkpoint: start over',
+    );
   });
 
   it('names spec.json when it is not JSON', () => {
     const dir = newRun();
     fs.writeFileSync(path.join(dir, RunFiles.spec), '{"version": 1, "na');
-    assert.throws(() => readRunSpec(dir), (e: Error) => e.message.startsWith(`${path.join(dir, RunFiles.spec)}: not valid JSON`));
+    assert.throws(
+      () => readRunSpec(dir),
+      (e: Error) => e.message.startsWith(`${path.join(dir, RunFiles.spec)}: not valid JSON`),
+    );
   });
 
   it('keeps a torn last metrics line that is a whole record, and reports one that is not', () => {
@@ -106,12 +121,18 @@ describe('resume recovery', () => {
     const whole = newRun();
     fs.writeFileSync(path.join(whole, RunFiles.metrics), formatMetricLine(record(1)) + formatMetricLine(record(2)).trimEnd());
     new RunFolderWriter(whole).truncateMetricsAfter(4);
-    assert.deepEqual(parseMetricLines(fs.readFileSync(path.join(whole, RunFiles.metrics), 'utf8')).map((r) => r.step), [1, 2]);
+    assert.deepEqual(
+      parseMetricLines(fs.readFileSync(path.join(whole, RunFiles.metrics), 'utf8')).map((r) => r.step),
+      [1, 2],
+    );
 
     const torn = newRun();
     fs.writeFileSync(path.join(torn, RunFiles.metrics), formatMetricLine(record(1)) + formatMetricLine(record(2)).slice(0, 20));
     new RunFolderWriter(torn).truncateMetricsAfter(4);
-    assert.deepEqual(parseMetricLines(fs.readFileSync(path.join(torn, RunFiles.metrics), 'utf8')).map((r) => r.step), [1]);
+    assert.deepEqual(
+      parseMetricLines(fs.readFileSync(path.join(torn, RunFiles.metrics), 'utf8')).map((r) => r.step),
+      [1],
+    );
     assert.match(fs.readFileSync(path.join(torn, RunFiles.log), 'utf8'), /metrics\.jsonl: dropped a torn last line \(20 bytes/);
   });
 });

@@ -13,20 +13,34 @@ import { deadPid } from './runs.helpers';
 
 function newRun(): string {
   const dir = path.join(tempDir('folder'), 'run');
-  createRunFolder(dir, { spec: toySpec({ steps: 10 }), sourcePath: path.join(dir, '..', 'toy.mlbtc.json'), sourceText: '{}', overrides: {} });
+  createRunFolder(dir, {
+    spec: toySpec({ steps: 10 }),
+    sourcePath: path.join(dir, '..', 'toy.mlbtc.json'),
+    sourceText: '{}',
+    overrides: {},
+  });
   return dir;
 }
 
-const save = (w: RunFolderWriter, step: number) => w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, CheckpointFiles.model), `step ${step}`));
+const save = (w: RunFolderWriter, step: number) =>
+  w.saveCheckpoint(step, (tmp) => fs.writeFileSync(path.join(tmp, CheckpointFiles.model), `step ${step}`));
 
 describe('run folder writer', () => {
   it(`keeps the newest ${CHECKPOINTS_KEPT} checkpoints, complete, and leaves no temp or trash folders`, () => {
     const dir = newRun();
     const w = new RunFolderWriter(dir);
     for (const step of [2, 4, 6, 8]) save(w, step);
-    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [6, 8]);
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [6, 8],
+    );
     // Only the kept checkpoints' folders: no .tmp-* or .trash-* left beside them.
-    assert.deepEqual(fs.readdirSync(path.join(dir, RunFiles.checkpoints)).sort(), listCheckpoints(dir).map((c) => path.basename(c.path)).sort());
+    assert.deepEqual(
+      fs.readdirSync(path.join(dir, RunFiles.checkpoints)).sort(),
+      listCheckpoints(dir)
+        .map((c) => path.basename(c.path))
+        .sort(),
+    );
     for (const c of listCheckpoints(dir)) assert.equal(fs.readFileSync(path.join(c.path, CheckpointFiles.model), 'utf8'), `step ${c.step}`);
   });
 
@@ -45,7 +59,10 @@ describe('run folder writer', () => {
     new RunFolderWriter(dir);
 
     assert.deepEqual(fs.readdirSync(checkpoints), [path.basename(listCheckpoints(dir)[0]!.path)]);
-    assert.deepEqual(listCheckpoints(dir).map((c) => c.step), [3]);
+    assert.deepEqual(
+      listCheckpoints(dir).map((c) => c.step),
+      [3],
+    );
     const left = fs.readdirSync(dir);
     assert.ok(!left.includes(`${RunFiles.status}.tmp-${dead}`), left.join(', '));
     assert.ok(left.includes(live), 'the temp file of a live process stays');

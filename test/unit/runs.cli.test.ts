@@ -14,7 +14,14 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
-import { createSearchFolder, listSearchIds, readSearchFile, readSearchState, SearchFiles, searchDir } from '../../src/runs/search/searchFolder';
+import {
+  createSearchFolder,
+  listSearchIds,
+  readSearchFile,
+  readSearchState,
+  SearchFiles,
+  searchDir,
+} from '../../src/runs/search/searchFolder';
 import { planSearch } from '../../src/runs/search/plan';
 import { controllerLockOwner } from '../../src/runs/search/controller';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -30,7 +37,9 @@ const managers: RunManager[] = [];
 before(() => {
   work = tempDir('cli');
   const dist = path.join(work, 'dist');
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=cli,worker', `--outdir=${dist}`], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=cli,worker', `--outdir=${dist}`], {
+    stdio: 'inherit',
+  });
   cli = path.join(dist, 'cli.js');
   fixture = bundle('test/unit/runs.fixtureWorker.ts', work, 'fixture-worker');
 });
@@ -51,7 +60,12 @@ function workspace(name: string): { dir: string; runs: string } {
 }
 
 function mlbtc(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MLBTC_RUNS_DIR: '' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, MLBTC_RUNS_DIR: '' },
+    timeout: 120_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,12 +80,26 @@ describe('mlbtc runs / export', () => {
     const ws = workspace('list');
     const store = new RunStore(ws.runs);
     const a = store.create(newRun(tinySpec({}, 'alpha'), path.join(ws.dir, 'a.mlbtc.json')));
-    const b = store.create({ ...newRun(tinySpec({}, 'beta'), path.join(ws.dir, 'b.mlbtc.json')), search: { id: 'beta-search', trial: 3, rung: 1 } });
+    const b = store.create({
+      ...newRun(tinySpec({}, 'beta'), path.join(ws.dir, 'b.mlbtc.json')),
+      search: { id: 'beta-search', trial: 3, rung: 1 },
+    });
     const table = mlbtc(path.join(ws.dir), 'runs');
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, new RegExp(`a\\.mlbtc\\.json  \\(${ws.dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/a\\.mlbtc\\.json\\)\\n.*\\n  ${a.id}  queued +0/20`));
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `a\\.mlbtc\\.json  \\(${ws.dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/a\\.mlbtc\\.json\\)\\n.*\\n  ${a.id}  queued +0/20`,
+      ),
+    );
     assert.match(table.stdout, /search beta-search\n/);
-    const json = JSON.parse(mlbtc(ws.dir, 'runs', '--json').stdout) as { id: string; state: string; experiment: string; search?: object; totalSteps: number }[];
+    const json = JSON.parse(mlbtc(ws.dir, 'runs', '--json').stdout) as {
+      id: string;
+      state: string;
+      experiment: string;
+      search?: object;
+      totalSteps: number;
+    }[];
     assert.deepEqual(
       json.map((r) => [r.id, r.state, r.experiment, r.totalSteps]),
       [
@@ -137,7 +165,11 @@ describe('mlbtc stop / resume beside a manager that owns the queue', () => {
     const done = await owner.waitFor(run.id, (r) => r.state === 'completed', 20_000);
     assert.equal(done.status?.step, 60);
     const train = records(run.dir).filter((r) => r.kind === 'train');
-    assert.deepEqual(train.map((r) => r.step), Array.from({ length: 60 }, (_, i) => i + 1), 'every step once: stopped, resumed, no duplicate worker');
+    assert.deepEqual(
+      train.map((r) => r.step),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+      'every step once: stopped, resumed, no duplicate worker',
+    );
     assert.equal(fs.readFileSync(path.join(run.dir, RunFiles.log), 'utf8').match(/fixture worker pid \d+ (starting|resuming)/g)?.length, 2);
 
     const again = mlbtc(ws.dir, 'resume', run.id);
@@ -156,53 +188,93 @@ describe('mlbtc resume / stop without another manager (real worker)', () => {
     const store = new RunStore(ws.runs);
     const run = store.create(newRun(tinySpec({ steps: 30, checkpointEvery: 10, evalEvery: 10 }), path.join(ws.dir, 'tiny.mlbtc.json')));
     const status = path.join(run.dir, RunFiles.status);
-    fs.writeFileSync(status, JSON.stringify({ ...JSON.parse(fs.readFileSync(status, 'utf8')), state: 'cancelled', exitReason: 'cancelled before it started' }));
+    fs.writeFileSync(
+      status,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(status, 'utf8')), state: 'cancelled', exitReason: 'cancelled before it started' }),
+    );
     const r = mlbtc(ws.dir, 'resume', run.id, '--wait');
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`${run.id}: started \\(worker pid \\d+\\), continuing after step 0 of 30`));
     assert.match(r.stdout, /completed step 30\/30\n.*completed 30 steps/);
     assert.equal(store.get(run.id).state, 'completed');
-    assert.deepEqual(records(run.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      records(run.dir)
+        .filter((x) => x.kind === 'train')
+        .map((x) => x.step),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
   });
 
   it('stop on a search stops its controller and pauses its trials; resume continues them', async () => {
     const ws = workspace('stop-search');
     fs.writeFileSync(
       path.join(ws.dir, 'grid.mlbtc.json'),
-      JSON.stringify({ ...tinyRawSpec({ steps: 150, checkpointEvery: 10, evalEvery: 50 }, 'grid'), search: { space: { 'training.seed': { choice: [1, 2] } }, maxConcurrent: 2 } }),
+      JSON.stringify({
+        ...tinyRawSpec({ steps: 150, checkpointEvery: 10, evalEvery: 50 }, 'grid'),
+        search: { space: { 'training.seed': { choice: [1, 2] } }, maxConcurrent: 2 },
+      }),
     );
     const controller = spawn(process.execPath, [cli, 'search', 'grid.mlbtc.json'], { cwd: ws.dir, stdio: 'ignore' });
     const store = new RunStore(ws.runs);
     const deadline = Date.now() + 60_000;
-    while (store.list().filter((r) => r.state === 'running' && (r.status?.step ?? 0) >= 10).length < 2 && Date.now() < deadline) await sleep(100);
+    while (store.list().filter((r) => r.state === 'running' && (r.status?.step ?? 0) >= 10).length < 2 && Date.now() < deadline)
+      await sleep(100);
     const [id] = listSearchIds(ws.runs);
     const stop = mlbtc(ws.dir, 'stop', id!);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`stopped the controller of search ${id} \\(pid ${controller.pid}\\)`));
     assert.match(stop.stdout, /\(2 active trials stopped\); continue it with `mlbtc resume/);
     assert.equal(isProcessAlive(controller.pid!), false);
-    assert.deepEqual(store.list().map((r) => r.state), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      store.list().map((r) => r.state),
+      ['cancelled', 'cancelled'],
+    );
     assert.equal(readSearchState(ws.runs, id!).paused.length, 2);
 
     const resumed = mlbtc(ws.dir, 'search', 'resume', id!);
     assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
     assert.equal(resumed.stdout.match(/: resuming .* from its last checkpoint/g)?.length, 2);
-    assert.deepEqual(store.list().map((r) => r.state), ['completed', 'completed']);
-    for (const r of store.list()) assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 150 }, (_, i) => i + 1));
+    assert.deepEqual(
+      store.list().map((r) => r.state),
+      ['completed', 'completed'],
+    );
+    for (const r of store.list())
+      assert.deepEqual(
+        records(r.dir)
+          .filter((x) => x.kind === 'train')
+          .map((x) => x.step),
+        Array.from({ length: 150 }, (_, i) => i + 1),
+      );
   });
 });
 
 describe('mlbtc stop on a search driven by someone else', () => {
   it('never signals a controller it did not start (e.g. an editor window): asks through the folder, names a holder that does not answer', () => {
     const ws = workspace('stop-foreign-search');
-    const raw: StructureSpec = { ...tinyRawSpec({ steps: 10 }, 'foreign'), search: { space: { 'training.seed': { choice: [1, 2] } }, strategy: 'grid', seed: 0, objective: 'val.loss' } };
-    const search = createSearchFolder(ws.runs, planSearch(raw), { path: path.join(ws.dir, 'foreign.mlbtc.json'), text: JSON.stringify(raw) });
+    const raw: StructureSpec = {
+      ...tinyRawSpec({ steps: 10 }, 'foreign'),
+      search: { space: { 'training.seed': { choice: [1, 2] } }, strategy: 'grid', seed: 0, objective: 'val.loss' },
+    };
+    const search = createSearchFolder(ws.runs, planSearch(raw), {
+      path: path.join(ws.dir, 'foreign.mlbtc.json'),
+      text: JSON.stringify(raw),
+    });
     // The holder is this very test process, standing in for a VS Code extension host: a SIGTERM would end the test.
-    const lock = { pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), owner: controllerLockOwner('MLBTC Studio (VS Code)') };
+    const lock = {
+      pid: process.pid,
+      hostname: os.hostname(),
+      createdAt: new Date().toISOString(),
+      owner: controllerLockOwner('MLBTC Studio (VS Code)'),
+    };
     fs.writeFileSync(path.join(searchDir(ws.runs, search.id), SearchFiles.lock), JSON.stringify(lock));
     const stop = mlbtc(ws.dir, 'stop', search.id, '--timeout', '1');
     assert.equal(stop.code, 1);
-    assert.match(stop.stderr, new RegExp(`search ${search.id} is driven by search controller \\(MLBTC Studio \\(VS Code\\)\\) \\(pid ${process.pid}\\), which did not answer the stop request within 1 s; stop it there`));
+    assert.match(
+      stop.stderr,
+      new RegExp(
+        `search ${search.id} is driven by search controller \\(MLBTC Studio \\(VS Code\\)\\) \\(pid ${process.pid}\\), which did not answer the stop request within 1 s; stop it there`,
+      ),
+    );
     assert.equal(fs.existsSync(path.join(searchDir(ws.runs, search.id), SearchFiles.stop)), false, 'an unanswered request is withdrawn');
     assert.equal(isProcessAlive(process.pid), true);
   });
@@ -219,7 +291,17 @@ describe('mlbtc search (real worker)', () => {
         task: { kind: 'icl-regression', inputDim: 4 },
         model: { width: 16, heads: 2, layers: 1, seqLen: 16, mlpRatio: 2 },
         attention: { kind: 'mlr', ranks: [4, 4], blockSizes: 'dyadic' },
-        training: { steps: 45, batchSize: 4, lr: 0.003, warmupSteps: 3, logEvery: 5, evalEvery: 5, evalBatches: 1, checkpointEvery: 5, backend: 'cpu' },
+        training: {
+          steps: 45,
+          batchSize: 4,
+          lr: 0.003,
+          warmupSteps: 3,
+          logEvery: 5,
+          evalEvery: 5,
+          evalBatches: 1,
+          checkpointEvery: 5,
+          backend: 'cpu',
+        },
         search: {
           space: { 'attention.ranks': { rankSplits: { levels: [2, 3], multipleOf: 1 } }, 'training.lr': { logUniform: [0.0003, 0.03] } },
           strategy: 'asha',
@@ -262,18 +344,31 @@ describe('mlbtc search (real worker)', () => {
     assert.ok(state.finishedAt);
     const byTrial = trialRuns(store, id!, state);
     assert.equal(byTrial.size, 8);
-    for (const rungs of byTrial.values()) for (const run of rungs.values()) assert.equal(run.state, 'completed', `${run.id}: ${run.status?.exitReason}`);
+    for (const rungs of byTrial.values())
+      for (const run of rungs.values()) assert.equal(run.state, 'completed', `${run.id}: ${run.status?.exitReason}`);
     const promoted = [...byTrial.entries()].filter(([, rungs]) => rungs.size > 1);
     assert.ok(promoted.length >= 2, 'ASHA promoted some trials');
-    assert.ok([...byTrial.values()].some((rungs) => rungs.size === 1), 'and stopped others early');
+    assert.ok(
+      [...byTrial.values()].some((rungs) => rungs.size === 1),
+      'and stopped others early',
+    );
 
     // A promoted trial's furthest run equals one straight run of its spec to the same budget (constant schedule).
     const [trial, rungs] = promoted.sort((a, b) => b[1].size - a[1].size)[0]!;
     const furthest = rungs.get(Math.max(...rungs.keys()))!;
     const planned = readSearchFile(ws.runs, id!).plan.trials[trial]!;
-    const straight = new RunManager({ runsDir: path.join(ws.dir, 'straight'), workerPath: path.join(work, 'dist', 'worker.js'), pollMs: 50 }).open();
+    const straight = new RunManager({
+      runsDir: path.join(ws.dir, 'straight'),
+      workerPath: path.join(work, 'dist', 'worker.js'),
+      pollMs: 50,
+    }).open();
     managers.push(straight);
-    const ref = straight.enqueue({ spec: { ...planned.spec, training: { ...planned.spec.training, steps: furthest.status!.step } }, sourcePath: specFile, sourceText: '', overrides: {} });
+    const ref = straight.enqueue({
+      spec: { ...planned.spec, training: { ...planned.spec.training, steps: furthest.status!.step } },
+      sourcePath: specFile,
+      sourceText: '',
+      overrides: {},
+    });
     await straight.waitFor(ref.id, (r) => r.state === 'completed' || r.state === 'failed', 60_000);
     const strip = (rs: MetricRecord[]) => rs.map(({ wallMs: _w, ...rest }) => rest);
     assert.deepEqual(strip(records(furthest.dir)), strip(records(ref.dir)));

@@ -39,14 +39,23 @@ after(() => {
 function manager(runsDir: string, max: number, stepMs = 5): RunManager {
   process.env.FIXTURE_STEP_MS = String(stepMs);
   process.env.FIXTURE_IGNORE_SIGTERM = '0';
-  const m = new RunManager({ runsDir, launcher: launchDetachedWorker(fixture), maxConcurrentRuns: max, pollMs: 50, owner: 'controller test' }).open();
+  const m = new RunManager({
+    runsDir,
+    launcher: launchDetachedWorker(fixture),
+    maxConcurrentRuns: max,
+    pollMs: 50,
+    owner: 'controller test',
+  }).open();
   managers.push(m);
   return m;
 }
 
 /** A search over training.seed: the fixture's objective at step s is fixtureLoss(seed, s) + 0.1. */
 function seedSearch(seeds: number[], search: Partial<NonNullable<StructureSpec['search']>>, training: object = {}): StructureSpec {
-  return { ...tinyRawSpec({ evalEvery: 1, logEvery: 1, checkpointEvery: 1000, ...training }), search: { space: { 'training.seed': { choice: seeds } }, strategy: 'grid', seed: 0, objective: 'val.loss', ...search } } as StructureSpec;
+  return {
+    ...tinyRawSpec({ evalEvery: 1, logEvery: 1, checkpointEvery: 1000, ...training }),
+    search: { space: { 'training.seed': { choice: seeds } }, strategy: 'grid', seed: 0, objective: 'val.loss', ...search },
+  } as StructureSpec;
 }
 
 function start(runsDir: string, raw: StructureSpec) {
@@ -64,7 +73,10 @@ describe('SearchController (fixture worker)', () => {
   it('ASHA: every promotion is by the rule at that moment, and a promoted trial continues its curve exactly', async () => {
     const runsDir = path.join(work, 'asha');
     const seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-    const file = start(runsDir, seedSearch(seeds, { strategy: 'asha', asha: { unit: 'steps', minBudget: 3, maxBudget: 27, eta: 3 }, maxConcurrent: 2 }));
+    const file = start(
+      runsDir,
+      seedSearch(seeds, { strategy: 'asha', asha: { unit: 'steps', minBudget: 3, maxBudget: 27, eta: 3 }, maxConcurrent: 2 }),
+    );
     const m = manager(runsDir, 2);
     const events: SearchEvent[] = [];
     const controller = new SearchController(m, file.id, { onEvent: (e) => events.push(e) });
@@ -99,7 +111,10 @@ describe('SearchController (fixture worker)', () => {
     for (const [trial, rungs] of trialRuns(m.store, file.id, state)) {
       const top = rungs.get(Math.max(...rungs.keys()))!;
       const train = records(top.dir).filter((r) => r.kind === 'train');
-      assert.deepEqual(train.map((r) => (r as { loss: number }).loss), Array.from({ length: budgets[Math.max(...rungs.keys())]! }, (_, i) => fixtureLoss(seeds[trial]!, i + 1)));
+      assert.deepEqual(
+        train.map((r) => (r as { loss: number }).loss),
+        Array.from({ length: budgets[Math.max(...rungs.keys())]! }, (_, i) => fixtureLoss(seeds[trial]!, i + 1)),
+      );
     }
     const results = searchResults(m.store, file.id, file.plan, state);
     assert.equal(results.rows.length, 9);
@@ -130,10 +145,19 @@ describe('SearchController (fixture worker)', () => {
     stopped = true;
 
     let results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
-    assert.deepEqual(results.rows.map((r) => r.state), ['cancelled', 'completed', 'completed', 'completed']);
-    assert.ok(events.some((e) => e.type === 'resumed' && e.trial === 1), 'trial 1 resumed after its worker was killed');
+    assert.deepEqual(
+      results.rows.map((r) => r.state),
+      ['cancelled', 'completed', 'completed', 'completed'],
+    );
+    assert.ok(
+      events.some((e) => e.type === 'resumed' && e.trial === 1),
+      'trial 1 resumed after its worker was killed',
+    );
     const t1records = records(m.get(t1.id).dir).filter((r) => r.kind === 'train');
-    assert.deepEqual(t1records.map((r) => (r as { loss: number }).loss), Array.from({ length: 40 }, (_, i) => fixtureLoss(11, i + 1)));
+    assert.deepEqual(
+      t1records.map((r) => (r as { loss: number }).loss),
+      Array.from({ length: 40 }, (_, i) => fixtureLoss(11, i + 1)),
+    );
 
     // Retrying the stopped trial (from the Experiments view, or `mlbtc resume --retry`) makes a newer run with the
     // same tag; a new controller adopts it and the search finishes again with every trial completed.
@@ -146,7 +170,10 @@ describe('SearchController (fixture worker)', () => {
     assert.equal(await second.run(() => false, 50), true);
     second.release();
     results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
-    assert.deepEqual(results.rows.map((r) => r.state), ['completed', 'completed', 'completed', 'completed']);
+    assert.deepEqual(
+      results.rows.map((r) => r.state),
+      ['completed', 'completed', 'completed', 'completed'],
+    );
     assert.equal(results.rows[0]!.runId, retry.id);
     assert.ok(Math.abs(results.rows[0]!.objective! - (fixtureLoss(10, 40) + 0.1)) < 1e-12);
   });
@@ -173,13 +200,27 @@ describe('SearchController (fixture worker)', () => {
     second.acquire();
     assert.equal(await second.run(() => false, 50), true);
     second.release();
-    assert.deepEqual(events.filter((e) => e.type === 'resumed').map((e) => (e as { runId: string }).runId).sort(), paused.map((r) => r.id).sort());
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'resumed')
+        .map((e) => (e as { runId: string }).runId)
+        .sort(),
+      paused.map((r) => r.id).sort(),
+    );
     const results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
-    assert.deepEqual(results.rows.map((r) => r.state), ['completed', 'completed', 'completed']);
+    assert.deepEqual(
+      results.rows.map((r) => r.state),
+      ['completed', 'completed', 'completed'],
+    );
     for (const r of paused) {
       const log = fs.readFileSync(path.join(r.dir, RunFiles.log), 'utf8');
       assert.match(log, /resuming at step [1-9]\d*/, 'continued from its checkpoint, not from scratch');
-      assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => x.step), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.deepEqual(
+        records(r.dir)
+          .filter((x) => x.kind === 'train')
+          .map((x) => x.step),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
     }
     assert.deepEqual(readSearchState(runsDir, file.id).paused, []);
   });

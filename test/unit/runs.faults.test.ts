@@ -25,7 +25,9 @@ const managers: RunManager[] = [];
 
 before(() => {
   work = tempDir('faults');
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=worker', `--outdir=${path.join(work, 'dist')}`], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs'), '--only=worker', `--outdir=${path.join(work, 'dist')}`], {
+    stdio: 'inherit',
+  });
   workerPath = path.join(work, 'dist', 'worker.js');
 });
 after(() => {
@@ -100,21 +102,34 @@ describe('faults with the real worker', () => {
         const from = readStatus(victim.dir).status?.step ?? 0;
         const steps = 1 + rng.int(5);
         schedule.push(`+${steps} steps`);
-        await m.waitFor(victim.id, (r) => finished(r) || (r.status?.state === 'running' && r.status.step >= from + steps), 30_000).catch(() => undefined);
+        await m
+          .waitFor(victim.id, (r) => finished(r) || (r.status?.state === 'running' && r.status.step >= from + steps), 30_000)
+          .catch(() => undefined);
       }
       if (finished(m.get(victim.id))) break;
       process.kill(-pid, 'SIGKILL');
       while (isProcessAlive(pid)) await sleep(10);
-      assert.deepEqual(workersOn(victim.dir), [], `no worker of the run survives kill ${kills + 1} of ${pid} (${schedule.join(', ')}); launches:\n${launches.join('\n')}`);
+      assert.deepEqual(
+        workersOn(victim.dir),
+        [],
+        `no worker of the run survives kill ${kills + 1} of ${pid} (${schedule.join(', ')}); launches:\n${launches.join('\n')}`,
+      );
 
       // Readable after every kill: a parseable status, metrics in strictly increasing steps, complete checkpoints.
-      const after = await m.waitFor(victim.id, (r) => r.state === 'interrupted' || finished(r), 10_000).catch((e: Error) => {
-        throw new Error(`${e.message} after kill ${kills + 1} (${schedule.join(', ')}): ${JSON.stringify(readStatus(victim.dir))} launch ${JSON.stringify(readLaunchMarker(victim.dir))}`);
-      });
+      const after = await m
+        .waitFor(victim.id, (r) => r.state === 'interrupted' || finished(r), 10_000)
+        .catch((e: Error) => {
+          throw new Error(
+            `${e.message} after kill ${kills + 1} (${schedule.join(', ')}): ${JSON.stringify(readStatus(victim.dir))} launch ${JSON.stringify(readLaunchMarker(victim.dir))}`,
+          );
+        });
       assert.ok(after.status, `status readable after kill ${kills + 1} (${schedule.join(', ')}): ${after.problem}`);
       const { records } = read(after);
       const trainSteps = records.filter((r) => r.kind === 'train').map((r) => r.step);
-      assert.ok(trainSteps.every((s, i) => i === 0 || s > trainSteps[i - 1]!), `train steps increase after kill ${kills + 1}: ${trainSteps.join(',')}`);
+      assert.ok(
+        trainSteps.every((s, i) => i === 0 || s > trainSteps[i - 1]!),
+        `train steps increase after kill ${kills + 1}: ${trainSteps.join(',')}`,
+      );
       // The checkpoint a resume would use is complete. (Older ones may be half-deleted by a kill during the cleanup
       // after a newer one was saved; resume never reads them.)
       const latest = listCheckpoints(after.dir).at(-1);
@@ -139,7 +154,9 @@ describe('faults with the real worker', () => {
   it('eight concurrent tiny runs on two cores finish with separate, correct records', async () => {
     const m = manager('eight', 8);
     // Four seeds, each twice: the twins must agree exactly, the seeds must differ. Cross-talk would break either.
-    const runs = [0, 1, 2, 3, 0, 1, 2, 3].map((seed) => m.enqueue(newRun(tinySpec({ steps: 25, logEvery: 5, evalEvery: 25, checkpointEvery: 25, seed }))));
+    const runs = [0, 1, 2, 3, 0, 1, 2, 3].map((seed) =>
+      m.enqueue(newRun(tinySpec({ steps: 25, logEvery: 5, evalEvery: 25, checkpointEvery: 25, seed }))),
+    );
     let maxRunning = 0;
     const watch = setInterval(() => (maxRunning = Math.max(maxRunning, m.list().filter((r) => r.state === 'running').length)), 20);
     const done = await Promise.all(runs.map((r) => m.waitFor(r.id, finished, 120_000))).finally(() => clearInterval(watch));
@@ -149,7 +166,10 @@ describe('faults with the real worker', () => {
       const { records, skipped } = read(r);
       assert.equal(skipped, 0);
       const train = records.filter((x): x is Extract<MetricRecord, { kind: 'train' }> => x.kind === 'train');
-      assert.deepEqual(train.map((x) => x.step), [5, 10, 15, 20, 25]);
+      assert.deepEqual(
+        train.map((x) => x.step),
+        [5, 10, 15, 20, 25],
+      );
       assert.equal(records.filter((x) => x.kind === 'eval').length, 1);
       return train.map((x) => x.loss);
     });

@@ -27,7 +27,16 @@ function run(runDir: string, resume: boolean): void {
     if (last) step = (JSON.parse(fs.readFileSync(path.join(last.path, 'state.json'), 'utf8')) as { step: number }).step;
     writer.truncateMetricsAfter(step);
   }
-  writer.updateStatus({ state: 'running', pid: process.pid, backend: 'fixture', startedAt: writer.currentStatus.startedAt ?? new Date().toISOString(), step, totalSteps: t.steps, endedAt: null, exitReason: null });
+  writer.updateStatus({
+    state: 'running',
+    pid: process.pid,
+    backend: 'fixture',
+    startedAt: writer.currentStatus.startedAt ?? new Date().toISOString(),
+    step,
+    totalSteps: t.steps,
+    endedAt: null,
+    exitReason: null,
+  });
   writer.startHeartbeat(200);
   writer.log('info', `fixture worker pid ${process.pid} ${resume ? `resuming at step ${step}` : 'starting'}`);
   const checkpoint = () => writer.saveCheckpoint(step, (dir) => fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ step })));
@@ -49,8 +58,25 @@ function run(runDir: string, resume: boolean): void {
       process.exit(0);
     }
     step++;
-    if (step % t.logEvery === 0) writer.appendMetric({ kind: 'train', step, tokens: step * t.batchSize, flops: step * 1000, wallMs: step * stepMs, loss: fixtureLoss(t.seed, step), lr: t.lr });
-    if (step % t.evalEvery === 0) writer.appendMetric({ kind: 'eval', step, tokens: step * t.batchSize, flops: step * 1000, wallMs: step * stepMs, 'val.loss': fixtureLoss(t.seed, step) + 0.1 });
+    if (step % t.logEvery === 0)
+      writer.appendMetric({
+        kind: 'train',
+        step,
+        tokens: step * t.batchSize,
+        flops: step * 1000,
+        wallMs: step * stepMs,
+        loss: fixtureLoss(t.seed, step),
+        lr: t.lr,
+      });
+    if (step % t.evalEvery === 0)
+      writer.appendMetric({
+        kind: 'eval',
+        step,
+        tokens: step * t.batchSize,
+        flops: step * 1000,
+        wallMs: step * stepMs,
+        'val.loss': fixtureLoss(t.seed, step) + 0.1,
+      });
     writer.updateStatus({ step });
     if (step % t.checkpointEvery === 0) checkpoint();
     setTimeout(next, stepMs);

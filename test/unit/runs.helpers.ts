@@ -58,7 +58,8 @@ export function removeWorkAndWorkers(work: string): void {
   for (const name of fs.readdirSync(work)) {
     const root = path.join(work, name);
     if (!fs.statSync(root).isDirectory()) continue;
-    for (const run of new RunStore(root).list()) if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
+    for (const run of new RunStore(root).list())
+      if (run.status?.pid && isProcessAlive(run.status.pid)) process.kill(run.status.pid, 'SIGKILL');
   }
   fs.rmSync(work, { recursive: true, force: true });
 }
@@ -74,7 +75,12 @@ export function deadPid(): number {
  * Make fs calls fail like a full disk (or any errno) while `fn` runs: every caller goes through the same module
  * object, so patching it reaches the code under test (and H6's run folder writer) without injection.
  */
-export function withFailingFs<T>(failing: readonly ('writeSync' | 'appendFileSync' | 'mkdirSync' | 'openSync' | 'renameSync')[], code: string, fn: () => T, when: (args: unknown[]) => boolean = () => true): T {
+export function withFailingFs<T>(
+  failing: readonly ('writeSync' | 'appendFileSync' | 'mkdirSync' | 'openSync' | 'renameSync')[],
+  code: string,
+  fn: () => T,
+  when: (args: unknown[]) => boolean = () => true,
+): T {
   const mutable = require('node:fs') as Record<string, unknown>;
   const saved = new Map(failing.map((name) => [name, mutable[name]]));
   for (const name of failing) {

@@ -10,7 +10,10 @@ describe('launchDetachedWorker', () => {
   it('passes the run folder and the extra environment (read at launch) to a detached worker writing to the log', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlbtc-launch-'));
     const worker = path.join(dir, 'worker.js');
-    fs.writeFileSync(worker, `console.log(JSON.stringify({ args: process.argv.slice(2), packages: process.env.MLBTC_BACKEND_PACKAGES ?? null }));`);
+    fs.writeFileSync(
+      worker,
+      `console.log(JSON.stringify({ args: process.argv.slice(2), packages: process.env.MLBTC_BACKEND_PACKAGES ?? null }));`,
+    );
     let folder = '/first';
     const launch = launchDetachedWorker(worker, process.execPath, () => ({ MLBTC_BACKEND_PACKAGES: folder }));
     folder = '/opt/gpu-backends';

@@ -32,7 +32,17 @@ after(async () => {
   removeWorkAndWorkers(work); // leave no worker behind, whatever failed
 });
 
-function manager(runsDir: string, options: { stepMs?: number; ignoreSigterm?: boolean; max?: number; queue?: 'auto' | 'never'; workerPath?: string; stopTimeoutMs?: number } = {}): RunManager {
+function manager(
+  runsDir: string,
+  options: {
+    stepMs?: number;
+    ignoreSigterm?: boolean;
+    max?: number;
+    queue?: 'auto' | 'never';
+    workerPath?: string;
+    stopTimeoutMs?: number;
+  } = {},
+): RunManager {
   process.env.FIXTURE_STEP_MS = String(options.stepMs ?? 10);
   process.env.FIXTURE_IGNORE_SIGTERM = options.ignoreSigterm ? '1' : '0';
   const m = new RunManager({
@@ -80,8 +90,14 @@ describe('RunManager (fixture worker)', () => {
       const info = m.get(r.id);
       assert.equal(info.state, 'completed', info.status?.exitReason ?? '');
       const train = records(r.dir).filter((x) => x.kind === 'train');
-      assert.deepEqual(train.map((x) => x.step), Array.from({ length: 12 }, (_, i) => i + 1));
-      assert.deepEqual(train.map((x) => (x as { loss: number }).loss), expectedLosses(seed, 12));
+      assert.deepEqual(
+        train.map((x) => x.step),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(
+        train.map((x) => (x as { loss: number }).loss),
+        expectedLosses(seed, 12),
+      );
       const log = fs.readFileSync(path.join(r.dir, RunFiles.log), 'utf8');
       assert.equal(log.match(/fixture worker pid \d+ starting/g)?.length, 1, 'started exactly once');
     });
@@ -104,7 +120,9 @@ describe('RunManager (fixture worker)', () => {
     m.tick();
     const mine = events.filter((e) => ('id' in e ? e.id : 'run' in e ? e.run.id : undefined) === run.id);
     assert.equal(mine[0]?.type, 'added');
-    const states = mine.filter((e): e is Extract<RunEvent, { type: 'state' }> => e.type === 'state').map((e) => `${e.previous}>${e.run.state}`);
+    const states = mine
+      .filter((e): e is Extract<RunEvent, { type: 'state' }> => e.type === 'state')
+      .map((e) => `${e.previous}>${e.run.state}`);
     assert.deepEqual(states, ['queued>running', 'running>completed']);
     assert.ok(mine.filter((e) => e.type === 'metrics').length > 1, 'the bell rings while the run trains, not only at its end');
     assert.deepEqual(streamed, records(run.dir), 'reads on each bell add up to the file, each record once');
@@ -121,15 +139,21 @@ describe('RunManager (fixture worker)', () => {
     const at = stopped.status!.step;
     assert.ok(fs.existsSync(path.join(run.dir, 'checkpoints', `step-${at}`)), 'checkpoint at the stopping step');
     // The stop also went through the run folder, for a worker this process could not signal; resuming clears it.
-    assert.equal(stopRequestOf(run.dir), 'test', 'the stop file names who asked (the manager\'s owner)');
+    assert.equal(stopRequestOf(run.dir), 'test', "the stop file names who asked (the manager's owner)");
     const resumed = m.resume(run.id);
     assert.equal(stopRequestOf(run.dir), null, 'a resumed run is not stopped again by the old request');
     assert.ok(['queued', 'running'].includes(resumed.state));
     const done = await m.waitFor(run.id, (x) => isFinal(x.state), 20_000);
     assert.equal(done.state, 'completed');
     const train = records(run.dir).filter((x) => x.kind === 'train');
-    assert.deepEqual(train.map((x) => x.step), Array.from({ length: 30 }, (_, i) => i + 1));
-    assert.deepEqual(train.map((x) => (x as { loss: number }).loss), expectedLosses(5, 30));
+    assert.deepEqual(
+      train.map((x) => x.step),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      train.map((x) => (x as { loss: number }).loss),
+      expectedLosses(5, 30),
+    );
     assert.throws(() => m.resume(run.id), /completed all 30 steps; nothing to resume/);
   });
 
@@ -157,7 +181,11 @@ describe('RunManager (fixture worker)', () => {
     const free = m.enqueue(newRun(tinySpec({ steps: 5 })));
     await m.waitFor(free.id, (x) => x.state === 'completed', 20_000);
     await sleep(1_500); // many manager ticks (pollMs 50) after the queue had room
-    assert.equal(readLaunchMarker(claimed.dir)?.workerPid, process.pid, 'the queue owner launched a worker on a run another process launches');
+    assert.equal(
+      readLaunchMarker(claimed.dir)?.workerPid,
+      process.pid,
+      'the queue owner launched a worker on a run another process launches',
+    );
     assert.equal(m.get(claimed.id).state, 'queued');
     assert.equal(records(claimed.dir).length, 0);
   });
@@ -205,7 +233,10 @@ describe('RunManager (fixture worker)', () => {
     second.onEvent((e) => events.push(e));
     const done = await second.waitFor(live.id, (x) => x.state === 'completed', 20_000);
     assert.equal(done.status?.step, 40);
-    assert.ok(events.some((e) => e.type === 'metrics' && e.id === live.id), 'metrics followed after reattaching');
+    assert.ok(
+      events.some((e) => e.type === 'metrics' && e.id === live.id),
+      'metrics followed after reattaching',
+    );
     second.close();
 
     // Now a worker killed while nobody watches.
@@ -223,7 +254,10 @@ describe('RunManager (fixture worker)', () => {
     const finished = await fourth.waitFor(doomed.id, (x) => isFinal(x.state), 20_000);
     assert.equal(finished.state, 'completed');
     const train = records(doomed.dir).filter((x) => x.kind === 'train');
-    assert.deepEqual(train.map((x) => (x as { loss: number }).loss), expectedLosses(4, 60));
+    assert.deepEqual(
+      train.map((x) => (x as { loss: number }).loss),
+      expectedLosses(4, 60),
+    );
   });
 
   it('a worker that crashes at start-up fails the run with its last output, and is not started again', async () => {
@@ -292,7 +326,12 @@ describe('RunManager (fixture worker)', () => {
     [...fromA, ...fromB].forEach((r, seed) => {
       assert.equal(b.get(r.id).state, 'completed');
       assert.equal(fs.readFileSync(path.join(r.dir, RunFiles.log), 'utf8').match(/starting/g)?.length, 1, `${r.id} started once`);
-      assert.deepEqual(records(r.dir).filter((x) => x.kind === 'train').map((x) => (x as { loss: number }).loss), expectedLosses(seed, 10));
+      assert.deepEqual(
+        records(r.dir)
+          .filter((x) => x.kind === 'train')
+          .map((x) => (x as { loss: number }).loss),
+        expectedLosses(seed, 10),
+      );
     });
   });
 });

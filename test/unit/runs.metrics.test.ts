@@ -15,7 +15,15 @@ const file = (content: string) => {
   return f;
 };
 
-const train = (step: number, loss = 1 / step): MetricRecord => ({ kind: 'train', step, tokens: step * 64, flops: step * 1e6, wallMs: step * 3, loss, lr: 1e-3 });
+const train = (step: number, loss = 1 / step): MetricRecord => ({
+  kind: 'train',
+  step,
+  tokens: step * 64,
+  flops: step * 1e6,
+  wallMs: step * 3,
+  loss,
+  lr: 1e-3,
+});
 const line = (r: MetricRecord) => `${JSON.stringify(r)}\n`;
 const collect = (f: string) => {
   const records: MetricRecord[] = [];
@@ -25,12 +33,26 @@ const collect = (f: string) => {
 
 describe('streaming metrics.jsonl', () => {
   it('skips torn and garbage lines with their line numbers, keeps every other record in order, ignores an unfinished last line', () => {
-    const f = file(line(train(1)) + '{"kind":"train","st\n' + line(train(2)) + 'not json at all\n\n' + '{"kind":"other","step":3}\n' + line(train(3)) + '{"kind":"train","step":4,"tok');
+    const f = file(
+      line(train(1)) +
+        '{"kind":"train","st\n' +
+        line(train(2)) +
+        'not json at all\n\n' +
+        '{"kind":"other","step":3}\n' +
+        line(train(3)) +
+        '{"kind":"train","step":4,"tok',
+    );
     const { records, report } = collect(f);
-    assert.deepEqual(records.map((r) => r.step), [1, 2, 3]);
+    assert.deepEqual(
+      records.map((r) => r.step),
+      [1, 2, 3],
+    );
     assert.equal(report.records, 3);
     assert.equal(report.skippedCount, 3);
-    assert.deepEqual(report.skipped.map((s) => s.line), [2, 4, 6]);
+    assert.deepEqual(
+      report.skipped.map((s) => s.line),
+      [2, 4, 6],
+    );
     const warnings = describeSkipped('metrics.jsonl', report);
     assert.equal(warnings.length, 3);
     assert.match(warnings[0]!, /^metrics\.jsonl:2: skipped a line that is not a metric record: "\{\\"kind\\":\\"train\\",\\"st"$/);
@@ -85,14 +107,20 @@ describe('MetricsTail', () => {
   it('reports only appended records, completes a partial line later, and re-reads a replaced file as a reset', () => {
     const f = file(line(train(1)));
     const tail = new MetricsTail(f);
-    assert.deepEqual(tail.poll().records.map((r) => r.step), [1]);
+    assert.deepEqual(
+      tail.poll().records.map((r) => r.step),
+      [1],
+    );
     const half = line(train(2));
     fs.appendFileSync(f, half.slice(0, 10));
     assert.deepEqual(tail.poll().records, []);
     fs.appendFileSync(f, half.slice(10) + line(train(3)));
     const update = tail.poll();
     assert.equal(update.reset, false);
-    assert.deepEqual(update.records.map((r) => r.step), [2, 3]);
+    assert.deepEqual(
+      update.records.map((r) => r.step),
+      [2, 3],
+    );
 
     // A resumed worker replaces the file (atomic rename) with the records up to its checkpoint.
     const replacement = `${f}.new`;
@@ -100,13 +128,19 @@ describe('MetricsTail', () => {
     fs.renameSync(replacement, f);
     const reset = tail.poll();
     assert.equal(reset.reset, true);
-    assert.deepEqual(reset.records.map((r) => r.step), [1, 2]);
+    assert.deepEqual(
+      reset.records.map((r) => r.step),
+      [1, 2],
+    );
 
     // Shortened in place also counts as a reset.
     fs.writeFileSync(f, line(train(1)));
     const shorter = tail.poll();
     assert.equal(shorter.reset, true);
-    assert.deepEqual(shorter.records.map((r) => r.step), [1]);
+    assert.deepEqual(
+      shorter.records.map((r) => r.step),
+      [1],
+    );
   });
 
   it('costs one stat and no reads when nothing is new', () => {
@@ -118,14 +152,20 @@ describe('MetricsTail', () => {
     let calls = 0;
     const mutableFs = require('node:fs') as { openSync: typeof fs.openSync; readSync: typeof fs.readSync };
     mutableFs.openSync = ((...args: Parameters<typeof fs.openSync>) => (calls++, real.openSync(...args))) as typeof fs.openSync;
-    mutableFs.readSync = ((...args: Parameters<typeof fs.readSync>) => (calls++, (real.readSync as (...a: unknown[]) => number)(...args))) as typeof fs.readSync;
+    mutableFs.readSync = ((...args: Parameters<typeof fs.readSync>) => (
+      calls++,
+      (real.readSync as (...a: unknown[]) => number)(...args)
+    )) as typeof fs.readSync;
     try {
       for (let i = 0; i < 5; i++) assert.deepEqual(tail.poll().records, []);
       assert.equal(calls, 0);
       // Control: the counting does see the tail's reads once there is something to read.
       fs.appendFileSync(f, line(train(3)));
       calls = 0;
-      assert.deepEqual(tail.poll().records.map((r) => r.step), [3]);
+      assert.deepEqual(
+        tail.poll().records.map((r) => r.step),
+        [3],
+      );
       assert.ok(calls >= 2);
     } finally {
       Object.assign(mutableFs, real);
@@ -139,7 +179,10 @@ describe('MetricsTail', () => {
     assert.deepEqual(tail.poll().records, []);
     fs.appendFileSync(f, half.slice(5) + 'junk\n');
     const update = tail.poll();
-    assert.deepEqual(update.records.map((r) => r.step), [3]);
+    assert.deepEqual(
+      update.records.map((r) => r.step),
+      [3],
+    );
     // Line numbers are unknown after skipping; the byte offset locates the bad line instead.
     assert.equal(update.report.skipped[0]!.line, null);
     assert.equal(update.report.skipped[0]!.offset, fs.statSync(f).size - 'junk\n'.length);
@@ -150,7 +193,10 @@ describe('MetricsTail', () => {
     const tail = new MetricsTail(f, { fromEnd: true });
     assert.deepEqual(tail.poll(), { records: [], reset: false, report: { records: 0, skipped: [], skippedCount: 0 } });
     fs.writeFileSync(f, line(train(1)));
-    assert.deepEqual(tail.poll().records.map((r) => r.step), [1]);
+    assert.deepEqual(
+      tail.poll().records.map((r) => r.step),
+      [1],
+    );
     fs.rmSync(f);
     assert.equal(tail.poll().reset, true);
   });

@@ -24,7 +24,9 @@ let raceChild = '';
 /** Start `count` contenders together and collect what each printed; stdin closes once all have answered. */
 async function race(mode: 'create' | 'claim', dir: string, count: number): Promise<string[]> {
   const start = String(Date.now() + 250);
-  const children = Array.from({ length: count }, () => spawn(process.execPath, [raceChild, mode, dir, start], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, [raceChild, mode, dir, start], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   const answers = await Promise.all(
     children.map(
       (child) =>
@@ -38,7 +40,11 @@ async function race(mode: 'create' | 'claim', dir: string, count: number): Promi
         }),
     ),
   );
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.on('exit', resolve), child.stdin.end())))));
+  await Promise.all(
+    children.map(
+      (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.on('exit', resolve), child.stdin.end()))),
+    ),
+  );
   return answers;
 }
 
@@ -70,7 +76,10 @@ const trainSteps = (dir: string) =>
 describe('one writer per run folder', () => {
   before(() => {
     work = tempDir('one-writer-build');
-    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), '--only=cli,worker', `--outdir=${work}`], { cwd: repoRoot, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), '--only=cli,worker', `--outdir=${work}`], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
     cli = path.join(work, 'cli.js');
     worker = path.join(work, 'worker.js');
     raceChild = bundle('test/unit/runs.raceChild.ts', work, 'raceChild');
@@ -106,7 +115,11 @@ describe('one writer per run folder', () => {
       assert.deepEqual(codes, [0, 1], `round ${round}:\n${a.stderr}\n${b.stderr}`);
       const loser = a.code === 1 ? a : b;
       assert.match(loser.stderr, /already running \(pid \d+\)|already completed/);
-      assert.deepEqual(trainSteps(dir), Array.from({ length: 30 }, (_, i) => i + 1), 'each step trained once');
+      assert.deepEqual(
+        trainSteps(dir),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+        'each step trained once',
+      );
       assert.equal(readRunStatus(dir).state, 'completed');
     }
   });
@@ -124,7 +137,10 @@ describe('one writer per run folder', () => {
   it('resumes at once after the worker is killed, and records the kill (3 rounds)', async () => {
     for (let round = 0; round < 3; round++) {
       const ws = tempDir('kill-resume');
-      fs.writeFileSync(path.join(ws, 'tiny.mlbtc.json'), JSON.stringify(tinyRawSpec({ steps: 100000, logEvery: 1, evalEvery: 100000, checkpointEvery: 100000 })));
+      fs.writeFileSync(
+        path.join(ws, 'tiny.mlbtc.json'),
+        JSON.stringify(tinyRawSpec({ steps: 100000, logEvery: 1, evalEvery: 100000, checkpointEvery: 100000 })),
+      );
       const dir = path.join(ws, 'run');
       const first = run(['train', 'tiny.mlbtc.json', '--out', 'run'], ws);
       while (!fs.existsSync(path.join(dir, RunFiles.metrics))) await new Promise((r) => setTimeout(r, 50));

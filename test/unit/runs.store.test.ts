@@ -46,7 +46,10 @@ describe('RunStore', () => {
     assert.deepEqual(fs.readdirSync(root).sort(), [StoreFiles.index, run.id].sort(), 'no temp folder left');
     assert.equal(store.readSpec(run.id).name, run.id);
     const listed = store.list();
-    assert.deepEqual(listed.map((r) => r.id), [run.id]);
+    assert.deepEqual(
+      listed.map((r) => r.id),
+      [run.id],
+    );
     assert.equal(readIndex(root).get(run.id)?.source, '/ws/a.mlbtc.json');
   });
 
@@ -64,7 +67,8 @@ describe('RunStore', () => {
       const mutable = require('node:fs') as { existsSync: typeof fs.existsSync };
       const realExists = mutable.existsSync;
       let lied = false;
-      mutable.existsSync = ((p: fs.PathLike) => (!lied && String(p) === first.dir ? ((lied = true), false) : realExists(p))) as typeof fs.existsSync;
+      mutable.existsSync = ((p: fs.PathLike) =>
+        !lied && String(p) === first.dir ? ((lied = true), false) : realExists(p)) as typeof fs.existsSync;
       let second;
       try {
         second = store.create(newRun(tinySpec()), now);
@@ -75,8 +79,17 @@ describe('RunStore', () => {
       assert.equal(first.id, 'tiny-20260101-000000-8000');
       assert.equal(second.id, 'tiny-20260101-000000-4000');
       assert.equal(store.readSpec(first.id).name, first.id, 'the first run is intact');
-      assert.deepEqual(store.list().map((r) => r.id).sort(), [second.id, first.id].sort());
-      assert.deepEqual(fs.readdirSync(root).filter((n) => n.startsWith('.tmp')), []);
+      assert.deepEqual(
+        store
+          .list()
+          .map((r) => r.id)
+          .sort(),
+        [second.id, first.id].sort(),
+      );
+      assert.deepEqual(
+        fs.readdirSync(root).filter((n) => n.startsWith('.tmp')),
+        [],
+      );
     } finally {
       Math.random = realRandom;
     }
@@ -87,7 +100,10 @@ describe('RunStore', () => {
     const store = new RunStore(root);
     const dir = path.join(root, 'tiny-20260101-000000');
     createRunFolder(dir, { spec: tinySpec(), sourcePath: '/ws/b.mlbtc.json', sourceText: '{}', overrides: { steps: 20 } });
-    assert.deepEqual(store.list().map((r) => [r.id, r.source, r.state]), [['tiny-20260101-000000', '/ws/b.mlbtc.json', 'queued']]);
+    assert.deepEqual(
+      store.list().map((r) => [r.id, r.source, r.state]),
+      [['tiny-20260101-000000', '/ws/b.mlbtc.json', 'queued']],
+    );
     assert.equal(readIndex(root).get('tiny-20260101-000000')?.source, '/ws/b.mlbtc.json');
     // Listing no longer needs spec.json: a second store (no cache) still knows the source.
     fs.rmSync(path.join(dir, RunFiles.spec));
@@ -124,8 +140,14 @@ describe('RunStore', () => {
     store.create(newRun(tinySpec({}, 'beta')));
     assert.equal(store.get('alpha').id, a.id);
     assert.equal(store.get(a.id).id, a.id);
-    assert.throws(() => store.get('beta'), (e: Error) => e instanceof RunNotFoundError && /matches 2 runs/.test(e.message));
-    assert.throws(() => store.get('gamma'), (e: Error) => e instanceof RunNotFoundError && /No run "gamma".*mlbtc runs/.test(e.message));
+    assert.throws(
+      () => store.get('beta'),
+      (e: Error) => e instanceof RunNotFoundError && /matches 2 runs/.test(e.message),
+    );
+    assert.throws(
+      () => store.get('gamma'),
+      (e: Error) => e instanceof RunNotFoundError && /No run "gamma".*mlbtc runs/.test(e.message),
+    );
   });
 
   it('groups runs by source spec and by search', () => {
@@ -136,12 +158,18 @@ describe('RunStore', () => {
     store.create({ ...newRun(tinySpec(), '/ws/a.mlbtc.json'), search: { id: 's1', trial: 1, rung: 0 } });
     store.create(newRun(tinySpec(), '/ws/a.mlbtc.json'));
     const groups = groupByExperiment(store.list());
-    assert.deepEqual(groups.map((g) => [g.experiment.key, g.runs.length]), [
-      ['spec:/ws/a.mlbtc.json', 2],
-      ['search:s1', 2],
-      ['spec:/ws/b.mlbtc.json', 1],
-    ]);
-    assert.deepEqual(groups[1]!.runs.map((r) => r.search?.trial), [0, 1]);
+    assert.deepEqual(
+      groups.map((g) => [g.experiment.key, g.runs.length]),
+      [
+        ['spec:/ws/a.mlbtc.json', 2],
+        ['search:s1', 2],
+        ['spec:/ws/b.mlbtc.json', 1],
+      ],
+    );
+    assert.deepEqual(
+      groups[1]!.runs.map((r) => r.search?.trial),
+      [0, 1],
+    );
   });
 
   it('refuses to delete a running run, deletes a finished one without leaving anything behind', () => {
@@ -149,7 +177,10 @@ describe('RunStore', () => {
     const store = new RunStore(root);
     const run = store.create(newRun(tinySpec()));
     writeStatus(run.dir, { state: 'running', pid: process.pid, heartbeat: new Date().toISOString() });
-    assert.throws(() => store.remove(run.id), (e: Error) => e instanceof StoreError && e.code === 'EBUSY' && /stop it first/.test(e.message));
+    assert.throws(
+      () => store.remove(run.id),
+      (e: Error) => e instanceof StoreError && e.code === 'EBUSY' && /stop it first/.test(e.message),
+    );
     assert.ok(fs.existsSync(run.dir));
     writeStatus(run.dir, { state: 'completed', pid: null });
     store.remove(run.id);
@@ -167,7 +198,8 @@ describe('RunStore on a full or unwritable disk', () => {
     // Every write fails: spec.json cannot even be written.
     assert.throws(
       () => withFailingFs(['writeSync', 'appendFileSync'], 'ENOSPC', () => store.create(newRun(tinySpec({}, 'full')))),
-      (e: Error) => e instanceof StoreError && e.code === 'ENOSPC' && /disk is full/.test(e.message) && /No run was created/.test(e.message),
+      (e: Error) =>
+        e instanceof StoreError && e.code === 'ENOSPC' && /disk is full/.test(e.message) && /No run was created/.test(e.message),
     );
     assert.deepEqual(fs.readdirSync(root).sort(), before);
     // Only the index append fails: the run folder is complete but must not appear either.
@@ -188,7 +220,10 @@ describe('RunStore on a full or unwritable disk', () => {
     } else {
       fs.chmodSync(root, 0o555);
       try {
-        assert.throws(() => store.create(newRun(tinySpec())), (e: Error) => e instanceof StoreError && e.message.includes(root) && /permission denied/.test(e.message));
+        assert.throws(
+          () => store.create(newRun(tinySpec())),
+          (e: Error) => e instanceof StoreError && e.message.includes(root) && /permission denied/.test(e.message),
+        );
       } finally {
         fs.chmodSync(root, 0o755);
       }
@@ -199,13 +234,27 @@ describe('RunStore on a full or unwritable disk', () => {
   it('a runs directory below a file is a clear error', () => {
     const file = path.join(fresh('notdir'), 'file');
     fs.writeFileSync(file, '');
-    assert.throws(() => new RunStore(path.join(file, 'runs')).create(newRun(tinySpec())), (e: Error) => e instanceof StoreError && /a file stands where a folder is expected/.test(e.message));
+    assert.throws(
+      () => new RunStore(path.join(file, 'runs')).create(newRun(tinySpec())),
+      (e: Error) => e instanceof StoreError && /a file stands where a folder is expected/.test(e.message),
+    );
   });
 });
 
 describe('status.json, read defensively', () => {
   it('says which field is wrong', () => {
-    const ok = { version: 1, state: 'running', pid: 1, heartbeat: null, backend: null, startedAt: null, endedAt: null, exitReason: null, step: 3, totalSteps: 9 };
+    const ok = {
+      version: 1,
+      state: 'running',
+      pid: 1,
+      heartbeat: null,
+      backend: null,
+      startedAt: null,
+      endedAt: null,
+      exitReason: null,
+      step: 3,
+      totalSteps: 9,
+    };
     assert.ok(parseStatus(JSON.stringify(ok), 's').status);
     assert.match(parseStatus(JSON.stringify({ ...ok, step: 'x' }), 's').problem!, /"step" should be a number \(got "x"\)/);
     assert.match(parseStatus(JSON.stringify({ ...ok, state: 'paused' }), 's').problem!, /state "paused" is not one of queued, running/);
@@ -221,7 +270,10 @@ describe('FileLock', () => {
     const b = new FileLock(file, 'manager B', { isAlive: isProcessAlive });
     assert.equal(a.tryAcquire(), true);
     assert.equal(b.tryAcquire(), false, 'not re-entrant across lock objects of one process');
-    assert.throws(() => b.acquire(), (e: Error) => e instanceof LockedError && /held by manager A \(pid \d+/.test(e.message));
+    assert.throws(
+      () => b.acquire(),
+      (e: Error) => e instanceof LockedError && /held by manager A \(pid \d+/.test(e.message),
+    );
     b.release(); // releasing a lock it never held does nothing
     assert.ok(fs.existsSync(file));
     a.release();
@@ -260,9 +312,13 @@ describe('FileLock', () => {
   it('with() releases on error', () => {
     const file = path.join(fresh('with'), 'x.lock');
     const lock = new FileLock(file, 'me', { isAlive: isProcessAlive });
-    assert.throws(() => lock.with(() => {
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        lock.with(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(fs.existsSync(file), false);
   });
 });

@@ -28,31 +28,47 @@ describe('the PyTorch launcher', () => {
   });
 
   const python = findPython({}).found?.path;
-  it('runs the interpreter it finds at launch, with the package on PYTHONPATH, detached, output to the log', { skip: python ? false : 'no python3 on PATH' }, async () => {
-    // A stand-in mlbtc_torch.worker that reports what it was started with.
-    const pkg = path.join(work, 'pkg');
-    fs.mkdirSync(path.join(pkg, 'mlbtc_torch'), { recursive: true });
-    fs.writeFileSync(path.join(pkg, 'mlbtc_torch', '__init__.py'), '');
-    fs.writeFileSync(
-      path.join(pkg, 'mlbtc_torch', 'worker.py'),
-      'import json, os, sys\nprint(json.dumps({"args": sys.argv[1:], "path": os.environ["PYTHONPATH"].split(os.pathsep)[0], "cwd": os.getcwd()}))\n',
-    );
-    const runDir = path.join(work, hostile);
-    fs.mkdirSync(runDir);
-    const logFile = path.join(runDir, RunFiles.log);
-    let chosen = '/not/yet/chosen';
-    const launch = launchTorchWorker(() => ({ path: chosen, source: 'environment', how: 'MLBTC_PYTHON' }), pkg);
-    chosen = python!;
-    launch({ runDir, resume: true, logFile });
-    // The child is detached and unreferenced (it must outlive its launcher), so wait for its output, not its exit.
-    const deadline = Date.now() + 20_000;
-    while (!(fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('\n')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(JSON.parse(fs.readFileSync(logFile, 'utf8')), { args: [runDir, '--resume'], path: pkg, cwd: fs.realpathSync(runDir) });
-    assert.deepEqual([...fs.readdirSync(work), ...fs.readdirSync(runDir)].filter((f) => f.startsWith('pwned')), [], 'nothing in the name was run by a shell');
-  });
+  it(
+    'runs the interpreter it finds at launch, with the package on PYTHONPATH, detached, output to the log',
+    { skip: python ? false : 'no python3 on PATH' },
+    async () => {
+      // A stand-in mlbtc_torch.worker that reports what it was started with.
+      const pkg = path.join(work, 'pkg');
+      fs.mkdirSync(path.join(pkg, 'mlbtc_torch'), { recursive: true });
+      fs.writeFileSync(path.join(pkg, 'mlbtc_torch', '__init__.py'), '');
+      fs.writeFileSync(
+        path.join(pkg, 'mlbtc_torch', 'worker.py'),
+        'import json, os, sys\nprint(json.dumps({"args": sys.argv[1:], "path": os.environ["PYTHONPATH"].split(os.pathsep)[0], "cwd": os.getcwd()}))\n',
+      );
+      const runDir = path.join(work, hostile);
+      fs.mkdirSync(runDir);
+      const logFile = path.join(runDir, RunFiles.log);
+      let chosen = '/not/yet/chosen';
+      const launch = launchTorchWorker(() => ({ path: chosen, source: 'environment', how: 'MLBTC_PYTHON' }), pkg);
+      chosen = python!;
+      launch({ runDir, resume: true, logFile });
+      // The child is detached and unreferenced (it must outlive its launcher), so wait for its output, not its exit.
+      const deadline = Date.now() + 20_000;
+      while (!(fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('\n')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(JSON.parse(fs.readFileSync(logFile, 'utf8')), {
+        args: [runDir, '--resume'],
+        path: pkg,
+        cwd: fs.realpathSync(runDir),
+      });
+      assert.deepEqual(
+        [...fs.readdirSync(work), ...fs.readdirSync(runDir)].filter((f) => f.startsWith('pwned')),
+        [],
+        'nothing in the name was run by a shell',
+      );
+    },
+  );
 
   it('fails the launch with where it looked when no Python is found', () => {
-    const launch = launchTorchWorker(() => ({ error: 'no Python was found for the PyTorch worker (looked at MLBTC_PYTHON: not set)' }), '/pkg');
+    const launch = launchTorchWorker(
+      () => ({ error: 'no Python was found for the PyTorch worker (looked at MLBTC_PYTHON: not set)' }),
+      '/pkg',
+    );
     assert.throws(() => launch({ runDir: work, resume: false, logFile: path.join(work, 'x.log') }), /looked at MLBTC_PYTHON: not set/);
   });
 });
@@ -68,7 +84,13 @@ describe('the run manager and runtimes', () => {
     const root = path.join(work, `runs-${runtime}-${withTorch}`);
     const tfjs = recording();
     const torch = recording();
-    const manager = new RunManager({ runsDir: root, launcher: tfjs.launcher, ...(withTorch ? { torchLauncher: torch.launcher } : {}), watch: false, pollMs: 20 }).open();
+    const manager = new RunManager({
+      runsDir: root,
+      launcher: tfjs.launcher,
+      ...(withTorch ? { torchLauncher: torch.launcher } : {}),
+      watch: false,
+      pollMs: 20,
+    }).open();
     try {
       const spec = tinySpec();
       const run = manager.enqueue(newRun(runtime === 'auto' ? spec : recordRuntime(spec, {}, runtime).spec));
@@ -89,7 +111,10 @@ describe('the run manager and runtimes', () => {
   it('fails a torch run, saying why, when the manager has no torch launcher', async () => {
     const r = await startOne('torch', false);
     assert.equal(r.tfjs, 0);
-    assert.match(r.reason, /could not start the worker: the run's training\.runtime is "torch", and its run manager \(pid \d+\) cannot start PyTorch workers/);
+    assert.match(
+      r.reason,
+      /could not start the worker: the run's training\.runtime is "torch", and its run manager \(pid \d+\) cannot start PyTorch workers/,
+    );
   });
 });
 
@@ -97,7 +122,10 @@ describe('status.json runtime', () => {
   const base = initialStatus(10);
   it('is null in a new status, kept when written, and null when an older folder has none', () => {
     assert.equal(base.runtime, null);
-    assert.equal(parseStatus(JSON.stringify({ ...base, runtime: 'torch 2.13.0 · cpu · fp32' }), 's').status?.runtime, 'torch 2.13.0 · cpu · fp32');
+    assert.equal(
+      parseStatus(JSON.stringify({ ...base, runtime: 'torch 2.13.0 · cpu · fp32' }), 's').status?.runtime,
+      'torch 2.13.0 · cpu · fp32',
+    );
     const { runtime: _absent, ...older } = base;
     const read = parseStatus(JSON.stringify(older), 's');
     assert.equal(read.problem, undefined);
@@ -108,4 +136,3 @@ describe('status.json runtime', () => {
     assert.match(parseStatus(JSON.stringify({ ...base, runtime: 3 }), 's').problem!, /"runtime" should be a string or null \(got 3\)/);
   });
 });
-

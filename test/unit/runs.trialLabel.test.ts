@@ -5,19 +5,35 @@ import { shortKeys, shortNumber, trialParams } from '../../src/runs/search/trial
 
 describe('a trial labelled by its parameters', () => {
   it('writes numbers short: integers whole, below 0.1 in exponent form, others to three digits', () => {
-    assert.deepEqual([16, 0.003, 0.000316, 0.01, 0.1, 0.123456, 2.5, 1e7, 0].map(shortNumber), ['16', '3e-3', '3.16e-4', '1e-2', '0.1', '0.123', '2.5', '1e7', '0']);
+    assert.deepEqual([16, 0.003, 0.000316, 0.01, 0.1, 0.123456, 2.5, 1e7, 0].map(shortNumber), [
+      '16',
+      '3e-3',
+      '3.16e-4',
+      '1e-2',
+      '0.1',
+      '0.123',
+      '2.5',
+      '1e7',
+      '0',
+    ]);
   });
 
   it('names each key by its last segment unless two would read alike', () => {
-    assert.deepEqual([...shortKeys(['attention.ranks', 'training.lr'])], [
-      ['attention.ranks', 'ranks'],
-      ['training.lr', 'lr'],
-    ]);
-    assert.deepEqual([...shortKeys(['attention.0.heads', 'attention.1.heads', 'model.width'])], [
-      ['attention.0.heads', 'attention.0.heads'],
-      ['attention.1.heads', 'attention.1.heads'],
-      ['model.width', 'width'],
-    ]);
+    assert.deepEqual(
+      [...shortKeys(['attention.ranks', 'training.lr'])],
+      [
+        ['attention.ranks', 'ranks'],
+        ['training.lr', 'lr'],
+      ],
+    );
+    assert.deepEqual(
+      [...shortKeys(['attention.0.heads', 'attention.1.heads', 'model.width'])],
+      [
+        ['attention.0.heads', 'attention.0.heads'],
+        ['attention.1.heads', 'attention.1.heads'],
+        ['model.width', 'width'],
+      ],
+    );
   });
 
   it('joins lists with bars and the dimensions with dots, in dimension order', () => {

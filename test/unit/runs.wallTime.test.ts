@@ -28,7 +28,16 @@ function run(id: string, state: RunInfo['state'], totals: { flops: number; token
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, RunFiles.metrics), formatMetricLine({ kind: 'train', step: 10, loss: 1, lr: 1e-3, ...totals }));
   const status = { ...initialStatus(10), state: state === 'unknown' ? 'failed' : state, ...(runtime ? { runtime } : {}) };
-  return { id, dir, state, status, name: id, createdAt: '2026-01-01T00:00:00.000Z', source: null, experiment: { key: `spec:${id}`, kind: 'spec', label: id } };
+  return {
+    id,
+    dir,
+    state,
+    status,
+    name: id,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    source: null,
+    experiment: { key: `spec:${id}`, kind: 'spec', label: id },
+  };
 }
 
 describe('the wall time of a search plan', () => {
@@ -58,7 +67,10 @@ describe('the wall time of a search plan', () => {
   it('says the planned FLOPs over the measured rate, or that nothing was measured yet', () => {
     const rate = plan.compute.maxFlops / 90; // so the plan takes 90 s
     const line = wallTimeLine(plan, { runtime: 'tfjs', flopsPerSecond: rate, tokensPerSecond: 1234, runs: 3 }, 'tfjs');
-    assert.match(line, /^Wall time: about 1m30s one trial after another, at [\d.]+ [kMGTP]?FLOP\/s \(1\.23 k tokens\/s\) measured over 3 completed tfjs runs$/);
+    assert.match(
+      line,
+      /^Wall time: about 1m30s one trial after another, at [\d.]+ [kMGTP]?FLOP\/s \(1\.23 k tokens\/s\) measured over 3 completed tfjs runs$/,
+    );
     assert.equal(
       planWallTime(plan, []),
       'Wall time: no measurement yet (no completed tfjs run in this runs directory to measure the throughput of this machine)',

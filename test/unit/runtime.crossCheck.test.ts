@@ -107,7 +107,13 @@ const cases: CrossCase[] = [
     3,
   ),
   crossCase('per-layer: mlr + dense head groups, then dense', lm, {
-    pattern: [[{ heads: 1, kind: 'mlr', ranks: [4, 4] }, { heads: 1, kind: 'dense' }], { kind: 'dense' }],
+    pattern: [
+      [
+        { heads: 1, kind: 'mlr', ranks: [4, 4] },
+        { heads: 1, kind: 'dense' },
+      ],
+      { kind: 'dense' },
+    ],
   }),
   crossCase('language-model, dense', lm, { kind: 'dense' }),
   crossCase('language-model, head groups', lm, [

@@ -210,7 +210,10 @@ describe('runs on a real Slurm', { skip, timeout: 4 * MINUTE }, () => {
     const searched = cli('search', 'search.mlbtc.json', '--executor', 'slurm', '--max-concurrent', '2');
     assert.equal(searched.status, 0, searched.stderr + searched.stdout);
     const trials = new RunStore(path.join(ws, '.mlbtc', 'runs')).list().filter((r) => r.search);
-    assert.deepEqual(trials.map((r) => r.state), ['completed', 'completed', 'completed']);
+    assert.deepEqual(
+      trials.map((r) => r.state),
+      ['completed', 'completed', 'completed'],
+    );
     const jobs = trials.map((r) => readJobFile(r.dir)!);
     assert.equal(new Set(jobs.map((j) => j.jobId)).size, 1, 'one job array');
     assert.deepEqual(jobs.map((j) => j.arrayTask).sort(), [0, 1, 2]);

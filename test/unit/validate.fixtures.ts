@@ -13,7 +13,11 @@ export function lm(attention: unknown, model: Record<string, unknown> = {}, extr
 }
 
 /** A valid in-context regression spec (d 16, T 64, width 64, 4 heads of 16). */
-export function icl(task: Record<string, unknown> = {}, model: Record<string, unknown> = {}, attention: unknown = { kind: 'dense' }): Record<string, unknown> {
+export function icl(
+  task: Record<string, unknown> = {},
+  model: Record<string, unknown> = {},
+  attention: unknown = { kind: 'dense' },
+): Record<string, unknown> {
   return {
     name: 'icl',
     task: { kind: 'icl-regression', inputDim: 16, ...task },

@@ -34,11 +34,18 @@ describe('spec text limits', () => {
       const { problems, spec } = validateText(text);
       assert.equal(spec, undefined);
       if (depth + outer > SPEC_TEXT_LIMITS.maxDepth) {
-        assert.deepEqual(problems.map((p) => p.code), ['too-deep'], `depth ${depth + outer}`);
+        assert.deepEqual(
+          problems.map((p) => p.code),
+          ['too-deep'],
+          `depth ${depth + outer}`,
+        );
         assert.match(problems[0]!.message, /nest more than 64 levels/);
         assert.equal(withinSpecTextLimits(text), false);
       } else {
-        assert.ok(problems.every((p) => p.code !== 'too-deep'), `depth ${depth + outer}: ${problems[0]?.message}`);
+        assert.ok(
+          problems.every((p) => p.code !== 'too-deep'),
+          `depth ${depth + outer}: ${problems[0]?.message}`,
+        );
         assert.equal(withinSpecTextLimits(text), true);
       }
     }
@@ -46,7 +53,10 @@ describe('spec text limits', () => {
 
   it('answers text past the size limit without parsing it', () => {
     const { problems } = validateText(`{"name": "${'x'.repeat(SPEC_TEXT_LIMITS.maxChars)}"}`);
-    assert.deepEqual(problems.map((p) => p.code), ['too-large']);
+    assert.deepEqual(
+      problems.map((p) => p.code),
+      ['too-large'],
+    );
     assert.match(problems[0]!.message, /at most 1,000,000/);
   });
 
@@ -67,7 +77,11 @@ describe('spec text limits', () => {
   it('makes `mlbtc validate` exit 1 with a located problem on a 2,800-level file, not crash', () => {
     const dir = tempDir('limits-cli');
     fs.writeFileSync(path.join(dir, 'deep.mlbtc.json'), `{"name": ${'['.repeat(2800)}${']'.repeat(2800)}}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli.ts'), 'validate', path.join(dir, 'deep.mlbtc.json')], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'src/cli.ts'), 'validate', path.join(dir, 'deep.mlbtc.json')],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout + r.stderr, /deep\.mlbtc\.json:1:\d+: error: objects and lists nest more than 64 levels/);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -75,12 +89,22 @@ describe('spec text limits', () => {
 
   it('answers absurd training values with a range problem on their field', () => {
     const spec = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'char-lm-dense.mlbtc.json'), 'utf8'));
-    const absurd: Record<string, number> = { steps: 1e12, batchSize: 1e9, lr: 1e300, evalBatches: 1e9, seed: 2 ** 32, warmupSteps: 1e12, logEvery: 1e12 };
+    const absurd: Record<string, number> = {
+      steps: 1e12,
+      batchSize: 1e9,
+      lr: 1e300,
+      evalBatches: 1e9,
+      seed: 2 ** 32,
+      warmupSteps: 1e12,
+      logEvery: 1e12,
+    };
     const { problems } = validate({ ...spec, task: { ...spec.task, vocabSize: 1e9 }, training: { ...spec.training, ...absurd } });
     const ranged = problems.filter((p) => p.code === 'range').map((p) => p.path.join('.'));
     for (const key of Object.keys(absurd)) assert.ok(ranged.includes(`training.${key}`), `training.${key}: ${ranged.join(', ')}`);
     assert.ok(ranged.includes('task.vocabSize'));
-    assert.equal(validate({ ...spec, training: { ...spec.training, seed: 2 ** 32 - 1 } }).problems.filter((p) => p.severity === 'error').length, 0);
+    assert.equal(
+      validate({ ...spec, training: { ...spec.training, seed: 2 ** 32 - 1 } }).problems.filter((p) => p.severity === 'error').length,
+      0,
+    );
   });
 });
-

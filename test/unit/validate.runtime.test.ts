@@ -3,9 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateText } from '../../src/core/validate';
 
-const base = { name: 'x', task: { kind: 'icl-regression', inputDim: 8 }, model: { width: 32, heads: 2, layers: 1, seqLen: 32 }, attention: { kind: 'dense' } };
+const base = {
+  name: 'x',
+  task: { kind: 'icl-regression', inputDim: 8 },
+  model: { width: 32, heads: 2, layers: 1, seqLen: 32 },
+  attention: { kind: 'dense' },
+};
 const check = (training: Record<string, unknown>) => validateText(JSON.stringify({ ...base, training }));
-const problems = (training: Record<string, unknown>) => check(training).problems.map((p) => `${p.severity} ${p.code} ${p.path.join('.')}: ${p.message}`);
+const problems = (training: Record<string, unknown>) =>
+  check(training).problems.map((p) => `${p.severity} ${p.code} ${p.path.join('.')}: ${p.message}`);
 
 describe('training.runtime, device and precision', () => {
   it('default to auto, auto and fp32', () => {
@@ -14,13 +20,21 @@ describe('training.runtime, device and precision', () => {
   });
 
   it('accept every device form with the torch runtime, quietly', () => {
-    for (const device of ['auto', 'cuda', 'cuda:0', 'cuda:12', 'mps', 'cpu']) assert.deepEqual(problems({ runtime: 'torch', device, precision: 'bf16' }), [], device);
+    for (const device of ['auto', 'cuda', 'cuda:0', 'cuda:12', 'mps', 'cpu'])
+      assert.deepEqual(problems({ runtime: 'torch', device, precision: 'bf16' }), [], device);
   });
 
   it('reject a device that is none of them, saying what is allowed', () => {
-    assert.deepEqual(problems({ device: 'gpu' }), ['error enum training.device: training.device "gpu" is not one of "auto", "cuda", "cuda:N", "mps", "cpu"']);
-    assert.match(problems({ device: 'cuda:first' })[0]!, /^error enum training\.device: training\.device "cuda:first" is not a device: use "cuda:N"/);
-    assert.deepEqual(problems({ device: 0 }), ['error type training.device: training.device must be "auto", "cuda", "cuda:N", "mps" or "cpu" (got 0)']);
+    assert.deepEqual(problems({ device: 'gpu' }), [
+      'error enum training.device: training.device "gpu" is not one of "auto", "cuda", "cuda:N", "mps", "cpu"',
+    ]);
+    assert.match(
+      problems({ device: 'cuda:first' })[0]!,
+      /^error enum training\.device: training\.device "cuda:first" is not a device: use "cuda:N"/,
+    );
+    assert.deepEqual(problems({ device: 0 }), [
+      'error type training.device: training.device must be "auto", "cuda", "cuda:N", "mps" or "cpu" (got 0)',
+    ]);
     assert.equal(check({ device: 'gpu' }).spec, undefined);
     assert.match(problems({ runtime: 'jax' })[0]!, /^error enum training\.runtime: /);
   });

@@ -5,7 +5,13 @@ import type { SearchTrialRow } from '../../src/protocol/webview';
 import { formatCompute, formatObjective, sortTrials } from '../../webview/search/leaderboard';
 import { axisKind } from '../../webview/search/parallel';
 
-const row = (trial: number, objective: number | null, flops: number | null, state = 'completed', params = `lr ${trial}`): SearchTrialRow => ({
+const row = (
+  trial: number,
+  objective: number | null,
+  flops: number | null,
+  state = 'completed',
+  params = `lr ${trial}`,
+): SearchTrialRow => ({
   trial,
   params,
   values: {},
@@ -22,16 +28,34 @@ describe('the search leaderboard', () => {
   const rows = [row(0, 0.5, 3e8), row(1, null, null, 'not started'), row(2, 0.2, 9e8, 'running'), row(3, 0.5, 1e8, 'queued')];
 
   it('sorts by objective both ways, ties by trial, trials without one last either way', () => {
-    assert.deepEqual(sortTrials(rows, 'objective', false).map((r) => r.trial), [2, 0, 3, 1]);
-    assert.deepEqual(sortTrials(rows, 'objective', true).map((r) => r.trial), [0, 3, 2, 1]);
+    assert.deepEqual(
+      sortTrials(rows, 'objective', false).map((r) => r.trial),
+      [2, 0, 3, 1],
+    );
+    assert.deepEqual(
+      sortTrials(rows, 'objective', true).map((r) => r.trial),
+      [0, 3, 2, 1],
+    );
   });
 
   it('sorts by compute, by state (running first) and by parameters with numbers in order', () => {
-    assert.deepEqual(sortTrials(rows, 'flops', false).map((r) => r.trial), [3, 0, 2, 1]);
-    assert.deepEqual(sortTrials(rows, 'state', false).map((r) => r.trial), [2, 3, 0, 1]);
+    assert.deepEqual(
+      sortTrials(rows, 'flops', false).map((r) => r.trial),
+      [3, 0, 2, 1],
+    );
+    assert.deepEqual(
+      sortTrials(rows, 'state', false).map((r) => r.trial),
+      [2, 3, 0, 1],
+    );
     const named = [row(0, 1, 1, 'completed', 'ranks 16'), row(1, 1, 1, 'completed', 'ranks 4'), row(2, 1, 1, 'completed', 'ranks 8')];
-    assert.deepEqual(sortTrials(named, 'params', false).map((r) => r.trial), [1, 2, 0]);
-    assert.deepEqual(sortTrials(rows, 'trial', true).map((r) => r.trial), [3, 2, 1, 0]);
+    assert.deepEqual(
+      sortTrials(named, 'params', false).map((r) => r.trial),
+      [1, 2, 0],
+    );
+    assert.deepEqual(
+      sortTrials(rows, 'trial', true).map((r) => r.trial),
+      [3, 2, 1, 0],
+    );
   });
 
   it('writes the objective to four digits and compute as consumed of planned', () => {

@@ -10,7 +10,7 @@ describe('run colours in the live losses', () => {
     assert.deepEqual(colours.indices(['a', 'b', 'c']), [0, 1, 2]);
   });
 
-  it('keep a run\'s colour when others come and go', () => {
+  it("keep a run's colour when others come and go", () => {
     const colours = new RunColours(6);
     colours.indices(['a', 'b', 'c']);
     // "a" finished and is no longer shown; a new run "d" takes the freed colour, "b" and "c" keep theirs.

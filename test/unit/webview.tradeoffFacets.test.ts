@@ -21,7 +21,12 @@ const point = (id: string, taskKind: string, rankSpace: TradeoffPoint['rankSpace
 
 describe('trade-off facets', () => {
   it('group by task kind, then rank space with features first, keeping the order within a group', () => {
-    const facets = facetsOf([point('a', 'language-model', 'sequence'), point('b', 'icl-regression', 'features'), point('c', 'language-model', 'features'), point('d', 'language-model', 'sequence')]);
+    const facets = facetsOf([
+      point('a', 'language-model', 'sequence'),
+      point('b', 'icl-regression', 'features'),
+      point('c', 'language-model', 'features'),
+      point('d', 'language-model', 'sequence'),
+    ]);
     assert.deepEqual(
       facets.map((f) => [f.title, f.points.map((p) => p.id)]),
       [
@@ -72,13 +77,20 @@ describe('point labels', () => {
     const obstacle = { x0: 20, x1: 30, y0: 95, y1: 105 };
     assert.deepEqual(placeLabels([{ x: 10, y: 100, widths: [50], offsets: [0] }], [obstacle], bounds), [], 'no room on the left either');
     const nearEdge = placeLabels([{ x: 280, y: 100, widths: [50], offsets: [0] }], [], bounds);
-    assert.deepEqual(nearEdge.map((p) => [p.x, p.box.x1]), [[222, 272]], 'past the right edge: placed on the left');
+    assert.deepEqual(
+      nearEdge.map((p) => [p.x, p.box.x1]),
+      [[222, 272]],
+      'past the right edge: placed on the left',
+    );
     assert.deepEqual(placeLabels([{ x: 10, y: 2, widths: [50], offsets: [0] }], [], bounds), [], 'past the top');
   });
 
   it('fall back to a shorter text when the full one fits nowhere', () => {
     const placed = placeLabels([{ x: 10, y: 100, widths: [400, 60], offsets: [0] }], [], bounds);
-    assert.deepEqual(placed.map((p) => [p.variant, p.box.x1]), [[1, 78]]);
+    assert.deepEqual(
+      placed.map((p) => [p.variant, p.box.x1]),
+      [[1, 78]],
+    );
   });
 
   it('keep off the Pareto staircase', () => {
@@ -93,6 +105,10 @@ describe('point labels', () => {
     ]);
     const line = segmentBoxes(corners);
     assert.deepEqual(line[0], { x0: 8, x1: 102, y0: 98, y1: 102 });
-    assert.deepEqual(placeLabels([{ x: 10, y: 100, widths: [40], offsets: [0, -13] }], line, bounds).map((p) => p.y), [91], 'moved above the line');
+    assert.deepEqual(
+      placeLabels([{ x: 10, y: 100, widths: [40], offsets: [0, -13] }], line, bounds).map((p) => p.y),
+      [91],
+      'moved above the line',
+    );
   });
 });

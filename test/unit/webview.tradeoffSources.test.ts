@@ -24,7 +24,12 @@ const point = (id: string, source: TradeoffSource, uri?: string): TradeoffPoint 
 
 const a = 'file:///w/a.mlbtc.json';
 const b = 'file:///w/b.mlbtc.json';
-const points = [point(a, 'file', a), point(`candidate:${a}#0`, 'candidate', a), point(`candidate:${a}#1`, 'candidate', a), point('run:r1', 'run')];
+const points = [
+  point(a, 'file', a),
+  point(`candidate:${a}#0`, 'candidate', a),
+  point(`candidate:${a}#1`, 'candidate', a),
+  point('run:r1', 'run'),
+];
 
 describe('trade-off sources', () => {
   it('counts each source', () => {
@@ -46,14 +51,24 @@ describe('trade-off sources', () => {
     const search: SkippedFile = { uri: a, fileName: 'a.mlbtc.json', reason: 'search cannot be planned: …' };
     assert.equal(skippedHeading(points, [invalid]), '1 file left out (invalid)');
     assert.equal(skippedHeading(points, [search]), '1 search without candidates');
-    assert.equal(skippedHeading(points, [invalid, search, { ...invalid, uri: 'file:///w/c.mlbtc.json' }]), '2 files left out (invalid) · 1 search without candidates');
+    assert.equal(
+      skippedHeading(points, [invalid, search, { ...invalid, uri: 'file:///w/c.mlbtc.json' }]),
+      '2 files left out (invalid) · 1 search without candidates',
+    );
     // A candidate or run pointing at a file does not make that file plotted.
     assert.equal(skippedHeading([point('x', 'candidate', b)], [invalid]), '1 file left out (invalid)');
   });
 
   it('draws candidates under files under runs', () => {
     const shuffled = [point('r', 'run'), point('c', 'candidate'), point('f', 'file'), point('c2', 'candidate')];
-    assert.deepEqual(inDrawOrder(shuffled).map((p) => p.id), ['c', 'c2', 'f', 'r']);
-    assert.deepEqual(shuffled.map((p) => p.id), ['r', 'c', 'f', 'c2'], 'the input is left as it was');
+    assert.deepEqual(
+      inDrawOrder(shuffled).map((p) => p.id),
+      ['c', 'c2', 'f', 'r'],
+    );
+    assert.deepEqual(
+      shuffled.map((p) => p.id),
+      ['r', 'c', 'f', 'c2'],
+      'the input is left as it was',
+    );
   });
 });

@@ -25,28 +25,54 @@ export function drawNetwork(svgEl: SVGSVGElement, group: DiagramGroup, level: nu
   const w = Math.max(440, Math.min(width, 760));
   // Open legs reach out to the sides, leaving room for their labels.
   const reach = Math.min(200, w / 2 - 70);
-  svg.attr('width', w).attr('height', Math.max(1, rows.length) * rowHeight + 10).attr('role', 'img');
+  svg
+    .attr('width', w)
+    .attr('height', Math.max(1, rows.length) * rowHeight + 10)
+    .attr('role', 'img');
   svg.attr('aria-label', `tensor network of ${rows.length} level${rows.length === 1 ? '' : 's'}`);
   if (!rows.length) {
-    svg.attr('height', 40).append('text').attr('class', 'empty-note').attr('x', 0).attr('y', 24).text('Sequence-space MLR has no weight cores: its blocks are products of token queries and keys. Use the matrix view.');
+    svg
+      .attr('height', 40)
+      .append('text')
+      .attr('class', 'empty-note')
+      .attr('x', 0)
+      .attr('y', 24)
+      .text('Sequence-space MLR has no weight cores: its blocks are products of token queries and keys. Use the matrix view.');
     return;
   }
   rows.forEach(({ n, i }, row) => {
-    const g = svg.append('g').attr('class', 'network').attr('data-level', i).attr('transform', `translate(0,${row * rowHeight})`);
+    const g = svg
+      .append('g')
+      .attr('class', 'network')
+      .attr('data-level', i)
+      .attr('transform', `translate(0,${row * rowHeight})`);
     const lv = group.layout.levels[i];
     const caption = `${lv.label} · each ${lv.blockSize}×${lv.blockSize}`;
-    g.append('text').attr('class', 'network-caption').attr('x', 8).attr('y', 18).text(`${row > 0 ? '+ ' : ''}${caption}`);
+    g.append('text')
+      .attr('class', 'network-caption')
+      .attr('x', 8)
+      .attr('y', 18)
+      .text(`${row > 0 ? '+ ' : ''}${caption}`);
     drawLevel(g.append('g').attr('transform', `translate(${w / 2},${rowHeight / 2 + 12})`), n, reach, tooltip);
   });
 }
 
 function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: TensorNetwork, reach: number, tooltip: Tooltip): void {
   const [left, right] = n.cores;
-  const pos: Record<string, Point> = n.cores.length === 2 && left.id === 'A' ? { A: { x: 0, y: -36 }, B: { x: 0, y: 36 } } : { [left.id]: { x: -80, y: 0 }, [right.id]: { x: 80, y: 0 } };
+  const pos: Record<string, Point> =
+    n.cores.length === 2 && left.id === 'A'
+      ? { A: { x: 0, y: -36 }, B: { x: 0, y: 36 } }
+      : { [left.id]: { x: -80, y: 0 }, [right.id]: { x: 80, y: 0 } };
   const legs = g.append('g').attr('class', 'legs');
   const labels = g.append('g');
   const line = (from: Point, to: Point, leg: TnLeg) =>
-    legs.append('line').attr('class', `leg${leg.trivial ? ' trivial' : ''}`).attr('x1', from.x).attr('y1', from.y).attr('x2', to.x).attr('y2', to.y);
+    legs
+      .append('line')
+      .attr('class', `leg${leg.trivial ? ' trivial' : ''}`)
+      .attr('x1', from.x)
+      .attr('y1', from.y)
+      .attr('x2', to.x)
+      .attr('y2', to.y);
   const label = (at: Point, leg: TnLeg, anchor: 'start' | 'middle' | 'end') =>
     labels
       .append('text')
@@ -78,7 +104,12 @@ function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: Te
       for (const e of ends) line(e, hub, leg);
       const to = { x: dir * reach, y: hub.y };
       line(hub, to, leg);
-      legs.append('circle').attr('class', `hub${leg.trivial ? ' trivial' : ''}`).attr('cx', hub.x).attr('cy', hub.y).attr('r', 3.5);
+      legs
+        .append('circle')
+        .attr('class', `hub${leg.trivial ? ' trivial' : ''}`)
+        .attr('cx', hub.x)
+        .attr('cy', hub.y)
+        .attr('r', 3.5);
       label({ x: to.x + dir * 6, y: to.y }, leg, dir < 0 ? 'end' : 'start');
     }
   }
@@ -91,7 +122,12 @@ function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: Te
     .attr('class', 'core')
     .attr('transform', (c) => `translate(${pos[c.id].x},${pos[c.id].y})`);
   cores.append('circle').attr('r', coreRadius);
-  cores.append('text').attr('class', 'core-name').attr('text-anchor', 'middle').attr('dominant-baseline', 'central').text((c) => c.id);
+  cores
+    .append('text')
+    .attr('class', 'core-name')
+    .attr('text-anchor', 'middle')
+    .attr('dominant-baseline', 'central')
+    .text((c) => c.id);
   cores
     .append('text')
     .attr('class', 'core-shape')
@@ -101,7 +137,11 @@ function drawLevel(g: d3.Selection<SVGGElement, unknown, null, undefined>, n: Te
   cores
     .on('pointermove', (event: PointerEvent, c) => {
       tooltip.show(
-        [`core ${c.id}[${c.legs.map((l) => n.legs.find((x) => x.name === l)!.index).join(',')}]`, `shape ${c.shape.join(' × ')}`, `${exactCount(c.params)} entries per block${n.blocks > 1 ? `, ×${n.blocks} blocks` : ''}`],
+        [
+          `core ${c.id}[${c.legs.map((l) => n.legs.find((x) => x.name === l)!.index).join(',')}]`,
+          `shape ${c.shape.join(' × ')}`,
+          `${exactCount(c.params)} entries per block${n.blocks > 1 ? `, ×${n.blocks} blocks` : ''}`,
+        ],
         event.clientX,
         event.clientY,
       );

@@ -53,15 +53,26 @@ function extent(arrays: Float64Array[], positiveOnly: boolean, scale = 1): [numb
  */
 export function scalesFor(series: LossSeries[], view: LossView, width: number, height: number): Scales | undefined {
   const showRaw = view.smoothing > 0;
-  const xs = extent(series.map((s) => s.raw.x), view.logX, view.x === 'wallMs' ? 1 / 1000 : 1);
-  const ys = extent(series.flatMap((s) => (showRaw ? [s.raw.y, s.smooth.y] : [s.smooth.y])), view.logY);
+  const xs = extent(
+    series.map((s) => s.raw.x),
+    view.logX,
+    view.x === 'wallMs' ? 1 / 1000 : 1,
+  );
+  const ys = extent(
+    series.flatMap((s) => (showRaw ? [s.raw.y, s.smooth.y] : [s.smooth.y])),
+    view.logY,
+  );
   if (!xs || !ys) return undefined;
   const w = Math.max(50, width - margin.left - margin.right);
   const h = Math.max(50, height - margin.top - margin.bottom);
   const [x0, x1] = xs;
-  const x = (view.logX ? d3.scaleLog([x0, x1 > x0 ? x1 : x0 * 10], [0, w]) : d3.scaleLinear([x0, x1 > x0 ? x1 : x0 + 1], [0, w]).nice()) as d3.ScaleContinuousNumeric<number, number>;
+  const x = (
+    view.logX ? d3.scaleLog([x0, x1 > x0 ? x1 : x0 * 10], [0, w]) : d3.scaleLinear([x0, x1 > x0 ? x1 : x0 + 1], [0, w]).nice()
+  ) as d3.ScaleContinuousNumeric<number, number>;
   const pad = view.logY ? 0 : (ys[1] - ys[0]) * 0.04 || 1;
-  const y = (view.logY ? d3.scaleLog([ys[0], ys[1] > ys[0] ? ys[1] : ys[0] * 10], [h, 0]) : d3.scaleLinear([ys[0] - pad, ys[1] + pad], [h, 0]).nice()) as d3.ScaleContinuousNumeric<number, number>;
+  const y = (
+    view.logY ? d3.scaleLog([ys[0], ys[1] > ys[0] ? ys[1] : ys[0] * 10], [h, 0]) : d3.scaleLinear([ys[0] - pad, ys[1] + pad], [h, 0]).nice()
+  ) as d3.ScaleContinuousNumeric<number, number>;
   return { x, y, width: w, height: h };
 }
 
@@ -88,11 +99,35 @@ export function drawAxes(g: d3.Selection<SVGGElement, unknown, null, undefined>,
   g.selectChildren().remove();
   const xTicks = Math.max(2, Math.floor(s.width / 90));
   const yTicks = Math.max(2, Math.floor(s.height / 45));
-  g.append('g').attr('class', 'grid').attr('transform', `translate(0,${s.height})`).call(d3.axisBottom(s.x).ticks(xTicks).tickSize(-s.height).tickFormat(() => ''));
-  g.append('g').attr('class', 'grid').call(d3.axisLeft(s.y).ticks(yTicks).tickSize(-s.width).tickFormat(() => ''));
+  g.append('g')
+    .attr('class', 'grid')
+    .attr('transform', `translate(0,${s.height})`)
+    .call(
+      d3
+        .axisBottom(s.x)
+        .ticks(xTicks)
+        .tickSize(-s.height)
+        .tickFormat(() => ''),
+    );
+  g.append('g')
+    .attr('class', 'grid')
+    .call(
+      d3
+        .axisLeft(s.y)
+        .ticks(yTicks)
+        .tickSize(-s.width)
+        .tickFormat(() => ''),
+    );
   g.append('g').attr('class', 'axis x-axis').attr('transform', `translate(0,${s.height})`).call(d3.axisBottom(s.x).ticks(xTicks, '~s'));
-  g.append('g').attr('class', 'axis y-axis').call(d3.axisLeft(s.y).ticks(yTicks, view.logY ? '~g' : undefined));
-  g.append('text').attr('class', 'axis-label').attr('x', s.width / 2).attr('y', s.height + 34).attr('text-anchor', 'middle').text(`${xLabels[view.x]}${view.logX ? ' (log)' : ''}`);
+  g.append('g')
+    .attr('class', 'axis y-axis')
+    .call(d3.axisLeft(s.y).ticks(yTicks, view.logY ? '~g' : undefined));
+  g.append('text')
+    .attr('class', 'axis-label')
+    .attr('x', s.width / 2)
+    .attr('y', s.height + 34)
+    .attr('text-anchor', 'middle')
+    .text(`${xLabels[view.x]}${view.logX ? ' (log)' : ''}`);
   g.append('text')
     .attr('class', 'axis-label')
     .attr('transform', `translate(${-48},${s.height / 2}) rotate(-90)`)
@@ -246,7 +281,11 @@ export function appendCurvePaths(g: d3.Selection<SVGGElement, unknown, null, und
     if (c.series.smooth.x.length > MARKER_MAX_POINTS) continue;
     const pts = pixels(c.series.smooth.x, c.series.smooth.y, s, view);
     for (let i = 0; i < pts.length; i += 2) {
-      g.append('circle').attr('cx', pts[i].toFixed(1)).attr('cy', pts[i + 1].toFixed(1)).attr('r', MARKER_RADIUS).attr('fill', c.style.colour);
+      g.append('circle')
+        .attr('cx', pts[i].toFixed(1))
+        .attr('cy', pts[i + 1].toFixed(1))
+        .attr('r', MARKER_RADIUS)
+        .attr('fill', c.style.colour);
     }
   }
 }

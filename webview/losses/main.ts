@@ -13,7 +13,21 @@ import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
-import { appendCurvePaths, curveKey, CurveCanvas, drawAxes, formatHoverX, margin, nearest, scalesFor, styleOf, xLabels, xValue, type Curve, type Scales } from './chart';
+import {
+  appendCurvePaths,
+  curveKey,
+  CurveCanvas,
+  drawAxes,
+  formatHoverX,
+  margin,
+  nearest,
+  scalesFor,
+  styleOf,
+  xLabels,
+  xValue,
+  type Curve,
+  type Scales,
+} from './chart';
 import { RunColours } from './colours';
 import css from './losses.css';
 
@@ -64,7 +78,13 @@ smoothingGroup.append(smoothingCaption, smoothing, smoothingValue);
 const exports = document.createElement('div');
 exports.className = 'group';
 const bar = toolbar(
-  select<LossView['x']>('X axis', 'x-axis', (Object.keys(xLabels) as LossView['x'][]).map((v) => ({ value: v, label: xLabels[v] })), view.x, (x) => changeView({ x })).element,
+  select<LossView['x']>(
+    'X axis',
+    'x-axis',
+    (Object.keys(xLabels) as LossView['x'][]).map((v) => ({ value: v, label: xLabels[v] })),
+    view.x,
+    (x) => changeView({ x }),
+  ).element,
   smoothingGroup,
   checkbox('Log x', 'log-x', view.logX, (logX) => changeView({ logX })),
   checkbox('Log y', 'log-y', view.logY, (logY) => changeView({ logY })),
@@ -192,7 +212,9 @@ function draw(): void {
   overlay.attr('width', width).attr('height', height);
   const curves = curvesShown();
   empty.hidden = curves.length > 0;
-  empty.textContent = runs.length ? 'No points yet for the selected runs and metrics.' : 'No runs yet. Runs started from a structure (▶ Train) appear here as they train.';
+  empty.textContent = runs.length
+    ? 'No points yet for the selected runs and metrics.'
+    : 'No runs yet. Runs started from a structure (▶ Train) appear here as they train.';
   scales = scalesFor(
     curves.map((c) => c.series),
     view,
@@ -211,7 +233,13 @@ function draw(): void {
   }
   updateSummary();
   const lastX = Math.max(-Infinity, ...curves.map((c) => c.series.last?.x ?? -Infinity));
-  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}` });
+  host.post({
+    type: 'painted',
+    renderMs: performance.now() - started,
+    sinceLoadMs: performance.now(),
+    scriptStartMs,
+    content: `${curves.length} curve${curves.length === 1 ? '' : 's'}${Number.isFinite(lastX) ? `, ${view.x} to ${lastX}` : ''}`,
+  });
 }
 
 /** The y axis names what is plotted: the metric, "loss" for losses only, else "value". */
@@ -245,7 +273,9 @@ function renderSidebar(): void {
       swatch.className = 'swatch';
       // A shown run's curve colour; a hidden run's swatch shows the colour it would get (none yet: its list slot).
       swatch.style.setProperty('background', styleOf(runColours.of(run.id) ?? i, 0, theme).colour);
-      const box = checkbox(run.name, `run-${i}`, view.runIds.includes(run.id), (on) => changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }));
+      const box = checkbox(run.name, `run-${i}`, view.runIds.includes(run.id), (on) =>
+        changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }),
+      );
       const state = document.createElement('span');
       state.className = 'state';
       state.textContent = run.state;
@@ -289,17 +319,29 @@ overlay.on('pointermove', (event: PointerEvent) => {
     const y = c.series.smooth.y[i];
     if (!Number.isFinite(y)) continue;
     const run = runs.find((r) => r.id === c.series.runId);
-    rows.push({ label: `${run?.name ?? c.series.runId} · ${c.series.metric === 'loss' ? 'train loss' : c.series.metric}`, value: y, at: xValue(view, xs[i]), colour: c.style.colour, cy: scales.y(y) });
+    rows.push({
+      label: `${run?.name ?? c.series.runId} · ${c.series.metric === 'loss' ? 'train loss' : c.series.metric}`,
+      value: y,
+      at: xValue(view, xs[i]),
+      colour: c.style.colour,
+      cy: scales.y(y),
+    });
   }
   const nearestAt = rows.reduce((best, r) => (Math.abs(r.at - x) < Math.abs(best - x) ? r.at : best), rows[0]?.at ?? x);
   rows.sort((a, b) => a.value - b.value);
   hover.selectChildren().remove();
   hover.append('line').attr('class', 'hover-rule').attr('x1', px).attr('x2', px).attr('y1', 0).attr('y2', scales.height);
-  for (const r of rows) if (Number.isFinite(r.cy)) hover.append('circle').attr('class', 'hover-dot').attr('cx', px).attr('cy', r.cy).attr('r', 3).attr('fill', r.colour);
+  for (const r of rows)
+    if (Number.isFinite(r.cy))
+      hover.append('circle').attr('class', 'hover-dot').attr('cx', px).attr('cy', r.cy).attr('r', 3).attr('fill', r.colour);
   const fmt = d3.format('.4~g');
   // The x of the nearest record (a step is a whole number), not the pointer's exact position.
   const head = formatHoverX(view.x, rows.length ? nearestAt : x);
-  tooltip.show([head, ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])], event.clientX, event.clientY);
+  tooltip.show(
+    [head, ...rows.slice(0, 12).map((r) => `${r.label}: ${fmt(r.value)}`), ...(rows.length > 12 ? [`… ${rows.length - 12} more`] : [])],
+    event.clientX,
+    event.clientY,
+  );
 });
 overlay.on('pointerleave', () => {
   hover.selectChildren().remove();
@@ -330,8 +372,15 @@ function exportFigure(): SVGSVGElement | undefined {
 function plottedCsv(): string {
   const rows: (string | number)[][] = [];
   for (const c of curvesShown()) {
-    const curves = view.smoothing > 0 ? ([['raw', c.series.raw], [`ema ${view.smoothing}`, c.series.smooth]] as const) : ([['raw', c.series.raw]] as const);
-    for (const [name, { x, y }] of curves) for (let i = 0; i < x.length; i++) rows.push([c.series.runId, c.series.metric, name, xValue(view, x[i]), y[i]]);
+    const curves =
+      view.smoothing > 0
+        ? ([
+            ['raw', c.series.raw],
+            [`ema ${view.smoothing}`, c.series.smooth],
+          ] as const)
+        : ([['raw', c.series.raw]] as const);
+    for (const [name, { x, y }] of curves)
+      for (let i = 0; i < x.length; i++) rows.push([c.series.runId, c.series.metric, name, xValue(view, x[i]), y[i]]);
   }
   return toCsv(['run', 'metric', 'curve', view.x === 'wallMs' ? 'wall_s' : view.x, 'value'], rows);
 }

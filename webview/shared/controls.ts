@@ -33,7 +33,13 @@ export interface SelectControl<V extends string> {
   setChoices(choices: Choice<V>[], value: V): void;
 }
 
-export function select<V extends string>(caption: string, id: string, choices: Choice<V>[], value: V, onChange: (v: V) => void): SelectControl<V> {
+export function select<V extends string>(
+  caption: string,
+  id: string,
+  choices: Choice<V>[],
+  value: V,
+  onChange: (v: V) => void,
+): SelectControl<V> {
   const el = document.createElement('vscode-single-select') as VscodeSingleSelect;
   el.id = id;
   el.setAttribute('aria-label', caption);
@@ -54,7 +60,13 @@ export function select<V extends string>(caption: string, id: string, choices: C
   return { element: captioned(caption, el), setChoices };
 }
 
-export function radios<V extends string>(caption: string, name: string, choices: Choice<V>[], value: V, onChange: (v: V) => void): HTMLElement {
+export function radios<V extends string>(
+  caption: string,
+  name: string,
+  choices: Choice<V>[],
+  value: V,
+  onChange: (v: V) => void,
+): HTMLElement {
   const group = document.createElement('vscode-radio-group');
   group.setAttribute('aria-label', caption);
   for (const c of choices) {

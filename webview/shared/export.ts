@@ -123,7 +123,12 @@ export function exportButtons(container: HTMLElement, exporter: Exporter, source
       data = format === 'svg' ? text : await svgToPngBase64(text);
     }
     const result = await exporter.save(format, name, data);
-    status.textContent = result.outcome === 'saved' ? `Saved ${result.detail ?? name}` : result.outcome === 'failed' ? `Export failed: ${result.detail ?? ''}` : '';
+    status.textContent =
+      result.outcome === 'saved'
+        ? `Saved ${result.detail ?? name}`
+        : result.outcome === 'failed'
+          ? `Export failed: ${result.detail ?? ''}`
+          : '';
   };
   for (const format of ['png', 'svg', 'csv'] as const) {
     const b = document.createElement('vscode-button');

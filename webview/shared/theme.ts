@@ -38,7 +38,11 @@ export function readTheme(): ThemeColours {
   const style = getComputedStyle(document.body);
   const kind = themeKind();
   const foreground = cssVar(style, '--vscode-foreground', kind.endsWith('light') || kind === 'light' ? '#333333' : '#cccccc');
-  const background = cssVar(style, '--vscode-editor-background', kind === 'light' || kind === 'high-contrast-light' ? '#ffffff' : '#1e1e1e');
+  const background = cssVar(
+    style,
+    '--vscode-editor-background',
+    kind === 'light' || kind === 'high-contrast-light' ? '#ffffff' : '#1e1e1e',
+  );
   const base = chartColours.map((c) => cssVar(style, `--vscode-charts-${c}`, foreground));
   // Beyond the six chart colours, lighter and darker variants keep up to 18 runs distinguishable by colour alone
   // (the legend and dash patterns tell the rest apart).

@@ -4,7 +4,15 @@
  * own Pareto front, or all on one chart; click a point to open its file. The title follows the axes ("Loss vs
  * compute per token"). Axes, log scales and grouping persist across reloads.
  */
-import type { TradeoffPoint, TradeoffsFromWebview, TradeoffsState, TradeoffsToWebview, TradeoffX, TradeoffY, SkippedFile } from '../../src/protocol/webview';
+import type {
+  TradeoffPoint,
+  TradeoffsFromWebview,
+  TradeoffsState,
+  TradeoffsToWebview,
+  TradeoffX,
+  TradeoffY,
+  SkippedFile,
+} from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
 import { checkbox, emptyNote, panelHeader, select, spacer, toolbar, type Choice } from '../shared/controls';
 import { toCsv } from '../../src/core/csv';
@@ -34,7 +42,8 @@ const { header, title, summary } = panelHeader(chartTitle(state.x, state.y));
 
 type GroupBy = NonNullable<TradeoffsState['group']>;
 const groupChoices: Record<GroupBy, string> = { facets: 'by task and rank space', none: 'all together' };
-const choices = <K extends string>(labels: Record<K, string>): Choice<K>[] => (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
+const choices = <K extends string>(labels: Record<K, string>): Choice<K>[] =>
+  (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
 const ySelect = select<TradeoffY>('Y', 'y-axis', choices(yChoices), state.y, (y) => setState({ y }));
 const exports = document.createElement('div');
 exports.className = 'group';
@@ -91,10 +100,15 @@ function render(): void {
   const started = performance.now();
   const hasLoss = points.some((p) => p.finalLoss !== undefined);
   // Final loss is a choice only once some run has finished.
-  ySelect.setChoices(choices(yChoices).filter((c) => c.value !== 'finalLoss' || hasLoss), state.y === 'finalLoss' && !hasLoss ? 'rank' : state.y);
+  ySelect.setChoices(
+    choices(yChoices).filter((c) => c.value !== 'finalLoss' || hasLoss),
+    state.y === 'finalLoss' && !hasLoss ? 'rank' : state.y,
+  );
   if (state.y === 'finalLoss' && !hasLoss) state = { ...state, y: 'rank' };
   empty.hidden = points.length > 0;
-  empty.textContent = skipped.length ? 'No valid structure in this workspace yet (see the skipped files below).' : 'No *.mlbtc.json files in this workspace. MLBTC: New Structure creates one.';
+  empty.textContent = skipped.length
+    ? 'No valid structure in this workspace yet (see the skipped files below).'
+    : 'No *.mlbtc.json files in this workspace. MLBTC: New Structure creates one.';
   const width = figure.clientWidth || window.innerWidth - 32;
   const height = Math.max(300, Math.min(640, window.innerHeight - figure.getBoundingClientRect().top - 60));
   title.textContent = chartTitle(state.x, state.y);
@@ -134,14 +148,48 @@ function render(): void {
     }),
   );
   skippedBox.replaceChildren(head, list);
-  host.post({ type: 'painted', renderMs: performance.now() - started, sinceLoadMs: performance.now(), scriptStartMs, content: paintContent(points, front.length, skipped.length) });
+  host.post({
+    type: 'painted',
+    renderMs: performance.now() - started,
+    sinceLoadMs: performance.now(),
+    scriptStartMs,
+    content: paintContent(points, front.length, skipped.length),
+  });
 }
 
 function pointsCsv(): string {
   const onFront = new Set(front);
   return toCsv(
-    ['label', 'source', 'uri', 'task_kind', 'macs_per_token', 'macs_per_sequence', 'rank', 'rank_max', 'rank_space', 'params', 'final_loss', 'group', `pareto_${state.y}`],
-    points.map((p, i) => [p.label, p.source, p.uri, p.taskKind, p.macsPerToken, p.macsPerSequence, p.rank, p.rankMax, p.rankSpace, p.params, p.finalLoss, groupOf.get(p) ?? '', onFront.has(i)]),
+    [
+      'label',
+      'source',
+      'uri',
+      'task_kind',
+      'macs_per_token',
+      'macs_per_sequence',
+      'rank',
+      'rank_max',
+      'rank_space',
+      'params',
+      'final_loss',
+      'group',
+      `pareto_${state.y}`,
+    ],
+    points.map((p, i) => [
+      p.label,
+      p.source,
+      p.uri,
+      p.taskKind,
+      p.macsPerToken,
+      p.macsPerSequence,
+      p.rank,
+      p.rankMax,
+      p.rankSpace,
+      p.params,
+      p.finalLoss,
+      groupOf.get(p) ?? '',
+      onFront.has(i),
+    ]),
   );
 }
 

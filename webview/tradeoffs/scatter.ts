@@ -58,7 +58,16 @@ export interface ScatterOptions {
   title?: string;
 }
 
-export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: TradeoffsState, width: number, height: number, tooltip: Tooltip, open: (p: TradeoffPoint) => void, options: ScatterOptions = { legend: true }): number[] {
+export function drawScatter(
+  svgEl: SVGSVGElement,
+  all: TradeoffPoint[],
+  s: TradeoffsState,
+  width: number,
+  height: number,
+  tooltip: Tooltip,
+  open: (p: TradeoffPoint) => void,
+  options: ScatterOptions = { legend: true },
+): number[] {
   const svg = d3.select(svgEl);
   svg.selectChildren().remove();
   svg.attr('width', width).attr('height', height).attr('role', 'img');
@@ -85,15 +94,59 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
 
   const xTicks = Math.max(2, Math.floor(w / 90));
   const yTicks = Math.max(2, Math.floor(h / 45));
-  g.append('g').attr('class', 'grid').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickSize(-h).tickFormat(() => ''));
-  g.append('g').attr('class', 'grid').call(d3.axisLeft(y).ticks(yTicks).tickSize(-w).tickFormat(() => ''));
-  g.append('g').attr('class', 'axis').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(xTicks).tickFormat(tickLabels(x, xTicks, shortCount, s.logX)));
+  g.append('g')
+    .attr('class', 'grid')
+    .attr('transform', `translate(0,${h})`)
+    .call(
+      d3
+        .axisBottom(x)
+        .ticks(xTicks)
+        .tickSize(-h)
+        .tickFormat(() => ''),
+    );
+  g.append('g')
+    .attr('class', 'grid')
+    .call(
+      d3
+        .axisLeft(y)
+        .ticks(yTicks)
+        .tickSize(-w)
+        .tickFormat(() => ''),
+    );
+  g.append('g')
+    .attr('class', 'axis')
+    .attr('transform', `translate(0,${h})`)
+    .call(
+      d3
+        .axisBottom(x)
+        .ticks(xTicks)
+        .tickFormat(tickLabels(x, xTicks, shortCount, s.logX)),
+    );
   const yFormat = s.y === 'finalLoss' ? d3.format('.3~g') : shortCount;
-  g.append('g').attr('class', 'axis').call(d3.axisLeft(y).ticks(yTicks).tickFormat(tickLabels(y, yTicks, yFormat, s.logY)));
-  g.append('text').attr('class', 'axis-label').attr('x', w / 2).attr('y', h + 36).attr('text-anchor', 'middle').text(`${xChoices[s.x]}${s.logX ? ' (log)' : ''}`);
-  g.append('text').attr('class', 'axis-label').attr('transform', `translate(-56,${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(`${yChoices[s.y]}${s.logY ? ' (log)' : ''}`);
+  g.append('g')
+    .attr('class', 'axis')
+    .call(
+      d3
+        .axisLeft(y)
+        .ticks(yTicks)
+        .tickFormat(tickLabels(y, yTicks, yFormat, s.logY)),
+    );
+  g.append('text')
+    .attr('class', 'axis-label')
+    .attr('x', w / 2)
+    .attr('y', h + 36)
+    .attr('text-anchor', 'middle')
+    .text(`${xChoices[s.x]}${s.logX ? ' (log)' : ''}`);
+  g.append('text')
+    .attr('class', 'axis-label')
+    .attr('transform', `translate(-56,${h / 2}) rotate(-90)`)
+    .attr('text-anchor', 'middle')
+    .text(`${yChoices[s.y]}${s.logY ? ' (log)' : ''}`);
 
-  const front = paretoFront(xs.map((v, i) => [v, ys[i]] as const), goals[s.y]);
+  const front = paretoFront(
+    xs.map((v, i) => [v, ys[i]] as const),
+    goals[s.y],
+  );
   const onFront = new Set(front);
   // Staircase through the front: from each point, along x to the next one, then to its y.
   const stairs = d3.line().curve(d3.curveStepAfter)(front.map((i) => [x(xs[i]), y(ys[i])]));
@@ -109,7 +162,11 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     .attr('data-id', (p) => p.id)
     .attr('tabindex', 0)
     .attr('role', 'button')
-    .attr('aria-label', (p) => `${sourceNames[p.source].one} ${p.label}: ${exactCount(valueOf(p, s.y)!)} ${yChoices[s.y]}, ${exactCount(valueOf(p, s.x)!)} ${xChoices[s.x]}`)
+    .attr(
+      'aria-label',
+      (p) =>
+        `${sourceNames[p.source].one} ${p.label}: ${exactCount(valueOf(p, s.y)!)} ${yChoices[s.y]}, ${exactCount(valueOf(p, s.x)!)} ${xChoices[s.x]}`,
+    )
     .attr('transform', (_, i) => `translate(${x(xs[i])},${y(ys[i])})`)
     .attr('d', (p) => symbol.type(p.rankSpace === 'sequence' ? d3.symbolSquare : d3.symbolCircle)());
   // Points drawn on the same pixel (candidates that differ only in training settings, and their file): the top
@@ -120,7 +177,11 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
     const others = atPixel.get(pixel.get(p))!.filter((q) => q !== p);
     if (!others.length) return [];
     const shown = others.slice(0, MAX_NAMED_OTHERS).map((q) => `• ${sourceNames[q.source].one} ${q.label}`);
-    return [`also here (${others.length}):`, ...shown, ...(others.length > shown.length ? [`• and ${others.length - shown.length} more`] : [])];
+    return [
+      `also here (${others.length}):`,
+      ...shown,
+      ...(others.length > shown.length ? [`• and ${others.length - shown.length} more`] : []),
+    ];
   };
   marks
     .on('pointermove', (event: PointerEvent, p) => {
@@ -153,8 +214,17 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   const legend = g.append('g').attr('class', 'legend');
   const backing = legend.append('rect').attr('class', 'legend-backing');
   const texts = rows.map((row, k) => {
-    legend.append('path').attr('class', row.className).attr('d', symbol.type(row.symbol)()).attr('transform', `translate(6,${k * LEGEND_ROW + 6})`);
-    return legend.append('text').attr('x', 16).attr('y', k * LEGEND_ROW + 10).text(row.text).node()!;
+    legend
+      .append('path')
+      .attr('class', row.className)
+      .attr('d', symbol.type(row.symbol)())
+      .attr('transform', `translate(6,${k * LEGEND_ROW + 6})`);
+    return legend
+      .append('text')
+      .attr('x', 16)
+      .attr('y', k * LEGEND_ROW + 10)
+      .text(row.text)
+      .node()!;
   });
   // Sized to the text as the theme's font sets it; the rough width where nothing is laid out (a hidden panel).
   const textWidth = Math.max(...texts.map((t) => t.getComputedTextLength())) || 6.2 * Math.max(...rows.map((r) => r.text.length));
@@ -163,17 +233,29 @@ export function drawScatter(svgEl: SVGSVGElement, all: TradeoffPoint[], s: Trade
   backing.attr('x', -4).attr('y', -4).attr('width', boxWidth).attr('height', boxHeight);
   const legendAt = { x: w - boxWidth + 4, y: s.y === 'rank' ? h - boxHeight : 4 };
   legend.attr('transform', `translate(${legendAt.x},${legendAt.y})`);
-  const legendBox = options.legend ? [{ x0: legendAt.x - 4, x1: legendAt.x + boxWidth - 4, y0: legendAt.y - 4, y1: legendAt.y + boxHeight - 4 }] : [];
+  const legendBox = options.legend
+    ? [{ x0: legendAt.x - 4, x1: legendAt.x + boxWidth - 4, y0: legendAt.y - 4, y1: legendAt.y + boxHeight - 4 }]
+    : [];
   // Names beside the points (labels.ts): points at the same place share one label; a label goes beside its point
   // or a line above or below, where it covers no other label, mark or the legend, else it is left to the tooltip.
   // Candidates are left to the tooltip: a search plans up to thousands, and their labels would bury the chart.
   const labelLayer = g.append('g');
-  const labelled = points.map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) })).filter((d) => d.p.source !== 'candidate');
+  const labelled = points
+    .map((p, i) => ({ p, px: Math.round(x(xs[i])), py: Math.round(y(ys[i])) }))
+    .filter((d) => d.p.source !== 'candidate');
   const groups = d3.groups(labelled, (d) => `${d.px},${d.py}`);
   const frontIds = new Set(front.map((i) => points[i].id));
   // A file's name without folder and suffix, unless another point has the same name (examples/x and paper/x).
-  const base = (label: string) => label.split('/').pop()!.replace(/\.mlbtc\.json$/, '');
-  const named = d3.rollup(labelled, (v) => v.length, (d) => base(d.p.label));
+  const base = (label: string) =>
+    label
+      .split('/')
+      .pop()!
+      .replace(/\.mlbtc\.json$/, '');
+  const named = d3.rollup(
+    labelled,
+    (v) => v.length,
+    (d) => base(d.p.label),
+  );
   const short = (label: string) => (named.get(base(label))! > 1 ? label.replace(/\.mlbtc\.json$/, '') : base(label));
   // Each place's names in full, else the first and how many more.
   const variants = groups.map(([, at]) => {

@@ -88,7 +88,8 @@ export function headFacts(attention: ResolvedAttention, model: ResolvedModel): H
     case 'dense':
     case 'sliding-window':
     case 'global-local': {
-      const qk = attention.kind === 'dense' ? attention.qkDim : attention.kind === 'global-local' ? attention.split[0] + attention.split[1] : r;
+      const qk =
+        attention.kind === 'dense' ? attention.qkDim : attention.kind === 'global-local' ? attention.split[0] + attention.split[1] : r;
       const scoreMacs =
         attention.kind === 'dense'
           ? T * T * qk

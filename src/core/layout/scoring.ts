@@ -112,17 +112,15 @@ export function scoringLayout(group: ResolvedHeadGroup, model: ResolvedModel): S
     return { space: 'sequence', size: T, macsUnit: 'score MACs / head / sequence', levels };
   }
   const cores = twoCoreLevels(a, model) as TwoCoreLevel[];
-  const levels = cores.map(
-    (c): LayoutLevel => ({
-      label: c.label,
-      blocks: c.blocks,
-      blockSize: model.width / c.blocks,
-      blockRank: twoCoreBlockRank(c),
-      requestedRank: c.rank,
-      blockMacs: twoCoreBlockMacs(c),
-      cores: c,
-    }),
-  );
+  const levels = cores.map((c): LayoutLevel => ({
+    label: c.label,
+    blocks: c.blocks,
+    blockSize: model.width / c.blocks,
+    blockRank: twoCoreBlockRank(c),
+    requestedRank: c.rank,
+    blockMacs: twoCoreBlockMacs(c),
+    cores: c,
+  }));
   const window = a.kind === 'sliding-window' || a.kind === 'global-local' ? { size: a.window, seqLen: model.seqLen } : undefined;
   return { space: 'features', size: model.width, macsUnit: 'MACs / token / head', levels, ...(window ? { window } : {}) };
 }

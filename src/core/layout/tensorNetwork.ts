@@ -45,7 +45,14 @@ export function tensorNetwork(level: TwoCoreLevel): TensorNetwork {
   const [c, d] = level.in;
   const s = level.rank;
   const dims: Record<LegName, number> = { a, b, c, d, s };
-  const leg = (name: LegName, cores: string[], side: TnLeg['side']): TnLeg => ({ name, index: indexOf[name], dim: dims[name], cores, side, trivial: dims[name] === 1 });
+  const leg = (name: LegName, cores: string[], side: TnLeg['side']): TnLeg => ({
+    name,
+    index: indexOf[name],
+    dim: dims[name],
+    cores,
+    side,
+    trivial: dims[name] === 1,
+  });
   const core = (id: string, legs: LegName[]): TnCore => {
     const shape = legs.map((l) => dims[l]);
     return { id, legs, shape, params: shape.reduce((x, y) => x * y, 1) };
@@ -60,6 +67,12 @@ export function tensorNetwork(level: TwoCoreLevel): TensorNetwork {
   return {
     blocks: level.blocks,
     cores: [core('R', ['a', 'b', 'c', 's']), core('L', ['s', 'b', 'c', 'd'])],
-    legs: [leg('a', ['R'], 'out'), leg('b', ['R', 'L'], 'out'), leg('c', ['R', 'L'], 'in'), leg('d', ['L'], 'in'), leg('s', ['R', 'L'], 'contracted')],
+    legs: [
+      leg('a', ['R'], 'out'),
+      leg('b', ['R', 'L'], 'out'),
+      leg('c', ['R', 'L'], 'in'),
+      leg('d', ['L'], 'in'),
+      leg('s', ['R', 'L'], 'contracted'),
+    ],
   };
 }

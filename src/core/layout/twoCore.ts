@@ -47,7 +47,16 @@ export function twoCoreLevels(attention: ResolvedAttention, model: ResolvedModel
     case 'bilinear-mlr':
       return attention.ranks.map((r, l) => lowRank(D, 2 ** l, r, `level ${l}: ${2 ** l} block${l ? 's' : ''} of rank ${r}`));
     case 'bilinear-btt':
-      return [{ blocks: 1, out: attention.factors, in: attention.factors, rank: attention.rank, kronecker: false, label: `BTT, rank ${attention.rank}` }];
+      return [
+        {
+          blocks: 1,
+          out: attention.factors,
+          in: attention.factors,
+          rank: attention.rank,
+          kronecker: false,
+          label: `BTT, rank ${attention.rank}`,
+        },
+      ];
     case 'mlbtc':
       return attention.levels.map((lv, l) => ({
         ...lv,

@@ -66,7 +66,8 @@ export class Matrix {
 
   /** this · other. i-k-j loop order so the inner loop streams both operands row-wise. */
   matmul(other: Matrix): Matrix {
-    if (this.cols !== other.rows) throw new RangeError(`Matrix.matmul: ${this.rows}×${this.cols} · ${other.rows}×${other.cols} do not conform`);
+    if (this.cols !== other.rows)
+      throw new RangeError(`Matrix.matmul: ${this.rows}×${this.cols} · ${other.rows}×${other.cols} do not conform`);
     const out = new Matrix(this.rows, other.cols);
     const n = other.cols;
     for (let i = 0; i < this.rows; i++) {

@@ -61,7 +61,8 @@ export function pivotedQrDiagonal(matrix: Matrix, stopBelow = 0): number[] {
       a[col + k] = 1;
       const v = a.subarray(col + k, col + m);
       let j = k + 1;
-      for (; j + 1 < n; j += 2) applyReflectorToPair(v, tau, a.subarray(j * m + k, j * m + m), a.subarray((j + 1) * m + k, (j + 1) * m + m));
+      for (; j + 1 < n; j += 2)
+        applyReflectorToPair(v, tau, a.subarray(j * m + k, j * m + m), a.subarray((j + 1) * m + k, (j + 1) * m + m));
       if (j < n) applyReflector(v, tau, a.subarray(j * m + k, j * m + m));
       a[col + k] = beta;
       diagonal.push(Math.abs(beta));

@@ -31,7 +31,12 @@ export function bilinearMlrScale(logitScale: 'mup' | 'standard', rank: number, b
 }
 
 /** Checked access to every weight of the layout, by name. */
-function weightsOf(attention: ResolvedAttention, model: ResolvedModel, weights: HeadWeights, shapes = weightShapes(attention, model)): Record<string, Tensor> {
+function weightsOf(
+  attention: ResolvedAttention,
+  model: ResolvedModel,
+  weights: HeadWeights,
+  shapes = weightShapes(attention, model),
+): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, requireWeight(weights, name, shape, attention.kind)]));
 }
 
@@ -88,7 +93,8 @@ function bttMatrix(attention: Of<'bilinear-btt'>, model: ResolvedModel, w: Recor
       for (let gamma = 0; gamma < c; gamma++)
         for (let delta = 0; delta < d; delta++) {
           let sum = 0;
-          for (let sigma = 0; sigma < s; sigma++) sum += wq[(beta * a + alpha) * c * s + gamma * s + sigma]! * wk[(gamma * d + delta) * b * s + beta * s + sigma]!;
+          for (let sigma = 0; sigma < s; sigma++)
+            sum += wq[(beta * a + alpha) * c * s + gamma * s + sigma]! * wk[(gamma * d + delta) * b * s + beta * s + sigma]!;
           out.data[(alpha * b + beta) * D + gamma * d + delta] = kappa * sum;
         }
   return out;
@@ -117,7 +123,9 @@ function mlbtcMatrix(attention: Of<'mlbtc'>, model: ResolvedModel, w: Record<str
               } else {
                 // Σ_σ R[k,α,β,γ,σ]·L[k,σ,β,γ,δ]
                 for (let sigma = 0; sigma < s; sigma++) {
-                  sum += R![(((k * a + alpha) * b + beta) * c + gamma) * s + sigma]! * L![(((k * s + sigma) * b + beta) * c + gamma) * d + delta]!;
+                  sum +=
+                    R![(((k * a + alpha) * b + beta) * c + gamma) * s + sigma]! *
+                    L![(((k * s + sigma) * b + beta) * c + gamma) * d + delta]!;
                 }
               }
               out.data[(base + alpha * b + beta) * D + base + gamma * d + delta]! += kappa * sum;
@@ -132,7 +140,9 @@ function mlbtcMatrix(attention: Of<'mlbtc'>, model: ResolvedModel, w: Record<str
  * ⌊i/T_l⌋ = ⌊j/T_l⌋. Row-major T×T, as numbers.
  */
 export function coverageCounts(blockSizes: readonly number[], seqLen: number): Matrix {
-  return Matrix.from(seqLen, seqLen, (i, j) => blockSizes.reduce((n, size) => n + (Math.floor(i / size) === Math.floor(j / size) ? 1 : 0), 0));
+  return Matrix.from(seqLen, seqLen, (i, j) =>
+    blockSizes.reduce((n, size) => n + (Math.floor(i / size) === Math.floor(j / size) ? 1 : 0), 0),
+  );
 }
 
 /**
@@ -224,7 +234,8 @@ export function logits(attention: ResolvedAttention, model: ResolvedModel, weigh
   if (X.cols !== model.width) throw new RangeError(`logits: X must be T×${model.width} (T×model.width), got ${X.rows}×${X.cols}`);
   switch (attention.kind) {
     case 'mlr': {
-      if (X.rows !== model.seqLen) throw new RangeError(`logits: mlr attention runs at exactly model.seqLen = ${model.seqLen} tokens, got X with ${X.rows} rows`);
+      if (X.rows !== model.seqLen)
+        throw new RangeError(`logits: mlr attention runs at exactly model.seqLen = ${model.seqLen} tokens, got X with ${X.rows} rows`);
       const w = weightsOf(attention, model, weights, logitWeightShapes(attention, model));
       const project = (p: Tensor) => X.matmul(new Matrix(model.headDim, model.width, p.data).transpose());
       return [mask(mlrMatrix(attention, model.seqLen, project(w.wq!).data, project(w.wk!).data, model.headDim))];

@@ -153,14 +153,18 @@ function normalTensor(shape: number[], std: number, rng: Rng): Tensor {
 
 /** A random instance of one head's scoring weights (names in the order of `weightShapes`). */
 export function randomWeights(attention: ResolvedAttention, model: ResolvedModel, rng: Rng): HeadWeights {
-  return Object.fromEntries(Object.entries(layout(attention, model)).map(([name, { shape, std }]) => [name, normalTensor(shape, std, rng)]));
+  return Object.fromEntries(
+    Object.entries(layout(attention, model)).map(([name, { shape, std }]) => [name, normalTensor(shape, std, rng)]),
+  );
 }
 
 /** A random instance of the weights `logits()` takes (see `logitWeightShapes`). */
 export function randomLogitWeights(attention: ResolvedAttention, model: ResolvedModel, rng: Rng): HeadWeights {
   if (attention.kind !== 'mlr') return randomWeights(attention, model, rng);
   const std = 1 / Math.sqrt(model.width);
-  return Object.fromEntries(Object.entries(logitWeightShapes(attention, model)).map(([name, shape]) => [name, normalTensor(shape, std, rng)]));
+  return Object.fromEntries(
+    Object.entries(logitWeightShapes(attention, model)).map(([name, shape]) => [name, normalTensor(shape, std, rng)]),
+  );
 }
 
 /**
@@ -170,7 +174,13 @@ export function randomLogitWeights(attention: ResolvedAttention, model: Resolved
 export function requireWeight(weights: HeadWeights, name: string, expected: readonly number[], kind: string): Tensor {
   const t = weights[name];
   if (!t) {
-    throw new Error(`${kind} weights: missing "${name}" (shape [${expected.join(', ')}]); got ${Object.keys(weights).map((k) => `"${k}"`).join(', ') || 'none'}`);
+    throw new Error(
+      `${kind} weights: missing "${name}" (shape [${expected.join(', ')}]); got ${
+        Object.keys(weights)
+          .map((k) => `"${k}"`)
+          .join(', ') || 'none'
+      }`,
+    );
   }
   if (t.shape.length !== expected.length || t.shape.some((k, i) => k !== expected[i])) {
     throw new Error(`${kind} weights: "${name}" has shape [${t.shape.join(', ')}], expected [${expected.join(', ')}]`);

@@ -10,8 +10,7 @@
  */
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 
-const PositiveInt = (description: string, extra: object = {}) =>
-  Type.Integer({ minimum: 1, description, ...extra });
+const PositiveInt = (description: string, extra: object = {}) => Type.Integer({ minimum: 1, description, ...extra });
 
 const IntPair = (description: string, examples: number[][]) =>
   Type.Tuple([Type.Integer({ minimum: 1 }), Type.Integer({ minimum: 1 })], { description, examples });
@@ -58,64 +57,115 @@ export const IclRegressionTask = Type.Object(
       examples: [16, 32, 64],
       maximum: MaxSeqLen / 4,
     }),
-    noise: Type.Number({ minimum: 0, maximum: 1e6, default: 0, description: 'Standard deviation of Gaussian noise added to y. The reference is noise-free.' }),
+    noise: Type.Number({
+      minimum: 0,
+      maximum: 1e6,
+      default: 0,
+      description: 'Standard deviation of Gaussian noise added to y. The reference is noise-free.',
+    }),
     curriculum: Type.Optional(
       Type.Object(
         {
           startDims: PositiveInt('Active input dimensions at step 0.', { default: 4, maximum: MaxSeqLen }),
           startPoints: PositiveInt('(x, y) pairs per prompt at step 0.', { default: 8, maximum: MaxSeqLen }),
           interval: PositiveInt('Steps between curriculum increments.', { default: 2000, maximum: SpecLimits.steps }),
-          dimsIncrement: Type.Optional(PositiveInt('Dimensions added per increment. Default: the smallest k with startDims + 15·k ≥ inputDim (§5.1).', { maximum: MaxSeqLen })),
+          dimsIncrement: Type.Optional(
+            PositiveInt('Dimensions added per increment. Default: the smallest k with startDims + 15·k ≥ inputDim (§5.1).', {
+              maximum: MaxSeqLen,
+            }),
+          ),
         },
-        { additionalProperties: false, description: 'Adaptive curriculum of Garg et al. (§5.1). Omit for the reference defaults; set interval very large to disable.' },
+        {
+          additionalProperties: false,
+          description: 'Adaptive curriculum of Garg et al. (§5.1). Omit for the reference defaults; set interval very large to disable.',
+        },
       ),
     ),
   },
-  { additionalProperties: false, title: 'In-context linear regression', description: "Garg et al.'s in-context linear regression: x ~ N(0, I/d), w ~ N(0, I), y = xᵀw." },
+  {
+    additionalProperties: false,
+    title: 'In-context linear regression',
+    description: "Garg et al.'s in-context linear regression: x ~ N(0, I/d), w ~ N(0, I), y = xᵀw.",
+  },
 );
 
 export const LanguageModelTask = Type.Object(
   {
     kind: Type.Literal('language-model'),
-    vocabSize: PositiveInt('Vocabulary size of the model: its embedding rows and output logits. With `data`, the file\'s distinct characters take ids 0…n−1 in sorted order, and n must not exceed this value (tinyshakespeare: 65).', {
-      default: 96,
-      examples: [65, 96],
-      maximum: SpecLimits.vocabSize,
-    }),
-    data: Type.Optional(Type.String({ description: 'UTF-8 text file, relative to this spec file. Split 90/10 into train and validation.', examples: ['data/tinyshakespeare.txt'] })),
+    vocabSize: PositiveInt(
+      "Vocabulary size of the model: its embedding rows and output logits. With `data`, the file's distinct characters take ids 0…n−1 in sorted order, and n must not exceed this value (tinyshakespeare: 65).",
+      {
+        default: 96,
+        examples: [65, 96],
+        maximum: SpecLimits.vocabSize,
+      },
+    ),
+    data: Type.Optional(
+      Type.String({
+        description: 'UTF-8 text file, relative to this spec file. Split 90/10 into train and validation.',
+        examples: ['data/tinyshakespeare.txt'],
+      }),
+    ),
   },
-  { additionalProperties: false, title: 'Character language model', description: 'Next-character prediction on a text file (§5.2). Loss in nats and bits per character.' },
+  {
+    additionalProperties: false,
+    title: 'Character language model',
+    description: 'Next-character prediction on a text file (§5.2). Loss in nats and bits per character.',
+  },
 );
 
 export const ForecastTask = Type.Object(
   {
     kind: Type.Literal('forecast'),
-    channels: PositiveInt('Channels read in per time step: 1 for features "S", all numeric columns for "M" (7 for ETT).', { examples: [1, 7], maximum: MaxWidth }),
-    data: Type.Optional(Type.String({ description: 'CSV with a date column and numeric channels (ETT format), relative to this spec file.', examples: ['data/ETTh1.csv'] })),
+    channels: PositiveInt('Channels read in per time step: 1 for features "S", all numeric columns for "M" (7 for ETT).', {
+      examples: [1, 7],
+      maximum: MaxWidth,
+    }),
+    data: Type.Optional(
+      Type.String({
+        description: 'CSV with a date column and numeric channels (ETT format), relative to this spec file.',
+        examples: ['data/ETTh1.csv'],
+      }),
+    ),
     dateColumn: Type.String({ default: 'date', description: 'Name of the timestamp column.' }),
-    target: Type.String({ default: 'OT', description: 'Target column (the one forecast in "S" mode and reported separately in "M" mode).' }),
+    target: Type.String({
+      default: 'OT',
+      description: 'Target column (the one forecast in "S" mode and reported separately in "M" mode).',
+    }),
     features: Type.Union([Type.Literal('S'), Type.Literal('M')], {
       default: 'M',
       description: '"S": univariate, the target column only. "M": every numeric column in and out.',
     }),
     lookback: PositiveInt('History length L fed to the model.', { examples: [96, 336, 512], maximum: MaxSeqLen }),
-    horizon: PositiveInt('Steps H to forecast. model.seqLen must equal lookback + horizon: the model reads L observed steps and H placeholders, and predicts at the placeholders.', {
-      examples: [96, 192, 336, 720],
-      maximum: MaxSeqLen,
-    }),
+    horizon: PositiveInt(
+      'Steps H to forecast. model.seqLen must equal lookback + horizon: the model reads L observed steps and H placeholders, and predicts at the placeholders.',
+      {
+        examples: [96, 192, 336, 720],
+        maximum: MaxSeqLen,
+      },
+    ),
     split: Type.Union(
       [
         Type.Literal('ett'),
-        Type.Tuple([Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Number({ exclusiveMinimum: 0, maximum: 1 }), Type.Number({ exclusiveMinimum: 0, maximum: 1 })]),
+        Type.Tuple([
+          Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+          Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+          Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+        ]),
       ],
       {
         default: 'ett',
-        description: '"ett": the conventional 12/4/4-month train/validation/test split of the hourly ETT data. Or [train, val, test] fractions summing to at most 1.',
+        description:
+          '"ett": the conventional 12/4/4-month train/validation/test split of the hourly ETT data. Or [train, val, test] fractions summing to at most 1.',
         examples: ['ett', [0.7, 0.1, 0.2]],
       },
     ),
   },
-  { additionalProperties: false, title: 'Time-series forecasting', description: 'Multi-step forecasting from a CSV (ETT style); standardised with training statistics; MSE and MAE reported.' },
+  {
+    additionalProperties: false,
+    title: 'Time-series forecasting',
+    description: 'Multi-step forecasting from a CSV (ETT style); standardised with training statistics; MSE and MAE reported.',
+  },
 );
 
 export const Task = Type.Union([IclRegressionTask, LanguageModelTask, ForecastTask], {
@@ -128,12 +178,20 @@ export const Model = Type.Object(
   {
     width: PositiveInt('Model width D (d_model).', { examples: [128, 256, 512], maximum: MaxWidth }),
     heads: PositiveInt('Attention heads H.', { examples: [4, 8], maximum: MaxWidth }),
-    headDim: Type.Optional(PositiveInt('Per-head dimension r. Must equal width / heads (defaults to it).', { examples: [32, 64], maximum: MaxWidth })),
+    headDim: Type.Optional(
+      PositiveInt('Per-head dimension r. Must equal width / heads (defaults to it).', { examples: [32, 64], maximum: MaxWidth }),
+    ),
     layers: PositiveInt('Transformer blocks.', { examples: [6], maximum: MaxLayers }),
-    seqLen: PositiveInt('Sequence length T (block size). MLR attention runs at exactly this length.', { examples: [256, 1024], maximum: MaxSeqLen }),
+    seqLen: PositiveInt('Sequence length T (block size). MLR attention runs at exactly this length.', {
+      examples: [256, 1024],
+      maximum: MaxSeqLen,
+    }),
     mlpRatio: PositiveInt('MLP hidden width as a multiple of D.', { default: 4, maximum: 64 }),
   },
-  { additionalProperties: false, description: 'Pre-LN transformer as the reference builds it: no biases, untied output head, learned positions, GELU MLP.' },
+  {
+    additionalProperties: false,
+    description: 'Pre-LN transformer as the reference builds it: no biases, untied output head, learned positions, GELU MLP.',
+  },
 );
 
 // ─── Attention families ────────────────────────────────────────────────────────────────────────────────────────
@@ -169,7 +227,12 @@ const dense = family(
 const slidingWindow = family(
   'sliding-window',
   {
-    window: Type.Integer({ minimum: 0, maximum: MaxSeqLen, description: 'Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).', examples: [128, 512] }),
+    window: Type.Integer({
+      minimum: 0,
+      maximum: MaxSeqLen,
+      description: 'Window w: query i sees keys j with 0 ≤ i − j ≤ w (w + 1 keys).',
+      examples: [128, 512],
+    }),
     logitScale: LogitScaleMup,
     qkNorm: QkNorm,
   },
@@ -193,7 +256,10 @@ const globalLocal = family(
 const mlr = family(
   'mlr',
   {
-    ranks: Ranks('Rank r_l of each level, most global first. They sum to model.headDim (§3.4).', [[32, 8, 6, 4, 4, 4, 4, 2], [16, 16]]),
+    ranks: Ranks('Rank r_l of each level, most global first. They sum to model.headDim (§3.4).', [
+      [32, 8, 6, 4, 4, 4, 4, 2],
+      [16, 16],
+    ]),
     blockSizes: Type.Union([Type.Literal('dyadic'), Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16 })], {
       default: 'dyadic',
       description: '"dyadic": T_l = T/2^l. Or one block length per level, each a divisor of seqLen and at least its rank.',
@@ -201,7 +267,8 @@ const mlr = family(
     }),
     normalize: Type.Union([Type.Literal('none'), Type.Literal('levels'), Type.Literal('coverage')], {
       default: 'none',
-      description: '"none": sum active levels. "levels": divide by L. "coverage": divide each logit by the number of levels covering the pair (the final LM runs; needs every causal pair covered).',
+      description:
+        '"none": sum active levels. "levels": divide by L. "coverage": divide each logit by the number of levels covering the pair (the final LM runs; needs every causal pair covered).',
     }),
     qkNorm: QkNorm,
   },
@@ -213,13 +280,22 @@ const mlr = family(
 const bilinearMlr = family(
   'bilinear-mlr',
   {
-    ranks: Ranks('Rank r_l of each feature-space level; level l has 2^l blocks of width D/2^l. They sum to model.headDim (§3.3).', [[8, 8, 8, 8], [16, 8, 4, 4]]),
+    ranks: Ranks('Rank r_l of each feature-space level; level l has 2^l blocks of width D/2^l. They sum to model.headDim (§3.3).', [
+      [8, 8, 8, 8],
+      [16, 8, 4, 4],
+    ]),
     logitScale: Type.Union([Type.Literal('standard'), Type.Literal('mup')], {
       default: 'standard',
       description: '"standard": level l scaled by 1/√(r_l·2^l) (ICL runs). "mup": 8/(r_l·2^l) (LM runs).',
     }),
-    normalize: Type.Union([Type.Literal('none'), Type.Literal('levels')], { default: 'none', description: '"levels": divide the summed logits by L.' }),
-    weightClamp: Type.Boolean({ default: true, description: 'Forward-time RMS clamp of the structured weights (§2.4). Changes dynamics, not the function class.' }),
+    normalize: Type.Union([Type.Literal('none'), Type.Literal('levels')], {
+      default: 'none',
+      description: '"levels": divide the summed logits by L.',
+    }),
+    weightClamp: Type.Boolean({
+      default: true,
+      description: 'Forward-time RMS clamp of the structured weights (§2.4). Changes dynamics, not the function class.',
+    }),
     qkNorm: QkNorm,
   },
   'Bilinear MLR attention (feature space)',
@@ -231,8 +307,16 @@ const bilinearBtt = family(
   'bilinear-btt',
   {
     rank: PositiveInt('BTT rank s.', { default: 1 }),
-    factors: Type.Optional(IntPair('[a, b] with a·b = width. Default: b is the smallest divisor of width above √width, as the reference factorises (256 → [8, 32]).', [[8, 32]])),
-    logitScale: Type.Union([Type.Literal('standard'), Type.Literal('mup')], { default: 'standard', description: '"standard": 1/√D. "mup": 1/D.' }),
+    factors: Type.Optional(
+      IntPair(
+        '[a, b] with a·b = width. Default: b is the smallest divisor of width above √width, as the reference factorises (256 → [8, 32]).',
+        [[8, 32]],
+      ),
+    ),
+    logitScale: Type.Union([Type.Literal('standard'), Type.Literal('mup')], {
+      default: 'standard',
+      description: '"standard": 1/√D. "mup": 1/D.',
+    }),
     weightClamp: Type.Boolean({ default: true, description: 'Forward-time RMS clamp of the structured weights (§2.4).' }),
     qkNorm: QkNorm,
   },
@@ -249,12 +333,19 @@ export const MlbtcLevel = Type.Object(
     rank: PositiveInt('Contraction rank s.', { examples: [1, 2] }),
     kronecker: Type.Boolean({ default: false, description: 'Tie the cores so each block is A ⊗ B (A: a×c, B: b×d). Needs rank 1.' }),
   },
-  { additionalProperties: false, description: 'One level: a block-diagonal matrix of p two-core block tensor contractions B[(α,β),(γ,δ)] = Σ_σ R[α,β,γ,σ]·L[σ,β,γ,δ] (§3.6).' },
+  {
+    additionalProperties: false,
+    description:
+      'One level: a block-diagonal matrix of p two-core block tensor contractions B[(α,β),(γ,δ)] = Σ_σ R[α,β,γ,σ]·L[σ,β,γ,δ] (§3.6).',
+  },
 );
 
 export const MlbtcPreset = Type.Union(
   [Type.Literal('low-rank'), Type.Literal('dense'), Type.Literal('btt'), Type.Literal('monarch'), Type.Literal('kronecker')],
-  { description: 'A named special case, expanded into levels: low-rank (needs rank), dense, btt (rank = s), monarch (BTT with s = 1), kronecker.' },
+  {
+    description:
+      'A named special case, expanded into levels: low-rank (needs rank), dense, btt (rank = s), monarch (BTT with s = 1), kronecker.',
+  },
 );
 
 const mlbtc = family(
@@ -262,13 +353,27 @@ const mlbtc = family(
   {
     preset: Type.Optional(MlbtcPreset),
     rank: Type.Optional(PositiveInt('Rank for the low-rank and btt presets.')),
-    levels: Type.Optional(Type.Array(MlbtcLevel, { minItems: 1, maxItems: 16, description: 'The levels, summed. Give either levels or a preset.' })),
-    logitScale: Type.Union([Type.Literal('standard'), Type.Literal('mup')], { default: 'standard', description: '"standard": 1/√D. "mup": 1/D.' }),
+    levels: Type.Optional(
+      Type.Array(MlbtcLevel, { minItems: 1, maxItems: 16, description: 'The levels, summed. Give either levels or a preset.' }),
+    ),
+    logitScale: Type.Union([Type.Literal('standard'), Type.Literal('mup')], {
+      default: 'standard',
+      description: '"standard": 1/√D. "mup": 1/D.',
+    }),
     qkNorm: QkNorm,
   },
   'Multi-Level Block Tensor Contraction attention',
   'The general family: each head scores x_iᵀ·LN(W_h x_j) with W_h a sum of block-diagonal two-core contractions. Low-rank, dense, BTT, Monarch, Kronecker and feature MLR are special cases (§3.6).',
-  [{ kind: 'mlbtc', preset: 'btt', rank: 1 }, { kind: 'mlbtc', levels: [{ blocks: 1, out: [8, 32], in: [8, 32], rank: 1 }, { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 }] }],
+  [
+    { kind: 'mlbtc', preset: 'btt', rank: 1 },
+    {
+      kind: 'mlbtc',
+      levels: [
+        { blocks: 1, out: [8, 32], in: [8, 32], rank: 1 },
+        { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 },
+      ],
+    },
+  ],
 );
 
 const families = [dense, slidingWindow, globalLocal, mlr, bilinearMlr, bilinearBtt, mlbtc];
@@ -301,7 +406,7 @@ export const HeadGroups = Type.Array(HeadGroup, {
 
 /** What one layer's attention is: one family for every head, or head groups. */
 export const LayerAttention = Type.Union([SingleAttention, HeadGroups], {
-  description: 'One layer\'s attention: one family for every head, or a list of head groups.',
+  description: "One layer's attention: one family for every head, or a list of head groups.",
 });
 
 export const LayerPattern = Type.Object(
@@ -351,41 +456,91 @@ export const Training = Type.Object(
         'Gradient accumulation: each step runs batchSize/microBatchSize passes of microBatchSize sequences and averages their gradients, the same update in less memory (the reference LM runs use 4 × 8). Must divide batchSize. null: one pass of the whole batch.',
       examples: [null, 4, 16],
     }),
-    lr: Type.Number({ exclusiveMinimum: 0, maximum: SpecLimits.lr, default: 1e-3, description: 'Base learning rate, scaled per tensor by µP (base width below).', examples: [1e-4, 3e-3] }),
-    warmupSteps: Type.Integer({ minimum: 0, maximum: SpecLimits.steps, default: 100, description: 'Linear warm-up steps (reference: 1000 ICL, 2000 LM).' }),
-    schedule: Type.Union([Type.Literal('constant'), Type.Literal('cosine')], { default: 'constant', description: 'After warm-up: constant (the reference) or cosine decay to minLrRatio·lr.' }),
-    minLrRatio: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'Final rate of the cosine schedule, as a fraction of lr.' }),
-    weightDecay: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'AdamW decoupled weight decay, applied to tensors of two or more dimensions.' }),
+    lr: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: SpecLimits.lr,
+      default: 1e-3,
+      description: 'Base learning rate, scaled per tensor by µP (base width below).',
+      examples: [1e-4, 3e-3],
+    }),
+    warmupSteps: Type.Integer({
+      minimum: 0,
+      maximum: SpecLimits.steps,
+      default: 100,
+      description: 'Linear warm-up steps (reference: 1000 ICL, 2000 LM).',
+    }),
+    schedule: Type.Union([Type.Literal('constant'), Type.Literal('cosine')], {
+      default: 'constant',
+      description: 'After warm-up: constant (the reference) or cosine decay to minLrRatio·lr.',
+    }),
+    minLrRatio: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.1,
+      description: 'Final rate of the cosine schedule, as a fraction of lr.',
+    }),
+    weightDecay: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'AdamW decoupled weight decay, applied to tensors of two or more dimensions.',
+    }),
     beta1: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.9 }),
     beta2: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.95 }),
-    eps: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-8, description: 'Adam epsilon. The reference uses 1e-20; 1e-8 is safer in float32.' }),
-    gradClip: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }), Type.Null()], { default: 1, description: 'Global gradient-norm clip, or null for none (reference: 1.0 LM, none ICL).' }),
+    eps: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 1e-8,
+      description: 'Adam epsilon. The reference uses 1e-20; 1e-8 is safer in float32.',
+    }),
+    gradClip: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 1e6 }), Type.Null()], {
+      default: 1,
+      description: 'Global gradient-norm clip, or null for none (reference: 1.0 LM, none ICL).',
+    }),
     mupBaseWidth: PositiveInt('µP base width W₀: matrix learning rates are lr·W₀/fan_in (§2.4).', { default: 768, maximum: MaxWidth }),
     seed: Type.Integer({ minimum: 0, maximum: SpecLimits.seed, default: 0, description: 'Seed for initialisation and data.' }),
     logEvery: PositiveInt('Steps between metric records.', { default: 10, maximum: SpecLimits.steps }),
     evalEvery: PositiveInt('Steps between evaluations.', { default: 200, maximum: SpecLimits.steps }),
     evalBatches: PositiveInt('Batches per evaluation.', { default: 8, maximum: SpecLimits.evalBatches }),
     checkpointEvery: PositiveInt('Steps between checkpoints (at most two are kept).', { default: 500, maximum: SpecLimits.steps }),
-    backend: Type.Union(TFJS_BACKENDS.map((b) => Type.Literal(b)), {
-      default: 'auto',
-      description: '"auto" picks the fastest that starts: tfjs-node(-gpu), WebGPU, wasm, cpu. A forced backend that cannot start is an error.',
-    }),
+    backend: Type.Union(
+      TFJS_BACKENDS.map((b) => Type.Literal(b)),
+      {
+        default: 'auto',
+        description:
+          '"auto" picks the fastest that starts: tfjs-node(-gpu), WebGPU, wasm, cpu. A forced backend that cannot start is an error.',
+      },
+    ),
     runtime: Type.Union([Type.Literal('auto'), Type.Literal('torch'), Type.Literal('tfjs')], {
       default: 'auto',
       description:
         'What trains the run: "torch" (PyTorch in a Python found through mlbtc.python, MLBTC_PYTHON, the Python extension or python3 on PATH), "tfjs" (the built-in TensorFlow.js worker), or "auto": torch when a Python with torch ≥ 2.1 is found, else tfjs. A forced runtime that cannot start is an error. The choice is recorded in the run, so resume uses it again.',
     }),
-    device: Type.Union([Type.Literal('auto'), Type.Literal('cuda'), Type.String({ pattern: CUDA_INDEX_PATTERN, title: '"cuda:N"', description: 'One CUDA device by index.' }), Type.Literal('mps'), Type.Literal('cpu')], {
-      default: 'auto',
-      description: 'PyTorch device: "auto" (the first CUDA device, else MPS, else cpu), "cuda", "cuda:N", "mps" or "cpu". The tfjs runtime ignores it (it has training.backend).',
-      examples: ['auto', 'cuda:0', 'cpu'],
-    }),
+    device: Type.Union(
+      [
+        Type.Literal('auto'),
+        Type.Literal('cuda'),
+        Type.String({ pattern: CUDA_INDEX_PATTERN, title: '"cuda:N"', description: 'One CUDA device by index.' }),
+        Type.Literal('mps'),
+        Type.Literal('cpu'),
+      ],
+      {
+        default: 'auto',
+        description:
+          'PyTorch device: "auto" (the first CUDA device, else MPS, else cpu), "cuda", "cuda:N", "mps" or "cpu". The tfjs runtime ignores it (it has training.backend).',
+        examples: ['auto', 'cuda:0', 'cpu'],
+      },
+    ),
     precision: Type.Union([Type.Literal('fp32'), Type.Literal('bf16')], {
       default: 'fp32',
-      description: 'PyTorch arithmetic: "fp32", or "bf16" autocast (float32 weights and optimiser state). The tfjs runtime always trains in float32.',
+      description:
+        'PyTorch arithmetic: "fp32", or "bf16" autocast (float32 weights and optimiser state). The tfjs runtime always trains in float32.',
     }),
   },
-  { additionalProperties: false, description: 'Optimisation: AdamW (β 0.9/0.95) with µP learning rates, warm-up, and gradient clipping, in float32 (§2.4–2.5).' },
+  {
+    additionalProperties: false,
+    description: 'Optimisation: AdamW (β 0.9/0.95) with µP learning rates, warm-up, and gradient clipping, in float32 (§2.4–2.5).',
+  },
 );
 
 // ─── Execution ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -397,25 +552,55 @@ export const SlurmSettings = Type.Object(
     partition: Type.Optional(SlurmWord('Slurm partition (sbatch --partition).', ['gpu'])),
     account: Type.Optional(SlurmWord('Account charged for the job (sbatch --account).', ['proj-123'])),
     qos: Type.Optional(SlurmWord('Quality of service (sbatch --qos).', ['normal'])),
-    time: Type.Optional(SlurmWord('Time limit per job in any form sbatch takes ("30", "4:00:00", "1-00:00:00"). The worker checkpoints and stops signalSeconds before it.', ['4:00:00'])),
+    time: Type.Optional(
+      SlurmWord(
+        'Time limit per job in any form sbatch takes ("30", "4:00:00", "1-00:00:00"). The worker checkpoints and stops signalSeconds before it.',
+        ['4:00:00'],
+      ),
+    ),
     gpus: Type.Optional(Type.Integer({ minimum: 0, description: 'GPUs per run (sbatch --gres=gpu:N).' })),
     cpus: Type.Optional(Type.Integer({ minimum: 1, description: 'CPUs per run (sbatch --cpus-per-task).' })),
     mem: Type.Optional(SlurmWord('Memory per run (sbatch --mem).', ['32G'])),
-    extraArgs: Type.Optional(Type.Array(Type.String({ pattern: '^-' }), { description: 'More sbatch options, one per item, passed as given.', examples: [['--constraint=a100']] })),
-    setup: Type.Optional(Type.Array(Type.String({ pattern: '^[^\\n\\r]*$' }), { description: 'Shell lines run on the node before the worker (module loads, conda activation), as written.', examples: [['module load cuda/12.1']] })),
+    extraArgs: Type.Optional(
+      Type.Array(Type.String({ pattern: '^-' }), {
+        description: 'More sbatch options, one per item, passed as given.',
+        examples: [['--constraint=a100']],
+      }),
+    ),
+    setup: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[^\\n\\r]*$' }), {
+        description: 'Shell lines run on the node before the worker (module loads, conda activation), as written.',
+        examples: [['module load cuda/12.1']],
+      }),
+    ),
     python: Type.Optional(Type.String({ description: 'Python that runs PyTorch-runtime workers on the node.' })),
     node: Type.Optional(Type.String({ description: 'Node.js that runs tfjs-runtime workers on the node.' })),
-    signalSeconds: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds before the time limit at which the worker is told to checkpoint and stop (default 120).' })),
+    signalSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Seconds before the time limit at which the worker is told to checkpoint and stop (default 120).',
+      }),
+    ),
   },
-  { additionalProperties: false, description: 'Slurm job settings for this spec; each overrides the mlbtc.slurm.* setting of the same name.' },
+  {
+    additionalProperties: false,
+    description: 'Slurm job settings for this spec; each overrides the mlbtc.slurm.* setting of the same name.',
+  },
 );
 
 export const Execution = Type.Object(
   {
-    executor: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('slurm')], { description: 'Where runs of this spec train: "local" worker processes, or Slurm jobs. Default: the mlbtc.executor setting.' })),
+    executor: Type.Optional(
+      Type.Union([Type.Literal('local'), Type.Literal('slurm')], {
+        description: 'Where runs of this spec train: "local" worker processes, or Slurm jobs. Default: the mlbtc.executor setting.',
+      }),
+    ),
     slurm: Type.Optional(SlurmSettings),
   },
-  { additionalProperties: false, description: 'Where this spec\'s runs train (this machine or a Slurm cluster) and with which job settings.' },
+  {
+    additionalProperties: false,
+    description: "Where this spec's runs train (this machine or a Slurm cluster) and with which job settings.",
+  },
 );
 
 // ─── Search ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -423,19 +608,39 @@ export const Execution = Type.Object(
 export const SearchDimension = Type.Union(
   [
     Type.Object(
-      { choice: Type.Array(Type.Unknown(), { minItems: 1, description: 'Values to try, each a complete value for the field (numbers, strings, lists, whole objects).' }) },
-      { additionalProperties: false, title: 'Choice', description: 'One of the listed values. Grid search tries each; random search draws one uniformly.', examples: [{ choice: [1, 2, 4] }] },
+      {
+        choice: Type.Array(Type.Unknown(), {
+          minItems: 1,
+          description: 'Values to try, each a complete value for the field (numbers, strings, lists, whole objects).',
+        }),
+      },
+      {
+        additionalProperties: false,
+        title: 'Choice',
+        description: 'One of the listed values. Grid search tries each; random search draws one uniformly.',
+        examples: [{ choice: [1, 2, 4] }],
+      },
     ),
     Type.Object(
       { int: IntPair('[low, high], inclusive.', [[2, 8]]), step: Type.Optional(PositiveInt('Step between values, from low (default 1).')) },
-      { additionalProperties: false, title: 'Integer range', description: 'Integers low, low + step, … up to high. Grid search tries each; random search draws one uniformly.', examples: [{ int: [2, 8], step: 2 }] },
+      {
+        additionalProperties: false,
+        title: 'Integer range',
+        description: 'Integers low, low + step, … up to high. Grid search tries each; random search draws one uniformly.',
+        examples: [{ int: [2, 8], step: 2 }],
+      },
     ),
     Type.Object(
-      { logUniform: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], { description: '[low, high] for rates.' }) },
+      {
+        logUniform: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], {
+          description: '[low, high] for rates.',
+        }),
+      },
       {
         additionalProperties: false,
         title: 'Log-uniform range',
-        description: 'A positive number drawn uniformly in log scale (random, asha). A grid search tries low, the geometric mean and high; list other values with choice.',
+        description:
+          'A positive number drawn uniformly in log scale (random, asha). A grid search tries low, the geometric mean and high; list other values with choice.',
         examples: [{ logUniform: [1e-4, 1e-2] }],
       },
     ),
@@ -443,9 +648,15 @@ export const SearchDimension = Type.Union(
       {
         rankSplits: Type.Object(
           {
-            levels: Type.Union([PositiveInt('Levels L.'), Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, description: 'Several level counts: the splits of each.' })], {
-              description: 'How many ranks (levels) to split into: one count, or a list of counts.',
-            }),
+            levels: Type.Union(
+              [
+                PositiveInt('Levels L.'),
+                Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, description: 'Several level counts: the splits of each.' }),
+              ],
+              {
+                description: 'How many ranks (levels) to split into: one count, or a list of counts.',
+              },
+            ),
             multipleOf: PositiveInt('Each rank is a multiple of k.', { default: 1 }),
           },
           { additionalProperties: false },
@@ -454,13 +665,19 @@ export const SearchDimension = Type.Union(
       {
         additionalProperties: false,
         title: 'Rank splits',
-        description: 'Every ordered split of model.headDim into L positive ranks, each a multiple of multipleOf (most global level first), for the ranks of mlr or bilinear-mlr. E.g. headDim 16, L 2, k 4: [12,4], [8,8], [4,12].',
+        description:
+          'Every ordered split of model.headDim into L positive ranks, each a multiple of multipleOf (most global level first), for the ranks of mlr or bilinear-mlr. E.g. headDim 16, L 2, k 4: [12,4], [8,8], [4,12].',
         examples: [{ rankSplits: { levels: 4, multipleOf: 4 } }],
       },
     ),
     Type.Object(
       { factorizations: Type.Literal('width', { description: 'Every [a, b] with a·b = model.width.' }) },
-      { additionalProperties: false, title: 'Factorisations', description: 'Every [a, b] with a·b = model.width, a ascending: for bilinear-btt factors.', examples: [{ factorizations: 'width' }] },
+      {
+        additionalProperties: false,
+        title: 'Factorisations',
+        description: 'Every [a, b] with a·b = model.width, a ascending: for bilinear-btt factors.',
+        examples: [{ factorizations: 'width' }],
+      },
     ),
     Type.Object(
       { dyadicBlocks: Type.Literal(true, { description: 'Every dyadic block schedule for the current ranks.' }) },
@@ -490,12 +707,23 @@ export const Search = Type.Object(
       description:
         '"grid": every combination. "random": `trials` seeded draws. "asha": asynchronous successive halving: trials start at the smallest budget and only the best 1/eta of each rung continue to the next.',
     }),
-    trials: Type.Optional(PositiveInt('Trials to draw (random and asha; asha without it uses every grid combination). Invalid or over-budget draws are skipped, not counted.', { maximum: SpecLimits.trials })),
-    seed: Type.Integer({ minimum: 0, maximum: SpecLimits.seed, default: 0, description: 'Seed of the random draws: the same seed plans the same trials.' }),
+    trials: Type.Optional(
+      PositiveInt(
+        'Trials to draw (random and asha; asha without it uses every grid combination). Invalid or over-budget draws are skipped, not counted.',
+        { maximum: SpecLimits.trials },
+      ),
+    ),
+    seed: Type.Integer({
+      minimum: 0,
+      maximum: SpecLimits.seed,
+      default: 0,
+      description: 'Seed of the random draws: the same seed plans the same trials.',
+    }),
     objective: Type.String({
       default: 'val.loss',
       minLength: 1,
-      description: 'Metric to minimise, as metrics.jsonl names it: "val.loss" (every task), "val.bpc", "val.mse", or "loss" (the training loss). Read from the last record that has it.',
+      description:
+        'Metric to minimise, as metrics.jsonl names it: "val.loss" (every task), "val.bpc", "val.mse", or "loss" (the training loss). Read from the last record that has it.',
       examples: ['val.loss', 'val.bpc'],
     }),
     constraints: Type.Optional(
@@ -503,11 +731,16 @@ export const Search = Type.Object(
         {
           maxMacsPerToken: Type.Optional(Budget('Forward MACs per token (projections, MLP, output head; analyze() macs.perToken).')),
           maxMacsPerSequence: Type.Optional(Budget('Forward MACs of one whole sequence, attention scores included (macs.perSequence).')),
-          maxScoreMacsPerSequence: Type.Optional(Budget('Attention-score MACs of one sequence over every head and layer (layers · heads · macs.scoresPerHead).')),
+          maxScoreMacsPerSequence: Type.Optional(
+            Budget('Attention-score MACs of one sequence over every head and layer (layers · heads · macs.scoresPerHead).'),
+          ),
           maxParams: Type.Optional(Budget('Total trainable parameters.')),
           minRank: Type.Optional(PositiveInt('Minimum scoring rank of every head (the lowest group, analyze() rank.scoring).')),
         },
-        { additionalProperties: false, description: 'Candidates that break a constraint are planned out, with the measured value as the reason.' },
+        {
+          additionalProperties: false,
+          description: 'Candidates that break a constraint are planned out, with the measured value as the reason.',
+        },
       ),
     ),
     asha: Type.Optional(
@@ -521,10 +754,15 @@ export const Search = Type.Object(
           maxBudget: PositiveInt('Budget of the last rung. Rungs are minBudget · eta^k, then maxBudget.', { maximum: SpecLimits.steps }),
           eta: Type.Integer({ minimum: 2, default: 3, description: 'Keep 1/eta of the trials at each rung.' }),
         },
-        { additionalProperties: false, description: 'Rungs for strategy "asha". A promoted trial continues from its checkpoint, not from scratch.' },
+        {
+          additionalProperties: false,
+          description: 'Rungs for strategy "asha". A promoted trial continues from its checkpoint, not from scratch.',
+        },
       ),
     ),
-    maxConcurrent: Type.Optional(PositiveInt('Trials running at once (default: mlbtc.maxConcurrentRuns).', { maximum: SpecLimits.maxConcurrent })),
+    maxConcurrent: Type.Optional(
+      PositiveInt('Trials running at once (default: mlbtc.maxConcurrentRuns).', { maximum: SpecLimits.maxConcurrent }),
+    ),
   },
   { additionalProperties: false, description: 'A structure search over this spec under compute constraints.' },
 );
@@ -587,4 +825,3 @@ function withDefaultsOptional(node: unknown): unknown {
   }
   return out;
 }
-

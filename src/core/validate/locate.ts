@@ -72,7 +72,8 @@ export function locate(root: Node, problem: Problem, lines: LineIndex): LocatedP
       if (!ancestor) continue;
       const key = keyOf(ancestor);
       if (key) span = { offset: key.offset, length: key.length };
-      else if (ancestor.parent) span = { offset: ancestor.offset, length: ancestor.length }; // a list item: the item
+      else if (ancestor.parent)
+        span = { offset: ancestor.offset, length: ancestor.length }; // a list item: the item
       else span = { offset: ancestor.offset, length: Math.min(1, ancestor.length) }; // the root: its first character
       break;
     }

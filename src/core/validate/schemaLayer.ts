@@ -39,7 +39,8 @@ export function own(o: Record<string, unknown>, k: string): unknown {
 /** A plain copy of `o` with the property `from` renamed to `to`, in place (key order kept). */
 export function renamedKey(o: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) Object.defineProperty(out, k === from ? to : k, { value: o[k], enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(o))
+    Object.defineProperty(out, k === from ? to : k, { value: o[k], enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -88,7 +89,12 @@ export function checkValue(schema: TSchema, value: unknown, path: JsonPath, r: R
       return value === null ? value : typeProblem(schema, value, path, r);
     case 'Literal':
       if (value === schema.const) return value;
-      r.error('enum', path, `${formatPath(path)} must be ${expectation(schema)} (got ${describeValue(value)})`, literalFix([schema], value, path));
+      r.error(
+        'enum',
+        path,
+        `${formatPath(path)} must be ${expectation(schema)} (got ${describeValue(value)})`,
+        literalFix([schema], value, path),
+      );
       return Invalid;
     case 'Object':
       return checkObject(schema, value, path, r);
@@ -114,7 +120,8 @@ function typeProblem(schema: TSchema, value: unknown, path: JsonPath, r: Reporte
 function coercionFix(schema: TSchema, value: unknown, path: JsonPath): Fix[] | undefined {
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
-  const candidate = s === 'true' ? true : s === 'false' ? false : s === 'null' ? null : s !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined;
+  const candidate =
+    s === 'true' ? true : s === 'false' ? false : s === 'null' ? null : s !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined;
   if (candidate === undefined) return undefined;
   const scratch = new Reporter();
   checkValue(schema, candidate, path, scratch);
@@ -144,7 +151,10 @@ function objectShape(schema: TSchema): { entries: [string, TSchema][]; required:
   if (!shape) {
     const props = schema.properties as Record<string, TSchema>;
     // A property with a default is optional in files: resolution fills it (TypeBox lists it as required).
-    shape = { entries: Object.entries(props), required: new Set(((schema.required ?? []) as string[]).filter((k) => !('default' in props[k]!))) };
+    shape = {
+      entries: Object.entries(props),
+      required: new Set(((schema.required ?? []) as string[]).filter((k) => !('default' in props[k]!))),
+    };
     objectShapes.set(schema, shape);
   }
   return shape;
@@ -183,7 +193,10 @@ function checkObject(schema: TSchema, value: unknown, path: JsonPath, r: Reporte
 function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: string, path: JsonPath, r: Reporter): string | undefined {
   const props = Object.keys(schema.properties as object);
   const where = formatPath(path);
-  const suggestion = closest(key, props.filter((k) => !hasOwn(obj, k)));
+  const suggestion = closest(
+    key,
+    props.filter((k) => !hasOwn(obj, k)),
+  );
   if (suggestion !== undefined) {
     r.error('unknown-property', [...path, key], `unknown property "${key}" in ${where}; did you mean "${suggestion}"?`, [
       { title: `Rename "${key}" to "${suggestion}"`, path, value: renamedKey(obj, key, suggestion) },
@@ -191,7 +204,8 @@ function unknownProperty(schema: TSchema, obj: Record<string, unknown>, key: str
     return suggestion;
   }
   const kind = schema.properties.kind;
-  const family = kind?.[Kind] === 'Literal' && (AttentionKinds as readonly unknown[]).includes(kind.const) ? (kind.const as string) : undefined;
+  const family =
+    kind?.[Kind] === 'Literal' && (AttentionKinds as readonly unknown[]).includes(kind.const) ? (kind.const as string) : undefined;
   const owners = family ? AttentionKinds.filter((k) => k !== family && hasOwn(attentionSchemas[k].properties, key)) : [];
   const hint = owners.length
     ? `: ${family} attention has no "${key}" (${orList(owners)} attention ${owners.length === 1 ? 'has' : 'have'} one)`
@@ -234,7 +248,9 @@ function checkTagged(members: TSchema[], tag: string, value: Record<string, unkn
   if (given === undefined) {
     // Guess the member from the properties present: offer it only when exactly one member has them all.
     const keys = Object.keys(value);
-    const fits = keys.length ? members.filter((m) => keys.every((k) => hasOwn(m.properties, k))).map((m) => m.properties[tag].const as string) : [];
+    const fits = keys.length
+      ? members.filter((m) => keys.every((k) => hasOwn(m.properties, k))).map((m) => m.properties[tag].const as string)
+      : [];
     const guess = fits.length === 1 ? fits[0]! : undefined;
     const hint = fits.length && fits.length < names.length ? `; its properties fit ${orList(fits)}` : '';
     r.error(
@@ -247,7 +263,11 @@ function checkTagged(members: TSchema[], tag: string, value: Record<string, unkn
   }
   const member = members.find((m) => m.properties[tag].const === given);
   if (member) return checkValue(member, value, path, r);
-  const fixes = literalFix(members.map((m) => m.properties[tag]), given, tagPath);
+  const fixes = literalFix(
+    members.map((m) => m.properties[tag]),
+    given,
+    tagPath,
+  );
   const hint = fixes ? `; did you mean "${fixes[0]!.value as string}"?` : '';
   r.error('enum', tagPath, `${formatPath(tagPath)} must be one of ${names.join(', ')} (got ${describeValue(given)})${hint}`, fixes);
   return Invalid;
@@ -261,7 +281,8 @@ function checkByShape(members: TSchema[], value: unknown, path: JsonPath, r: Rep
     const checked = checkValue(m, value, path, scratch);
     if (scratch.problems.length === 0) return checked;
     const overlap = isPlainObject(value) ? Object.keys(value).filter((k) => memberKeys(m).has(k)).length : 0;
-    if (!best || overlap > best.overlap || (overlap === best.overlap && scratch.problems.length < best.problems.problems.length)) best = { problems: scratch, overlap };
+    if (!best || overlap > best.overlap || (overlap === best.overlap && scratch.problems.length < best.problems.problems.length))
+      best = { problems: scratch, overlap };
   }
   // An object that shares nothing with any member but a tagged union among them (attention: {} or {"kin": …}) is
   // most likely that union's: report its problems ("missing kind", with a guess), not a list of shapes.
@@ -280,12 +301,18 @@ function checkByShape(members: TSchema[], value: unknown, path: JsonPath, r: Rep
     return Invalid;
   }
   if (best && (best.overlap > 0 || !isPlainObject(value))) {
-    for (const p of best.problems.finish()) (p.severity === 'error' ? r.error : r.warning).call(r, p.code as never, p.path, p.message, p.fixes);
+    for (const p of best.problems.finish())
+      (p.severity === 'error' ? r.error : r.warning).call(r, p.code as never, p.path, p.message, p.fixes);
     return Invalid;
   }
   // No member shares a property with the value: list the shapes, and suggest a key if one is a near miss.
   const obj = value as Record<string, unknown>;
-  const shapes = members.map((m) => `{ ${Object.keys(m.properties).map((k) => (((m.required ?? []) as string[]).includes(k) ? k : `${k}?`)).join(', ')} }`);
+  const shapes = members.map(
+    (m) =>
+      `{ ${Object.keys(m.properties)
+        .map((k) => (((m.required ?? []) as string[]).includes(k) ? k : `${k}?`))
+        .join(', ')} }`,
+  );
   const allKeys = members.flatMap((m) => Object.keys(m.properties));
   const first = Object.keys(obj)[0];
   const near = first !== undefined ? closest(first, allKeys) : undefined;
@@ -323,7 +350,12 @@ function checkArray(schema: TSchema, value: unknown, path: JsonPath, r: Reporter
   const lo = schema.minItems as number | undefined;
   const hi = schema.maxItems as number | undefined;
   if ((lo !== undefined && value.length < lo) || (hi !== undefined && value.length > hi)) {
-    const want = lo !== undefined && hi !== undefined ? `${lo} to ${hi} items` : lo !== undefined ? `at least ${lo} item${lo === 1 ? '' : 's'}` : `at most ${hi} items`;
+    const want =
+      lo !== undefined && hi !== undefined
+        ? `${lo} to ${hi} items`
+        : lo !== undefined
+          ? `at least ${lo} item${lo === 1 ? '' : 's'}`
+          : `at most ${hi} items`;
     r.error('items', path, `${formatPath(path)} must have ${want} (got ${value.length})`);
     return Invalid;
   }

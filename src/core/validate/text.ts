@@ -62,7 +62,8 @@ function tooDeepAt(text: string): number | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -74,7 +75,18 @@ function tooDeepAt(text: string): number | null {
 
 function syntaxProblems(text: string, errors: ParseError[], lines: LineIndex): LocatedProblem[] {
   if (text.trim() === '') {
-    return [{ code: 'syntax', severity: 'error', path: [], message: 'the file is empty; a spec is a JSON object with name, task, model and attention', offset: 0, length: 0, line: 0, column: 0 }];
+    return [
+      {
+        code: 'syntax',
+        severity: 'error',
+        path: [],
+        message: 'the file is empty; a spec is a JSON object with name, task, model and attention',
+        offset: 0,
+        length: 0,
+        line: 0,
+        column: 0,
+      },
+    ];
   }
   const out: LocatedProblem[] = [];
   let lastOffset = -1;
@@ -113,9 +125,13 @@ function syntaxMessage(text: string, e: ParseError): string {
     case 'InvalidNumberFormat':
       return `invalid number ${JSON.stringify(at)}; JSON numbers look like 64, -0.5 or 1e-4`;
     case 'PropertyNameExpected':
-      return trailingComma ? 'trailing comma before "}": JSON allows no comma after the last property' : 'expected a property name in double quotes';
+      return trailingComma
+        ? 'trailing comma before "}": JSON allows no comma after the last property'
+        : 'expected a property name in double quotes';
     case 'ValueExpected':
-      return trailingComma ? `trailing comma before "${text.slice(e.offset).trimStart()[0]}": JSON allows no comma after the last item` : 'expected a value';
+      return trailingComma
+        ? `trailing comma before "${text.slice(e.offset).trimStart()[0]}": JSON allows no comma after the last item`
+        : 'expected a value';
     case 'ColonExpected':
       return 'expected ":" after the property name';
     case 'CommaExpected':

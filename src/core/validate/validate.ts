@@ -25,7 +25,11 @@ export function validate(value: unknown): ValidationResult {
     if (!r.hasErrors) spec = resolveSpec(value as StructureSpec);
   } catch (e) {
     spec = undefined;
-    r.error('internal', [], `the validator failed on this input (${e instanceof Error ? e.message : String(e)}); please report it with the file`);
+    r.error(
+      'internal',
+      [],
+      `the validator failed on this input (${e instanceof Error ? e.message : String(e)}); please report it with the file`,
+    );
   }
   const problems = r.finish();
   return spec ? { problems, spec } : { problems };

@@ -19,7 +19,10 @@ class Transformer implements Model {
   private readonly trunk: Trunk;
   private readonly masks: MaskCache;
 
-  constructor(readonly spec: ResolvedSpec, rng: Rng) {
+  constructor(
+    readonly spec: ResolvedSpec,
+    rng: Rng,
+  ) {
     const factory = new ParamFactory(rng, spec.training.mupBaseWidth);
     this.masks = new MaskCache(spec.model.seqLen);
     this.head = createTaskHead(factory, spec);
@@ -37,7 +40,10 @@ class Transformer implements Model {
 
   attentionLogits(layer: number, x: tf.Tensor3D): tf.Tensor4D {
     const block = this.trunk.blocks[layer];
-    if (!block) throw new Error(`Layer ${layer} does not exist: the model has ${this.trunk.blocks.length} layers (0…${this.trunk.blocks.length - 1}).`);
+    if (!block)
+      throw new Error(
+        `Layer ${layer} does not exist: the model has ${this.trunk.blocks.length} layers (0…${this.trunk.blocks.length - 1}).`,
+      );
     return block.attention.scores(x);
   }
 

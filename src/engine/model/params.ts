@@ -53,7 +53,12 @@ export class ParamFactory {
     return { values, shape };
   }
 
-  private add(name: string, init: Float32Array | { values: Float32Array; shape: number[] }, lrScale: number, shape?: number[]): tf.Variable {
+  private add(
+    name: string,
+    init: Float32Array | { values: Float32Array; shape: number[] },
+    lrScale: number,
+    shape?: number[],
+  ): tf.Variable {
     if (this.names.has(name)) throw new Error(`Parameter name "${name}" is used twice; every parameter needs a unique checkpoint key.`);
     this.names.add(name);
     const { values, shape: s } = init instanceof Float32Array ? { values: init, shape: shape! } : init;

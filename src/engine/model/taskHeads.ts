@@ -58,7 +58,11 @@ class IclRegressionHead implements TaskHead {
   private readonly readOut: tf.Variable;
 
   constructor(params: ParamFactory, spec: ResolvedSpec, task: Extract<ResolvedTask, { kind: 'icl-regression' }>) {
-    requireSeqLen(spec, 4 * task.inputDim, `an icl-regression prompt holds 2·inputDim (x, y) pairs as 4·inputDim tokens (inputDim ${task.inputDim})`);
+    requireSeqLen(
+      spec,
+      4 * task.inputDim,
+      `an icl-regression prompt holds 2·inputDim (x, y) pairs as 4·inputDim tokens (inputDim ${task.inputDim})`,
+    );
     this.readIn = params.embedding('read_in', [task.inputDim, spec.model.width]);
     this.readOut = params.zeroMatrix('read_out', [spec.model.width, 1], spec.model.width);
   }
@@ -121,7 +125,11 @@ class ForecastHead implements TaskHead {
   private readonly horizon: number;
 
   constructor(params: ParamFactory, spec: ResolvedSpec, task: Extract<ResolvedTask, { kind: 'forecast' }>) {
-    requireSeqLen(spec, task.lookback + task.horizon, `the model reads lookback ${task.lookback} observed steps and horizon ${task.horizon} placeholders`);
+    requireSeqLen(
+      spec,
+      task.lookback + task.horizon,
+      `the model reads lookback ${task.lookback} observed steps and horizon ${task.horizon} placeholders`,
+    );
     this.lookback = task.lookback;
     this.horizon = task.horizon;
     this.readIn = params.embedding('read_in', [task.channels, spec.model.width]);

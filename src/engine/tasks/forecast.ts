@@ -29,7 +29,11 @@ export class ForecastTask implements Task {
   private readonly task: ForecastSpec;
   private rng: Rng;
 
-  constructor(private readonly spec: ResolvedSpec, specDir: string, rng: Rng) {
+  constructor(
+    private readonly spec: ResolvedSpec,
+    specDir: string,
+    rng: Rng,
+  ) {
     if (spec.task.kind !== 'forecast') throw new Error(`ForecastTask needs a forecast task, got ${spec.task.kind}`);
     this.task = spec.task;
     this.data = loadForecastData(specDir, spec.task);
@@ -64,7 +68,10 @@ export class ForecastTask implements Task {
 
   nextBatch(): Batch {
     const count = this.windows('train');
-    return this.batch('train', Array.from({ length: this.spec.training.batchSize }, () => this.rng.int(count)));
+    return this.batch(
+      'train',
+      Array.from({ length: this.spec.training.batchSize }, () => this.rng.int(count)),
+    );
   }
 
   /** Offsets evaluated on a split: all windows, or evenly spaced ones when there are more than the budget. */

@@ -61,7 +61,10 @@ export class IclRegressionTask implements Task {
   private rng: Rng;
   private evalSeed: number;
 
-  constructor(private readonly spec: ResolvedSpec, rng: Rng) {
+  constructor(
+    private readonly spec: ResolvedSpec,
+    rng: Rng,
+  ) {
     if (spec.task.kind !== 'icl-regression') throw new Error(`IclRegressionTask needs an icl-regression task, got ${spec.task.kind}`);
     this.task = spec.task;
     this.evalSeed = rng.int(2 ** 32);

@@ -25,7 +25,11 @@ export class LanguageModelTask implements Task {
   private rng: Rng;
   private evalSeed: number;
 
-  constructor(private readonly spec: ResolvedSpec, specDir: string, rng: Rng) {
+  constructor(
+    private readonly spec: ResolvedSpec,
+    specDir: string,
+    rng: Rng,
+  ) {
     if (spec.task.kind !== 'language-model') throw new Error(`LanguageModelTask needs a language-model task, got ${spec.task.kind}`);
     this.corpus = loadCharacterCorpus(specDir, spec.task, spec.model.seqLen);
     this.evalSeed = rng.int(2 ** 32);

@@ -7,13 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CHECKPOINT_FORMAT_VERSION,
-  CheckpointFiles,
-  momentKey,
-  type CheckpointMeta,
-  type MetricPosition,
-} from '../../protocol/run';
+import { CHECKPOINT_FORMAT_VERSION, CheckpointFiles, momentKey, type CheckpointMeta, type MetricPosition } from '../../protocol/run';
 import { decodeSafetensors, encodeSafetensors, type NamedFloats } from '../../protocol/safetensors';
 import type { NamedParam } from '../types';
 import type { AdamWState } from './adamw';

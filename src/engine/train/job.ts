@@ -214,7 +214,12 @@ export async function runJob(options: JobOptions): Promise<FinalMessage> {
  * evaluation record would be missing from a run resumed there), so a resume continues from the last checkpoint and
  * redoes the evaluation.
  */
-function stoppedMidway(writer: RunFolderWriter, log: (level: LogLevel, message: string) => void, stop: StopRequested, step: number): FinalMessage {
+function stoppedMidway(
+  writer: RunFolderWriter,
+  log: (level: LogLevel, message: string) => void,
+  stop: StopRequested,
+  step: number,
+): FinalMessage {
   const when = step > 0 ? `during the evaluation after step ${step}` : 'while starting';
   const reason = `stopped by ${stop.by} ${when}; a resume continues from the last checkpoint`;
   log('info', reason);

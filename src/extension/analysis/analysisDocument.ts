@@ -26,7 +26,10 @@ export class AnalysisDocuments implements vscode.TextDocumentContentProvider, vs
   private readonly subscription: vscode.Disposable;
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly cache: ValidationCache, diagnostics: StructureDiagnostics) {
+  constructor(
+    private readonly cache: ValidationCache,
+    diagnostics: StructureDiagnostics,
+  ) {
     this.subscription = diagnostics.onDidValidate(({ document }) => {
       const uri = analysisUri(document.uri);
       // Only analyses someone has open need re-rendering.

@@ -15,7 +15,11 @@ export async function analyzeStructure(cache: ValidationCache, target?: unknown)
   const uri = target instanceof vscode.Uri ? target : active && isStructureDocument(active) ? active.uri : undefined;
   if (!uri) {
     void vscode.window
-      .showErrorMessage('Analyze Structure needs a structure file (*.mlbtc.json) in the active editor. Open one, or start one:', 'New Structure', 'Open Example')
+      .showErrorMessage(
+        'Analyze Structure needs a structure file (*.mlbtc.json) in the active editor. Open one, or start one:',
+        'New Structure',
+        'Open Example',
+      )
       .then((choice) => choice && vscode.commands.executeCommand(choice === 'New Structure' ? 'mlbtc.newStructure' : 'mlbtc.openExample'));
     return undefined;
   }

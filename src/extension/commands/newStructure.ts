@@ -19,7 +19,11 @@ export async function newStructure(args?: unknown): Promise<vscode.Uri | undefin
   const uri = withStructureSuffix(chosen);
   // The save dialog confirmed overwriting `chosen`; a suffix we added names another file, so ask about that one.
   if (uri.toString() !== chosen.toString() && !given.uri && (await exists(uri))) {
-    const replace = await vscode.window.showWarningMessage(`${structureFileName(chosen.path.split('/').at(-1)!)} already exists. Replace it?`, { modal: true }, 'Replace');
+    const replace = await vscode.window.showWarningMessage(
+      `${structureFileName(chosen.path.split('/').at(-1)!)} already exists. Replace it?`,
+      { modal: true },
+      'Replace',
+    );
     if (replace !== 'Replace') return undefined;
   }
   const text = structureTemplateText(family, structureNameOf(uri.path));

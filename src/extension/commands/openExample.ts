@@ -26,17 +26,25 @@ export async function openExample(extensionUri: vscode.Uri, args?: unknown): Pro
   let example: Example | undefined;
   if (wanted !== undefined) {
     example = examples.find((e) => e.path === wanted || e.path === `${wanted}${STRUCTURE_SUFFIX}`);
-    if (!example) throw new Error(`mlbtc.openExample: no example named "${wanted}"; the examples are ${examples.map((e) => e.path).join(', ')}.`);
+    if (!example)
+      throw new Error(`mlbtc.openExample: no example named "${wanted}"; the examples are ${examples.map((e) => e.path).join(', ')}.`);
   } else {
     if (!examples.length) {
-      void vscode.window.showErrorMessage(`No examples found in ${root.fsPath}: this installation of MLBTC Studio is incomplete; reinstall it.`);
+      void vscode.window.showErrorMessage(
+        `No examples found in ${root.fsPath}: this installation of MLBTC Studio is incomplete; reinstall it.`,
+      );
       return undefined;
     }
     const items = TIERS.flatMap((tier) => {
       const inTier = examples.filter((e) => e.tier === tier);
       if (!inTier.length) return [];
       const separator: vscode.QuickPickItem = { label: tier.title, kind: vscode.QuickPickItemKind.Separator };
-      const picks = inTier.map((e) => ({ label: e.path.slice(0, -STRUCTURE_SUFFIX.length), description: tier.tag, detail: e.description, example: e }));
+      const picks = inTier.map((e) => ({
+        label: e.path.slice(0, -STRUCTURE_SUFFIX.length),
+        description: tier.tag,
+        detail: e.description,
+        example: e,
+      }));
       return [separator, ...picks];
     });
     const picked = await vscode.window.showQuickPick(items, {
@@ -68,7 +76,10 @@ async function listExamples(root: vscode.Uri, tier: (typeof TIERS)[number]): Pro
   } catch {
     return [];
   }
-  const files = entries.filter(([n, t]) => t === vscode.FileType.File && n.endsWith(STRUCTURE_SUFFIX)).map(([n]) => n).sort();
+  const files = entries
+    .filter(([n, t]) => t === vscode.FileType.File && n.endsWith(STRUCTURE_SUFFIX))
+    .map(([n]) => n)
+    .sort();
   return Promise.all(
     files.map(async (file) => {
       // Only the description is read, for the picker; a broken example still opens (and shows its problems).

@@ -61,7 +61,10 @@ export class StructureDiagnostics implements vscode.Disposable {
     const validation = this.cache.of(document);
     const shown = jsonServiceReportsSyntax() ? validation.problems.filter((p) => p.code !== 'syntax') : validation.problems;
     const data = document.uri.scheme === 'file' ? dataFileProblem(document.getText(), path.dirname(document.uri.fsPath)) : undefined;
-    this.collection.set(document.uri, [...shown, ...(data ? [data] : [])].map((p) => toDiagnostic(document, p)));
+    this.collection.set(
+      document.uri,
+      [...shown, ...(data ? [data] : [])].map((p) => toDiagnostic(document, p)),
+    );
     this.validated.fire({ document, validation });
   }
 
@@ -86,7 +89,10 @@ export class StructureDiagnostics implements vscode.Disposable {
  * it validates, and shown by us only when it does not (extension disabled, or json.validate.enable off).
  */
 function jsonServiceReportsSyntax(): boolean {
-  return vscode.extensions.getExtension(JSON_SERVICE_EXTENSION)?.isActive === true && vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true);
+  return (
+    vscode.extensions.getExtension(JSON_SERVICE_EXTENSION)?.isActive === true &&
+    vscode.workspace.getConfiguration('json').get<boolean>('validate.enable', true)
+  );
 }
 
 /** The range of a problem: exactly the offending value, as the validator located it. */

@@ -14,24 +14,39 @@ export class StructureQuickFixes implements vscode.CodeActionProvider {
 
   constructor(private readonly cache: ValidationCache) {}
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    range: vscode.Range | vscode.Selection,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     if (context.only && !vscode.CodeActionKind.QuickFix.intersects(context.only)) return [];
     const actions: vscode.CodeAction[] = [];
     for (const problem of this.cache.of(document).problems) {
       if (!problem.fixes?.length) continue;
       const where = problemRange(document, problem);
       if (!where.intersection(range)) continue;
-      const diagnostic = context.diagnostics.find((d) => d.source === DIAGNOSTIC_SOURCE && d.code === problem.code && d.range.isEqual(where));
+      const diagnostic = context.diagnostics.find(
+        (d) => d.source === DIAGNOSTIC_SOURCE && d.code === problem.code && d.range.isEqual(where),
+      );
       for (const fix of problem.fixes) actions.push(this.action(document, problem, fix, diagnostic));
     }
     return actions;
   }
 
-  private action(document: vscode.TextDocument, problem: LocatedProblem, fix: Fix, diagnostic: vscode.Diagnostic | undefined): vscode.CodeAction {
+  private action(
+    document: vscode.TextDocument,
+    problem: LocatedProblem,
+    fix: Fix,
+    diagnostic: vscode.Diagnostic | undefined,
+  ): vscode.CodeAction {
     const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
     action.edit = new vscode.WorkspaceEdit();
     for (const e of fixEdits(document.getText(), fix)) {
-      action.edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
+      action.edit.replace(
+        document.uri,
+        new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)),
+        e.content,
+      );
     }
     if (diagnostic) action.diagnostics = [diagnostic];
     // With a single obvious fix, make it the one "Auto Fix" (and Ctrl+. Enter) applies.

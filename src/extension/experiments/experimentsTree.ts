@@ -22,7 +22,6 @@ import type { ExperimentNode, ExperimentsNode, RunNode } from '../runs/targets';
 
 const UPDATE_MS = 200;
 
-
 const runIcons: Record<RunState | 'unknown', vscode.ThemeIcon> = {
   queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('testing.iconQueued')),
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -75,7 +74,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       }
     });
     const roots = model.onRootsChanged(() => this.refresh());
-    this.subscriptions = [this.changed, { dispose: () => clearTimeout(this.timer) }, { dispose: () => (events.dispose(), roots.dispose()) }];
+    this.subscriptions = [
+      this.changed,
+      { dispose: () => clearTimeout(this.timer) },
+      { dispose: () => (events.dispose(), roots.dispose()) },
+    ];
   }
 
   /** Redraw the whole view. */
@@ -129,7 +132,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const running = runs.filter((r) => r.state === 'running').length;
     const search = searchRefOf(group);
     const driving = search ? this.service.searches.isDriving(search) : false;
-    item.description = [`${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '', driving ? 'searching' : ''].filter(Boolean).join(' · ');
+    item.description = [
+      `${runs.length} run${runs.length === 1 ? '' : 's'}`,
+      running ? `${running} running` : '',
+      driving ? 'searching' : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     item.iconPath = new vscode.ThemeIcon(experiment.kind === 'search' ? 'search' : 'beaker');
     item.tooltip = experimentTooltip(experiment, runs);
     item.contextValue = experiment.kind === 'search' ? `mlbtc.experiment.search.${driving ? 'driving' : 'idle'}` : 'mlbtc.experiment.spec';
@@ -184,7 +193,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
 /** Newest first for a structure's runs; by trial and rung for a search's. */
 function orderInGroup(runs: readonly RunInfo[]): RunInfo[] {
-  if (runs.some((r) => r.search)) return [...runs].sort((a, b) => (a.search?.trial ?? 0) - (b.search?.trial ?? 0) || (a.search?.rung ?? 0) - (b.search?.rung ?? 0) || a.createdAt.localeCompare(b.createdAt));
+  if (runs.some((r) => r.search))
+    return [...runs].sort(
+      (a, b) =>
+        (a.search?.trial ?? 0) - (b.search?.trial ?? 0) ||
+        (a.search?.rung ?? 0) - (b.search?.rung ?? 0) ||
+        a.createdAt.localeCompare(b.createdAt),
+    );
   return [...runs].reverse();
 }
 

@@ -38,15 +38,20 @@ export function blockSvg(layout: ScoringLayout, palette: HoverPalette, side = 14
     const px = lv.blockSize * scale;
     if (lv.blocks <= MAX_BLOCKS_DRAWN && px >= 1.5) {
       for (const b of layoutBlocks(layout, l)) {
-        marks.push(`<rect x="${fmt(b.start * scale)}" y="${fmt(b.start * scale)}" width="${fmt(px)}" height="${fmt(px)}" fill="${palette.block}" fill-opacity="${opacity}"${stroke}/>`);
+        marks.push(
+          `<rect x="${fmt(b.start * scale)}" y="${fmt(b.start * scale)}" width="${fmt(px)}" height="${fmt(px)}" fill="${palette.block}" fill-opacity="${opacity}"${stroke}/>`,
+        );
       }
     } else {
       const p = fmt(px);
-      marks.push(`<path d="M0,0L${p},0L${side},${fmt(side - px)}L${side},${side}L${fmt(side - px)},${side}L0,${p}Z" fill="${palette.block}" fill-opacity="${opacity}"${stroke}/>`);
+      marks.push(
+        `<path d="M0,0L${p},0L${side},${fmt(side - px)}L${side},${side}L${fmt(side - px)},${side}L0,${p}Z" fill="${palette.block}" fill-opacity="${opacity}"${stroke}/>`,
+      );
     }
   });
   // Causality masks the upper triangle of sequence logits.
-  const mask = layout.space === 'sequence' ? `<path d="M0,0L${side},0L${side},${side}Z" fill="${palette.background}" fill-opacity="0.55"/>` : '';
+  const mask =
+    layout.space === 'sequence' ? `<path d="M0,0L${side},0L${side},${side}Z" fill="${palette.background}" fill-opacity="0.55"/>` : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${side + 2}" height="${side + 2}" viewBox="-1 -1 ${side + 2} ${side + 2}">` +
     `<rect x="-1" y="-1" width="${side + 2}" height="${side + 2}" fill="${palette.background}"/>` +

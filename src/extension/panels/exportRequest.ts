@@ -20,6 +20,7 @@ export function exportBytes(request: ExportRequest): Uint8Array | string {
 export function safeFileName(name: string, format: ExportFormat): string {
   // Control characters are replaced on purpose: a file name must not hold them.
   // eslint-disable-next-line no-control-regex
-  const last = name.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f<>:"|?*]/g, '_').trim() || 'export';
+  const unsafe = /[\u0000-\u001f<>:"|?*]/g;
+  const last = name.split(/[\\/]/).pop()?.replace(unsafe, '_').trim() || 'export';
   return last.toLowerCase().endsWith(`.${format}`) ? last : `${last}.${format}`;
 }

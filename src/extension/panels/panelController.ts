@@ -21,7 +21,9 @@ export interface PanelServices {
   perf: PanelPerf;
 }
 
-export abstract class PanelController<ToWebview extends { type: string }, FromWebview extends { type: string }> implements vscode.Disposable {
+export abstract class PanelController<ToWebview extends { type: string }, FromWebview extends { type: string }>
+  implements vscode.Disposable
+{
   private ready = false;
   private painted = false;
   private readonly createdAt = performance.now();
@@ -76,7 +78,15 @@ export abstract class PanelController<ToWebview extends { type: string }, FromWe
         }
         case 'painted': {
           const m = message as CommonFromWebview & { type: 'painted' };
-          this.services.perf.record({ panel: this.kind, first: !this.painted, sinceOpenMs: performance.now() - this.createdAt, renderMs: m.renderMs, sinceLoadMs: m.sinceLoadMs, scriptStartMs: m.scriptStartMs, content: String(m.content) });
+          this.services.perf.record({
+            panel: this.kind,
+            first: !this.painted,
+            sinceOpenMs: performance.now() - this.createdAt,
+            renderMs: m.renderMs,
+            sinceLoadMs: m.sinceLoadMs,
+            scriptStartMs: m.scriptStartMs,
+            content: String(m.content),
+          });
           this.painted = true;
           return;
         }
@@ -93,7 +103,9 @@ export abstract class PanelController<ToWebview extends { type: string }, FromWe
           await this.onMessage(message as FromWebview);
       }
     } catch (e) {
-      this.services.log.error(`[${this.kind} panel] handling "${message.type}" failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.services.log.error(
+        `[${this.kind} panel] handling "${message.type}" failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
     }
   }
 

@@ -25,13 +25,22 @@ export function paintLogLine(r: PaintRecord): string {
   return `${r.panel}: ${r.first ? 'first paint' : 'repaint'} ${r.sinceOpenMs.toFixed(0)} ms after opening, ${r.sinceLoadMs.toFixed(0)} ms after the webview loaded, script from ${r.scriptStartMs.toFixed(0)} ms (drawing ${r.renderMs.toFixed(1)} ms): ${r.content}`;
 }
 
-const paintLinePattern = /(\w+): (first paint|repaint) (\d+) ms after opening, (\d+) ms after the webview loaded, script from (\d+) ms \(drawing ([\d.]+) ms\): (.*)$/;
+const paintLinePattern =
+  /(\w+): (first paint|repaint) (\d+) ms after opening, (\d+) ms after the webview loaded, script from (\d+) ms \(drawing ([\d.]+) ms\): (.*)$/;
 
 /** The paint a log line (ending in paintLogLine's text) reports, or undefined for any other line. */
 export function parsePaintLogLine(line: string): PaintRecord | undefined {
   const m = paintLinePattern.exec(line);
   if (!m) return undefined;
-  return { panel: m[1] as PanelKind, first: m[2] === 'first paint', sinceOpenMs: Number(m[3]), sinceLoadMs: Number(m[4]), scriptStartMs: Number(m[5]), renderMs: Number(m[6]), content: m[7]! };
+  return {
+    panel: m[1] as PanelKind,
+    first: m[2] === 'first paint',
+    sinceOpenMs: Number(m[3]),
+    sinceLoadMs: Number(m[4]),
+    scriptStartMs: Number(m[5]),
+    renderMs: Number(m[6]),
+    content: m[7]!,
+  };
 }
 
 export class PanelPerf {

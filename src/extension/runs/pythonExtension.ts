@@ -19,7 +19,9 @@ interface EnvironmentPath {
 interface PythonExtensionApi {
   readonly environments?: {
     getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
-    resolveEnvironment(environment: EnvironmentPath | string): Promise<{ readonly executable: { readonly uri: vscode.Uri | undefined } } | undefined>;
+    resolveEnvironment(
+      environment: EnvironmentPath | string,
+    ): Promise<{ readonly executable: { readonly uri: vscode.Uri | undefined } } | undefined>;
     readonly onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
   };
 }

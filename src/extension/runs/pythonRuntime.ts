@@ -64,7 +64,8 @@ export class PythonRuntime implements vscode.Disposable {
   async devices(resource: vscode.Uri | undefined): Promise<DevicesReport> {
     this.probes.forget();
     await this.pythonExtension.refresh(resource);
-    const backendPackages = vscode.workspace.getConfiguration('mlbtc').get<string>('backendPackages')?.trim() || process.env[BACKEND_PACKAGES_ENV];
+    const backendPackages =
+      vscode.workspace.getConfiguration('mlbtc').get<string>('backendPackages')?.trim() || process.env[BACKEND_PACKAGES_ENV];
     return devicesReport(pythonSearch(this.pythonExtension), (python) => this.probe(python), backendPackages);
   }
 

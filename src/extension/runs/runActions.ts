@@ -19,7 +19,12 @@ import { optionsOf, pickRuns, runsFromArgs, searchFromArgs } from './targets';
 const ACTIVE: readonly RunState[] = ['queued', 'running'];
 
 /** The runs named by the arguments, else picked; undefined when there is nothing to act on. */
-async function chosenRuns(service: RunService, args: unknown[], title: string, states?: readonly (RunState | 'unknown')[]): Promise<RunInfo[] | undefined> {
+async function chosenRuns(
+  service: RunService,
+  args: unknown[],
+  title: string,
+  states?: readonly (RunState | 'unknown')[],
+): Promise<RunInfo[] | undefined> {
   const model = service.start();
   let runs: RunInfo[];
   try {
@@ -44,18 +49,21 @@ export async function stopRuns(service: RunService, args: unknown[]): Promise<Ru
   const search = searchFromArgs(model, args[0]);
   const stopOne = (run: RunInfo) => managerOf(service, run).stop(run.id);
   if (search) {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping search ${search.id} and its trials` }, async () => {
-      try {
-        return await service.searches.stop(search);
-      } catch (e) {
-        const held =
-          e instanceof LockedError && e.holder
-            ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}), which did not answer the stop request; stop it there (Ctrl-C).`
-            : '';
-        void vscode.window.showErrorMessage(`Search ${search.id} was not stopped.${held || ` ${(e as Error).message}`}`);
-        return undefined;
-      }
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Stopping search ${search.id} and its trials` },
+      async () => {
+        try {
+          return await service.searches.stop(search);
+        } catch (e) {
+          const held =
+            e instanceof LockedError && e.holder
+              ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}), which did not answer the stop request; stop it there (Ctrl-C).`
+              : '';
+          void vscode.window.showErrorMessage(`Search ${search.id} was not stopped.${held || ` ${(e as Error).message}`}`);
+          return undefined;
+        }
+      },
+    );
   }
   const runs = await chosenRuns(service, args, 'Stop Run', ACTIVE);
   if (!runs) return undefined;
@@ -64,7 +72,10 @@ export async function stopRuns(service: RunService, args: unknown[]): Promise<Ru
   const active = runs.filter((r) => ACTIVE.includes(r.state as RunState));
   if (!active.length) return [];
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Stopping ${active.length === 1 ? active[0]!.id : `${active.length} runs`}: saving a checkpoint` },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Stopping ${active.length === 1 ? active[0]!.id : `${active.length} runs`}: saving a checkpoint`,
+    },
     async () => {
       const settled = await Promise.allSettled(active.map(stopOne));
       const stopped: RunInfo[] = [];
@@ -99,7 +110,9 @@ export async function resumeRuns(service: RunService, args: unknown[]): Promise<
       const queued = managerOf(service, run).resume(run.id);
       resumed.push(await awaitStart(service, queued, 'Resuming'));
     } catch (e) {
-      void vscode.window.showErrorMessage(`${(e as Error).message}`, ...(run.state === 'completed' ? ['Retry Run'] : [])).then((c) => c && vscode.commands.executeCommand(RunCommandIds.retry, run.id));
+      void vscode.window
+        .showErrorMessage(`${(e as Error).message}`, ...(run.state === 'completed' ? ['Retry Run'] : []))
+        .then((c) => c && vscode.commands.executeCommand(RunCommandIds.retry, run.id));
     }
   }
   return resumed;
@@ -153,7 +166,10 @@ export async function deleteRuns(service: RunService, args: unknown[]): Promise<
   const busy = runs.filter((r) => ACTIVE.includes(r.state as RunState));
   if (busy.length) {
     void vscode.window
-      .showErrorMessage(`${busy.map((r) => `${r.id} (${r.state})`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} not finished; stop ${busy.length === 1 ? 'it' : 'them'} first, then delete.`, 'Stop Run')
+      .showErrorMessage(
+        `${busy.map((r) => `${r.id} (${r.state})`).join(', ')} ${busy.length === 1 ? 'is' : 'are'} not finished; stop ${busy.length === 1 ? 'it' : 'them'} first, then delete.`,
+        'Stop Run',
+      )
       .then((c) => c && vscode.commands.executeCommand(RunCommandIds.stop, { runIds: busy.map((r) => r.id) }));
     return undefined;
   }
@@ -162,7 +178,10 @@ export async function deleteRuns(service: RunService, args: unknown[]): Promise<
     const what = runs.length === 1 ? `run ${runs[0]!.id}` : `${runs.length} runs`;
     const choice = await vscode.window.showWarningMessage(
       `Delete ${what}?`,
-      { modal: true, detail: `${runs.length === 1 ? 'Its folder' : 'Their folders'} (metrics, checkpoints, log) will be removed from disk:\n${runs.map((r) => r.dir).join('\n')}` },
+      {
+        modal: true,
+        detail: `${runs.length === 1 ? 'Its folder' : 'Their folders'} (metrics, checkpoints, log) will be removed from disk:\n${runs.map((r) => r.dir).join('\n')}`,
+      },
       'Delete',
     );
     if (choice !== 'Delete') return undefined;
@@ -199,7 +218,10 @@ export async function exportRun(service: RunService, args: unknown[]): Promise<v
     optionsOf(args[0]).uri ??
     (await vscode.window.showSaveDialog({
       title: `Export the metrics of ${run.id}`,
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(run.dir)), `${run.id}.csv`),
+      defaultUri: vscode.Uri.joinPath(
+        vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(run.dir)),
+        `${run.id}.csv`,
+      ),
       filters: { CSV: ['csv'] },
       saveLabel: 'Export CSV',
     }));
@@ -222,10 +244,14 @@ export async function exportRun(service: RunService, args: unknown[]): Promise<v
     }
     for (const w of warnings) service.log.warn(`[${run.id}] export: ${w}`);
   } catch (e) {
-    void vscode.window.showErrorMessage(`The metrics of ${run.id} could not be written to ${target.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose another file.`);
+    void vscode.window.showErrorMessage(
+      `The metrics of ${run.id} could not be written to ${target.fsPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose another file.`,
+    );
     return undefined;
   }
-  void vscode.window.showInformationMessage(`Exported the metrics of ${run.id} to ${vscode.workspace.asRelativePath(target)}.`, 'Open').then((c) => c && vscode.window.showTextDocument(target));
+  void vscode.window
+    .showInformationMessage(`Exported the metrics of ${run.id} to ${vscode.workspace.asRelativePath(target)}.`, 'Open')
+    .then((c) => c && vscode.window.showTextDocument(target));
   return target;
 }
 
@@ -243,7 +269,9 @@ export async function revealSpec(service: RunService, args: unknown[]): Promise<
     return uri;
   }
   const snapshot = vscode.Uri.file(path.join(run.dir, RunFiles.spec));
-  void vscode.window.showInformationMessage(`${run.source ?? 'The structure file'} no longer exists; showing the spec ${run.id} trained (spec.json in its run folder).`);
+  void vscode.window.showInformationMessage(
+    `${run.source ?? 'The structure file'} no longer exists; showing the spec ${run.id} trained (spec.json in its run folder).`,
+  );
   await vscode.window.showTextDocument(snapshot, { preview: true });
   return snapshot;
 }

@@ -41,7 +41,8 @@ const two = (n: number) => String(n).padStart(2, '0');
 function createdLabel(run: RunInfo, now: Date): string | undefined {
   const created = new Date(run.createdAt);
   if (!GENERATED_ID.test(run.id) || Number.isNaN(created.getTime())) return undefined;
-  const sameDay = created.getFullYear() === now.getFullYear() && created.getMonth() === now.getMonth() && created.getDate() === now.getDate();
+  const sameDay =
+    created.getFullYear() === now.getFullYear() && created.getMonth() === now.getMonth() && created.getDate() === now.getDate();
   const time = `${two(created.getHours())}:${two(created.getMinutes())}`;
   return sameDay ? `${time}:${two(created.getSeconds())}` : `${MONTHS[created.getMonth()]} ${created.getDate()} ${time}`;
 }

@@ -64,7 +64,9 @@ export class RunLog implements Disposable {
             this.sink.warn(event.id ? `[${event.id}] ${event.message}` : event.message);
             return;
           case 'queue':
-            this.sink.info(event.owner ? 'this window now starts queued runs (it owns the run queue)' : 'this window no longer owns the run queue');
+            this.sink.info(
+              event.owner ? 'this window now starts queued runs (it owns the run queue)' : 'this window no longer owns the run queue',
+            );
             return;
         }
       }),
@@ -85,7 +87,8 @@ export class RunLog implements Disposable {
       const line = parseLogLine(raw);
       const text = `[${id}] ${line.message}`;
       if (line.level === 'error') this.sink.error(text);
-      else if (line.level === 'warn' || line.level === null) this.sink.warn(text); // raw output: a crash trace, a native warning
+      else if (line.level === 'warn' || line.level === null)
+        this.sink.warn(text); // raw output: a crash trace, a native warning
       else this.sink.info(text);
     }
   }

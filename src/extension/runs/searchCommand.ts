@@ -24,7 +24,9 @@ export async function startSearch(service: RunService, validation: ValidationCac
   if (!uri) return undefined;
   const document = await vscode.workspace.openTextDocument(uri);
   if (document.isDirty && !(await document.save())) {
-    void vscode.window.showErrorMessage(`${baseName(uri)} has unsaved changes that could not be saved; save it, then start the search again.`);
+    void vscode.window.showErrorMessage(
+      `${baseName(uri)} has unsaved changes that could not be saved; save it, then start the search again.`,
+    );
     return undefined;
   }
   const { spec, problems } = validation.of(document);
@@ -65,13 +67,23 @@ export async function startSearch(service: RunService, validation: ValidationCac
   const wallTime = planWallTime(plan, new RunStore(root).list());
   service.log.info(`Search plan of ${uri.fsPath}:\n${formatPlan(plan)}${wallTime}`);
   if (plan.trials.length === 0) {
-    void vscode.window.showErrorMessage(`${baseName(uri)}: no candidate of the search is valid and within its constraints, so nothing would train. The plan in the output says why each was rejected.`, 'Show Plan').then((c) => c && service.log.show(true));
+    void vscode.window
+      .showErrorMessage(
+        `${baseName(uri)}: no candidate of the search is valid and within its constraints, so nothing would train. The plan in the output says why each was rejected.`,
+        'Show Plan',
+      )
+      .then((c) => c && service.log.show(true));
     return undefined;
   }
   const concurrent = plan.maxConcurrent ?? maxConcurrentRuns();
   if (optionsOf(arg).confirm !== true) {
     const summary = planSummary(plan, concurrent, wallTime);
-    const choice = await vscode.window.showInformationMessage(summary.message, { modal: true, detail: summary.detail }, 'Start Search', 'Show Plan');
+    const choice = await vscode.window.showInformationMessage(
+      summary.message,
+      { modal: true, detail: summary.detail },
+      'Start Search',
+      'Show Plan',
+    );
     if (choice === 'Show Plan') service.log.show(true);
     if (choice !== 'Start Search') return undefined;
   }

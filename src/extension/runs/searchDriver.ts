@@ -94,7 +94,9 @@ export class SearchDriver implements Disposable {
           return finished;
         },
         (e: unknown) => {
-          this.log.error(`[search ${ref.id}] stopped driving: ${e instanceof Error ? e.message : String(e)}. Resume it from the Experiments view.`);
+          this.log.error(
+            `[search ${ref.id}] stopped driving: ${e instanceof Error ? e.message : String(e)}. Resume it from the Experiments view.`,
+          );
           void this.remember(ref, false);
           return false;
         },
@@ -123,7 +125,9 @@ export class SearchDriver implements Disposable {
       entry.stopRequested = true;
       await entry.done; // the loop ends and releases the controller lock
     }
-    const controller = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never', owner: this.owner }), ref.id, { owner: this.owner });
+    const controller = new SearchController(new RunManager({ runsDir: ref.root, queue: 'never', owner: this.owner }), ref.id, {
+      owner: this.owner,
+    });
     await takeOver(controller, ref, this.owner);
     let stopped: RunInfo[];
     try {
@@ -133,7 +137,9 @@ export class SearchDriver implements Disposable {
       controller.release();
     }
     await this.remember(ref, false);
-    this.log.info(`[search ${ref.id}] stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} paused; Resume Run on the search continues them)`);
+    this.log.info(
+      `[search ${ref.id}] stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} paused; Resume Run on the search continues them)`,
+    );
     return stopped;
   }
 

@@ -20,7 +20,9 @@ export function planSummary(plan: SearchPlan, concurrent: number, wallTime: stri
   const message = `Start search "${plan.name}": ${plural(plan.trials.length, 'trial')} (${plan.strategy}), ${compute}?`;
   const lines = [
     `${plural(plan.trials.length, 'trial')} from ${plural(plan.considered, 'candidate')}${plan.rejected.length ? `; ${exactCount(plan.rejected.length)} rejected (first: ${plan.rejected[0]!.label || 'no values'}: ${plan.rejected[0]!.reason})` : ''}.`,
-    ...(plan.asha ? [`Rungs of ${plan.asha.budgets.map(exactCount).join(' → ')} ${plan.asha.unit}, keeping the best 1/${plan.asha.eta} at each.`] : []),
+    ...(plan.asha
+      ? [`Rungs of ${plan.asha.budgets.map(exactCount).join(' → ')} ${plan.asha.unit}, keeping the best 1/${plan.asha.eta} at each.`]
+      : []),
     `Minimising ${plan.objective}; ${plural(concurrent, 'trial')} at a time, each a run in the Experiments view.`,
     `${wallTime}.`,
     ...plan.warnings.map((w) => `Warning: ${w}.`),

@@ -105,5 +105,8 @@ export function runtimeRequest(spec: ResolvedSpec): { runtime: RuntimeChoice; fr
  * interpreter of its choosing), MLBTC_PYTHON, the Python extension's active environment, python3 on PATH.
  */
 export function pythonSearch(pythonExtension: PythonExtensionEnvironment): PythonSearch {
-  return findPython({ setting: vscode.workspace.getConfiguration('mlbtc').get<string>('python') ?? '', pythonExtension: () => pythonExtension.current() });
+  return findPython({
+    setting: vscode.workspace.getConfiguration('mlbtc').get<string>('python') ?? '',
+    pythonExtension: () => pythonExtension.current(),
+  });
 }

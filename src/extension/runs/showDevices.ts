@@ -17,7 +17,8 @@ export async function showDevices(service: RunService): Promise<DevicesReport> {
     { location: vscode.ProgressLocation.Notification, title: 'Asking Python for torch and its devices…' },
     () => service.torch.devices(resource),
   );
-  const settings = 'Settings: mlbtc.runtime picks the runtime of structures whose training.runtime is "auto"; mlbtc.python names the interpreter.\n';
+  const settings =
+    'Settings: mlbtc.runtime picks the runtime of structures whose training.runtime is "auto"; mlbtc.python names the interpreter.\n';
   const document = await vscode.workspace.openTextDocument({ content: `${formatDevices(report)}\n${settings}`, language: 'plaintext' });
   await vscode.window.showTextDocument(document, { preview: true });
   return report;

@@ -75,8 +75,13 @@ export async function trainStructure(service: RunService, validation: Validation
   service.follow(root);
   const manager = service.model.manager(root)!;
   const run = manager.enqueue({ spec: recorded, sourcePath: uri.fsPath, sourceText: document.getText(), overrides });
-  const device = chosen.runtime === 'torch' ? `device ${spec.training.device}, ${spec.training.precision}` : `backend ${recorded.training.backend}${overrides.backend ? ' (mlbtc.backend)' : ''}`;
-  service.log.info(`[${run.id}] created from ${uri.fsPath}: ${spec.training.steps} steps, runtime ${chosen.why}, ${device}; folder ${run.dir}`);
+  const device =
+    chosen.runtime === 'torch'
+      ? `device ${spec.training.device}, ${spec.training.precision}`
+      : `backend ${recorded.training.backend}${overrides.backend ? ' (mlbtc.backend)' : ''}`;
+  service.log.info(
+    `[${run.id}] created from ${uri.fsPath}: ${spec.training.steps} steps, runtime ${chosen.why}, ${device}; folder ${run.dir}`,
+  );
   return awaitStart(service, run, 'Starting');
 }
 
@@ -98,10 +103,12 @@ export async function chooseRunRuntime(service: RunService, spec: ResolvedSpec, 
   } catch (e) {
     if (!(e instanceof RuntimeError)) throw e;
     if (abort.signal.aborted) return undefined; // the user cancelled: nothing to explain
-    void vscode.window.showErrorMessage(`${baseName(uri)}: nothing was started. ${e.message}`, 'Show Training Devices', 'Set mlbtc.python').then((choice) => {
-      if (choice === 'Show Training Devices') void vscode.commands.executeCommand(SHOW_DEVICES_COMMAND);
-      else if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', Settings.python);
-    });
+    void vscode.window
+      .showErrorMessage(`${baseName(uri)}: nothing was started. ${e.message}`, 'Show Training Devices', 'Set mlbtc.python')
+      .then((choice) => {
+        if (choice === 'Show Training Devices') void vscode.commands.executeCommand(SHOW_DEVICES_COMMAND);
+        else if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', Settings.python);
+      });
     return undefined;
   }
 }
@@ -111,11 +118,13 @@ export function reportInvalid(document: vscode.TextDocument, problems: readonly 
   const errors = problems.filter((p) => p.severity === 'error');
   const first = errors[0] ?? problems[0];
   const where = first ? ` Line ${first.line + 1}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : '';
-  void vscode.window.showErrorMessage(`${baseName(document.uri)} is not a valid structure, so nothing was ${what}.${where}`, 'Show Problems').then(async (choice) => {
-    if (!choice) return;
-    await vscode.window.showTextDocument(document, first ? { selection: problemRange(document, first) } : {});
-    await vscode.commands.executeCommand('workbench.actions.view.problems');
-  });
+  void vscode.window
+    .showErrorMessage(`${baseName(document.uri)} is not a valid structure, so nothing was ${what}.${where}`, 'Show Problems')
+    .then(async (choice) => {
+      if (!choice) return;
+      await vscode.window.showTextDocument(document, first ? { selection: problemRange(document, first) } : {});
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
 }
 
 /**
@@ -135,25 +144,35 @@ export async function awaitStart(service: RunService, run: RunInfo, verb: string
     void vscode.window.showInformationMessage(`${run.id} is queued: ${why}.`);
     return run;
   }
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${verb} ${run.id}`, cancellable: true }, async (progress, token) => {
-    progress.report({ message: 'waiting for the worker to load the engine…' });
-    const cancel = token.onCancellationRequested(() => {
-      void manager.stop(run.id).catch((e: unknown) => service.log.error(`[${run.id}] could not be stopped: ${(e as Error).message}`));
-    });
-    try {
-      // Started: the worker has its backend (it writes "running" first, then loads the engine and the backend).
-      const started = await manager.waitFor(run.id, (r) => r.state !== 'queued' && !(r.state === 'running' && !r.status?.backend), START_TIMEOUT_MS);
-      reportStart(started, token.isCancellationRequested);
-      return started;
-    } catch (e) {
-      void vscode.window
-        .showWarningMessage(`${run.id} has not started after ${START_TIMEOUT_MS / 1000} s (${(e as Error).message}). Its log may say why; the run stays queued.`, 'Open Log')
-        .then((choice) => choice && vscode.commands.executeCommand(RunCommandIds.openLog, run.id));
-      return manager.get(run.id);
-    } finally {
-      cancel.dispose();
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${verb} ${run.id}`, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: 'waiting for the worker to load the engine…' });
+      const cancel = token.onCancellationRequested(() => {
+        void manager.stop(run.id).catch((e: unknown) => service.log.error(`[${run.id}] could not be stopped: ${(e as Error).message}`));
+      });
+      try {
+        // Started: the worker has its backend (it writes "running" first, then loads the engine and the backend).
+        const started = await manager.waitFor(
+          run.id,
+          (r) => r.state !== 'queued' && !(r.state === 'running' && !r.status?.backend),
+          START_TIMEOUT_MS,
+        );
+        reportStart(started, token.isCancellationRequested);
+        return started;
+      } catch (e) {
+        void vscode.window
+          .showWarningMessage(
+            `${run.id} has not started after ${START_TIMEOUT_MS / 1000} s (${(e as Error).message}). Its log may say why; the run stays queued.`,
+            'Open Log',
+          )
+          .then((choice) => choice && vscode.commands.executeCommand(RunCommandIds.openLog, run.id));
+        return manager.get(run.id);
+      } finally {
+        cancel.dispose();
+      }
+    },
+  );
 }
 
 function reportStart(run: RunInfo, cancelled: boolean): void {
@@ -162,17 +181,32 @@ function reportStart(run: RunInfo, cancelled: boolean): void {
   switch (run.state) {
     case 'running':
       void vscode.window
-        .showInformationMessage(`Training ${run.id} on ${s?.runtime ?? s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`, 'Show Live Losses', 'Open Log')
-        .then((choice) => (choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice)));
+        .showInformationMessage(
+          `Training ${run.id} on ${s?.runtime ?? s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`,
+          'Show Live Losses',
+          'Open Log',
+        )
+        .then((choice) =>
+          choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice),
+        );
       return;
     case 'completed':
     case 'failed':
     case 'interrupted':
       return; // announced by the run notifications, with their actions
     case 'cancelled':
-      void vscode.window.showInformationMessage(cancelled ? `${run.id} was stopped before it trained; resume it from the Experiments view.` : `${run.id} was cancelled: ${s?.exitReason ?? ''}`);
+      void vscode.window.showInformationMessage(
+        cancelled
+          ? `${run.id} was stopped before it trained; resume it from the Experiments view.`
+          : `${run.id} was cancelled: ${s?.exitReason ?? ''}`,
+      );
       return;
     default:
-      void vscode.window.showErrorMessage(`${run.id} ${run.state}: ${s?.exitReason ?? run.problem ?? 'no reason recorded'}. Fix the cause, then Retry Run (a new run) or Resume Run.`, 'Open Log').then(openLog);
+      void vscode.window
+        .showErrorMessage(
+          `${run.id} ${run.state}: ${s?.exitReason ?? run.problem ?? 'no reason recorded'}. Fix the cause, then Retry Run (a new run) or Resume Run.`,
+          'Open Log',
+        )
+        .then(openLog);
   }
 }

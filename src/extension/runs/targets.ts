@@ -66,7 +66,10 @@ export function runsFromArgs(model: RunsModel, args: readonly unknown[]): RunInf
   const runs: RunInfo[] = [];
   for (const id of ids) {
     const run = model.run(id) ?? model.runs().find((r) => r.id.startsWith(id));
-    if (!run) throw new Error(`No run "${id}" in the runs directories this window follows (${model.roots.join(', ') || 'none: open a folder'}). The Experiments view lists the runs.`);
+    if (!run)
+      throw new Error(
+        `No run "${id}" in the runs directories this window follows (${model.roots.join(', ') || 'none: open a folder'}). The Experiments view lists the runs.`,
+      );
     // The model catches up on the manager's next tick; a command decides on the run's state as it is now.
     runs.push(model.managerOf(run.id)?.get(run.id) ?? run);
   }
@@ -91,11 +94,20 @@ export function searchFromArgs(model: RunsModel, arg: unknown): SearchRef | unde
  * asking; several are picked from, where Enter with nothing ticked takes the highlighted row. Undefined: nothing to
  * act on (told why), or the pick was dismissed.
  */
-export async function pickRuns(model: RunsModel, title: string, options: { states?: readonly (RunState | 'unknown')[]; many?: boolean } = {}): Promise<RunInfo[] | undefined> {
-  const runs = model.runs().filter((r) => !options.states || options.states.includes(r.state)).reverse();
+export async function pickRuns(
+  model: RunsModel,
+  title: string,
+  options: { states?: readonly (RunState | 'unknown')[]; many?: boolean } = {},
+): Promise<RunInfo[] | undefined> {
+  const runs = model
+    .runs()
+    .filter((r) => !options.states || options.states.includes(r.state))
+    .reverse();
   const decision = decidePick(runs);
   if (decision.kind === 'none') {
-    void vscode.window.showInformationMessage(`${title}: no run${options.states ? ` is ${options.states.join(' or ')}` : ' yet'}. Train a structure (MLBTC: Train Structure) to make one.`);
+    void vscode.window.showInformationMessage(
+      `${title}: no run${options.states ? ` is ${options.states.join(' or ')}` : ' yet'}. Train a structure (MLBTC: Train Structure) to make one.`,
+    );
     return undefined;
   }
   if (decision.kind === 'direct') return [decision.item];
@@ -145,7 +157,11 @@ export async function structureUri(arg: unknown, title: string): Promise<vscode.
   const files = await vscode.workspace.findFiles(`**/*${STRUCTURE_SUFFIX}`, '**/{node_modules,.git,.mlbtc}/**', 500);
   if (!files.length) {
     void vscode.window
-      .showErrorMessage(`${title} needs a structure file (*${STRUCTURE_SUFFIX}), and there is none open or in this workspace. Start one:`, 'New Structure', 'Open Example')
+      .showErrorMessage(
+        `${title} needs a structure file (*${STRUCTURE_SUFFIX}), and there is none open or in this workspace. Start one:`,
+        'New Structure',
+        'Open Example',
+      )
       .then((choice) => choice && vscode.commands.executeCommand(choice === 'New Structure' ? 'mlbtc.newStructure' : 'mlbtc.openExample'));
     return undefined;
   }

@@ -42,7 +42,8 @@ const icl: Setting = {
  */
 const charLm: Setting = {
   label: 'character language model (§5.2)',
-  description: 'Character-level language model at the paper shape (§5.2): width 256, 4 heads of 64, 6 layers, T 1024. Set task.data to a text file to train.',
+  description:
+    'Character-level language model at the paper shape (§5.2): width 256, 4 heads of 64, 6 layers, T 1024. Set task.data to a text file to train.',
   spec: {
     task: { kind: 'language-model', vocabSize: 96 },
     model: { width: 256, heads: 4, headDim: 64, layers: 6, seqLen: 1024, mlpRatio: 4 },

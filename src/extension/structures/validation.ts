@@ -14,7 +14,6 @@ export interface DocumentValidation {
   spec?: ResolvedSpec;
 }
 
-
 export class ValidationCache {
   private readonly byUri = new Map<string, DocumentValidation>();
 
@@ -42,6 +41,10 @@ export function validateSafely(text: string): Omit<DocumentValidation, 'version'
     return validateText(text);
   } catch (err) {
     const message = `MLBTC Studio could not check this file (${err instanceof Error ? err.message : String(err)}). This is a bug in MLBTC Studio, not in the file: please report it with the file attached.`;
-    return { problems: [{ code: 'internal' satisfies ProblemCode, severity: 'error', message, path: [], offset: 0, length: 0, line: 0, column: 0 }] };
+    return {
+      problems: [
+        { code: 'internal' satisfies ProblemCode, severity: 'error', message, path: [], offset: 0, length: 0, line: 0, column: 0 },
+      ],
+    };
   }
 }

@@ -34,7 +34,6 @@ export interface ControllerOptions {
   onEvent?: (event: SearchEvent) => void;
 }
 
-
 /** The owner a controller records in its search's lock file, for `owner` as given to SearchController. */
 export function controllerLockOwner(owner: string): string {
   return `search controller (${owner})`;
@@ -215,7 +214,14 @@ export class SearchController {
     }
     if (this.reported.get(run.id) !== run.state) {
       this.reported.set(run.id, run.state);
-      this.options.onEvent?.({ type: 'ended', trial, rung, runId: run.id, state: run.state, objective: outcome.state === 'completed' ? outcome.objective : null });
+      this.options.onEvent?.({
+        type: 'ended',
+        trial,
+        rung,
+        runId: run.id,
+        state: run.state,
+        objective: outcome.state === 'completed' ? outcome.objective : null,
+      });
     }
     return outcome;
   }

@@ -84,7 +84,8 @@ export function planSearch(raw: StructureSpec): SearchPlan {
   const strategy = search.strategy ?? 'grid';
   const seed = search.seed ?? 0;
   const dims = dimensionsOf(search);
-  if (dims.length === 0) throw new SearchPlanError('search.space is empty: name at least one field to vary, e.g. "training.lr": { "logUniform": [1e-4, 1e-2] }');
+  if (dims.length === 0)
+    throw new SearchPlanError('search.space is empty: name at least one field to vary, e.g. "training.lr": { "logUniform": [1e-4, 1e-2] }');
   const base = baseOf(raw);
   const warnings: string[] = [];
   const trials: PlannedTrial[] = [];
@@ -123,7 +124,9 @@ export function planSearch(raw: StructureSpec): SearchPlan {
       consider(c);
     }
     if (trials.length < search.trials) {
-      warnings.push(`only ${trials.length} of the ${search.trials} trials asked for were found in ${draws} draws (${rejected.length} candidates were invalid or over budget, the rest repeats)`);
+      warnings.push(
+        `only ${trials.length} of the ${search.trials} trials asked for were found in ${draws} draws (${rejected.length} candidates were invalid or over budget, the rest repeats)`,
+      );
     }
   }
 
@@ -137,7 +140,8 @@ export function planSearch(raw: StructureSpec): SearchPlan {
     for (const t of trials) t.spec = withSteps(t.spec, budgetSteps(t.spec, last, asha.unit));
     maxFlops = trials.reduce((n, t) => n + t.analysis.flopsPerStep * t.spec.training.steps, 0);
     const meanFlopsPerStep = trials.length ? trials.reduce((n, t) => n + t.analysis.flopsPerStep, 0) / trials.length : 0;
-    const meanSteps = (budget: number) => (trials.length ? trials.reduce((n, t) => n + budgetSteps(t.spec, budget, asha!.unit), 0) / trials.length : 0);
+    const meanSteps = (budget: number) =>
+      trials.length ? trials.reduce((n, t) => n + budgetSteps(t.spec, budget, asha!.unit), 0) / trials.length : 0;
     let previous = 0;
     asha.budgets.forEach((budget, k) => {
       const reaching = Math.floor(trials.length / asha!.eta ** k);
@@ -145,9 +149,12 @@ export function planSearch(raw: StructureSpec): SearchPlan {
       expectedFlops += reaching * (steps - previous) * meanFlopsPerStep;
       previous = steps;
     });
-    if (trials.length < asha.eta) warnings.push(`with ${trials.length} trials and eta ${asha.eta}, no trial is ever promoted past the first rung`);
+    if (trials.length < asha.eta)
+      warnings.push(`with ${trials.length} trials and eta ${asha.eta}, no trial is ever promoted past the first rung`);
     if (trials.some((t) => t.spec.training.schedule === 'cosine')) {
-      warnings.push('training.schedule is "cosine": each rung decays over its own budget, so a promoted trial does not follow the schedule of one long run ("constant" continues exactly)');
+      warnings.push(
+        'training.schedule is "cosine": each rung decays over its own budget, so a promoted trial does not follow the schedule of one long run ("constant" continues exactly)',
+      );
     }
   } else {
     maxFlops = trials.reduce((n, t) => n + t.analysis.flopsPerStep * t.spec.training.steps, 0);

@@ -8,13 +8,18 @@ import type { SearchPlan } from './plan';
 import { rankFront, type SearchResults } from './results';
 
 const short = (n: number) => (n >= 1000 ? shortCount(n) : exactCount(n));
-const objectiveText = (v: number | null) => (v === null ? '' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3));
+const objectiveText = (v: number | null) =>
+  v === null ? '' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toFixed(4) : v.toExponential(3);
 
 export function formatPlan(plan: SearchPlan): string {
   const lines: string[] = [];
   const head = `Search "${plan.name}": ${plan.strategy}, seed ${plan.seed}, minimising ${plan.objective}`;
-  lines.push(head, `${plural(plan.trials.length, 'trial')} from ${plural(plan.considered, 'candidate')} (${plan.rejected.length} rejected)`);
-  if (plan.asha) lines.push(`Rungs (${plan.asha.unit}): ${plan.asha.budgets.map(exactCount).join(' → ')}, keeping 1/${plan.asha.eta} at each`);
+  lines.push(
+    head,
+    `${plural(plan.trials.length, 'trial')} from ${plural(plan.considered, 'candidate')} (${plan.rejected.length} rejected)`,
+  );
+  if (plan.asha)
+    lines.push(`Rungs (${plan.asha.unit}): ${plan.asha.budgets.map(exactCount).join(' → ')}, keeping 1/${plan.asha.eta} at each`);
   lines.push('');
   if (plan.trials.length) {
     const front = new Set(rankFront(plan.trials));
@@ -82,7 +87,9 @@ export function formatResults(id: string, plan: SearchPlan, results: SearchResul
   lines.push('', 'Pareto front, compute vs rank (forward MACs per sequence, higher scoring rank):');
   for (const t of results.rankFront) {
     const r = byTrial.get(t)!;
-    lines.push(`  #${t}  ${shortCount(r.planned.analysis.macsPerSequence)}MACs  rank ${r.planned.analysis.rank.scoring}/${r.planned.analysis.rank.max}  ${r.label}`);
+    lines.push(
+      `  #${t}  ${shortCount(r.planned.analysis.macsPerSequence)}MACs  rank ${r.planned.analysis.rank.scoring}/${r.planned.analysis.rank.max}  ${r.label}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

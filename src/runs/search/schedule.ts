@@ -12,11 +12,7 @@
  * Ties in the objective go to the lower trial number. Grid and random searches are ASHA with one rung.
  */
 
-export type RungOutcome =
-  | { state: 'active' }
-  | { state: 'completed'; objective: number }
-  | { state: 'failed' }
-  | { state: 'stopped' };
+export type RungOutcome = { state: 'active' } | { state: 'completed'; objective: number } | { state: 'failed' } | { state: 'stopped' };
 
 export interface TrialProgress {
   trial: number;

@@ -68,7 +68,12 @@ export class SearchNotFoundError extends Error {
 }
 
 /** Create the search folder (atomically: complete, or not there at all). */
-export function createSearchFolder(runsRoot: string, plan: SearchPlan, source: { path: string; text: string }, now: Date = new Date()): SearchFile {
+export function createSearchFolder(
+  runsRoot: string,
+  plan: SearchPlan,
+  source: { path: string; text: string },
+  now: Date = new Date(),
+): SearchFile {
   const id = newRunId(plan.name, now);
   const root = searchesDir(runsRoot);
   const tmp = path.join(root, `${StoreFiles.tmpPrefix}${id}`);
@@ -95,8 +100,13 @@ export function resolveSearchId(runsRoot: string, idOrPrefix: string): string {
   if (ids.includes(idOrPrefix)) return idOrPrefix;
   const matches = ids.filter((id) => id.startsWith(idOrPrefix));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new SearchNotFoundError(`No search "${idOrPrefix}" in ${searchesDir(runsRoot)}${ids.length ? ` (searches: ${ids.slice(-5).join(', ')})` : ''}.`);
-  throw new SearchNotFoundError(`"${idOrPrefix}" matches ${matches.length} searches (${matches.slice(0, 5).join(', ')}); give more of the id.`);
+  if (matches.length === 0)
+    throw new SearchNotFoundError(
+      `No search "${idOrPrefix}" in ${searchesDir(runsRoot)}${ids.length ? ` (searches: ${ids.slice(-5).join(', ')})` : ''}.`,
+    );
+  throw new SearchNotFoundError(
+    `"${idOrPrefix}" matches ${matches.length} searches (${matches.slice(0, 5).join(', ')}); give more of the id.`,
+  );
 }
 
 export function listSearchIds(runsRoot: string): string[] {
@@ -119,7 +129,8 @@ export function readSearchFile(runsRoot: string, id: string): SearchFile {
   } catch (e) {
     throw new SearchNotFoundError(`${file}: cannot read the search (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
-  if (value.version !== SEARCH_FORMAT_VERSION) throw new SearchNotFoundError(`${file}: search format version ${String(value.version)}; this version reads ${SEARCH_FORMAT_VERSION}.`);
+  if (value.version !== SEARCH_FORMAT_VERSION)
+    throw new SearchNotFoundError(`${file}: search format version ${String(value.version)}; this version reads ${SEARCH_FORMAT_VERSION}.`);
   return value;
 }
 
@@ -127,7 +138,8 @@ export function readSearchFile(runsRoot: string, id: string): SearchFile {
 export function readSearchState(runsRoot: string, id: string): SearchState {
   try {
     const value = JSON.parse(fs.readFileSync(path.join(searchDir(runsRoot, id), SearchFiles.state), 'utf8')) as SearchState;
-    if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials)) return { ...value, autoResumes: value.autoResumes ?? {}, paused: value.paused ?? [] };
+    if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials))
+      return { ...value, autoResumes: value.autoResumes ?? {}, paused: value.paused ?? [] };
   } catch {
     // fall through
   }

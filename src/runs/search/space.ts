@@ -142,11 +142,16 @@ export function valuesOf(dim: Dimension, candidate: unknown): ValueSet | { reaso
   }
   if ('rankSplits' in d) {
     const headDim = headDimOf(candidate);
-    if (headDim === undefined) return { reason: `${dim.key}: rankSplits splits model.headDim, which this candidate does not define (model.width and model.heads must be numbers)` };
+    if (headDim === undefined)
+      return {
+        reason: `${dim.key}: rankSplits splits model.headDim, which this candidate does not define (model.width and model.heads must be numbers)`,
+      };
     const levels = Array.isArray(d.rankSplits.levels) ? d.rankSplits.levels : [d.rankSplits.levels];
     const k = d.rankSplits.multipleOf ?? 1;
     const set = unionSet(levels.map((l) => rankSplits(headDim, l, k)));
-    return set.count > 0 ? set : { reason: `${dim.key}: headDim ${headDim} has no split into ${levels.join(' or ')} ranks that are multiples of ${k}` };
+    return set.count > 0
+      ? set
+      : { reason: `${dim.key}: headDim ${headDim} has no split into ${levels.join(' or ')} ranks that are multiples of ${k}` };
   }
   if ('factorizations' in d) {
     const width = num(getPath(candidate, ['model', 'width']));
@@ -155,10 +160,15 @@ export function valuesOf(dim: Dimension, candidate: unknown): ValueSet | { reaso
   const ranksPath = [...dim.path.slice(0, -1), 'ranks'];
   const ranks = getPath(candidate, ranksPath);
   const seqLen = num(getPath(candidate, ['model', 'seqLen']));
-  if (!Array.isArray(ranks) || !ranks.every((r) => num(r) !== undefined)) return { reason: `${dim.key}: dyadicBlocks needs the ranks at ${ranksPath.join('.')}` };
+  if (!Array.isArray(ranks) || !ranks.every((r) => num(r) !== undefined))
+    return { reason: `${dim.key}: dyadicBlocks needs the ranks at ${ranksPath.join('.')}` };
   if (seqLen === undefined) return { reason: `${dim.key}: dyadicBlocks needs model.seqLen` };
   const set = dyadicBlockSchedules(seqLen, ranks as number[]);
-  return set.count > 0 ? set : { reason: `${dim.key}: seqLen ${seqLen} has no dyadic schedule of ${ranks.length} decreasing power-of-two blocks holding ranks [${ranks.join(', ')}]` };
+  return set.count > 0
+    ? set
+    : {
+        reason: `${dim.key}: seqLen ${seqLen} has no dyadic schedule of ${ranks.length} decreasing power-of-two blocks holding ranks [${ranks.join(', ')}]`,
+      };
 }
 
 // ─── Candidates ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -181,7 +191,9 @@ export function gridCandidates(base: Record<string, unknown>, dims: readonly Dim
       return;
     }
     if (out.length + set.count > limit) {
-      throw new SearchSpaceError(`the grid has more than ${limit.toLocaleString('en-US')} combinations (${dim.key} alone offers ${Math.round(set.count).toLocaleString('en-US')}); narrow search.space, or use strategy "random" or "asha" with trials`);
+      throw new SearchSpaceError(
+        `the grid has more than ${limit.toLocaleString('en-US')} combinations (${dim.key} alone offers ${Math.round(set.count).toLocaleString('en-US')}); narrow search.space, or use strategy "random" or "asha" with trials`,
+      );
     }
     for (let k = 0; k < set.count; k++) {
       const v = set.at(k);
@@ -211,7 +223,11 @@ export function drawCandidate(base: Record<string, unknown>, dims: readonly Dime
 /** A short, stable label: "attention.ranks=[16,8,4,4] training.lr=0.000316". */
 export function assignmentLabel(assignment: Assignment): string {
   const show = (v: unknown): string =>
-    typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(3))) : Array.isArray(v) ? `[${v.map(show).join(',')}]` : JSON.stringify(v);
+    typeof v === 'number' && !Number.isInteger(v)
+      ? String(Number(v.toPrecision(3)))
+      : Array.isArray(v)
+        ? `[${v.map(show).join(',')}]`
+        : JSON.stringify(v);
   return Object.entries(assignment)
     .map(([k, v]) => `${k}=${show(v)}`)
     .join(' ');

@@ -33,6 +33,9 @@ export function trialRuns(store: RunStore, searchId: string, state: SearchState,
 
 /** The objective of a run: `key` in its last record that has it ("loss" is the training loss). */
 export function objectiveOf(run: RunInfo, key: string): { value: number; record: MetricRecord } | null {
-  const record = lastMetric(path.join(run.dir, RunFiles.metrics), (r) => typeof (r as unknown as Record<string, unknown>)[key] === 'number');
+  const record = lastMetric(
+    path.join(run.dir, RunFiles.metrics),
+    (r) => typeof (r as unknown as Record<string, unknown>)[key] === 'number',
+  );
   return record ? { value: (record as unknown as Record<string, number>)[key]!, record } : null;
 }

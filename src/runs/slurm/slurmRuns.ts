@@ -83,7 +83,10 @@ export class SlurmRuns {
       const open = run.status && run.status.state !== 'completed' && run.status.state !== 'failed';
       if (job && open && !this.settled.has(`${run.id}:${jobKey(job)}`)) jobs.push({ run, job });
     }
-    this.executor.follow(this, jobs.map((j) => j.job));
+    this.executor.follow(
+      this,
+      jobs.map((j) => j.job),
+    );
     let changed = false;
     for (const { run, job } of jobs) {
       const reading = this.executor.observe(job);
@@ -228,7 +231,6 @@ export class SlurmRuns {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-
 
   /** Before resume or delete: refuse while the job may still run; then forget it (resume submits a new job). */
   release(run: RunInfo, job: SlurmJobFile, action: 'resume' | 'delete'): void {

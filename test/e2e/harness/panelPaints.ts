@@ -28,12 +28,19 @@ export function paintsLogged(wb: Workbench): PaintRecord[] {
 }
 
 /** The latest logged paint that `accept`s, waiting for it; the error lists what was painted instead. */
-export async function waitForPaint(wb: Workbench, what: string, accept: (p: PaintRecord) => boolean, timeoutMs = 30_000): Promise<PaintRecord> {
+export async function waitForPaint(
+  wb: Workbench,
+  what: string,
+  accept: (p: PaintRecord) => boolean,
+  timeoutMs = 30_000,
+): Promise<PaintRecord> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const found = paintsLogged(wb).filter(accept).at(-1);
     if (found) return found;
     await sleep(250);
   }
-  throw new Error(`no paint of ${what} within ${timeoutMs / 1000} s; painted: ${JSON.stringify(paintsLogged(wb).map((p) => `${p.panel}: ${p.content}`))}`);
+  throw new Error(
+    `no paint of ${what} within ${timeoutMs / 1000} s; painted: ${JSON.stringify(paintsLogged(wb).map((p) => `${p.panel}: ${p.content}`))}`,
+  );
 }

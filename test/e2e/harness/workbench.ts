@@ -150,7 +150,9 @@ export class Workbench {
   /** Runs a command by its palette title ("MLBTC: New Structure"); fails if the palette does not list it. */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     await this.openPalette(title);
-    const row = this.quickInputRows().filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) });
+    const row = this.quickInputRows().filter({
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+    });
     try {
       await row.first().waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
@@ -228,7 +230,10 @@ export class Workbench {
       if (!isFolder) await row.click();
       else if ((await row.getAttribute('aria-expanded')) !== 'true') {
         await row.click();
-        await tree.locator(`.monaco-list-row[aria-label="${label}"][aria-level="${i + 1}"][aria-expanded="true"]`).first().waitFor({ timeout: timeoutMs });
+        await tree
+          .locator(`.monaco-list-row[aria-label="${label}"][aria-level="${i + 1}"][aria-expanded="true"]`)
+          .first()
+          .waitFor({ timeout: timeoutMs });
       }
     }
     await this.editorTab(segments.at(-1)!).waitFor({ state: 'visible', timeout: timeoutMs });
@@ -302,7 +307,9 @@ export class Workbench {
       if (line) return line;
       await sleep(250);
     }
-    throw new Error(`${id} was not activated within ${timeoutMs / 1000} s; extension host log: ${saveArtifact(`activation-${id}.log`, this.server.extensionHostLog())}`);
+    throw new Error(
+      `${id} was not activated within ${timeoutMs / 1000} s; extension host log: ${saveArtifact(`activation-${id}.log`, this.server.extensionHostLog())}`,
+    );
   }
 
   /** Saves a screenshot as test-results/<name>-<theme>.png and returns its path. */

@@ -31,7 +31,11 @@ export function checkBilinearMlr(a: Family<'bilinear-mlr'>, path: JsonPath, shap
   ranks.forEach((rank, l) => {
     const m = D / 2 ** l;
     if (rank > m) {
-      ctx.r.warning('rank-wasted', [...ranksPath, l], `level ${l} has rank ${rank} but its blocks are only ${m} wide (width / 2^${l}); rank above ${m} costs compute without adding rank`);
+      ctx.r.warning(
+        'rank-wasted',
+        [...ranksPath, l],
+        `level ${l} has rank ${rank} but its blocks are only ${m} wide (width / 2^${l}); rank above ${m} costs compute without adding rank`,
+      );
     }
   });
 }
@@ -43,9 +47,12 @@ export function checkBilinearBtt(a: Family<'bilinear-btt'>, path: JsonPath, shap
   if (x * y === D) return;
   const ref = factorize(D);
   const p = [...path, 'factors'];
-  ctx.r.error('factors-product', p, `${formatPath(p)} [${x}, ${y}] multiply to ${x * y}, but they factorise model.width ${D}, so their product must be ${D} (the reference uses [${ref.join(', ')}])`, [
-    { title: `Use the reference factorisation [${ref.join(', ')}]`, path: p, value: ref },
-  ]);
+  ctx.r.error(
+    'factors-product',
+    p,
+    `${formatPath(p)} [${x}, ${y}] multiply to ${x * y}, but they factorise model.width ${D}, so their product must be ${D} (the reference uses [${ref.join(', ')}])`,
+    [{ title: `Use the reference factorisation [${ref.join(', ')}]`, path: p, value: ref }],
+  );
 }
 
 const presetsWithRank = new Set(['low-rank', 'btt']);
@@ -59,20 +66,36 @@ export function checkMlbtc(a: Family<'mlbtc'>, path: JsonPath, shape: Shape, ctx
   if (hasPreset && hasLevels) {
     const raw = rawAt(ctx, path);
     const without = (key: string) => (isPlainObject(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)) : undefined);
-    ctx.r.error('preset-or-levels', presetPath, `${formatPath(path)} has both a preset and levels; give one: a preset is shorthand that expands into levels of its own`, [
-      { title: 'Keep the levels (remove preset)', path, value: without('preset') },
-      { title: 'Keep the preset (remove levels)', path, value: without('levels') },
-    ]);
+    ctx.r.error(
+      'preset-or-levels',
+      presetPath,
+      `${formatPath(path)} has both a preset and levels; give one: a preset is shorthand that expands into levels of its own`,
+      [
+        { title: 'Keep the levels (remove preset)', path, value: without('preset') },
+        { title: 'Keep the preset (remove levels)', path, value: without('levels') },
+      ],
+    );
   } else if (!hasPreset && !hasLevels) {
     // Choice: resolution would fall back to the btt preset, but a structure with neither says nothing about its
     // scoring matrix, so the file must name one (the fix inserts that same default).
-    ctx.r.error('preset-or-levels', presetPath, `${formatPath(path)} needs a preset (low-rank, dense, btt, monarch or kronecker) or a list of levels`, [
-      { title: 'Use preset "btt" (Block Tensor-Train)', path: presetPath, value: 'btt' },
-    ]);
+    ctx.r.error(
+      'preset-or-levels',
+      presetPath,
+      `${formatPath(path)} needs a preset (low-rank, dense, btt, monarch or kronecker) or a list of levels`,
+      [{ title: 'Use preset "btt" (Block Tensor-Train)', path: presetPath, value: 'btt' }],
+    );
   }
   if (a.preset === 'low-rank' && !isGiven(ctx, rankPath)) {
-    const fixes: Fix[] | undefined = shape.headDim !== undefined ? [{ title: `Set rank to headDim = ${shape.headDim} (the rank of a dense head)`, path: rankPath, value: shape.headDim }] : undefined;
-    ctx.r.error('preset-rank', rankPath, `${formatPath(path)} with preset "low-rank" needs a rank: its scoring matrix is U·Vᵀ with U, V of width rank`, fixes);
+    const fixes: Fix[] | undefined =
+      shape.headDim !== undefined
+        ? [{ title: `Set rank to headDim = ${shape.headDim} (the rank of a dense head)`, path: rankPath, value: shape.headDim }]
+        : undefined;
+    ctx.r.error(
+      'preset-rank',
+      rankPath,
+      `${formatPath(path)} with preset "low-rank" needs a rank: its scoring matrix is U·Vᵀ with U, V of width rank`,
+      fixes,
+    );
   }
   if (a.rank !== undefined && (a.preset !== undefined ? !presetsWithRank.has(a.preset) : hasLevels)) {
     const why = a.preset !== undefined ? `preset "${a.preset}" has a fixed rank` : 'each level has its own rank';
@@ -88,16 +111,24 @@ export function checkMlbtc(a: Family<'mlbtc'>, path: JsonPath, shape: Shape, ctx
 function checkLevel(level: Loose<MlbtcLevelSpec>, path: JsonPath, D: number, ctx: Ctx): void {
   if (level.kronecker === true && level.rank !== undefined && level.rank !== 1) {
     const p = [...path, 'rank'];
-    ctx.r.error('kronecker-rank', p, `${formatPath(p)} must be 1 for a Kronecker level: tied cores make each block A ⊗ B, a single rank-1 contraction; got ${level.rank}`, [
-      { title: 'Set rank to 1', path: p, value: 1 },
-    ]);
+    ctx.r.error(
+      'kronecker-rank',
+      p,
+      `${formatPath(p)} must be 1 for a Kronecker level: tied cores make each block A ⊗ B, a single rank-1 contraction; got ${level.rank}`,
+      [{ title: 'Set rank to 1', path: p, value: 1 }],
+    );
   }
   const p = level.blocks;
   if (p === undefined) return;
   if (D % p !== 0) {
     const d = nearestDivisor(D, p);
     const bp = [...path, 'blocks'];
-    ctx.r.error('level-blocks', bp, `${formatPath(bp)} ${p} does not divide model.width ${D}; the level is block-diagonal with ${p} equal blocks of width / blocks${d !== undefined ? ` (nearest: ${d})` : ''}`, d !== undefined ? [{ title: `Use ${d} blocks`, path: bp, value: d }] : undefined);
+    ctx.r.error(
+      'level-blocks',
+      bp,
+      `${formatPath(bp)} ${p} does not divide model.width ${D}; the level is block-diagonal with ${p} equal blocks of width / blocks${d !== undefined ? ` (nearest: ${d})` : ''}`,
+      d !== undefined ? [{ title: `Use ${d} blocks`, path: bp, value: d }] : undefined,
+    );
     return;
   }
   const m = D / p;

@@ -19,7 +19,10 @@ export function checkMlr(a: Mlr, path: JsonPath, shape: Shape, ctx: Ctx): void {
   const T = shape.seqLen;
   const schedule = effective(ctx, a.blockSizes, [...path, 'blockSizes'], defaults.blockSizes.default as 'dyadic');
   if (T === undefined || schedule === undefined) return;
-  const blocks = schedule === 'dyadic' ? dyadicSchedule(ranks, T, path, ctx, a.blockSizes !== undefined) : customSchedule(complete(schedule), ranks, T, path, ctx);
+  const blocks =
+    schedule === 'dyadic'
+      ? dyadicSchedule(ranks, T, path, ctx, a.blockSizes !== undefined)
+      : customSchedule(complete(schedule), ranks, T, path, ctx);
   if (!blocks) return;
   const normalize = effective(ctx, a.normalize, [...path, 'normalize'], defaults.normalize.default as 'none');
   if (normalize === 'coverage') checkCoverage(blocks, T, path, ctx);
@@ -73,10 +76,20 @@ function customSchedule(blocks: number[] | undefined, ranks: number[], T: number
     const fixes: Fix[] | undefined = d !== undefined ? [{ title: `Use block size ${d}`, path: p, value: d }] : undefined;
     if (T % Tl !== 0) {
       ok = false;
-      ctx.r.error('block-divides-seqlen', p, `block size ${Tl} does not divide model.seqLen ${T}; a level's blocks must tile the sequence exactly${d !== undefined ? ` (nearest usable: ${d})` : ''}`, fixes);
+      ctx.r.error(
+        'block-divides-seqlen',
+        p,
+        `block size ${Tl} does not divide model.seqLen ${T}; a level's blocks must tile the sequence exactly${d !== undefined ? ` (nearest usable: ${d})` : ''}`,
+        fixes,
+      );
     } else if (Tl < rank) {
       ok = false;
-      ctx.r.error('block-ge-rank', p, `block size ${Tl} is below its level's rank ${rank}; a ${Tl}-token block supports rank at most ${Tl}, so use a block of at least ${rank} tokens${d !== undefined ? ` (e.g. ${d})` : ''}`, fixes);
+      ctx.r.error(
+        'block-ge-rank',
+        p,
+        `block size ${Tl} is below its level's rank ${rank}; a ${Tl}-token block supports rank at most ${Tl}, so use a block of at least ${rank} tokens${d !== undefined ? ` (e.g. ${d})` : ''}`,
+        fixes,
+      );
     }
   });
   return ok ? blocks : undefined;

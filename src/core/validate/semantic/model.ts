@@ -25,10 +25,20 @@ export function checkModel(m: Loose<ModelSpec> | undefined, ctx: Ctx): Shape {
   if (headDim !== undefined) {
     if (heads * headDim === width) return { width, heads, headDim, seqLen, headDimGiven };
     const fixes: Fix[] = [];
-    if (width % heads === 0) fixes.push({ title: `Set headDim to width / heads = ${width / heads}`, path: ['model', 'headDim'], value: width / heads });
-    if (width % headDim === 0) fixes.push({ title: `Set heads to width / headDim = ${width / headDim}`, path: ['model', 'heads'], value: width / headDim });
-    const right = width % heads === 0 ? `headDim must be width / heads = ${width / heads}` : `width ${width} is not divisible by ${heads} heads, so no headDim fits`;
-    ctx.r.error('head-dim', ['model', 'headDim'], `model.heads × model.headDim = ${heads} × ${headDim} = ${heads * headDim}, but model.width is ${width}; ${right}`, fixes);
+    if (width % heads === 0)
+      fixes.push({ title: `Set headDim to width / heads = ${width / heads}`, path: ['model', 'headDim'], value: width / heads });
+    if (width % headDim === 0)
+      fixes.push({ title: `Set heads to width / headDim = ${width / headDim}`, path: ['model', 'heads'], value: width / headDim });
+    const right =
+      width % heads === 0
+        ? `headDim must be width / heads = ${width / heads}`
+        : `width ${width} is not divisible by ${heads} heads, so no headDim fits`;
+    ctx.r.error(
+      'head-dim',
+      ['model', 'headDim'],
+      `model.heads × model.headDim = ${heads} × ${headDim} = ${heads * headDim}, but model.width is ${width}; ${right}`,
+      fixes,
+    );
     return { width, heads, seqLen, headDimGiven };
   }
   if (width % heads === 0) return { width, heads, headDim: width / heads, seqLen, headDimGiven };
@@ -79,8 +89,11 @@ export function checkTask(t: Loose<TaskSpec> | undefined, shape: Shape, ctx: Ctx
     case 'forecast': {
       const { lookback, horizon } = t;
       if (lookback !== undefined && horizon !== undefined && T !== undefined && T !== lookback + horizon) {
-        const fixes: Fix[] = [{ title: `Set seqLen to lookback + horizon = ${lookback + horizon}`, path: ['model', 'seqLen'], value: lookback + horizon }];
-        if (T - horizon >= 1) fixes.push({ title: `Set lookback to seqLen − horizon = ${T - horizon}`, path: ['task', 'lookback'], value: T - horizon });
+        const fixes: Fix[] = [
+          { title: `Set seqLen to lookback + horizon = ${lookback + horizon}`, path: ['model', 'seqLen'], value: lookback + horizon },
+        ];
+        if (T - horizon >= 1)
+          fixes.push({ title: `Set lookback to seqLen − horizon = ${T - horizon}`, path: ['task', 'lookback'], value: T - horizon });
         ctx.r.error(
           'forecast-seq-len',
           ['model', 'seqLen'],
@@ -90,15 +103,22 @@ export function checkTask(t: Loose<TaskSpec> | undefined, shape: Shape, ctx: Ctx
       }
       const features = effective(ctx, t.features, ['task', 'features'], S.ForecastTask.properties.features.default as 'S' | 'M');
       if (features === 'S' && t.channels !== undefined && t.channels !== 1) {
-        ctx.r.error('forecast-channels', ['task', 'channels'], `task.channels must be 1 when features is "S" (univariate: only the target column is read); got ${t.channels}`, [
-          { title: 'Set channels to 1', path: ['task', 'channels'], value: 1 },
-        ]);
+        ctx.r.error(
+          'forecast-channels',
+          ['task', 'channels'],
+          `task.channels must be 1 when features is "S" (univariate: only the target column is read); got ${t.channels}`,
+          [{ title: 'Set channels to 1', path: ['task', 'channels'], value: 1 }],
+        );
       }
       if (Array.isArray(t.split)) {
         const total = sum(t.split);
         // A rounding tolerance: [0.7, 0.2, 0.1] sums to 1.0000000000000002 in floating point.
         if (total > 1 + 1e-9) {
-          ctx.r.error('split-sum', ['task', 'split'], `task.split fractions [${t.split.join(', ')}] sum to ${+total.toFixed(6)}; train, validation and test are disjoint parts of the series, so they must sum to at most 1`);
+          ctx.r.error(
+            'split-sum',
+            ['task', 'split'],
+            `task.split fractions [${t.split.join(', ')}] sum to ${+total.toFixed(6)}; train, validation and test are disjoint parts of the series, so they must sum to at most 1`,
+          );
         }
       }
       return;

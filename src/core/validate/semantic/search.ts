@@ -38,23 +38,37 @@ export function checkSearch(s: Loose<SearchSpec> | undefined, ctx: Ctx): void {
     if (range && range[1] && range[1][0] > range[1][1]) {
       const p: JsonPath = ['search', 'space', key, range[0]];
       const [lo, hi] = range[1];
-      ctx.r.error('range-order', p, `search.space["${key}"].${range[0]} [${lo}, ${hi}] runs backwards; give [low, high]`, [{ title: `Use [${hi}, ${lo}]`, path: p, value: [hi, lo] }]);
+      ctx.r.error('range-order', p, `search.space["${key}"].${range[0]} [${lo}, ${hi}] runs backwards; give [low, high]`, [
+        { title: `Use [${hi}, ${lo}]`, path: p, value: [hi, lo] },
+      ]);
     }
   }
 
   const strategy = effective(ctx, s.strategy, ['search', 'strategy'], S.Search.properties.strategy.default as 'grid');
   if (strategy === 'asha' && !isGiven(ctx, ['search', 'asha'])) {
-    ctx.r.error('asha-missing', ['search', 'asha'], 'search.strategy "asha" needs an asha block, e.g. { "minBudget": 100, "maxBudget": 2700, "eta": 3 } (budgets in steps, or tokens with "unit": "tokens")');
+    ctx.r.error(
+      'asha-missing',
+      ['search', 'asha'],
+      'search.strategy "asha" needs an asha block, e.g. { "minBudget": 100, "maxBudget": 2700, "eta": 3 } (budgets in steps, or tokens with "unit": "tokens")',
+    );
   }
   if (strategy !== undefined && strategy !== 'asha' && s.asha) {
     ctx.r.warning('option-ignored', ['search', 'asha'], `search.asha is only read by strategy "asha"; the strategy is "${strategy}"`);
   }
   if (strategy === 'grid' && s.trials !== undefined) {
-    ctx.r.warning('option-ignored', ['search', 'trials'], 'search.trials is only read by the random and asha strategies; grid search runs every combination');
+    ctx.r.warning(
+      'option-ignored',
+      ['search', 'trials'],
+      'search.trials is only read by the random and asha strategies; grid search runs every combination',
+    );
   }
   const { minBudget, maxBudget } = s.asha ?? {};
   if (minBudget !== undefined && maxBudget !== undefined && minBudget > maxBudget) {
-    ctx.r.error('budget-order', ['search', 'asha', 'minBudget'], `search.asha.minBudget ${minBudget} is above maxBudget ${maxBudget}; rungs grow from the first budget to the last`);
+    ctx.r.error(
+      'budget-order',
+      ['search', 'asha', 'minBudget'],
+      `search.asha.minBudget ${minBudget} is above maxBudget ${maxBudget}; rungs grow from the first budget to the last`,
+    );
   }
 }
 
@@ -69,7 +83,9 @@ function members(at: At, kindSearched: boolean): At[] {
   const all = (at.schema.anyOf as TSchema[]).flatMap((m) => members({ schema: m, value: at.value }, kindSearched));
   const kind = isPlainObject(at.value) ? own(at.value, 'kind') : undefined;
   if (kindSearched || typeof kind !== 'string') return all;
-  const same = all.filter((m) => m.schema[Kind] !== 'Object' || m.schema.properties.kind?.const === undefined || m.schema.properties.kind.const === kind);
+  const same = all.filter(
+    (m) => m.schema[Kind] !== 'Object' || m.schema.properties.kind?.const === undefined || m.schema.properties.kind.const === kind,
+  );
   return same.length ? same : all;
 }
 
@@ -77,13 +93,20 @@ function step(at: At, seg: string): At | undefined {
   const { schema, value } = at;
   switch (schema[Kind]) {
     case 'Object':
-      return hasOwn(schema.properties, seg) ? { schema: schema.properties[seg], value: isPlainObject(value) ? own(value, seg) : undefined } : undefined;
+      return hasOwn(schema.properties, seg)
+        ? { schema: schema.properties[seg], value: isPlainObject(value) ? own(value, seg) : undefined }
+        : undefined;
     case 'Array':
       return /^\d+$/.test(seg) ? { schema: schema.items, value: Array.isArray(value) ? value[Number(seg)] : undefined } : undefined;
     case 'Tuple':
-      return /^\d+$/.test(seg) && Number(seg) < (schema.items as TSchema[]).length ? { schema: schema.items[Number(seg)], value: Array.isArray(value) ? value[Number(seg)] : undefined } : undefined;
+      return /^\d+$/.test(seg) && Number(seg) < (schema.items as TSchema[]).length
+        ? { schema: schema.items[Number(seg)], value: Array.isArray(value) ? value[Number(seg)] : undefined }
+        : undefined;
     case 'Record':
-      return { schema: Object.values(schema.patternProperties as Record<string, TSchema>)[0]!, value: isPlainObject(value) ? own(value, seg) : undefined };
+      return {
+        schema: Object.values(schema.patternProperties as Record<string, TSchema>)[0]!,
+        value: isPlainObject(value) ? own(value, seg) : undefined,
+      };
     default:
       return undefined;
   }
@@ -93,7 +116,11 @@ function checkSpacePath(key: string, kindSearched: boolean, ctx: Ctx): void {
   const segments = key.split('.');
   const keyPath: JsonPath = ['search', 'space', key];
   if (segments[0] === 'search') {
-    ctx.r.warning('search-path', keyPath, `search.space key "${key}" points into the search block itself; searchable fields are in task, model, attention and training`);
+    ctx.r.warning(
+      'search-path',
+      keyPath,
+      `search.space key "${key}" points into the search block itself; searchable fields are in task, model, attention and training`,
+    );
     return;
   }
   let frontier: At[] = [{ schema: S.StructureSpec, value: ctx.raw }];
@@ -106,7 +133,13 @@ function checkSpacePath(key: string, kindSearched: boolean, ctx: Ctx): void {
       continue;
     }
     const parent = segments.slice(0, i).join('.') || 'the spec';
-    const kinds = [...new Set(options.map((o) => (isPlainObject(o.value) ? own(o.value, 'kind') : undefined)).filter((k): k is string => typeof k === 'string' && knownKinds.has(k)))];
+    const kinds = [
+      ...new Set(
+        options
+          .map((o) => (isPlainObject(o.value) ? own(o.value, 'kind') : undefined))
+          .filter((k): k is string => typeof k === 'string' && knownKinds.has(k)),
+      ),
+    ];
     const label = kinds.length === 1 && !kindSearched ? `${parent} (${kinds[0]})` : parent;
     const names = [...new Set(options.flatMap((o) => (o.schema[Kind] === 'Object' ? Object.keys(o.schema.properties) : [])))];
     const near = closest(seg, names);
@@ -117,7 +150,12 @@ function checkSpacePath(key: string, kindSearched: boolean, ctx: Ctx): void {
         ? [{ title: `Rename the key to "${renamed}"`, path: ['search', 'space'], value: renamedKey(rawSpace, key, renamed) }]
         : undefined;
     const what = /^\d+$/.test(seg) ? `no item ${seg}` : `no field ${describeValue(seg)}`;
-    ctx.r.warning('search-path', keyPath, `search.space key "${key}" names no field of this spec: ${label} has ${what}${renamed !== undefined ? `; did you mean "${renamed}"?` : ''}`, fixes);
+    ctx.r.warning(
+      'search-path',
+      keyPath,
+      `search.space key "${key}" names no field of this spec: ${label} has ${what}${renamed !== undefined ? `; did you mean "${renamed}"?` : ''}`,
+      fixes,
+    );
     return;
   }
 }

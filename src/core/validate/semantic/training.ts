@@ -33,7 +33,11 @@ export function checkTraining(t: Loose<TrainingSpec> | undefined, ctx: Ctx): voi
   }
   const schedule = effective(ctx, view.schedule, ['training', 'schedule'], defaults.schedule.default as 'constant');
   if (schedule === 'constant' && view.minLrRatio !== undefined) {
-    ctx.r.warning('option-ignored', ['training', 'minLrRatio'], 'training.minLrRatio is only read by schedule "cosine"; with the constant schedule it has no effect');
+    ctx.r.warning(
+      'option-ignored',
+      ['training', 'minLrRatio'],
+      'training.minLrRatio is only read by schedule "cosine"; with the constant schedule it has no effect',
+    );
   }
   checkRuntime(view, ctx);
 }
@@ -44,7 +48,11 @@ const cudaIndex = new RegExp(S.CUDA_INDEX_PATTERN);
 function checkRuntime(view: Loose<TrainingSpec>, ctx: Ctx): void {
   const device = view.device;
   if (typeof device === 'string' && device.startsWith('cuda:') && !cudaIndex.test(device)) {
-    ctx.r.error('enum', ['training', 'device'], `training.device "${device}" is not a device: use "cuda:N" with N the device index (e.g. "cuda:0"), or "auto", "cuda", "mps", "cpu"`);
+    ctx.r.error(
+      'enum',
+      ['training', 'device'],
+      `training.device "${device}" is not a device: use "cuda:N" with N the device index (e.g. "cuda:0"), or "auto", "cuda", "mps", "cpu"`,
+    );
     return;
   }
   if (typeof device === 'string' && !cudaIndex.test(device) && !['auto', 'cuda', 'mps', 'cpu'].includes(device)) {
@@ -53,9 +61,17 @@ function checkRuntime(view: Loose<TrainingSpec>, ctx: Ctx): void {
   }
   if (view.runtime !== 'tfjs') return;
   if (device !== undefined && device !== 'auto' && device !== 'cpu') {
-    ctx.r.warning('option-ignored', ['training', 'device'], `training.device "${device}" is a PyTorch device, and training.runtime "tfjs" ignores it: tfjs picks its device through training.backend`);
+    ctx.r.warning(
+      'option-ignored',
+      ['training', 'device'],
+      `training.device "${device}" is a PyTorch device, and training.runtime "tfjs" ignores it: tfjs picks its device through training.backend`,
+    );
   }
   if (view.precision === 'bf16') {
-    ctx.r.warning('option-ignored', ['training', 'precision'], 'training.precision "bf16" is only read by the torch runtime; training.runtime "tfjs" always trains in float32');
+    ctx.r.warning(
+      'option-ignored',
+      ['training', 'precision'],
+      'training.precision "bf16" is only read by the torch runtime; training.runtime "tfjs" always trains in float32',
+    );
   }
 }

@@ -24,7 +24,10 @@ export class BilinearBttAttention implements HeadGroupAttention {
   private readonly scale: number;
   private readonly causal: tf.Tensor2D;
 
-  constructor(ctx: HeadGroupContext, private readonly a: BilinearBtt) {
+  constructor(
+    ctx: HeadGroupContext,
+    private readonly a: BilinearBtt,
+  ) {
     const { params, prefix, model, heads } = ctx;
     const [fa, fb] = a.factors;
     this.heads = heads;
@@ -39,7 +42,11 @@ export class BilinearBttAttention implements HeadGroupAttention {
 
   scores(x: tf.Tensor3D): tf.Tensor4D {
     const [b, t, d] = x.shape;
-    const { heads, out: [fa, fb], rank } = this.shape;
+    const {
+      heads,
+      out: [fa, fb],
+      rank,
+    } = this.shape;
     const wk = this.a.weightClamp ? rmsClamp(this.wk, fb, heads * fb * rank) : this.wk;
     const wq = this.a.weightClamp ? rmsClamp(this.wq, fa * rank, fa) : this.wq;
     const keys = applyBlockTensor(tf.reshape(x, [b * t, d]), wk, wq, this.shape);

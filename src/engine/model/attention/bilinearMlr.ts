@@ -33,7 +33,10 @@ export class BilinearMlrAttention implements HeadGroupAttention {
   private readonly levels: Level[];
   private readonly causal: tf.Tensor2D;
 
-  constructor(ctx: HeadGroupContext, private readonly a: BilinearMlr) {
+  constructor(
+    ctx: HeadGroupContext,
+    private readonly a: BilinearMlr,
+  ) {
     const { params, prefix, model, heads } = ctx;
     this.heads = heads;
     this.causal = ctx.masks.causal();

@@ -23,7 +23,12 @@ export function blockDiagonal(blocks: tf.Tensor4D): tf.Tensor3D {
   // For each block row a, lay the k rows of length m out with stride size + m: reading the flat result back with
   // stride `size` shifts block row κ right by κ·m, which is exactly its diagonal position; the padding fills the rest.
   const rows = tf.transpose(blocks, [0, 2, 1, 3]); // (n, m_a, k, m_b)
-  const padded = tf.pad(rows, [[0, 0], [0, 0], [0, 0], [0, size]]); // (n, m, k, m + size)
+  const padded = tf.pad(rows, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, size],
+  ]); // (n, m, k, m + size)
   const flat = tf.slice(tf.reshape(padded, [n, m, k * (m + size)]), [0, 0, 0], [n, m, k * size]);
   const skewed = tf.reshape(flat, [n, m, k, size]);
   return tf.reshape(tf.transpose(skewed, [0, 2, 1, 3]), [n, size, size]);

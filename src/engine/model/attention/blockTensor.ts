@@ -31,19 +31,36 @@ export interface BlockTensorShape {
 
 /** Core shapes of a two-core level, in the layout documented above. */
 export function blockTensorCoreShapes(shape: BlockTensorShape): { left: number[]; right: number[] } {
-  const { blocks: p, heads: h, out: [a, b], in: [c, d], rank: s } = shape;
+  const {
+    blocks: p,
+    heads: h,
+    out: [a, b],
+    in: [c, d],
+    rank: s,
+  } = shape;
   return { left: [p * c, d, h * b * s], right: [p * h * b, a, c * s] };
 }
 
 /** Kronecker core shapes, in the layout documented above. */
 export function kroneckerCoreShapes(shape: BlockTensorShape): { a: number[]; b: number[] } {
-  const { blocks: p, heads: h, out: [a, b], in: [c, d] } = shape;
+  const {
+    blocks: p,
+    heads: h,
+    out: [a, b],
+    in: [c, d],
+  } = shape;
   return { a: [p * h, a, c], b: [p, d, h * b] };
 }
 
 /** W_h x_n for every head: x (N, D) → (N, heads, D). */
 export function applyBlockTensor(x: tf.Tensor2D, left: tf.Tensor, right: tf.Tensor, shape: BlockTensorShape): tf.Tensor3D {
-  const { blocks: p, heads: h, out: [a, b], in: [c, d], rank: s } = shape;
+  const {
+    blocks: p,
+    heads: h,
+    out: [a, b],
+    in: [c, d],
+    rank: s,
+  } = shape;
   const [n, width] = x.shape;
   const u = tf.matMul(tf.transpose(tf.reshape(x, [n, p * c, d]), [1, 0, 2]), left as tf.Tensor3D); // (p·c, N, h·b·s)
   const regrouped = tf.transpose(tf.reshape(u, [p, c, n, h * b, s]), [0, 3, 1, 4, 2]); // (p, h·b, c, s, N)
@@ -53,7 +70,12 @@ export function applyBlockTensor(x: tf.Tensor2D, left: tf.Tensor, right: tf.Tens
 
 /** (A ⊗ B) x_n per block and head: x (N, D) → (N, heads, D). */
 export function applyKronecker(x: tf.Tensor2D, kronA: tf.Tensor, kronB: tf.Tensor, shape: BlockTensorShape): tf.Tensor3D {
-  const { blocks: p, heads: h, out: [a, b], in: [c, d] } = shape;
+  const {
+    blocks: p,
+    heads: h,
+    out: [a, b],
+    in: [c, d],
+  } = shape;
   const [n, width] = x.shape;
   const xb = tf.reshape(tf.transpose(tf.reshape(x, [n, p, c * d]), [1, 0, 2]), [p, n * c, d]);
   const xbT = tf.matMul(xb, kronB as tf.Tensor3D); // (p, N·c, h·b): X Bᵀ per block and head

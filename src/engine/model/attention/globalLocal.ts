@@ -16,7 +16,10 @@ export class GlobalLocalAttention implements HeadGroupAttention {
   private readonly causal: tf.Tensor2D;
   private readonly window: tf.Tensor2D;
 
-  constructor(ctx: HeadGroupContext, private readonly a: Extract<ResolvedAttention, { kind: 'global-local' }>) {
+  constructor(
+    ctx: HeadGroupContext,
+    private readonly a: Extract<ResolvedAttention, { kind: 'global-local' }>,
+  ) {
     this.heads = ctx.heads;
     this.qk = new QueryKeyProjection(ctx, a.split[0] + a.split[1], a.qkNorm);
     this.causal = ctx.masks.causal();

@@ -59,7 +59,14 @@ export class AttentionLayer {
   /** x (B, T, D), the block's ln_1 output → attention output (B, T, D). */
   apply(x: tf.Tensor3D): tf.Tensor3D {
     const values = splitHeads(linear(x, this.wv as tf.Tensor2D), this.model.heads);
-    const groupValues = this.groups.length === 1 ? [values] : tf.split(values, this.groups.map((g) => g.heads), 1);
+    const groupValues =
+      this.groups.length === 1
+        ? [values]
+        : tf.split(
+            values,
+            this.groups.map((g) => g.heads),
+            1,
+          );
     const outputs = this.groups.map((g, i) => tf.matMul(g.weights(x), groupValues[i]) as tf.Tensor4D);
     const heads = outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 1) as tf.Tensor4D);
     return linear(mergeHeads(heads), this.wo as tf.Tensor2D) as tf.Tensor3D;

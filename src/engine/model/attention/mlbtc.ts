@@ -49,10 +49,20 @@ export class MlbtcAttention implements HeadGroupAttention {
       const name = `${prefix}.levels.${l}`;
       if (level.kronecker) {
         const cores = kroneckerCoreShapes(shape);
-        return { shape, kronecker: true, first: params.matrix(`${name}.kron_a`, cores.a, c), second: params.matrix(`${name}.kron_b`, cores.b, d) };
+        return {
+          shape,
+          kronecker: true,
+          first: params.matrix(`${name}.kron_a`, cores.a, c),
+          second: params.matrix(`${name}.kron_b`, cores.b, d),
+        };
       }
       const cores = blockTensorCoreShapes(shape);
-      return { shape, kronecker: false, first: params.matrix(`${name}.left`, cores.left, d), second: params.matrix(`${name}.right`, cores.right, c * level.rank) };
+      return {
+        shape,
+        kronecker: false,
+        first: params.matrix(`${name}.left`, cores.left, d),
+        second: params.matrix(`${name}.right`, cores.right, c * level.rank),
+      };
     });
     if (a.qkNorm) this.lnKeys = params.gain(`${prefix}.ln_keys`, model.width);
     this.scale = bilinearScale(a.logitScale, model.width);
@@ -63,7 +73,9 @@ export class MlbtcAttention implements HeadGroupAttention {
     const [b, t, d] = x.shape;
     const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
     const transformed = this.levels.map((level) =>
-      level.kronecker ? applyKronecker(flat, level.first, level.second, level.shape) : applyBlockTensor(flat, level.first, level.second, level.shape),
+      level.kronecker
+        ? applyKronecker(flat, level.first, level.second, level.shape)
+        : applyBlockTensor(flat, level.first, level.second, level.shape),
     );
     const keys = transformed.length === 1 ? transformed[0] : tf.addN(transformed);
     return keySideScores(x, maybeLayerNorm(keys, this.lnKeys as tf.Tensor1D | undefined) as tf.Tensor3D, this.scale);

@@ -26,7 +26,10 @@ export class MlrAttention implements HeadGroupAttention {
   /** ω as a constant T×T tensor, only for "coverage" ("levels" is folded into the per-level scales). */
   private readonly coverage?: tf.Tensor2D;
 
-  constructor(ctx: HeadGroupContext, private readonly a: Mlr) {
+  constructor(
+    ctx: HeadGroupContext,
+    private readonly a: Mlr,
+  ) {
     this.heads = ctx.heads;
     this.qk = new QueryKeyProjection(ctx, ctx.model.headDim, a.qkNorm);
     this.causal = ctx.masks.causal();

@@ -61,9 +61,16 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
   }
 
   private runsMessage(): LossesToWebview {
-    const runs = this.source.list().map(
-      (r): LossRunInfo => ({ id: r.id, name: r.name, state: r.state, runtime: r.runtime, metrics: this.store.get(r.id)?.metrics() ?? [TRAIN_LOSS], points: this.store.get(r.id)?.records ?? 0 }),
-    );
+    const runs = this.source
+      .list()
+      .map((r): LossRunInfo => ({
+        id: r.id,
+        name: r.name,
+        state: r.state,
+        runtime: r.runtime,
+        metrics: this.store.get(r.id)?.metrics() ?? [TRAIN_LOSS],
+        points: this.store.get(r.id)?.records ?? 0,
+      }));
     return { type: 'losses/runs', runs, defaultRunIds: this.defaultRuns() };
   }
 
@@ -81,12 +88,18 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
   protected onMessage(message: LossesFromWebview): void {
     if (message.type !== 'losses/view') return;
     const selection = this.selection;
-    if (selection && selection.length === message.view.runIds.length && selection.every((id) => message.view.runIds.includes(id))) this.selection = undefined;
+    if (selection && selection.length === message.view.runIds.length && selection.every((id) => message.view.runIds.includes(id)))
+      this.selection = undefined;
     this.view = message.view;
     this.revision = message.revision;
     this.source.follow(message.view.runIds);
     this.dirty.clear();
-    this.post({ type: 'losses/series', revision: this.revision, complete: true, series: curves(this.store, this.view, this.view.runIds, this.cache) });
+    this.post({
+      type: 'losses/series',
+      revision: this.revision,
+      complete: true,
+      series: curves(this.store, this.view, this.view.runIds, this.cache),
+    });
   }
 
   /** Send the curves of the runs that received records since the last update. */
@@ -97,6 +110,12 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
     this.post(this.runsMessage());
     if (!this.view) return;
     const shown = changed.filter((id) => this.view!.runIds.includes(id));
-    if (shown.length) this.post({ type: 'losses/series', revision: this.revision, complete: false, series: curves(this.store, this.view, shown, this.cache) });
+    if (shown.length)
+      this.post({
+        type: 'losses/series',
+        revision: this.revision,
+        complete: false,
+        series: curves(this.store, this.view, shown, this.cache),
+      });
   }
 }

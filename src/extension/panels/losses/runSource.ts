@@ -14,7 +14,8 @@ export interface RunDescriptor {
   startedAt: string | null;
 }
 
-export type SourceEvent = { kind: 'runs'; runs: RunDescriptor[] } | { kind: 'records'; runId: string; records: MetricRecord[]; reset: boolean };
+export type SourceEvent =
+  { kind: 'runs'; runs: RunDescriptor[] } | { kind: 'records'; runId: string; records: MetricRecord[]; reset: boolean };
 
 export interface RunSeriesSource {
   /** Runs now, newest first. */

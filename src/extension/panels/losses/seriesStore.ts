@@ -163,7 +163,12 @@ export class CurveCache {
  * The curves of `view` for the runs in `runIds` (all of the view's runs, or the ones that changed), over the x
  * range shared by all of the view's runs.
  */
-export function curves(store: ReadonlyMap<string, RunSeries>, view: LossView, runIds: readonly string[] = view.runIds, cache?: CurveCache): LossSeries[] {
+export function curves(
+  store: ReadonlyMap<string, RunSeries>,
+  view: LossView,
+  runIds: readonly string[] = view.runIds,
+  cache?: CurveCache,
+): LossSeries[] {
   const wanted: { runId: string; metric: string; cols: { x: Float32Array; y: Float32Array } }[] = [];
   const collect = (ids: readonly string[]) => {
     const out: typeof wanted = [];
@@ -178,7 +183,10 @@ export function curves(store: ReadonlyMap<string, RunSeries>, view: LossView, ru
     return out;
   };
   wanted.push(...collect(runIds));
-  const range = sharedDomain(collect(view.runIds).map((w) => w.cols), view.logX);
+  const range = sharedDomain(
+    collect(view.runIds).map((w) => w.cols),
+    view.logX,
+  );
   if (!range) return [];
   const options = { buckets: view.buckets, domain: range, scale: view.logX ? ('log' as const) : ('linear' as const) };
   const compute = (runId: string, metric: string, cols: { x: Float32Array; y: Float32Array }): LossSeries => {

@@ -35,7 +35,9 @@ export const candidateLabel = (fileLabel: string, trialLabel: string): string =>
 
 /** One point per planned trial, in trial order; clicking one opens the file whose search planned it. */
 export function planPoints(file: StructureFile, plan: SearchPlan): TradeoffPoint[] {
-  return plan.trials.map((t) => tradeoffPoint(candidateId(file.uri, t.trial), candidateLabel(file.label, t.label), 'candidate', file.uri, t.analysis, t.spec.task.kind));
+  return plan.trials.map((t) =>
+    tradeoffPoint(candidateId(file.uri, t.trial), candidateLabel(file.label, t.label), 'candidate', file.uri, t.analysis, t.spec.task.kind),
+  );
 }
 
 /**
