@@ -55,12 +55,13 @@ describe('the wall time of a search plan', () => {
     const runs = [
       run('done', 'completed', { flops: 2e9, tokens: 4000, wallMs: 1000 }),
       run('failed', 'failed', { flops: 9e12, tokens: 1, wallMs: 1 }),
-      run('torch', 'completed', { flops: 9e12, tokens: 1, wallMs: 1 }, 'pytorch'),
+      run('torch', 'completed', { flops: 9e12, tokens: 1, wallMs: 1 }, 'torch 2.13.0 · cpu · fp32'),
+      run('tfjs', 'completed', { flops: 4e9, tokens: 4000, wallMs: 1000 }, 'tfjs 4.22.0 · wasm'),
     ];
-    assert.equal(runtimeOf(runs[2]!.status), 'pytorch');
+    assert.equal(runtimeOf(runs[2]!.status), 'torch', 'the runtime is the first word of what the worker records');
     assert.equal(runtimeOf(runs[0]!.status), 'tfjs', 'a run without the field ran the tfjs engine');
-    assert.deepEqual(measuredThroughput(runs, 'tfjs'), { runtime: 'tfjs', flopsPerSecond: 2e9, tokensPerSecond: 4000, runs: 1 });
-    assert.equal(measuredThroughput(runs, 'pytorch')?.runs, 1);
+    assert.deepEqual(measuredThroughput(runs, 'tfjs'), { runtime: 'tfjs', flopsPerSecond: 3e9, tokensPerSecond: 4000, runs: 2 });
+    assert.equal(measuredThroughput(runs, 'torch')?.runs, 1);
     assert.equal(measuredThroughput(runs.slice(1, 2), 'tfjs'), null);
   });
 

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { formatDuration, plural, shortCount } from '../../core/format';
 import { RunFiles, type MetricPosition, type RunStatus } from '../../protocol/run';
 import { lastMetric } from '../metrics';
+import { runtimeOfSpec } from '../runtime';
 import type { RunInfo } from '../store';
 import type { SearchPlan } from './plan';
 
@@ -26,10 +27,13 @@ export interface Throughput {
   runs: number;
 }
 
-/** The runtime a run's status names (status.json "runtime"), else the default. */
+/**
+ * The runtime a run's status names: the first word of status.json's descriptor ("torch 2.13.0 · cpu · fp32" →
+ * "torch"), else the default.
+ */
 export function runtimeOf(status: RunStatus | null): string {
   const runtime = (status as { runtime?: unknown } | null)?.runtime;
-  return typeof runtime === 'string' && runtime ? runtime : DEFAULT_RUNTIME;
+  return (typeof runtime === 'string' && runtime.split(' ')[0]) || DEFAULT_RUNTIME;
 }
 
 /** Pooled rate over the runs' totals (a long run weighs more than a short one); null without training time. */
@@ -63,10 +67,10 @@ export function measuredThroughput(runs: readonly RunInfo[], runtime: string): T
   return pooledThroughput(runtime, totals);
 }
 
-/** The runtime the plan's trials train on: their spec's training.runtime where the spec has one, else the default. */
+/** The runtime the plan's trials train on, as a run records it (runtimeOfSpec: "auto" or none reads as tfjs). */
 export function planRuntime(plan: SearchPlan): string {
-  const runtime = (plan.trials[0]?.spec.training as { runtime?: unknown } | undefined)?.runtime;
-  return typeof runtime === 'string' && runtime ? runtime : DEFAULT_RUNTIME;
+  const first = plan.trials[0];
+  return first ? runtimeOfSpec(first.spec) : DEFAULT_RUNTIME;
 }
 
 /** The plan's wall-time line from the runs of a runs directory. */
