@@ -83,12 +83,12 @@ def test_data_elsewhere_in_the_workspace_is_allowed_and_the_workspace_is_the_nea
 
 def test_a_file_outside_the_workspace_needs_an_allowed_root(tmp_path, monkeypatch):
     (tmp_path / "ws" / "spec").mkdir(parents=True)
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "t.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "allowed" / "t.txt").write_text(TEXT, encoding="utf-8")
     with pytest.raises(DataError, match=r"outside the folders data may come from"):
-        lm_task(tmp_path / "ws" / "spec", "../../shared/t.txt")
-    monkeypatch.setenv("MLBTC_DATA_ROOTS", str(tmp_path / "shared"))
-    assert len(lm_task(tmp_path / "ws" / "spec", "../../shared/t.txt").corpus.vocabulary) == 28
+        lm_task(tmp_path / "ws" / "spec", "../../allowed/t.txt")
+    monkeypatch.setenv("MLBTC_DATA_ROOTS", str(tmp_path / "allowed"))
+    assert len(lm_task(tmp_path / "ws" / "spec", "../../allowed/t.txt").corpus.vocabulary) == 28
 
 
 def test_the_size_limit_comes_from_mlbtc_data_max_mb(tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ describe('hardened output', () => {
     fs.writeFileSync(file, `${JSON.stringify({ kind: 'eval', step: 1, tokens: 1, flops: 1, wallMs: 1, '=cmd|calc': 2 })}\n`);
     let text = '';
     exportCsv(file, (t) => (text += t));
-    assert.match(text.split('\n')[0]!, /,'=cmd\|calc$/);
+    assert.match(text.split('\r\n')[0]!, /,'=cmd\|calc$/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

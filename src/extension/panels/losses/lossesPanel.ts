@@ -61,16 +61,14 @@ export class LossesPanel extends PanelController<LossesToWebview, LossesFromWebv
   }
 
   private runsMessage(): LossesToWebview {
-    const runs = this.source
-      .list()
-      .map((r): LossRunInfo => ({
-        id: r.id,
-        name: r.name,
-        state: r.state,
-        runtime: r.runtime,
-        metrics: this.store.get(r.id)?.metrics() ?? [TRAIN_LOSS],
-        points: this.store.get(r.id)?.records ?? 0,
-      }));
+    const runs = this.source.list().map((r): LossRunInfo => ({
+      id: r.id,
+      name: r.name,
+      state: r.state,
+      runtime: r.runtime,
+      metrics: this.store.get(r.id)?.metrics() ?? [TRAIN_LOSS],
+      points: this.store.get(r.id)?.records ?? 0,
+    }));
     return { type: 'losses/runs', runs, defaultRunIds: this.defaultRuns() };
   }
 
