@@ -21,16 +21,17 @@ import type { RunInfo } from '../../src/runs/store';
 import { RunStore } from '../../src/runs/store';
 import { newRun, repoRoot, tinyRawSpec, removeWorkAndWorkers, tempDir, tinySpec } from './runs.helpers';
 import { scontrol, slurmUnavailable } from './slurm.helpers';
+import { findPython } from '../crossRuntime/python';
 
 const skip = slurmUnavailable() ?? false;
-/** The PyTorch runtime: src/pytorch of this checkout, or MLBTC_PYTORCH_PATH; its Python: MLBTC_PYTHON, else python3. */
+/** The PyTorch runtime: src/pytorch of this checkout, or MLBTC_PYTORCH_PATH; its Python: the tests' one finder. */
 const PYTORCH_PATH = process.env.MLBTC_PYTORCH_PATH ?? path.join(repoRoot, 'src', 'pytorch');
-const PYTHON = process.env.MLBTC_PYTHON ?? 'python3';
+const foundPython = findPython();
+const PYTHON = 'python' in foundPython ? foundPython.python : '';
 
 function torchUnavailable(): string | false {
   if (!fs.existsSync(path.join(PYTORCH_PATH, 'mlbtc_torch', 'worker.py'))) return `no PyTorch worker in ${PYTORCH_PATH}`;
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-  return probe.status === 0 ? false : `${PYTHON} cannot import torch (set MLBTC_PYTHON)`;
+  return 'skip' in foundPython ? foundPython.skip : false;
 }
 const MINUTE = 60_000;
 

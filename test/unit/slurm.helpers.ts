@@ -1,6 +1,8 @@
 /**
- * The real Slurm the cluster tests run against: scripts/slurm/cluster.sh brings it up when `sinfo` does not answer;
- * tests skip with the reason only when Slurm is not installed (or cannot be started by this user).
+ * The real Slurm the cluster tests run against: scripts/slurm/cluster.sh brings it up when `sinfo` does not answer
+ * (and down again when this test process exits: a cluster the tests started is theirs to stop; one that was already
+ * up, as .ci/run brings it, stays up); tests skip with the reason only when Slurm is not installed (or cannot be
+ * started by this user).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,8 +16,10 @@ export function slurmUnavailable(): string | null {
   if (spawnSync('sbatch', ['--version']).error) return (reason = 'Slurm is not installed (no sbatch on PATH)');
   if (spawnSync('sinfo', ['-h']).status === 0) return (reason = null);
   if (process.getuid?.() !== 0) return (reason = 'no Slurm controller answers, and scripts/slurm/cluster.sh needs root to start one');
-  const up = spawnSync(path.join(repoRoot, 'scripts', 'slurm', 'cluster.sh'), ['up'], { encoding: 'utf8', timeout: 180_000 });
+  const cluster = path.join(repoRoot, 'scripts', 'slurm', 'cluster.sh');
+  const up = spawnSync(cluster, ['up'], { encoding: 'utf8', timeout: 180_000 });
   if (up.status !== 0) throw new Error(`scripts/slurm/cluster.sh up failed: ${up.stderr || up.stdout}`);
+  process.once('exit', () => spawnSync(cluster, ['down'], { timeout: 60_000 }));
   return (reason = null);
 }
 
