@@ -343,3 +343,14 @@ export class RunFolderWriter {
     return final;
   }
 }
+
+/** "; last output: <line>" from the run's worker.log, so a worker that died at start-up explains itself. */
+export function lastLogLine(runDir: string): string {
+  try {
+    const text = fs.readFileSync(path.join(runDir, RunFiles.log), 'utf8').trimEnd();
+    const line = text.slice(text.lastIndexOf('\n') + 1).trim();
+    return line ? `; last output: ${line.slice(0, 300)}` : '';
+  } catch {
+    return '';
+  }
+}

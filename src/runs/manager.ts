@@ -29,7 +29,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listCheckpoints, readStatus } from '../runfolder/runFolder';
+import { lastLogLine, listCheckpoints, readStatus } from '../runfolder/runFolder';
 import { RunFiles, type RunState, type RunStatus } from '../protocol/run';
 import { Emitter, type Disposable, type RunEvent } from './events';
 import { StoreError } from './fsErrors';
@@ -547,17 +547,6 @@ export class RunManager {
 
 function failedStatus(status: RunStatus, reason: string): RunStatus {
   return { ...status, state: 'failed', pid: null, endedAt: new Date().toISOString(), exitReason: reason };
-}
-
-/** "; last output: <line>" from the run's worker.log, so a crash at start-up explains itself. */
-function lastLogLine(runDir: string): string {
-  try {
-    const text = fs.readFileSync(path.join(runDir, RunFiles.log), 'utf8').trimEnd();
-    const line = text.slice(text.lastIndexOf('\n') + 1).trim();
-    return line ? `; last output: ${line.slice(0, 300)}` : '';
-  } catch {
-    return '';
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,10 +3,9 @@
  * with a throttle), cancels jobs, and says what a run whose job ended without a final status should become. The
  * manager holds the run locks around each of these (manager.ts); the job states come from the one shared poller.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { RunFiles, type RunState, type RunStatus } from '../../protocol/run';
+import type { RunState, RunStatus } from '../../protocol/run';
 import { queryJobsNow, sbatch, scancel } from './commands';
 import { jobKey, readJobFile, type SlurmJobFile } from './jobFile';
 import { SlurmJobPoller, type JobReading } from './jobPoller';
@@ -15,6 +14,7 @@ import { describeJob, FINISHED_PHASES, lookupJob, parseSacct, parseSqueue, type 
 import { checkSlurmSettings, mergeSlurmSettings, type SlurmSettings } from './settings';
 import { runtimeOfSpec } from '../runtime';
 import { workerCommand, type WorkerPaths } from './workerCommand';
+import { lastLogLine } from '../../runfolder/runFolder';
 
 export type ExecutorKind = 'local' | 'slurm';
 
@@ -202,14 +202,4 @@ export function settledStatus(status: RunStatus, job: JobObservation, runDir: st
 function slurmOutputOf(runs: readonly SubmitRun[]): string {
   const dir = (runs.length > 1 ? path.dirname(runs[0]!.dir) : runs[0]!.dir).replace(/%/g, '%%'); // % starts a Slurm pattern
   return path.join(dir, runs.length > 1 ? '.slurm-%A_%a.out' : 'slurm-%j.out');
-}
-
-function lastLogLine(runDir: string): string {
-  try {
-    const text = fs.readFileSync(path.join(runDir, RunFiles.log), 'utf8').trimEnd();
-    const line = text.slice(text.lastIndexOf('\n') + 1).trim();
-    return line ? `; last output: ${line.slice(0, 300)}` : '';
-  } catch {
-    return '';
-  }
 }
