@@ -1,5 +1,5 @@
 /**
- * The three panels: commands that open them, serializers that restore them after a window reload (each webview
+ * The panels: commands that open them, serializers that restore them after a window reload (each webview
  * saves its state with setState; the serializer gets it back), and the paint timings they report.
  *
  * Commands:
@@ -9,6 +9,8 @@
  * - mlbtc.showLosses [run node | { runIds }] [selected nodes]: curves of the runs under mlbtc.runsDirectory; one panel.
  *   Invoked on runs (the Experiments view's selection) it shows those; from the palette, the panel's own choice
  *   (the running runs, else the newest), which its run list changes.
+ * - mlbtc.showStudy [search node | { searchId } | runs folder Uri | { runsDir, searchIds }]: the paper's views of a
+ *   search or a runs folder (studyPicks.ts offers them from the palette); one panel per subject.
  * - mlbtc.panels.perf (not in the palette): the paint timings recorded so far, for tests and benchmarks.
  */
 import * as vscode from 'vscode';
@@ -19,9 +21,11 @@ import { LOSSES_VIEW_TYPE, LossesPanel } from './losses/lossesPanel';
 import type { RunSeriesSource } from './losses/runSource';
 import type { PanelServices } from './panelController';
 import { paintLogLine, PanelPerf } from './perf';
+import { isStudyState, STUDY_VIEW_TYPE, StudyPanel, type StudySubject } from './study/studyPanel';
+import { pickStudySubject, studySubjectOf } from './study/studyPicks';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
-export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', perf: 'mlbtc.panels.perf' } as const;
+export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', study: 'mlbtc.showStudy', perf: 'mlbtc.panels.perf' } as const;
 
 /** What the panels get from the runs side (src/extension/runs/runService.ts). */
 export interface PanelRunFeeds {
@@ -31,6 +35,8 @@ export interface PanelRunFeeds {
   runsToShow(args: unknown[]): string[];
   /** Finished runs for the trade-offs panel. */
   tradeoffRuns: RunPointSource;
+  /** The search an Experiments node or { searchId } names (its runs folder and id), if any. */
+  searchOf(arg: unknown): { root: string; id: string } | undefined;
 }
 
 export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache, runs: PanelRunFeeds): void {
@@ -40,8 +46,10 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   const diagrams = new Map<string, DiagramPanel>();
   let tradeoffs: TradeoffsPanel | undefined;
   let losses: LossesPanel | undefined;
+  const studies = new Map<string, StudyPanel>();
+  const studyKey = (s: StudySubject) => JSON.stringify([s.runsDir, [...s.searchIds].sort()]);
 
-  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel>(panel: P, forget: () => void): P => {
+  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel | StudyPanel>(panel: P, forget: () => void): P => {
     panel.onDidDispose(forget);
     return panel;
   };
@@ -51,6 +59,17 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   };
   const adoptTradeoffs = (panel: TradeoffsPanel) => (tradeoffs = track(panel, () => (tradeoffs = undefined)));
   const adoptLosses = (panel: LossesPanel) => (losses = track(panel, () => (losses = undefined)));
+  const adoptStudy = (panel: StudyPanel) => {
+    studies.set(studyKey(panel.subject), panel);
+    return track(panel, () => studies.delete(studyKey(panel.subject)));
+  };
+  const showStudy = async (arg?: unknown) => {
+    const subject = studySubjectOf(arg, runs.searchOf) ?? (await pickStudySubject());
+    if (!subject) return undefined;
+    const panel = studies.get(studyKey(subject)) ?? adoptStudy(StudyPanel.create(services, subject));
+    panel.reveal();
+    return panel;
+  };
 
   const showDiagram = async (target?: unknown, options?: { group?: number }) => {
     const uri = target instanceof vscode.Uri ? target : await pickStructure();
@@ -73,7 +92,17 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
       panel.reveal();
       if (runIds.length) panel.showRuns(runIds);
     }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.study, showStudy),
     vscode.commands.registerCommand(PANEL_COMMANDS.perf, () => perf.all()),
+    vscode.window.registerWebviewPanelSerializer(STUDY_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        if (!isStudyState(state)) {
+          panel.dispose();
+          return;
+        }
+        adoptStudy(new StudyPanel(panel, services, { runsDir: state.runsDir, searchIds: state.searchIds }));
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state) {
         if (!isDiagramState(state)) {
