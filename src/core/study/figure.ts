@@ -77,12 +77,12 @@ export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: F
   out.push(`<g transform="translate(${m.left},${m.top})">`);
   for (const t of ticks(x, fig.xLog)) {
     const px = x(t).toFixed(1);
-    out.push(`<line x1="${px}" x2="${px}" y1="0" y2="${ph}" stroke="${theme.grid}"/>`);
+    out.push(`<line x1="${px}" x2="${px}" y1="0" y2="${ph}" stroke="${theme.grid}" stroke-opacity="0.35"/>`);
     out.push(`<text x="${px}" y="${ph + 16}" font-size="11" text-anchor="middle" ${font}>${esc(num(t))}</text>`);
   }
   for (const t of ticks(y, fig.yLog)) {
     const py = y(t).toFixed(1);
-    out.push(`<line x1="0" x2="${pw}" y1="${py}" y2="${py}" stroke="${theme.grid}"/>`);
+    out.push(`<line x1="0" x2="${pw}" y1="${py}" y2="${py}" stroke="${theme.grid}" stroke-opacity="0.35"/>`);
     out.push(`<text x="-6" y="${py}" font-size="11" text-anchor="end" dominant-baseline="middle" ${font}>${esc(num(t))}</text>`);
   }
   out.push(`<rect width="${pw}" height="${ph}" fill="none" stroke="${theme.foreground}" stroke-opacity="0.5"/>`);
