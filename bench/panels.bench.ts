@@ -46,7 +46,12 @@ const ms = (v: number) => `${v.toFixed(3)} ms`;
 
 const rows: string[][] = [];
 // Both tiers: the trainable examples and the paper's exact settings (examples/paper).
-const exampleFiles = ['', 'paper'].flatMap((tier) => readdirSync(path.join(examplesDir, tier)).filter((f) => f.endsWith('.mlbtc.json')).sort().map((f) => path.join(tier, f)));
+const exampleFiles = ['', 'paper'].flatMap((tier) =>
+  readdirSync(path.join(examplesDir, tier))
+    .filter((f) => f.endsWith('.mlbtc.json'))
+    .sort()
+    .map((f) => path.join(tier, f)),
+);
 for (const file of exampleFiles) {
   const text = readFileSync(path.join(examplesDir, file), 'utf8');
   const lens = time(() => {
@@ -55,7 +60,9 @@ for (const file of exampleFiles) {
   });
   const { spec } = validateText(text);
   const analysis = analyze(spec!);
-  const hover = time(() => spec!.groups.map((_, g) => groupHoverMarkdown(spec!, analysis.groups[g]!, g, hoverPalettes.dark)));
+  const hover = time(() =>
+    analysis.layers.flatMap((l) => l.groups.map((_, g) => groupHoverMarkdown(spec!, l, g, hoverPalettes.dark, analysis.layers.length > 1))),
+  );
   const diagram = time(() => diagramModel('file:///x', file, spec!, analysis));
   rows.push([file, ms(lens), lens < 5 ? 'yes' : 'NO', ms(hover), ms(diagram)]);
 }
@@ -94,7 +101,15 @@ for (let r = 0; r < RUNS; r++) {
 gc?.();
 const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
 
-const view: LossView = { runIds: [...store.keys()], metrics: ['loss', 'val.loss'], x: 'step', logX: false, logY: false, smoothing: 0.6, buckets: 900 };
+const view: LossView = {
+  runIds: [...store.keys()],
+  metrics: ['loss', 'val.loss'],
+  x: 'step',
+  logX: false,
+  logY: false,
+  smoothing: 0.6,
+  buckets: 900,
+};
 const full = time(() => curves(store, view), 2000, 2);
 const pointsSent = curves(store, view).reduce((t, c) => t + c.raw.x.length + (c.smooth === c.raw ? 0 : c.smooth.x.length), 0);
 let step = RECORDS + 1;

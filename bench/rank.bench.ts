@@ -34,8 +34,13 @@ const low = random(1024, 64).matmul(random(64, 1024));
 const lowRun = time(() => numericalRank(low));
 rows.push(['rank-64 product 1024×1024', String(lowRun.value), lowRun.ms.toFixed(0), lowRun.cpu.toFixed(0), '']);
 
-const spec = resolveSpec({ name: 'bench', task: { kind: 'language-model', vocabSize: 96 }, model: { width: 1024, heads: 16, layers: 1, seqLen: 64 }, attention: { kind: 'bilinear-btt' } } as StructureSpec);
-const attention = spec.groups[0]!.attention;
+const spec = resolveSpec({
+  name: 'bench',
+  task: { kind: 'language-model', vocabSize: 96 },
+  model: { width: 1024, heads: 16, layers: 1, seqLen: 64 },
+  attention: { kind: 'bilinear-btt' },
+} as StructureSpec);
+const attention = spec.layers[0]!.groups[0]!.attention;
 const weights = randomWeights(attention, spec.model, rng);
 const materialise = time(() => scoringMatrix(attention, spec.model, weights));
 rows.push(['materialise BTT head, D 1024', '', materialise.ms.toFixed(0), materialise.cpu.toFixed(0), '']);

@@ -57,3 +57,20 @@ export function textTable(header: string[], rows: string[][], right: ReadonlySet
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** Block indices as runs: [0, 1, 2, 4] → "0–2, 4". */
+export function layerIndices(layers: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    let j = i;
+    while (j + 1 < layers.length && layers[j + 1] === layers[j]! + 1) j++;
+    runs.push(j > i ? `${layers[i]}–${layers[j]}` : String(layers[i]));
+    i = j;
+  }
+  return runs.join(', ');
+}
+
+/** One block's attention in words: "mlr", or "4 × mlr + 4 × dense" for head groups. */
+export function structureLabel(groups: readonly { heads: number; kind: string }[]): string {
+  return groups.map((g) => (groups.length > 1 ? `${g.heads} × ${g.kind}` : g.kind)).join(' + ');
+}

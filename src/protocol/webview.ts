@@ -71,7 +71,7 @@ export type CommonToWebview = ExportResult;
 // ─── Structure diagram ───────────────────────────────────────────────────────────────────────────────────────────
 
 export interface DiagramGroup {
-  /** Index into the spec's head groups. */
+  /** Index into its layer's head groups. */
   index: number;
   kind: string;
   heads: number;
@@ -91,6 +91,14 @@ export interface DiagramModel {
   name: string;
   model: { width: number; heads: number; headDim: number; layers: number; seqLen: number };
   totals: { params: number; macsPerToken: number; scoreMacsPerHead: number };
+  /** The distinct layer structures (analysis.layers order); one when every layer is alike. */
+  layers: DiagramLayer[];
+}
+
+/** One distinct layer structure and the blocks that use it. */
+export interface DiagramLayer {
+  /** Block indices with this structure, ascending. */
+  layers: number[];
   groups: DiagramGroup[];
 }
 
@@ -110,9 +118,11 @@ export interface DiagramProblemMessage {
   message: string;
 }
 
-/** Show this head group (the CodeLens of one group opens the diagram at it). */
+/** Show this head group of this layer structure (the CodeLens of one group opens the diagram at it). */
 export interface DiagramSelectMessage {
   type: 'diagram/select';
+  /** Index into DiagramModel.layers. */
+  layer: number;
   group: number;
 }
 
@@ -122,6 +132,8 @@ export type DiagramFromWebview = CommonFromWebview;
 /** What the diagram webview saves with setState, and what its serializer gets back after a reload. */
 export interface DiagramState {
   uri: string;
+  /** Index into DiagramModel.layers. */
+  layer: number;
   group: number;
   /** -1: all levels. */
   level: number;

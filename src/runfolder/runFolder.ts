@@ -25,7 +25,7 @@ import {
   type RunStatus,
   type StatusRead,
 } from '../protocol/run';
-import type { ResolvedSpec } from '../core/spec/resolve';
+import type { ResolvedHeadGroup, ResolvedSpec } from '../core/spec/resolve';
 import { isProcessAlive } from './process';
 import { trainingFlopsPerStep } from '../core/analysis/flops';
 
@@ -57,7 +57,8 @@ function sweepLeftovers(dir: string): void {
   const checkpoints = path.join(dir, RunFiles.checkpoints);
   if (fs.existsSync(checkpoints)) {
     for (const name of fs.readdirSync(checkpoints)) {
-      if (name.startsWith(TMP_PREFIX) || name.startsWith(TRASH_PREFIX)) fs.rmSync(path.join(checkpoints, name), { recursive: true, force: true });
+      if (name.startsWith(TMP_PREFIX) || name.startsWith(TRASH_PREFIX))
+        fs.rmSync(path.join(checkpoints, name), { recursive: true, force: true });
     }
   }
   for (const name of fs.readdirSync(dir)) {
@@ -121,8 +122,20 @@ export function readRunSpec(dir: string): RunSpecFile {
     throw new Error(`${file}: cannot read the run's spec (${(e as NodeJS.ErrnoException).code ?? String(e)}); is ${dir} a run folder?`);
   }
   const value = JSON.parse(text) as RunSpecFile;
-  if (value.version !== RUN_FORMAT_VERSION) throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
-  return value;
+  if (value.version !== RUN_FORMAT_VERSION)
+    throw new Error(`${file}: run format version ${String(value.version)}, this worker writes ${RUN_FORMAT_VERSION}.`);
+  return { ...value, spec: withLayers(value.spec) };
+}
+
+/**
+ * Folders written before per-layer structures hold `groups` (one layer's head groups) instead of `layers`: read
+ * them as every block having those groups (docs/formats.md), so old runs resume and compare unchanged.
+ */
+function withLayers(spec: ResolvedSpec): ResolvedSpec {
+  const legacy = spec as ResolvedSpec & { groups?: ResolvedHeadGroup[] };
+  if (legacy.layers !== undefined || legacy.groups === undefined) return spec;
+  const { groups, ...rest } = legacy;
+  return { ...rest, layers: Array.from({ length: spec.model.layers }, () => ({ groups })) };
 }
 
 /** The run's status, or why it cannot be used. Never throws. */

@@ -1,5 +1,5 @@
 """Resolved specs for the Python tests, written out as src/core/spec/resolve.ts resolves them (every default
-explicit, attention as head groups, mlbtc as levels): the Python runtime reads resolved specs only."""
+explicit, attention as per-layer head groups, mlbtc as levels): the Python runtime reads resolved specs only."""
 import copy
 
 TRAINING = {
@@ -28,19 +28,25 @@ FAMILIES = {
 }
 
 
-def spec(attention="dense", task=None, layers=1, seq_len=16, groups=None, **training):
-    """A resolved spec of width 16 and 2 heads; `groups` as [(heads, family), …] for head groups."""
-    if groups is None:
-        groups = [(2, attention)]
-    resolved_groups, first = [], 0
-    for heads, family in groups:
-        resolved_groups.append({"heads": heads, "firstHead": first, "attention": copy.deepcopy(FAMILIES[family])})
+def _groups(entry):
+    """Resolved head groups of one layer: a family name (all heads) or [(heads, family), …]."""
+    resolved, first = [], 0
+    for heads, family in ([(2, entry)] if isinstance(entry, str) else entry):
+        resolved.append({"heads": heads, "firstHead": first, "attention": copy.deepcopy(FAMILIES[family])})
         first += heads
+    return resolved
+
+
+def spec(attention="dense", task=None, layers=1, seq_len=16, groups=None, pattern=None, **training):
+    """A resolved spec of width 16 and 2 heads; `groups` as [(heads, family), …] for head groups; `pattern` as a
+    list of per-layer entries (each a family name or such a group list), repeated to `layers` as resolution does."""
+    entries = pattern if pattern is not None else [groups if groups is not None else attention]
+    resolved = [{"groups": _groups(e)} for e in entries]
     return {
         "name": "test",
         "task": copy.deepcopy(task or ICL),
         "model": {"width": 16, "heads": 2, "layers": layers, "seqLen": seq_len, "mlpRatio": 2, "headDim": 8},
-        "groups": resolved_groups,
+        "layers": [copy.deepcopy(resolved[l % len(resolved)]) for l in range(layers)],
         "training": {**TRAINING, **training},
     }
 

@@ -80,7 +80,7 @@ def test_a_sliding_window_sees_window_plus_one_keys():
 @pytest.mark.parametrize("seq_len, block_sizes", [(16, [16, 8, 4]), (12, [12, 4, 6])])  # nested, and not
 def test_mlr_block_sums_and_their_gradients_equal_the_naive_level_matrices(seq_len, block_sizes):
     s = spec("mlr", seq_len=seq_len)
-    s["groups"][0]["attention"]["blockSizes"] = block_sizes
+    s["layers"][0]["groups"][0]["attention"]["blockSizes"] = block_sizes
     group: MlrAttention = build_attention(s, Rng(0)).groups[0]
     x = torch.randn(2, seq_len, 16, requires_grad=True)
     q, k = group.project(x)
@@ -107,7 +107,7 @@ def test_global_local_rows_sum_to_two():
 
 
 def test_build_attention_names_one_layer_and_maps_width_to_width():
-    attention = build_attention(spec(groups=[(1, "dense"), (1, "bilinear-btt")]), Rng(0), layer=3)
+    attention = build_attention(spec(groups=[(1, "dense"), (1, "bilinear-btt")], layers=4), Rng(0), layer=3)
     names = [p.name for p in attention.named_params()]
     assert names[0] == "h.3.attn.g0.wq" and names[-2:] == ["h.3.attn.wv", "h.3.attn.wo"]
     assert any(n.startswith("h.3.attn.g1.") for n in names)
@@ -138,9 +138,38 @@ def test_icl_needs_four_tokens_per_input_dimension():
 
 def test_a_raw_spec_is_refused_naming_what_is_missing():
     raw = spec("dense")
-    raw.pop("groups")
-    with pytest.raises(ValueError, match="groups is missing"):
+    raw.pop("layers")
+    with pytest.raises(ValueError, match="layers must list model.layers"):
         build_model(raw, Rng(0))
+
+
+def test_each_layer_builds_its_own_structure_under_the_stable_names():
+    # Sequential GSWA (dense | sliding-window | sliding-window, repeated) and a mixed mlr/dense layer: each block's
+    # attention tensors are those of a one-structure model of its entry, under the name "h.{layer}.attn.…".
+    for pattern, layers in [(["dense", "sliding-window", "sliding-window"], 6), ([[(1, "mlr"), (1, "dense")], "bilinear-btt"], 2)]:
+        model = build_model(spec(pattern=pattern, layers=layers), Rng(0))
+        shapes = {p.name: tuple(p.param.shape) for p in model.named_params()}
+        for layer in range(layers):
+            entry = pattern[layer % len(pattern)]
+            alone = build_attention(spec(pattern=[entry]), Rng(0))
+            want = {p.name.replace("h.0.", f"h.{layer}.", 1): tuple(p.param.shape) for p in alone.named_params()}
+            got = {n: shape for n, shape in shapes.items() if n.startswith(f"h.{layer}.attn.")}
+            assert got == want, (pattern, layer)
+            assert [type(g) for g in model.h[layer].attn.groups] == [type(g) for g in alone.groups]
+        assert torch.isfinite(model.predict(torch.randn(2, 16, 4))).all()
+
+
+def test_a_run_folder_written_before_per_layer_structures_still_reads():
+    legacy = spec("mlr", layers=3)
+    groups = legacy.pop("layers")[0]["groups"]
+    legacy["groups"] = groups
+    model = build_model(legacy, Rng(0))
+    assert [type(b.attn.groups[0]) for b in model.h] == [MlrAttention] * 3
+
+
+def test_build_attention_refuses_a_layer_the_model_lacks():
+    with pytest.raises(IndexError, match="Layer 2 does not exist: the model has 2 layers"):
+        build_attention(spec("dense", layers=2), Rng(0), layer=2)
 
 
 @pytest.mark.parametrize("family", ["dense", "sliding-window", "global-local", "mlr"])

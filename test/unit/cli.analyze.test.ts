@@ -56,7 +56,7 @@ describe('mlbtc analyze FILE', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.params.total, 4_804_480);
-    assert.equal(out.params.perLayer, 787_008);
+    assert.equal(out.layers[0].params, 787_008);
     assert.deepEqual([out.rank.scoring, out.rank.max, out.rank.space], [32, 256, 'features']);
     assert.equal(out.macs.scoresPerHead, 256 * 256 * 32);
     // Per token by hand: 6 layers of projections (4·256²) and MLP (8·256²), plus read-in 64·256 and read-out 256.

@@ -21,11 +21,11 @@ function spec(
 }
 
 function assertConsistent(a: Analysis): void {
-  const components = Object.values(a.params.perLayerComponents).reduce((n, v) => n + v, 0);
-  assert.equal(components, a.params.perLayer, 'per-layer components sum to perLayer');
+  const components = Object.values(a.layers[0]!.components).reduce((n, v) => n + v, 0);
+  assert.equal(components, a.layers[0]!.params, 'per-layer components sum to perLayer');
   const outside = Object.values(a.params.outside).reduce((n, v) => n + v, 0);
-  assert.equal(a.params.total - outside, 6 * a.params.perLayer, 'total = layers·perLayer + outside');
-  assert.equal(a.kvCacheBytesPerToken, a.groups.reduce((n, g) => n + g.kvCacheBytesPerToken, 0));
+  assert.equal(a.params.total - outside, 6 * a.layers[0]!.params, 'total = layers·perLayer + outside');
+  assert.equal(a.kvCacheBytesPerToken, a.layers[0]!.groups.reduce((n, g) => n + g.kvCacheBytesPerToken, 0));
 }
 
 test('ICL reference model (dense, inputDim 64, T 256, D 256, 8 heads, 6 layers) has 4,804,480 parameters', () => {
@@ -42,7 +42,7 @@ test('ICL reference model (dense, inputDim 64, T 256, D 256, 8 heads, 6 layers) 
   assert.equal(6 * perLayer + outside, 4_804_480, 'the hand count reproduces the reference figure');
   assert.equal(a.params.total, 4_804_480);
   assert.deepEqual(a.params.outside, { readIn: 64 * D, positions: 256 * D, finalNorm: D, readOut: D });
-  assert.deepEqual(a.params.perLayerComponents, { 'attention.scoring': 2 * D * 8 * r + 2 * r, 'attention.value': D * D, 'attention.output': D * D, mlp: 8 * D * D, norms: 2 * D });
+  assert.deepEqual(a.layers[0]!.components, { 'attention.scoring': 2 * D * 8 * r + 2 * r, 'attention.value': D * D, 'attention.output': D * D, mlp: 8 * D * D, norms: 2 * D });
   assertConsistent(a);
 });
 
@@ -51,12 +51,12 @@ test('a bilinear-BTT attention layer at width 256, 8 heads: 213,248 parameters (
   const [fa, fb] = [8, 32]; // factorize(256)
   const scoring = 8 * 1 * 256 * (fa + fb); // H·s·D·(a+b)
   assert.equal(scoring, 81_920);
-  assert.equal(a.params.perLayerComponents['attention.scoring'], 81_920 + 256);
-  const layer = a.params.perLayerComponents['attention.scoring']! + a.params.perLayerComponents['attention.value']! + a.params.perLayerComponents['attention.output']!;
+  assert.equal(a.layers[0]!.components['attention.scoring'], 81_920 + 256);
+  const layer = a.layers[0]!.components['attention.scoring']! + a.layers[0]!.components['attention.value']! + a.layers[0]!.components['attention.output']!;
   assert.equal(layer, 213_248);
   assert.deepEqual(a.rank, { scoring: 256, max: 256, space: 'features' });
   // Per token the key-side BTT costs what it weighs (§3.2(e)); scores cost H·D per pair.
-  assert.equal(a.groups[0]!.macs.projectionsPerToken, 81_920);
+  assert.equal(a.layers[0]!.groups[0]!.macs.projectionsPerToken, 81_920);
   assert.equal(a.macs.scoresPerHead, 256 * 256 * 256);
   assertConsistent(a);
 });
@@ -64,7 +64,7 @@ test('a bilinear-BTT attention layer at width 256, 8 heads: 213,248 parameters (
 test('bilinear-BTT with rank 2 doubles the cores, and the general (c·d·b + b·a·c)·s·H count agrees', () => {
   const a = analyze(spec({ kind: 'bilinear-btt', rank: 2, factors: [16, 16] }));
   // a = c = 16, b = d = 16, s = 2: per head s·(c·d·b + b·a·c)
-  assert.equal(a.groups[0]!.scoringParams, 8 * 2 * (16 * 16 * 16 + 16 * 16 * 16) + 256);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 8 * 2 * (16 * 16 * 16 + 16 * 16 * 16) + 256);
 });
 
 test('bilinear-MLR: generic ranks 120 / 160 / 80 at D 256 and 404 at D 512; projections cost what MHA costs', () => {
@@ -76,8 +76,8 @@ test('bilinear-MLR: generic ranks 120 / 160 / 80 at D 256 and 404 at D 512; proj
   assert.equal(rank([20, 16, 8, 8, 8, 4], 512), 404);
   const a = analyze(spec({ kind: 'bilinear-mlr', ranks: [8, 8, 8, 8] }));
   // Q + K = 2·D·H·d_head = 131,072 (= MHA, §6.1.3); LN 2·Σ r_l·2^l.
-  assert.equal(a.groups[0]!.scoringParams, 131_072 + 2 * 120);
-  assert.equal(a.groups[0]!.macs.projectionsPerToken, 131_072);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 131_072 + 2 * 120);
+  assert.equal(a.layers[0]!.groups[0]!.macs.projectionsPerToken, 131_072);
   assert.equal(a.macs.scoresPerHead, 256 * 256 * 120);
   // A level whose rank exceeds its block width is capped: D 16, H 1, ranks [1, 15] → 1 + 2·min(15, 8).
   assert.equal(analyze(spec({ kind: 'bilinear-mlr', ranks: [1, 15] }, { width: 16, heads: 1 })).rank.scoring, 16);
@@ -95,7 +95,7 @@ test('MLR 32|8|6|4|4|4|4|2 at T 1024 (dyadic): rank 808 and 40,321,024 score MAC
   assert.equal(a.macs.scoresPerHead, 40_321_024);
   assert.equal(a.macs.avPerHead, 1024 * 1024 * 64);
   // MLR adds no parameters: scoring = W_Q, W_K (D×D) + LN over d_head.
-  assert.equal(a.groups[0]!.scoringParams, 2 * 512 * 512 + 2 * 64);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 2 * 512 * 512 + 2 * 64);
 });
 
 test('MLR ranks at small T: "16|16" at T 128 → 48; "4|3|1" with blocks 4|8|16 at T 16 → 16', () => {
@@ -128,12 +128,12 @@ test('global-local: T²·a global plus window pairs·b local; rank a + b; rows u
   const a = analyze(spec({ kind: 'global-local', window: 512, split: [32, 32] }, { width: 512, heads: 8, seqLen: 1024 }));
   assert.equal(a.macs.scoresPerHead, 1024 * 1024 * 32 + 786_432 * 32);
   assert.equal(a.rank.scoring, 64);
-  assert.equal(a.groups[0]!.scoringParams, 2 * 512 * 8 * 64 + 2 * 64);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 2 * 512 * 8 * 64 + 2 * 64);
 });
 
 test('dense with qkDim ≠ headDim: projections 2·D·H·qkDim, scores T²·qkDim, keys H·qkDim cached', () => {
   const a = analyze(spec({ kind: 'dense', qkDim: 8 }, { width: 64, heads: 4, seqLen: 32, layers: 2 }));
-  assert.equal(a.groups[0]!.scoringParams, 2 * 64 * 4 * 8 + 2 * 8);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 2 * 64 * 4 * 8 + 2 * 8);
   assert.equal(a.macs.scoresPerHead, 32 * 32 * 8);
   assert.equal(a.rank.scoring, 8);
   // (keys H·qkDim + values D) floats × 4 bytes × 2 layers
@@ -143,13 +143,13 @@ test('dense with qkDim ≠ headDim: projections 2·D·H·qkDim, scores T²·qkDi
 test('mlbtc: presets count like their named structures; a 2-level custom example sums its levels', () => {
   const D = 256;
   const btt = analyze(spec({ kind: 'mlbtc', preset: 'btt', rank: 1 }));
-  assert.equal(btt.groups[0]!.scoringParams, 81_920 + D, 'btt preset = bilinear-btt');
+  assert.equal(btt.layers[0]!.groups[0]!.scoringParams, 81_920 + D, 'btt preset = bilinear-btt');
   assert.equal(btt.rank.scoring, 256);
   const lowRank = analyze(spec({ kind: 'mlbtc', preset: 'low-rank', rank: 4 }));
   assert.equal(lowRank.rank.scoring, 4);
-  assert.equal(lowRank.groups[0]!.scoringParams, 8 * 4 * (D + D) + D, 'U (D×4) and V (4×D) per head, LN over D');
+  assert.equal(lowRank.layers[0]!.groups[0]!.scoringParams, 8 * 4 * (D + D) + D, 'U (D×4) and V (4×D) per head, LN over D');
   const kron = analyze(spec({ kind: 'mlbtc', preset: 'kronecker' }));
-  assert.equal(kron.groups[0]!.scoringParams, 8 * (8 * 8 + 32 * 32) + D, 'A (8×8) and B (32×32) per head');
+  assert.equal(kron.layers[0]!.groups[0]!.scoringParams, 8 * (8 * 8 + 32 * 32) + D, 'A (8×8) and B (32×32) per head');
   assert.equal(kron.rank.scoring, 256);
   assert.equal(kron.rank.upperBound, undefined);
   // Level 0: BTT [8,32]←[8,32], s 1: 8·32·8 + 32·8·32 = 10,240 weights, rank 256 (capped).
@@ -157,8 +157,8 @@ test('mlbtc: presets count like their named structures; a 2-level custom example
   const custom = analyze(
     spec({ kind: 'mlbtc', levels: [{ blocks: 1, out: [8, 32], in: [8, 32], rank: 1 }, { blocks: 4, out: [64, 1], in: [1, 64], rank: 4 }] }),
   );
-  assert.equal(custom.groups[0]!.scoringParams, 8 * (10_240 + 2_048) + D);
-  assert.equal(custom.groups[0]!.macs.projectionsPerToken, 8 * (10_240 + 2_048));
+  assert.equal(custom.layers[0]!.groups[0]!.scoringParams, 8 * (10_240 + 2_048) + D);
+  assert.equal(custom.layers[0]!.groups[0]!.macs.projectionsPerToken, 8 * (10_240 + 2_048));
   assert.equal(custom.rank.scoring, 256);
   assert.equal(custom.macs.scoresPerHead, 256 * 256 * 256);
   assert.equal(custom.kvCacheBytesPerToken, (8 * 256 + 256) * 4 * 6);
@@ -186,10 +186,10 @@ test('head groups: per-group scoring, scoresPerHead is the head-weighted mean, r
       { width: 256, heads: 8, seqLen: 64 },
     ),
   );
-  assert.equal(a.groups.length, 2);
-  assert.equal(a.groups[0]!.scoringParams, 2 * 256 * 2 * 32 + 2 * 32);
-  assert.equal(a.groups[1]!.scoringParams, 2 * 256 * 6 * 32 + 2 * (16 + 16 + 16 + 32));
-  assert.equal(a.params.perLayerComponents['attention.scoring'], a.groups[0]!.scoringParams + a.groups[1]!.scoringParams);
+  assert.equal(a.layers[0]!.groups.length, 2);
+  assert.equal(a.layers[0]!.groups[0]!.scoringParams, 2 * 256 * 2 * 32 + 2 * 32);
+  assert.equal(a.layers[0]!.groups[1]!.scoringParams, 2 * 256 * 6 * 32 + 2 * (16 + 16 + 16 + 32));
+  assert.equal(a.layers[0]!.components['attention.scoring'], a.layers[0]!.groups[0]!.scoringParams + a.layers[0]!.groups[1]!.scoringParams);
   assert.equal(a.macs.scoresPerHead, (2 * 64 * 64 * 32 + 6 * 64 * 64 * 80) / 8);
   // A mean that is not whole is rounded; the per-sequence total stays exact: 1 head of T²·32 and 2 of T²·7 at T 8.
   const uneven = analyze(spec([{ heads: 1, kind: 'dense' }, { heads: 2, kind: 'dense', qkDim: 7 }], { width: 96, heads: 3, seqLen: 8, layers: 1 }));
@@ -206,7 +206,7 @@ test('MACs per token and per sequence follow the stated rule (LM: embedding look
   const T = 32;
   const a = analyze(spec({ kind: 'dense' }, { width: D, heads: 4, layers: 2, seqLen: T }));
   const perLayer = 2 * D * D /* Q, K */ + 2 * D * D /* V, O */ + 2 * 4 * D * D; /* MLP */
-  assert.equal(a.macs.perTokenPerLayer, perLayer);
+  assert.equal(a.layers[0]!.macs.perToken, perLayer);
   assert.equal(a.macs.perToken, 2 * perLayer + D * V);
   // 2 layers × 4 heads × (scores T²·16 + A·V T²·16)
   assert.equal(a.macs.perSequence, T * (2 * perLayer + D * V) + 2 * 4 * (T * T * 16 + T * T * 16));
@@ -250,6 +250,6 @@ test('QK-norm off removes exactly the gains of each family', () => {
   for (const [attention, gains] of pairs) {
     const on = analyze(spec(attention));
     const off = analyze(spec({ ...(attention as object), qkNorm: false } as AttentionInput));
-    assert.equal(on.params.perLayer - off.params.perLayer, gains, JSON.stringify(attention));
+    assert.equal(on.layers[0]!.params - off.layers[0]!.params, gains, JSON.stringify(attention));
   }
 });

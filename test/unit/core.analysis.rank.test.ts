@@ -21,7 +21,7 @@ function spec(attention: AttentionInput, model: Partial<StructureSpec['model']>)
 
 /** Numerical rank of one random instance, with the size of the gap it sits in. */
 function measuredRank(s: ResolvedSpec, seed: number): { rank: number; lastKept: number; firstDropped: number } {
-  const attention = s.groups[0]!.attention;
+  const attention = s.layers[0]!.groups[0]!.attention;
   const W = scoringMatrix(attention, s.model, randomWeights(attention, s.model, new Rng(seed)));
   const diag = pivotedQrDiagonal(W);
   const rel = diag.map((v) => v / diag[0]!);
@@ -31,7 +31,7 @@ function measuredRank(s: ResolvedSpec, seed: number): { rank: number; lastKept: 
 
 function assertGenericRank(attention: AttentionInput, model: Partial<StructureSpec['model']>, seeds = [1, 2]): number {
   const s = spec(attention, model);
-  const predicted = analyze(s).groups[0]!.rank;
+  const predicted = analyze(s).layers[0]!.groups[0]!.rank;
   for (const seed of seeds) {
     const m = measuredRank(s, seed);
     const label = `${JSON.stringify(attention)} ${JSON.stringify(model)} seed ${seed}`;

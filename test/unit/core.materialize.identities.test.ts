@@ -16,7 +16,7 @@ type AttentionInput = object;
 
 function resolved(attention: AttentionInput, model: Partial<StructureSpec['model']> = {}): { attention: ResolvedAttention; model: ResolvedModel } {
   const s = resolveSpec({ name: 'identities', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model }, attention } as StructureSpec);
-  return { attention: s.groups[0]!.attention, model: s.model };
+  return { attention: s.layers[0]!.groups[0]!.attention, model: s.model };
 }
 
 const randomMatrix = (rng: Rng, rows: number, cols: number) => Matrix.from(rows, cols, () => rng.normal());

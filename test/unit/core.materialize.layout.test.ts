@@ -12,7 +12,7 @@ import type { StructureSpec } from '../../src/core/spec/schema';
 
 function resolved(attention: object, model: Partial<StructureSpec['model']> = {}): { attention: ResolvedAttention; model: ResolvedModel } {
   const s = resolveSpec({ name: 'layout', task: { kind: 'language-model', vocabSize: 8 }, model: { width: 16, heads: 2, layers: 1, seqLen: 8, ...model }, attention } as StructureSpec);
-  return { attention: s.groups[0]!.attention, model: s.model };
+  return { attention: s.layers[0]!.groups[0]!.attention, model: s.model };
 }
 
 test('weight shapes of every family follow the documented layout (D 16, H 2, r 8, T 8)', () => {

@@ -107,6 +107,31 @@ const cases: Case[] = [
     says: ['1 + 1 = 2', 'model.heads is 4'],
     fixes: [3, 2],
   },
+  // ── per-layer patterns ──
+  {
+    name: 'a pattern whose length does not divide model.layers',
+    spec: lm({ pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 128 }, { kind: 'sliding-window', window: 128 }] }, { layers: 4 }),
+    code: 'pattern-length',
+    path: ['attention', 'pattern'],
+    says: ['3 entries', 'model.layers 4', 'ℓ mod 3'],
+    fixes: [6, 3],
+  },
+  {
+    name: 'head groups inside a pattern entry are checked at that entry',
+    spec: lm({ pattern: [{ kind: 'dense' }, [{ heads: 3, kind: 'dense' }, { heads: 2, kind: 'dense' }]] }),
+    code: 'group-heads',
+    path: ['attention', 'pattern', 1, 1, 'heads'],
+    says: ['3 + 2 = 5', 'model.heads is 4'],
+    fixes: [1],
+  },
+  {
+    name: 'a family rule inside a pattern entry names the entry',
+    spec: lm({ pattern: [{ kind: 'dense' }, mlr([32, 16])] }),
+    code: 'ranks-sum',
+    path: ['attention', 'pattern', 1, 'ranks'],
+    says: ['attention.pattern[1].ranks'],
+    fixes: [[32, 32]],
+  },
   {
     name: 'dense qkDim above the width',
     spec: lm({ kind: 'dense', qkDim: 300 }),

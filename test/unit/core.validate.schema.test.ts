@@ -20,7 +20,7 @@ describe('a valid spec', () => {
     assert.ok(spec);
     assert.equal(spec.model.headDim, 64);
     assert.equal(spec.model.mlpRatio, 4);
-    assert.deepEqual(spec.groups[0]!.attention, { kind: 'mlr', ranks: [32, 32], blockSizes: [1024, 512], normalize: 'none', qkNorm: true });
+    assert.deepEqual(spec.layers[0]!.groups[0]!.attention, { kind: 'mlr', ranks: [32, 32], blockSizes: [1024, 512], normalize: 'none', qkNorm: true });
     assert.equal(spec.training.warmupSteps, 100);
   });
 
@@ -76,7 +76,7 @@ describe('kind dispatch', () => {
     const p = only(lm(5));
     assert.equal(p.code, 'type');
     assert.ok(p.message.startsWith('attention must be an object with "kind" one of dense, sliding-window'), p.message);
-    assert.ok(p.message.endsWith(' or a list of objects with "kind" one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (at least 1 item) (got 5)'), p.message);
+    assert.ok(p.message.endsWith(', a list of objects with "kind" one of dense, sliding-window, global-local, mlr, bilinear-mlr, bilinear-btt, mlbtc (at least 1 item) or an object with "pattern" (got 5)'), p.message);
   });
 });
 

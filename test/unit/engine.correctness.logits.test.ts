@@ -168,7 +168,7 @@ const TOLERANCE = 1e-5;
 function checkFamily(label: string, attention: object, model: Partial<StructureSpec['model']> = {}): void {
   test(`${label}: scores and weights equal the dense materialisation`, () => {
     const resolved = spec(attention, model);
-    const group = resolved.groups[0]!;
+    const group = resolved.layers[0]!.groups[0]!;
     const factory = new ParamFactory(new Rng(7), resolved.training.mupBaseWidth);
     const masks = new MaskCache(resolved.model.seqLen);
     const module = createHeadGroup({ params: factory, prefix: 'g', model: resolved.model, heads: group.heads, masks }, group.attention);
@@ -247,7 +247,7 @@ test('head groups: Model.attentionLogits concatenates each group’s heads in he
   const scores = model.attentionLogits(layer, x);
   assert.deepEqual(scores.shape, [BATCH, 4, T, T]);
   const values = scores.dataSync() as Float32Array;
-  resolved.groups.forEach((group, g) => {
+  resolved.layers[0]!.groups.forEach((group, g) => {
     for (let h = 0; h < group.heads; h++) {
       const w = headWeights(group.attention, resolved.model, group.heads, h, params, `h.${layer}.attn.g${g}`);
       for (let b = 0; b < BATCH; b++) {

@@ -1,7 +1,7 @@
 /**
- * The built model's parameters: their count equals core's analysis for every family, head groups and every task
- * (and every example under examples/), names are unique checkpoint keys, and initialisation and learning-rate
- * scales follow µP (§2.4).
+ * The built model's parameters: their count equals core's analysis for every family, head groups, per-layer
+ * structures and every task (and every example under examples/), names are unique checkpoint keys, each layer has
+ * its own structure's tensors, and initialisation and learning-rate scales follow µP (§2.4).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +48,9 @@ const attentions: Record<string, object> = {
   ],
 };
 
+// Per-layer structures over the 2 layers of specFor: head groups in layer 0, mlr in layer 1.
+attentions['per-layer groups | mlr'] = { pattern: [attentions.groups, attentions.mlr] };
+
 /** Sequence lengths the tasks need: 4·inputDim for ICL, lookback + horizon for forecasting; LM takes 16. */
 const seqLen: Record<string, number> = { icl: 16, lm: 16, forecast: 16 };
 
@@ -86,6 +89,30 @@ test('every example under examples/ and examples/paper/ builds with exactly anal
     assert.equal(countParams(model), analyze(spec).params.total, label);
     model.dispose();
   }
+});
+
+test('per-layer structures: each block holds the tensors of its own structure, under h.<layer>.…', () => {
+  const pattern = [attentions.dense!, attentions['sliding-window']!, attentions.groups!];
+  const spec = resolveSpec({
+    name: 'per-layer',
+    task: tasks.lm!,
+    model: { width: 16, heads: 2, layers: 6, seqLen: 16 },
+    attention: { pattern },
+  } as unknown as StructureSpec);
+  const model = buildModel(spec, new Rng(0));
+  const shapes = (m: Model, layer: number) =>
+    Object.fromEntries(m.params.filter((p) => p.name.startsWith(`h.${layer}.`)).map((p) => [p.name.slice(`h.${layer}.`.length), p.variable.shape]));
+  for (let layer = 0; layer < 6; layer++) {
+    const alone = resolveSpec({ ...spec, name: 'alone', model: { ...spec.model, layers: 1 }, attention: pattern[layer % 3] } as unknown as StructureSpec);
+    const uniform = buildModel(alone, new Rng(0));
+    assert.deepEqual(shapes(model, layer), shapes(uniform, 0), `layer ${layer}`);
+    uniform.dispose();
+  }
+  // Dense and sliding-window heads have the same tensors; the head-group layers have a second group.
+  assert.ok(model.params.some((p) => p.name === 'h.2.attn.g1.wq') && model.params.some((p) => p.name === 'h.5.attn.g1.wq'));
+  assert.ok(!model.params.some((p) => /^h\.[0134]\.attn\.g1\./.test(p.name)));
+  assert.equal(countParams(model), analyze(spec).params.total);
+  model.dispose();
 });
 
 function stats(values: Float32Array): { mean: number; std: number } {
@@ -141,7 +168,7 @@ test('µP initialisation and learning-rate scales (§2.4)', () => {
       assert.ok(Math.abs(std / init - 1) < 0.12, `${name} std ${std}, expected ${init}`);
     }
   }
-  assert.deepEqual(spec.groups[1]!.attention.kind === 'bilinear-btt' && spec.groups[1]!.attention.factors, [4, 16]);
+  assert.deepEqual(spec.layers[0]!.groups[1]!.attention.kind === 'bilinear-btt' && spec.layers[0]!.groups[1]!.attention.factors, [4, 16]);
   model.dispose();
 });
 

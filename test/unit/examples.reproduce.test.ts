@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'jsonc-parser';
 import type { StructureSpec } from '../../src/core/spec/schema';
-import { familyOf } from '../../src/core/study/study';
+import { familyOfLayers } from '../../src/core/study/study';
 import { validateText } from '../../src/core/validate';
 import { planSearch } from '../../src/runs/search/plan';
 
@@ -29,7 +29,7 @@ describe('examples/reproduce', () => {
       assert.deepEqual(problems.filter((p) => p.severity === 'error'), []);
       const plan = planSearch(parse(text) as StructureSpec);
       assert.ok(plan.trials.length >= 2);
-      const families = new Set(plan.trials.map((t) => familyOf(t.spec.groups.map((g) => g.attention))));
+      const families = new Set(plan.trials.map((t) => familyOfLayers(t.spec.layers)));
       const fullIcl = file.startsWith(`full${path.sep}icl-`);
       assert.ok(fullIcl ? plan.trials.length === 5 : families.size >= 2, `${file}: ${[...families].join(', ')}`);
       const data = (spec.task as { data?: string }).data;

@@ -1,9 +1,9 @@
 /**
- * The examples workspace, in two tiers with the same eleven names:
+ * The examples workspace, in two tiers with the same twelve names:
  * - examples/*.mlbtc.json train on a laptop CPU in minutes (`mlbtc train FILE --steps 200`), each a scaled-down
  *   copy of its paper twin that keeps the twin's structure;
- * - examples/paper/*.mlbtc.json hold the paper's exact settings, which analysis, lenses and the trade-off view
- *   compare against.
+ * - examples/paper/*.mlbtc.json hold the paper's exact settings and the reference code's training settings
+ *   (docs/choices.md), which analysis, lenses and the trade-off view compare against.
  * Every spec in both tiers is valid without a single warning, and its data files exist and are large enough for
  * the task's splits.
  */
@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { analyze } from '../../src/core/analysis';
 import { AttentionKinds } from '../../src/core/spec/schema';
-import { factorize, type ResolvedAttention, type ResolvedSpec } from '../../src/core/spec/resolve';
+import { factorize, type ResolvedAttention, type ResolvedHeadGroup, type ResolvedSpec } from '../../src/core/spec/resolve';
 import { validateText } from '../../src/core/validate';
 import { curriculumAfter } from '../../src/engine/tasks/iclRegression';
 import { allExamples, examplesRoot as root, exampleTiers as tiers, specFiles } from './examples.tiers';
@@ -33,8 +33,16 @@ function load(dir: string, file: string): { raw: Record<string, any>; spec: Reso
 }
 const paper = (file: string) => load(paperDir, file);
 
+/** The shortest run of layers that repeats to all of them (structures compared by value): a uniform spec's is one layer. */
+function motif(spec: ResolvedSpec): ResolvedHeadGroup[][] {
+  const layers = spec.layers.map((l) => JSON.stringify(l.groups));
+  const n = layers.length;
+  const period = Array.from({ length: n }, (_, p) => p + 1).find((p) => n % p === 0 && layers.every((l, i) => l === layers[i % p]))!;
+  return spec.layers.slice(0, period).map((l) => l.groups);
+}
+
 /**
- * What a scaled-down example must keep of its paper twin: per head group its share of the heads, its family and
+ * What a scaled-down example must keep of its paper twin: its motif of layer structures, and per head group its share of the heads, its family and
  * every option, with the sizes that shrink with the model expressed relative to it (windows and block sizes as
  * fractions of seqLen, bilinear-MLR ranks and global-local splits as fractions of headDim, factor pairs by kind).
  * Sequence-MLR ranks stay absolute: the trainable examples keep headDim 64 so the paper's ranks stay valid.
@@ -70,17 +78,18 @@ function structure(spec: ResolvedSpec) {
         : task.kind === 'forecast'
           ? { kind: task.kind, channels: task.channels, features: task.features, target: task.target, split: task.split }
           : { kind: task.kind, vocabSize: task.vocabSize },
-    groups: spec.groups.map((g) => ({ share: g.heads / heads, attention: family(g.attention) })),
+    layers: motif(spec).map((groups) => groups.map((g) => ({ share: g.heads / heads, attention: family(g.attention) }))),
     training: { schedule: spec.training.schedule, gradClip: spec.training.gradClip === null ? null : 'clipped', weightDecay: spec.training.weightDecay },
   };
 }
 
 describe('examples', () => {
-  it('both tiers hold the eleven specs of the brief, under the same names', () => {
+  it('both tiers hold the twelve specs of the briefs, under the same names', () => {
     const names = [
       'char-lm-dense.mlbtc.json',
       'char-lm-global-local.mlbtc.json',
       'char-lm-mlr.mlbtc.json',
+      'char-lm-sequential-gswa.mlbtc.json',
       'char-lm-sliding-window.mlbtc.json',
       'forecast-mlr.mlbtc.json',
       'head-groups.mlbtc.json',
@@ -104,11 +113,15 @@ describe('examples', () => {
       });
     }
 
-    it(`${tier}: the examples cover every attention family, and one file mixes families across head groups`, () => {
+    it(`${tier}: the examples cover every attention family, one file mixes families across head groups and one across layers`, () => {
       const specs = specFiles(dir).map((f) => load(dir, f).spec);
-      const kinds = new Set(specs.flatMap((s) => s.groups.map((g) => g.attention.kind)));
+      const kinds = new Set(specs.flatMap((s) => s.layers.flatMap((l) => l.groups.map((g) => g.attention.kind))));
       assert.deepEqual([...kinds].sort(), [...AttentionKinds].sort());
-      assert.equal(specs.filter((s) => new Set(s.groups.map((g) => g.attention.kind)).size > 1).length, 1);
+      assert.equal(specs.filter((s) => s.layers.some((l) => new Set(l.groups.map((g) => g.attention.kind)).size > 1)).length, 1);
+      const perLayer = specs.filter((s) => new Set(s.layers.map((l) => JSON.stringify(l.groups))).size > 1);
+      assert.deepEqual(perLayer.map((s) => s.name), ['char-lm-sequential-gswa']);
+      // Sequential GSWA: "MHA|SWA|SWA" repeated, as the reference's layer string.
+      assert.deepEqual(perLayer[0]!.layers.map((l) => l.groups[0]!.attention.kind === 'dense' ? 'MHA' : 'SWA').join('|'), tier === 'paper' ? 'MHA|SWA|SWA|MHA|SWA|SWA' : 'MHA|SWA|SWA');
     });
 
     it(`${tier}: mlbtc-btt is Bilinear BTT in MLBTC form: same parameters and scoring rank`, () => {
@@ -166,7 +179,7 @@ describe('trainable examples', () => {
       const { model } = load(root, f).spec;
       assert.deepEqual([model.headDim, model.seqLen], [64, 256], f);
     }
-    const a = load(root, 'char-lm-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const a = load(root, 'char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [256, 128, 64, 32, 16, 8, 4, 2], 'coverage']);
   });
 });
@@ -178,7 +191,7 @@ describe('paper examples', () => {
     assert.equal(task.kind, 'icl-regression');
     assert.deepEqual([task.kind === 'icl-regression' && task.inputDim, m.seqLen, m.width, m.heads, m.layers], [64, 256, 256, 8, 6]);
     assert.deepEqual([t.batchSize, t.lr, t.warmupSteps, t.gradClip], [64, 1e-4, 1000, null]);
-    assert.equal(spec.groups[0]!.attention.kind === 'dense' && spec.groups[0]!.attention.logitScale, 'standard');
+    assert.equal(spec.layers[0]!.groups[0]!.attention.kind === 'dense' && spec.layers[0]!.groups[0]!.attention.logitScale, 'standard');
     // Per layer: Q, K, V, O (4·D²), MLP (2·4·D²), ln_1 and ln_2 (2·D), QK-norm gains shared by heads (2·r).
     const D = m.width;
     const perLayer = 4 * D * D + 2 * m.mlpRatio * D * D + 2 * D + 2 * m.headDim;
@@ -195,9 +208,9 @@ describe('paper examples', () => {
       assert.deepEqual([spec.model.seqLen, spec.model.width, spec.model.heads, spec.model.layers], [256, 256, 8, 6], f);
       assert.deepEqual([spec.training.batchSize, spec.training.lr, spec.training.warmupSteps], [64, 1e-4, 1000], f);
     }
-    const btt = paper('icl-bilinear-btt.mlbtc.json').spec.groups[0]!.attention;
+    const btt = paper('icl-bilinear-btt.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(btt.kind === 'bilinear-btt' && [btt.rank, btt.factors], [1, [8, 32]]);
-    const mlr = paper('icl-bilinear-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const mlr = paper('icl-bilinear-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(mlr.kind === 'bilinear-mlr' && mlr.ranks, [8, 8, 8, 8]);
   });
 
@@ -207,12 +220,26 @@ describe('paper examples', () => {
       assert.deepEqual([spec.model.width, spec.model.heads, spec.model.headDim, spec.model.layers, spec.model.seqLen], [256, 4, 64, 6, 1024], f);
       assert.deepEqual([spec.training.batchSize, spec.training.warmupSteps, spec.training.gradClip], [32, 2000, 1], f);
     }
-    const a = paper('char-lm-mlr.mlbtc.json').spec.groups[0]!.attention;
+    const a = paper('char-lm-mlr.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(a.kind === 'mlr' && [a.ranks, a.blockSizes, a.normalize], [[32, 8, 6, 4, 4, 4, 4, 2], [1024, 512, 256, 128, 64, 32, 16, 8], 'coverage']);
-    const sw = paper('char-lm-sliding-window.mlbtc.json').spec.groups[0]!.attention;
+    const sw = paper('char-lm-sliding-window.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.equal(sw.kind === 'sliding-window' && sw.window, 512);
-    const gl = paper('char-lm-global-local.mlbtc.json').spec.groups[0]!.attention;
+    const gl = paper('char-lm-global-local.mlbtc.json').spec.layers[0]!.groups[0]!.attention;
     assert.deepEqual(gl.kind === 'global-local' && [gl.split, gl.window], [[32, 32], 512]);
+    const gswa = paper('char-lm-sequential-gswa.mlbtc.json').spec.layers.map((l) => l.groups[0]!.attention);
+    assert.deepEqual(gswa.map((a) => (a.kind === 'sliding-window' ? a.window : a.kind)), ['dense', 128, 128, 'dense', 128, 128]);
+  });
+
+  it('every paper example trains with the reference code\'s settings (§2.4, §2.5), not the studio defaults', () => {
+    for (const f of specFiles(paperDir)) {
+      const { raw, spec } = paper(f);
+      const t = spec.training;
+      // Written in the file, so the difference from the defaults is visible where it is read.
+      assert.deepEqual([raw.training.eps, raw.training.schedule], [1e-20, 'constant'], f);
+      assert.equal(t.eps, 1e-20, f);
+      if (spec.task.kind === 'icl-regression') assert.deepEqual([t.warmupSteps, t.gradClip], [1000, null], f);
+      if (spec.task.kind === 'language-model') assert.deepEqual([t.warmupSteps, t.gradClip], [2000, 1], f);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyze } from '../../src/core/analysis';
 import type { Analysis } from '../../src/core/analysis/types';
 import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -21,15 +22,23 @@ const spec = resolveSpec({
 const analysis: Analysis = {
   params: {
     total: 1_234_567,
-    perLayer: 200_000,
-    perLayerComponents: { 'attention.scoring': 50_000, 'attention.value': 30_000, 'attention.output': 20_000, mlp: 99_000, norms: 1_000 },
     outside: { embedding: 500_000, positions: 234_567, head: 100_000 },
   },
-  macs: { perTokenPerLayer: 190_000, perToken: 2_380_000, scoresPerHead: 131_072, avPerHead: 65_536, perSequence: 160_000_000 },
+  macs: { perToken: 2_380_000, scoresPerHead: 131_072, avPerHead: 65_536, perSequence: 160_000_000 },
   rank: { scoring: 32, max: 64, space: 'sequence' },
-  groups: [
-    { group: 0, kind: 'mlr', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 17_000, macs: { scoresPerHead: 100_000, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
-    { group: 1, kind: 'dense', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 16_500, macs: { scoresPerHead: 162_144, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
+  layers: [
+    {
+      layers: [0, 1],
+      params: 200_000,
+      components: { 'attention.scoring': 50_000, 'attention.value': 30_000, 'attention.output': 20_000, mlp: 99_000, norms: 1_000 },
+      macs: { perToken: 190_000, scoresPerHead: 131_072, scoresAllHeads: 524_288, perSequence: 80_000_000 },
+      rank: { scoring: 32, max: 64, space: 'sequence' },
+      groups: [
+        { group: 0, kind: 'mlr', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 17_000, macs: { scoresPerHead: 100_000, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
+        { group: 1, kind: 'dense', heads: 2, rank: { scoring: 32, max: 64, space: 'sequence' }, scoringParams: 16_500, macs: { scoresPerHead: 162_144, avPerHead: 65_536, projectionsPerToken: 8_192 }, kvCacheBytesPerToken: 1_024 },
+      ],
+      activationBytesPerSequence: 1024 * 1024,
+    },
   ],
   kvCacheBytesPerToken: 4_096,
   activationBytesPerSequence: 3 * 1024 * 1024,
@@ -47,8 +56,8 @@ describe('analysis Markdown', () => {
   });
 
   it('lists every per-layer component with its share of the layer', () => {
-    for (const [k, v] of Object.entries(analysis.params.perLayerComponents)) {
-      const share = `${((v / analysis.params.perLayer) * 100).toFixed(1)} %`;
+    for (const [k, v] of Object.entries(analysis.layers[0]!.components)) {
+      const share = `${((v / analysis.layers[0]!.params) * 100).toFixed(1)} %`;
       assert.ok(rows.includes(`| \`${k}\` | ${v.toLocaleString('en-US')} | ${share} |`), `${k} row`);
     }
   });
@@ -86,5 +95,25 @@ describe('invalid structure Markdown', () => {
     assert.ok(text.includes('- line 12, column 14 (attention.ranks): ranks sum to 60; they must sum to headDim 64. `[ranks-sum]`'));
     assert.ok(!text.includes('window covers'));
     assert.ok(text.includes('a problem to fix first'));
+  });
+});
+
+describe('analysis Markdown of per-layer structures', () => {
+  it('has one parameter row and one component table per layer structure, and a layers column for the groups', () => {
+    const s = resolveSpec({
+      name: 'gswa',
+      task: { kind: 'language-model', vocabSize: 96 },
+      model: { width: 64, heads: 2, layers: 3, seqLen: 32 },
+      attention: { pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 8 }, { kind: 'sliding-window', window: 8 }] },
+    } as StructureSpec);
+    const a = analyze(s);
+    const text = analysisMarkdown('gswa.mlbtc.json', s, a);
+    const lines = text.split('\n');
+    assert.ok(lines.some((l) => l.startsWith(`| One layer of layers 0 (dense) | ${a.layers[0]!.params.toLocaleString('en-US')} | × 1 layers`)));
+    assert.ok(lines.some((l) => l.startsWith('| One layer of layers 1–2 (sliding-window) |')));
+    assert.ok(text.includes('### One layer of layers 1–2, by component'));
+    assert.ok(text.includes('## Layers and head groups'));
+    assert.ok(lines.some((l) => l.startsWith('| 1–2 | 1 | 2 | sliding-window |')));
+    assert.ok(text.includes('Bottleneck over all heads of all layers'));
   });
 });

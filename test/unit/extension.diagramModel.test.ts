@@ -25,13 +25,13 @@ function model(name: string) {
 
 test('head groups: one diagram group each, with the layout of its own family', () => {
   const { model: m } = model('head-groups');
-  assert.deepEqual(m.groups.map((g) => [g.kind, g.heads, g.firstHead, g.layout.space, g.networks?.length]), [
+  assert.deepEqual(m.layers[0]!.groups.map((g) => [g.kind, g.heads, g.firstHead, g.layout.space, g.networks?.length]), [
     ['mlr', 4, 0, 'sequence', undefined],
     ['dense', 4, 4, 'features', 1],
   ]);
   assert.deepEqual(m.model, { width: 512, heads: 8, headDim: 64, layers: 6, seqLen: 1024 });
   // The dense heads' network: a rank-64 product of a 512×64 and a 64×512 factor (β, γ trivial).
-  const net = m.groups[1].networks![0];
+  const net = m.layers[0]!.groups[1].networks![0];
   assert.deepEqual(net.cores.map((c) => c.shape), [
     [512, 1, 1, 64],
     [64, 1, 1, 512],
@@ -41,12 +41,35 @@ test('head groups: one diagram group each, with the layout of its own family', (
 test('block costs agree with the analysis: sequence blocks sum to score MACs, feature blocks to projections', () => {
   for (const name of Object.keys(fixtures)) {
     const { model: m, analysis } = model(name);
-    m.groups.forEach((g, i) => {
+    m.layers[0]!.groups.forEach((g, i) => {
       const total = g.layout.levels.reduce((t, lv) => t + lv.blocks * lv.blockMacs, 0);
-      if (g.layout.space === 'sequence') assert.equal(total, analysis.groups[i].macs.scoresPerHead, `${name} group ${i}`);
-      else assert.equal(total * g.heads, analysis.groups[i].macs.projectionsPerToken, `${name} group ${i}`);
-      assert.equal(g.scoreMacsPerHead, analysis.groups[i].macs.scoresPerHead);
-      assert.deepEqual(g.rank, analysis.groups[i].rank);
+      if (g.layout.space === 'sequence') assert.equal(total, analysis.layers[0]!.groups[i].macs.scoresPerHead, `${name} group ${i}`);
+      else assert.equal(total * g.heads, analysis.layers[0]!.groups[i].macs.projectionsPerToken, `${name} group ${i}`);
+      assert.equal(g.scoreMacsPerHead, analysis.layers[0]!.groups[i].macs.scoresPerHead);
+      assert.deepEqual(g.rank, analysis.layers[0]!.groups[i].rank);
     });
   }
+});
+
+test('per-layer structures: one diagram layer per distinct structure, with its blocks and groups', () => {
+  const text = withAttention(headGroups, {
+    pattern: [
+      { kind: 'dense' },
+      [
+        { heads: 4, kind: 'mlr', ranks: [32, 32] },
+        { heads: 4, kind: 'dense' },
+      ],
+      { kind: 'dense' },
+    ],
+  });
+  const { spec } = validateText(text);
+  assert.ok(spec);
+  const m = diagramModel('file:///x/p.mlbtc.json', 'p.mlbtc.json', spec, analyze(spec));
+  assert.deepEqual(
+    m.layers.map((l) => [l.layers, l.groups.map((g) => [g.kind, g.heads, g.firstHead])]),
+    [
+      [[0, 2, 3, 5], [['dense', 8, 0]]],
+      [[1, 4], [['mlr', 4, 0], ['dense', 4, 4]]],
+    ],
+  );
 });

@@ -14,7 +14,7 @@ const blocks = (svg: string) => [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)
 
 test('the hover picture of MLR T=16, 3 dyadic levels has 1 + 2 + 4 blocks where the levels put them', () => {
   const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, {});
-  const svg = blockSvg(scoringLayout(s.groups[0], s.model), hoverPalettes.light, 160);
+  const svg = blockSvg(scoringLayout(s.layers[0]!.groups[0], s.model), hoverPalettes.light, 160);
   // 160 px for 16 tokens: 10 px per token.
   assert.deepEqual(blocks(svg), [
     [0, 0, 160],
@@ -30,14 +30,14 @@ test('the hover picture of MLR T=16, 3 dyadic levels has 1 + 2 + 4 blocks where 
 
 test('feature-space pictures have no causal mask; high contrast borders every block', () => {
   const s = spec({ kind: 'bilinear-mlr', ranks: [2, 1, 1] }, {});
-  const svg = blockSvg(scoringLayout(s.groups[0], s.model), hoverPalettes['high-contrast'], 160);
+  const svg = blockSvg(scoringLayout(s.layers[0]!.groups[0], s.model), hoverPalettes['high-contrast'], 160);
   assert.doesNotMatch(svg, /L160,0L160,160Z/);
   assert.equal([...svg.matchAll(/stroke="#ffffff" stroke-width="0.5"/g)].length, 7);
 });
 
 test('a level of sub-pixel blocks is drawn as one band, not thousands of rectangles', () => {
   const s = spec({ kind: 'mlr', ranks: [1, 1], blockSizes: [4096, 2] }, { width: 8, seqLen: 4096 });
-  const svg = blockSvg(scoringLayout(s.groups[0], s.model), hoverPalettes.dark, 140);
+  const svg = blockSvg(scoringLayout(s.layers[0]!.groups[0], s.model), hoverPalettes.dark, 140);
   assert.equal(blocks(svg).length, 0);
   assert.equal((svg.match(/<rect /g) ?? []).length, 3, 'background, the global block, the frame');
   assert.ok(svg.length < 2000);
@@ -51,7 +51,7 @@ test('the data URI is base64 of the SVG (no spaces to break the Markdown link)',
 
 test('the hover Markdown has the picture, the numbers and one table row per level', () => {
   const s = spec({ kind: 'mlr', ranks: [2, 1, 1] }, {});
-  const md = groupHoverMarkdown(s, analyze(s).groups[0], 0, hoverPalettes.light);
+  const md = groupHoverMarkdown(s, analyze(s).layers[0]!, 0, hoverPalettes.light);
   assert.match(md, /^\*\*all 4 heads · mlr\*\*: scoring matrix, T×T logits \(T = 16\), 3 levels/);
   assert.match(md, /!\[block structure of the scoring matrix of all 4 heads · mlr\]\(data:image\/svg\+xml;base64,/);
   // Rank min(16, 1·2 + 2·1 + 4·1) = 8 (§3.4).

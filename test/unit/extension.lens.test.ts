@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseTree } from 'jsonc-parser';
 import { analyze } from '../../src/core/analysis';
 import { validateText } from '../../src/core/validate';
@@ -79,4 +81,26 @@ test('rank text marks upper bounds and groups thousands', () => {
   assert.equal(rankText({ scoring: 1000, max: 1024, space: 'sequence' }), 'rank 1,000 / 1,024');
   assert.equal(rankText({ scoring: 10, max: 12, space: 'features', upperBound: true }), 'rank ≤ 10 / 12');
   assert.equal(numbersTitle({ scoring: 808, max: 1024, space: 'sequence' }, 40_321_024, 5_000_000), 'rank 808 / 1,024 · 40.3 M score MACs/head · 5.00 M params');
+});
+
+test('per-layer structures: the model line, then one lens per layer structure above the entry that defines it', () => {
+  const text = readFileSync(path.join(__dirname, '..', '..', 'examples', 'paper', 'char-lm-sequential-gswa.mlbtc.json'), 'utf8');
+  const items = lenses(text);
+  const attention = text.indexOf('"attention"');
+  const dense = text.indexOf('{ "kind": "dense"');
+  const window = text.indexOf('{ "kind": "sliding-window"');
+  assert.deepEqual(
+    items.map((i) => [i.offset, i.action, i.layer, i.group]),
+    [
+      [attention, 'analyze', undefined, undefined],
+      [attention, 'tradeoffs', undefined, undefined],
+      [dense, 'analyze', 0, 0],
+      [dense, 'diagram', 0, 0],
+      [window, 'analyze', 1, 0],
+      [window, 'diagram', 1, 0],
+    ],
+  );
+  assert.match(items[0]!.title, /^2 layer structures · lowest rank 64 \/ 256 · 5\.03 M params$/);
+  assert.match(items[2]!.title, /^layers 0, 3 · all 4 heads · dense: rank 64 \/ 256 · 67\.1 M score MACs\/head · 131 k scoring params$/);
+  assert.match(items[4]!.title, /^layers 1–2, 4–5 · all 4 heads · sliding-window: /);
 });

@@ -13,8 +13,8 @@ describe('New Structure templates', () => {
       assert.deepEqual(problems.map((p) => `${p.code}: ${p.message}`), []);
       assert.ok(spec, 'resolved spec');
       assert.equal(spec.name, `my-${kind}`);
-      assert.equal(spec.groups.length, 1);
-      assert.equal(spec.groups[0]!.attention.kind, kind);
+      assert.equal(spec.layers[0]!.groups.length, 1);
+      assert.equal(spec.layers[0]!.groups[0]!.attention.kind, kind);
       const a = analyze(spec);
       assert.ok(Number.isInteger(a.params.total) && a.params.total > 0);
     });
@@ -31,7 +31,7 @@ describe('New Structure templates', () => {
   it('the dense ICL template is the paper reference: 4,804,480 parameters with the SP logit scale', () => {
     const spec = validateText(structureTemplateText('dense', 'x')).spec!;
     assert.equal(analyze(spec).params.total, 4_804_480);
-    assert.equal(spec.groups[0]!.attention.kind === 'dense' && spec.groups[0]!.attention.logitScale, 'standard');
+    assert.equal(spec.layers[0]!.groups[0]!.attention.kind === 'dense' && spec.layers[0]!.groups[0]!.attention.logitScale, 'standard');
   });
 
   it('describes every family from the schema, in schema order', () => {

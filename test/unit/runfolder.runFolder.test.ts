@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { createRunFolder, listCheckpoints, RunFolderWriter } from '../../src/runfolder/runFolder';
+import { createRunFolder, listCheckpoints, readRunSpec, RunFolderWriter } from '../../src/runfolder/runFolder';
 import { CHECKPOINTS_KEPT, CheckpointFiles, RunFiles } from '../../src/protocol/run';
 import { tempDir, toySpec } from './engine.train.fixtures';
 import { deadPid } from './runs.helpers';
@@ -49,5 +49,20 @@ describe('run folder writer', () => {
     const left = fs.readdirSync(dir);
     assert.ok(!left.includes(`${RunFiles.status}.tmp-${dead}`), left.join(', '));
     assert.ok(left.includes(live), 'the temp file of a live process stays');
+  });
+});
+
+describe('run spec', () => {
+  it('reads a folder written before per-layer structures (one "groups" list) as every layer having those groups', () => {
+    const dir = newRun();
+    const file = path.join(dir, RunFiles.spec);
+    const written = readRunSpec(dir);
+    // Three blocks, so "every layer" is visible.
+    const spec = { ...written.spec, model: { ...written.spec.model, layers: 3 }, layers: Array(3).fill(written.spec.layers[0]) };
+    const { layers, ...rest } = spec;
+    fs.writeFileSync(file, JSON.stringify({ ...written, spec: { ...rest, groups: layers[0]!.groups } }));
+    const legacy = readRunSpec(dir);
+    assert.deepEqual(legacy.spec, spec);
+    assert.ok(!('groups' in legacy.spec));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The PyTorch runtime (src/pytorch/mlbtc_torch) builds and computes what the tfjs engine does, for every attention
- * family, the MLBTC presets, a general MLBTC, head groups and every task, at tiny sizes: the same parameters (names,
+ * family, the MLBTC presets, a general MLBTC, head groups, per-layer structures and every task, at tiny sizes: the same parameters (names,
  * shapes, order, µP lr scales, decay) with the same seeded initial values, the same first batch, task state and
  * description, the same second batch from a task restored from the tfjs task's state (a tfjs checkpoint resumed in
  * torch), and at a perturbed point the same loss, gradients and evaluation metrics, on the plain path and the fast
@@ -51,6 +51,9 @@ function crossCase(name: string, task: object, attention: object, training: obje
   return { name, spec: spec as unknown as StructureSpec, specDir };
 }
 
+/** The same case with another number of blocks (per-layer patterns repeat to it). */
+const withLayers = (c: CrossCase, layers: number): CrossCase => ({ ...c, spec: { ...c.spec, model: { ...c.spec.model, layers } } });
+
 const cases: CrossCase[] = [
   crossCase('dense', icl, { kind: 'dense' }),
   crossCase('dense, standard scale, qkDim 4, no QK-norm', icl, { kind: 'dense', logitScale: 'standard', qkDim: 4, qkNorm: false }),
@@ -96,6 +99,16 @@ const cases: CrossCase[] = [
     { heads: 1, kind: 'sliding-window', window: 5 },
     { heads: 1, kind: 'bilinear-btt' },
   ]),
+  // Per-layer structures: the paper's sequential GSWA (MHA|SWA|SWA), and a head-group layer followed by a dense one.
+  withLayers(
+    crossCase('per-layer: sequential GSWA dense | sliding-window | sliding-window', icl, {
+      pattern: [{ kind: 'dense' }, { kind: 'sliding-window', window: 3 }, { kind: 'sliding-window', window: 3 }],
+    }),
+    3,
+  ),
+  crossCase('per-layer: mlr + dense head groups, then dense', lm, {
+    pattern: [[{ heads: 1, kind: 'mlr', ranks: [4, 4] }, { heads: 1, kind: 'dense' }], { kind: 'dense' }],
+  }),
   crossCase('language-model, dense', lm, { kind: 'dense' }),
   crossCase('language-model, head groups', lm, [
     { heads: 1, kind: 'global-local', window: 2, split: [2, 6] },

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderFigureSvg } from '../../src/core/study/figure';
-import { computeFigure, familyOf, figureRows, frontier, scalingFigure, studyRows, sweepFigure, sweepKeys, type StudyData, type StudyRun } from '../../src/core/study/study';
+import { computeFigure, familyOf, familyOfLayers, figureRows, frontier, scalingFigure, studyRows, sweepFigure, sweepKeys, type StudyData, type StudyRun } from '../../src/core/study/study';
 
 function run(id: string, family: string, rank: number, curve: [number, number][], assignment: Record<string, unknown> = {}): StudyRun {
   const last = curve.at(-1);
@@ -52,6 +52,12 @@ describe('study views', () => {
   it('names the family of one attention block or of head groups', () => {
     assert.equal(familyOf({ kind: 'mlr' }), 'mlr');
     assert.equal(familyOf([{ kind: 'mlr' }, { kind: 'dense' }, { kind: 'mlr' }]), 'mlr+dense');
+  });
+
+  it('names the family of per-layer structures: one family, or the layers\' families in order', () => {
+    const layer = (kind: string) => ({ groups: [{ attention: { kind } }] });
+    assert.equal(familyOfLayers([layer('mlr'), layer('mlr')]), 'mlr');
+    assert.equal(familyOfLayers(['dense', 'sliding-window', 'sliding-window', 'dense', 'sliding-window', 'sliding-window'].map(layer)), 'dense|sliding-window');
   });
 
   it('rows for CSV: one per run, and one per plotted point with its fit', () => {

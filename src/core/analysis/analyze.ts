@@ -16,10 +16,10 @@
  *   Outside: the ln_f input and output (2·T·D) and the output head's values (T·vocab logits for the LM). The
  *   embedding sum is the first block's input and is not counted twice. Inputs and targets are data, not counted.
  */
-import type { ResolvedSpec } from '../spec/resolve';
+import { distinctLayers, type ResolvedHeadGroup, type ResolvedModel, type ResolvedSpec } from '../spec/resolve';
 import { headFacts } from './families';
 import { taskHeads } from './taskHeads';
-import type { Analysis, GroupAnalysis, ScoringRank } from './types';
+import type { Analysis, GroupAnalysis, LayerAnalysis, ScoringRank } from './types';
 
 const FLOAT32_BYTES = 4;
 
@@ -28,22 +28,25 @@ function lowerRatio(a: ScoringRank, b: ScoringRank): boolean {
   return a.scoring * b.max < b.scoring * a.max;
 }
 
-export function analyze(spec: ResolvedSpec): Analysis {
-  const { model } = spec;
+/** The lowest rank relative to its maximum (first on ties). */
+function bottleneck(ranks: ScoringRank[]): ScoringRank {
+  return ranks.reduce((low, r) => (lowerRatio(r, low) ? r : low));
+}
+
+/** One block with head groups `groups`, used by the blocks `layers` (per-block figures; kv caches over those blocks). */
+function analyzeLayer(groupsIn: ResolvedHeadGroup[], layers: number[], model: ResolvedModel): LayerAnalysis {
   const D = model.width;
   const T = model.seqLen;
   const r = model.headDim;
   const hidden = model.mlpRatio * D;
   const avPerHead = T * T * r;
-
   const groups: GroupAnalysis[] = [];
   let scoringParams = 0;
   let projectionsPerToken = 0;
   let scoresAllHeads = 0;
   let attentionAllHeads = 0;
-  let qkActivationsPerLayer = 0;
-  let bottleneck: ScoringRank | undefined;
-  spec.groups.forEach((group, index) => {
+  let qkActivations = 0;
+  groupsIn.forEach((group, index) => {
     const facts = headFacts(group.attention, model);
     const h = group.heads;
     const groupParams = h * facts.projectionParams + facts.normGains;
@@ -52,8 +55,7 @@ export function analyze(spec: ResolvedSpec): Analysis {
     projectionsPerToken += groupProjections;
     scoresAllHeads += h * facts.scoreMacs;
     attentionAllHeads += h * (facts.scoreMacs + avPerHead);
-    qkActivationsPerLayer += h * (T * (facts.activations.raw + facts.activations.normalized) + facts.softmaxes * 2 * T * T);
-    if (!bottleneck || lowerRatio(facts.rank, bottleneck)) bottleneck = facts.rank;
+    qkActivations += h * (T * (facts.activations.raw + facts.activations.normalized) + facts.softmaxes * 2 * T * T);
     groups.push({
       group: index,
       kind: group.attention.kind,
@@ -61,45 +63,56 @@ export function analyze(spec: ResolvedSpec): Analysis {
       rank: facts.rank,
       scoringParams: groupParams,
       macs: { scoresPerHead: facts.scoreMacs, avPerHead, projectionsPerToken: groupProjections },
-      kvCacheBytesPerToken: h * (facts.keyWidth + r) * FLOAT32_BYTES * model.layers,
+      kvCacheBytesPerToken: h * (facts.keyWidth + r) * FLOAT32_BYTES * layers.length,
     });
   });
-
-  const perLayerComponents = {
+  const components = {
     'attention.scoring': scoringParams,
     'attention.value': D * D,
     'attention.output': D * D,
     mlp: 2 * D * hidden,
     norms: 2 * D,
   };
-  const perLayer = Object.values(perLayerComponents).reduce((n, v) => n + v, 0);
+  const perToken = projectionsPerToken + 2 * D * D + 2 * D * hidden;
+  return {
+    layers,
+    params: Object.values(components).reduce((n, v) => n + v, 0),
+    components,
+    macs: {
+      perToken,
+      scoresPerHead: Math.round(scoresAllHeads / model.heads),
+      scoresAllHeads,
+      perSequence: T * perToken + attentionAllHeads,
+    },
+    rank: bottleneck(groups.map((g) => g.rank)),
+    groups,
+    activationBytesPerSequence: FLOAT32_BYTES * (6 * T * D + 2 * T * hidden + qkActivations),
+  };
+}
+
+export function analyze(spec: ResolvedSpec): Analysis {
+  const { model } = spec;
+  const D = model.width;
+  const T = model.seqLen;
+  // Each distinct structure is analysed once and weighted by how many blocks use it (docs/choices.md).
+  const layers = distinctLayers(spec).map((d) => analyzeLayer(d.groups, d.layers, model));
+  const overBlocks = (f: (l: LayerAnalysis) => number): number => layers.reduce((n, l) => n + l.layers.length * f(l), 0);
   const heads = taskHeads(spec.task, model);
   const outside = Object.values(heads.params).reduce((n, v) => n + v, 0);
-
-  const perTokenPerLayer = projectionsPerToken + 2 * D * D + 2 * D * hidden;
-  const perToken = model.layers * perTokenPerLayer + heads.macsPerToken;
-
-  const activationsPerLayer = 6 * T * D + 2 * T * hidden + qkActivationsPerLayer;
-  const activationsOutside = 2 * T * D + T * heads.outputWidth;
+  const perToken = overBlocks((l) => l.macs.perToken) + heads.macsPerToken;
 
   return {
-    params: {
-      total: model.layers * perLayer + outside,
-      perLayer,
-      perLayerComponents,
-      outside: heads.params,
-    },
+    params: { total: overBlocks((l) => l.params) + outside, outside: heads.params },
     macs: {
-      perTokenPerLayer,
       perToken,
       // Rounded so every figure stays an integer count; perSequence keeps the exact total.
-      scoresPerHead: Math.round(scoresAllHeads / model.heads),
-      avPerHead,
-      perSequence: T * perToken + model.layers * attentionAllHeads,
+      scoresPerHead: Math.round(overBlocks((l) => l.macs.scoresAllHeads) / (model.heads * model.layers)),
+      avPerHead: T * T * model.headDim,
+      perSequence: overBlocks((l) => l.macs.perSequence) + T * heads.macsPerToken,
     },
-    rank: bottleneck!,
-    groups,
-    kvCacheBytesPerToken: groups.reduce((n, g) => n + g.kvCacheBytesPerToken, 0),
-    activationBytesPerSequence: FLOAT32_BYTES * (model.layers * activationsPerLayer + activationsOutside),
+    rank: bottleneck(layers.map((l) => l.rank)),
+    layers,
+    kvCacheBytesPerToken: layers.reduce((n, l) => n + l.groups.reduce((m, g) => m + g.kvCacheBytesPerToken, 0), 0),
+    activationBytesPerSequence: overBlocks((l) => l.activationBytesPerSequence) + FLOAT32_BYTES * (2 * T * D + T * heads.outputWidth),
   };
 }

@@ -1,4 +1,4 @@
 export { analyze } from './analyze';
 export { coverageAtoms, featureRank, sequenceRank } from './rank';
 export { slidingWindowPairs } from './families';
-export type { Analysis, GroupAnalysis, ScoringRank, ScoringSpace } from './types';
+export type { Analysis, GroupAnalysis, LayerAnalysis, ScoringRank, ScoringSpace } from './types';

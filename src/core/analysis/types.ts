@@ -19,7 +19,7 @@ export interface ScoringRank {
 }
 
 export interface GroupAnalysis {
-  /** Index into ResolvedSpec.groups. */
+  /** Index into its layer's groups (ResolvedSpec.layers[ℓ].groups). */
   group: number;
   kind: string;
   heads: number;
@@ -31,35 +31,62 @@ export interface GroupAnalysis {
    * projectionsPerToken: the Q/K-side projections of all heads of the group, one token, one layer.
    */
   macs: { scoresPerHead: number; avPerHead: number; projectionsPerToken: number };
-  /** Per token, float32, all layers: this group's cached keys plus its heads' share (heads·headDim) of the values. */
+  /**
+   * Per token, float32, over every block with this structure: this group's cached keys plus its heads' share
+   * (heads·headDim) of the values.
+   */
   kvCacheBytesPerToken: number;
+}
+
+/** One distinct block structure (one entry when every layer is alike). Figures are for one block unless said. */
+export interface LayerAnalysis {
+  /** The blocks (indices into ResolvedSpec.layers) with this structure, ascending. */
+  layers: number[];
+  /** Parameters of one block. */
+  params: number;
+  /**
+   * One block's parameters by component; the values sum to params. Keys "attention.scoring", "attention.value",
+   * "attention.output", "mlp", "norms".
+   */
+  components: Record<string, number>;
+  macs: {
+    /** Forward MACs per token of the block's projections and MLP (no attention scores). */
+    perToken: number;
+    /** Score MACs of one head for one sequence (the mean over the block's heads, rounded to an integer). */
+    scoresPerHead: number;
+    /** Score MACs of every head of the block for one sequence (exact). */
+    scoresAllHeads: number;
+    /** Forward MACs of one sequence through the block: perToken × T plus scores and A·V of every head. */
+    perSequence: number;
+  };
+  /** The lowest scoring rank among the block's head groups, relative to its maximum. */
+  rank: ScoringRank;
+  groups: GroupAnalysis[];
+  /** float32 bytes of activations one training sequence keeps in this block for the backward pass. */
+  activationBytesPerSequence: number;
 }
 
 export interface Analysis {
   params: {
+    /** Every block (Σ over layers) plus the parameters outside the blocks. */
     total: number;
-    /** Parameters of one transformer block. */
-    perLayer: number;
-    /** Per-layer components; the values sum to perLayer. Keys like "attention.scoring", "attention.value", "attention.output", "mlp", "norms". */
-    perLayerComponents: Record<string, number>;
-    /** Parameters outside the blocks: embeddings/read-in, positions, final norm, head/read-out. Values sum with layers·perLayer to total. */
+    /** Parameters outside the blocks: embeddings/read-in, positions, final norm, head/read-out. */
     outside: Record<string, number>;
   };
   macs: {
-    /** Forward MACs per token of one layer's projections and MLP (no attention scores, no embeddings). */
-    perTokenPerLayer: number;
-    /** Forward MACs per token over all layers, projections and MLP, plus the output head/read-out. */
+    /** Forward MACs per token over all blocks' projections and MLPs, plus the output head/read-out. */
     perToken: number;
-    /** Score MACs of one head for one sequence (when head groups differ: the mean over heads, rounded to an integer). */
+    /** Score MACs of one head for one sequence (when heads or layers differ: the mean over every head of every layer, rounded). */
     scoresPerHead: number;
     /** A·V MACs of one head for one sequence. */
     avPerHead: number;
     /** Forward MACs of one whole sequence through the model: per-token work × T plus scores and A·V of every head and layer. */
     perSequence: number;
   };
-  /** The lowest scoring rank among head groups, relative to its maximum (the whole model's bottleneck). */
+  /** The lowest scoring rank among all head groups of all layers, relative to its maximum (the model's bottleneck). */
   rank: ScoringRank;
-  groups: GroupAnalysis[];
+  /** The distinct block structures in order of first use; their blocks partition the model's layers. */
+  layers: LayerAnalysis[];
   /** float32 bytes cached per generated token, all layers (keys as the family caches them, plus values). */
   kvCacheBytesPerToken: number;
   /** float32 bytes of activations one training sequence keeps for the backward pass. */

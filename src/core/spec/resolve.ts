@@ -7,14 +7,25 @@
  */
 import type { TObject } from '@sinclair/typebox';
 import * as S from './schema';
-import type { MlbtcLevelSpec, MlbtcPreset, ModelSpec, SingleAttentionSpec, StructureSpec, TaskSpec, TrainingSpec } from './schema';
+import type {
+  AttentionSpec,
+  LayerAttentionSpec,
+  LayerPatternSpec,
+  MlbtcLevelSpec,
+  MlbtcPreset,
+  ModelSpec,
+  SingleAttentionSpec,
+  StructureSpec,
+  TaskSpec,
+  TrainingSpec,
+} from './schema';
 
 type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 
 export type ResolvedModel = Filled<ModelSpec>;
 export type ResolvedTraining = Filled<TrainingSpec>;
 export type ResolvedTask =
-  | Filled<Omit<Extract<TaskSpec, { kind: 'icl-regression' }>, 'curriculum'>> & { curriculum: ResolvedCurriculum }
+  | (Filled<Omit<Extract<TaskSpec, { kind: 'icl-regression' }>, 'curriculum'>> & { curriculum: ResolvedCurriculum })
   | (Filled<Omit<Extract<TaskSpec, { kind: 'language-model' }>, 'data'>> & { data?: string })
   | (Filled<Omit<Extract<TaskSpec, { kind: 'forecast' }>, 'data'>> & { data?: string });
 export interface ResolvedCurriculum {
@@ -32,7 +43,14 @@ export type ResolvedAttention =
   | { kind: 'sliding-window'; window: number; logitScale: 'mup' | 'standard'; qkNorm: boolean }
   | { kind: 'global-local'; window: number; split: [number, number]; qkNorm: boolean }
   | { kind: 'mlr'; ranks: number[]; blockSizes: number[]; normalize: 'none' | 'levels' | 'coverage'; qkNorm: boolean }
-  | { kind: 'bilinear-mlr'; ranks: number[]; logitScale: 'standard' | 'mup'; normalize: 'none' | 'levels'; weightClamp: boolean; qkNorm: boolean }
+  | {
+      kind: 'bilinear-mlr';
+      ranks: number[];
+      logitScale: 'standard' | 'mup';
+      normalize: 'none' | 'levels';
+      weightClamp: boolean;
+      qkNorm: boolean;
+    }
   | { kind: 'bilinear-btt'; rank: number; factors: [number, number]; logitScale: 'standard' | 'mup'; weightClamp: boolean; qkNorm: boolean }
   | { kind: 'mlbtc'; preset?: MlbtcPreset; levels: ResolvedMlbtcLevel[]; logitScale: 'standard' | 'mup'; qkNorm: boolean };
 
@@ -44,12 +62,18 @@ export interface ResolvedHeadGroup {
   attention: ResolvedAttention;
 }
 
+/** One transformer block's attention: its head groups in head order. */
+export interface ResolvedLayer {
+  groups: ResolvedHeadGroup[];
+}
+
 export interface ResolvedSpec {
   name: string;
   description?: string;
   task: ResolvedTask;
   model: ResolvedModel;
-  groups: ResolvedHeadGroup[];
+  /** Every block's attention, always model.layers long (a uniform spec repeats one layer; see docs/choices.md). */
+  layers: ResolvedLayer[];
   training: ResolvedTraining;
   search?: StructureSpec['search'];
 }
@@ -101,7 +125,13 @@ export function dyadicBlocks(seqLen: number, levels: number): number[] {
  */
 export function expandPreset(preset: MlbtcPreset, width: number, rank: number | undefined): ResolvedMlbtcLevel[] {
   const [a, b] = factorize(width);
-  const level = (out: [number, number], inn: [number, number], s: number, kronecker = false): ResolvedMlbtcLevel => ({ blocks: 1, out, in: inn, rank: s, kronecker });
+  const level = (out: [number, number], inn: [number, number], s: number, kronecker = false): ResolvedMlbtcLevel => ({
+    blocks: 1,
+    out,
+    in: inn,
+    rank: s,
+    kronecker,
+  });
   switch (preset) {
     case 'low-rank':
       return [level([width, 1], [1, width], rank ?? 1)];
@@ -123,7 +153,10 @@ export function resolveAttention(raw: SingleAttentionSpec, model: ResolvedModel)
     case 'dense':
       return { ...a, qkDim: a.qkDim ?? model.headDim } as ResolvedAttention;
     case 'mlr':
-      return { ...a, blockSizes: a.blockSizes === 'dyadic' ? dyadicBlocks(model.seqLen, a.ranks.length) : a.blockSizes } as ResolvedAttention;
+      return {
+        ...a,
+        blockSizes: a.blockSizes === 'dyadic' ? dyadicBlocks(model.seqLen, a.ranks.length) : a.blockSizes,
+      } as ResolvedAttention;
     case 'bilinear-btt':
       return { ...a, factors: a.factors ?? factorize(model.width) } as ResolvedAttention;
     case 'mlbtc': {
@@ -158,25 +191,61 @@ export function resolveTask(raw: TaskSpec): ResolvedTask {
   return t as ResolvedTask;
 }
 
-export function resolveSpec(spec: StructureSpec): ResolvedSpec {
-  const model = resolveModel(spec.model);
+/** Whether `attention` is the per-layer form `{ pattern: [...] }` (a family has `kind`, head groups are a list). */
+export function isLayerPattern(attention: unknown): attention is LayerPatternSpec {
+  return (
+    typeof attention === 'object' &&
+    attention !== null &&
+    !Array.isArray(attention) &&
+    Object.prototype.hasOwnProperty.call(attention, 'pattern')
+  );
+}
+
+/** The per-layer entries `attention` gives: one for a uniform spec. */
+function layerEntries(attention: AttentionSpec): LayerAttentionSpec[] {
+  return isLayerPattern(attention) ? attention.pattern : [attention];
+}
+
+function resolveLayer(raw: LayerAttentionSpec, model: ResolvedModel): ResolvedLayer {
   const groups: ResolvedHeadGroup[] = [];
-  if (Array.isArray(spec.attention)) {
+  if (Array.isArray(raw)) {
     let firstHead = 0;
-    for (const g of spec.attention) {
+    for (const g of raw) {
       groups.push({ heads: g.heads, firstHead, attention: resolveAttention(g as SingleAttentionSpec, model) });
       firstHead += g.heads;
     }
   } else {
-    groups.push({ heads: model.heads, firstHead: 0, attention: resolveAttention(spec.attention, model) });
+    groups.push({ heads: model.heads, firstHead: 0, attention: resolveAttention(raw, model) });
   }
+  return { groups };
+}
+
+export function resolveSpec(spec: StructureSpec): ResolvedSpec {
+  const model = resolveModel(spec.model);
+  // Layer ℓ uses entry ℓ mod n (validation checks that n divides model.layers); repeats share one resolved object.
+  const entries = layerEntries(spec.attention).map((e) => resolveLayer(e, model));
   return {
     name: spec.name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     task: resolveTask(spec.task),
     model,
-    groups,
+    layers: Array.from({ length: model.layers }, (_, l) => entries[l % entries.length]!),
     training: withDefaults(S.Training, spec.training ?? {}) as ResolvedTraining,
     ...(spec.search ? { search: spec.search } : {}),
   };
+}
+
+/**
+ * The layers with distinct structures, in order of first use, each with the blocks that use it: one entry when
+ * every layer is alike. Structures are compared by value, so a pattern that repeats an entry counts it once.
+ */
+export function distinctLayers(spec: Pick<ResolvedSpec, 'layers'>): { layers: number[]; groups: ResolvedHeadGroup[] }[] {
+  const byKey = new Map<string, { layers: number[]; groups: ResolvedHeadGroup[] }>();
+  spec.layers.forEach((layer, l) => {
+    const key = JSON.stringify(layer.groups);
+    const seen = byKey.get(key);
+    if (seen) seen.layers.push(l);
+    else byKey.set(key, { layers: [l], groups: layer.groups });
+  });
+  return [...byKey.values()];
 }

@@ -25,6 +25,7 @@ const Ranks = (description: string, examples: number[][]) =>
  */
 const MaxWidth = 65536;
 const MaxSeqLen = 2 ** 20;
+const MaxLayers = 1024;
 
 const QkNorm = Type.Boolean({
   default: true,
@@ -111,7 +112,7 @@ export const Model = Type.Object(
     width: PositiveInt('Model width D (d_model).', { examples: [128, 256, 512], maximum: MaxWidth }),
     heads: PositiveInt('Attention heads H.', { examples: [4, 8], maximum: MaxWidth }),
     headDim: Type.Optional(PositiveInt('Per-head dimension r. Must equal width / heads (defaults to it).', { examples: [32, 64], maximum: MaxWidth })),
-    layers: PositiveInt('Transformer blocks.', { examples: [6], maximum: 1024 }),
+    layers: PositiveInt('Transformer blocks.', { examples: [6], maximum: MaxLayers }),
     seqLen: PositiveInt('Sequence length T (block size). MLR attention runs at exactly this length.', { examples: [256, 1024], maximum: MaxSeqLen }),
     mlpRatio: PositiveInt('MLP hidden width as a multiple of D.', { default: 4, maximum: 64 }),
   },
@@ -265,8 +266,40 @@ export const HeadGroup = Type.Union(
   families.map((f) => f.group),
   { description: 'A group of heads with its own structure.' },
 );
-export const Attention = Type.Union([SingleAttention, Type.Array(HeadGroup, { minItems: 1, description: 'Head groups, each with its own structure; their `heads` sum to model.heads.' })], {
-  description: "The scoring function: one family for every head, or a list of head groups. `kind` picks the family.",
+export const HeadGroups = Type.Array(HeadGroup, {
+  minItems: 1,
+  description: 'Head groups, each with its own structure; their `heads` sum to model.heads.',
+});
+
+/** What one layer's attention is: one family for every head, or head groups. */
+export const LayerAttention = Type.Union([SingleAttention, HeadGroups], {
+  description: 'One layer\'s attention: one family for every head, or a list of head groups.',
+});
+
+export const LayerPattern = Type.Object(
+  {
+    pattern: Type.Array(LayerAttention, {
+      minItems: 1,
+      maxItems: MaxLayers,
+      description:
+        'Per-layer structures: layer ℓ uses entry ℓ mod n, so the entries repeat up to model.layers (n must divide it; ' +
+        'n = model.layers lists every layer). Each entry is one family or a list of head groups.',
+      examples: [[{ kind: 'dense' }, { kind: 'sliding-window', window: 128 }, { kind: 'sliding-window', window: 128 }]],
+    }),
+  },
+  {
+    additionalProperties: false,
+    title: 'Per-layer pattern',
+    description:
+      'Different structures in different layers, e.g. sequential GSWA "MHA|SWA|SWA|MHA|SWA|SWA": ' +
+      '[dense, sliding-window, sliding-window] repeated.',
+  },
+);
+
+export const Attention = Type.Union([SingleAttention, HeadGroups, LayerPattern], {
+  description:
+    'The scoring function: one family for every head, a list of head groups, or { "pattern": [...] } with one such ' +
+    'entry per layer (repeated to model.layers). `kind` picks the family.',
 });
 
 // ─── Training ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -464,6 +497,8 @@ export type TaskSpec = Static<typeof Task>;
 export type ModelSpec = Static<typeof Model>;
 export type AttentionSpec = Static<typeof Attention>;
 export type SingleAttentionSpec = Static<typeof SingleAttention>;
+export type LayerAttentionSpec = Static<typeof LayerAttention>;
+export type LayerPatternSpec = Static<typeof LayerPattern>;
 export type AttentionKind = (typeof AttentionKinds)[number];
 export type MlbtcLevelSpec = Static<typeof MlbtcLevel>;
 export type MlbtcPreset = Static<typeof MlbtcPreset>;

@@ -64,6 +64,17 @@ export function familyOf(attention: unknown): string {
   return Array.isArray(attention) ? [...new Set(attention.map(kindOf))].join('+') : kindOf(attention);
 }
 
+/**
+ * The family of a model's layers: the one family when every layer has it, else the layers' families in order with
+ * repeats of the motif dropped, joined by "|" (the sequential GSWA "dense|sliding-window|sliding-window" of the
+ * paper reads "dense|sliding-window").
+ */
+export function familyOfLayers(layers: readonly { groups: readonly { attention: unknown }[] }[]): string {
+  const names = layers.map((l) => familyOf(l.groups.map((g) => g.attention)));
+  const distinct = names.filter((n, i) => i === 0 || n !== names[i - 1]);
+  return [...new Set(distinct)].join('|');
+}
+
 function families(runs: readonly StudyRun[]): Map<string, StudyRun[]> {
   const map = new Map<string, StudyRun[]>();
   for (const r of runs) map.set(r.family, [...(map.get(r.family) ?? []), r]);

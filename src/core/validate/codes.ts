@@ -22,6 +22,7 @@ export const problemCodes = {
   'split-sum': 'Train/validation/test fractions must sum to at most 1.',
   'curriculum-start': 'A curriculum start value above its final value is clamped (warning).',
   // Attention
+  'pattern-length': 'The number of attention.pattern entries must divide model.layers.',
   'group-heads': 'Head-group sizes must sum to model.heads.',
   'rank-wasted': 'A rank above what the block or space can hold buys nothing (warning).',
   'window-covers-all': 'A window that covers every causal pair makes the family dense (warning).',

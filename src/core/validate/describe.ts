@@ -49,8 +49,18 @@ export function orList(items: readonly string[]): string {
 }
 
 function bounds(s: TSchema): string {
-  const lo = s.minimum !== undefined ? { v: s.minimum as number, strict: false } : s.exclusiveMinimum !== undefined ? { v: s.exclusiveMinimum as number, strict: true } : undefined;
-  const hi = s.maximum !== undefined ? { v: s.maximum as number, strict: false } : s.exclusiveMaximum !== undefined ? { v: s.exclusiveMaximum as number, strict: true } : undefined;
+  const lo =
+    s.minimum !== undefined
+      ? { v: s.minimum as number, strict: false }
+      : s.exclusiveMinimum !== undefined
+        ? { v: s.exclusiveMinimum as number, strict: true }
+        : undefined;
+  const hi =
+    s.maximum !== undefined
+      ? { v: s.maximum as number, strict: false }
+      : s.exclusiveMaximum !== undefined
+        ? { v: s.exclusiveMaximum as number, strict: true }
+        : undefined;
   if (lo && hi && !lo.strict && !hi.strict) return ` from ${lo.v} to ${hi.v}`;
   const parts = [lo && `${lo.strict ? '>' : '≥'} ${lo.v}`, hi && `${hi.strict ? '<' : '≤'} ${hi.v}`].filter(Boolean);
   return parts.length ? ` ${parts.join(' and ')}` : '';
@@ -75,24 +85,34 @@ export function expectation(schema: TSchema, plural = false): string {
       return JSON.stringify(schema.const);
     case 'Union': {
       const members = schema.anyOf as TSchema[];
-      if (members.every((m) => m[Kind] === 'Literal' && typeof m.const === 'string')) return `one of ${members.map((m) => m.const as string).join(', ')}`;
+      if (members.every((m) => m[Kind] === 'Literal' && typeof m.const === 'string'))
+        return `one of ${members.map((m) => m.const as string).join(', ')}`;
       const tag = discriminator(members);
-      if (tag !== undefined) return `${plural ? 'objects' : 'an object'} with "${tag}" one of ${members.map((m) => m.properties[tag].const as string).join(', ')}`;
+      if (tag !== undefined)
+        return `${plural ? 'objects' : 'an object'} with "${tag}" one of ${members.map((m) => m.properties[tag].const as string).join(', ')}`;
       return orList([...new Set(members.map((m) => expectation(m, plural)))]);
     }
     case 'Tuple': {
       const items = (schema.items ?? []) as TSchema[];
       const first = items[0] && expectation(items[0], true);
-      if (first !== undefined && items.every((i) => expectation(i, true) === first)) return `${plural ? 'lists' : 'a list'} of ${items.length} ${first}`;
+      if (first !== undefined && items.every((i) => expectation(i, true) === first))
+        return `${plural ? 'lists' : 'a list'} of ${items.length} ${first}`;
       return `${plural ? 'lists' : 'a list'} [${items.map((i) => expectation(i)).join(', ')}]`;
     }
     case 'Array': {
       const lo = schema.minItems as number | undefined;
       const hi = schema.maxItems as number | undefined;
-      const count = lo !== undefined && hi !== undefined ? ` (${lo} to ${hi} items)` : lo ? ` (at least ${lo} item${lo === 1 ? '' : 's'})` : '';
+      const count =
+        lo !== undefined && hi !== undefined ? ` (${lo} to ${hi} items)` : lo ? ` (at least ${lo} item${lo === 1 ? '' : 's'})` : '';
       return `${plural ? 'lists' : 'a list'} of ${expectation(schema.items as TSchema, true)}${count}`;
     }
-    case 'Object':
+    case 'Object': {
+      // An object known by its one required key ({ "pattern": [...] }) is named by it.
+      const required = (schema.required ?? []) as string[];
+      return (
+        (plural ? 'objects' : 'an object') + (required.length === 1 && schema.properties.kind === undefined ? ` with "${required[0]}"` : '')
+      );
+    }
     case 'Record':
       return plural ? 'objects' : 'an object';
     default:

@@ -260,8 +260,24 @@ function checkByShape(members: TSchema[], value: unknown, path: JsonPath, r: Rep
     const scratch = new Reporter();
     const checked = checkValue(m, value, path, scratch);
     if (scratch.problems.length === 0) return checked;
-    const overlap = isPlainObject(value) && m[Kind] === 'Object' ? Object.keys(value).filter((k) => hasOwn(m.properties, k)).length : 0;
+    const overlap = isPlainObject(value) ? Object.keys(value).filter((k) => memberKeys(m).has(k)).length : 0;
     if (!best || overlap > best.overlap || (overlap === best.overlap && scratch.problems.length < best.problems.problems.length)) best = { problems: scratch, overlap };
+  }
+  // An object that shares nothing with any member but a tagged union among them (attention: {} or {"kin": …}) is
+  // most likely that union's: report its problems ("missing kind", with a guess), not a list of shapes.
+  const isTagged = (m: TSchema) => m[Kind] === 'Union' && discriminator(m.anyOf as TSchema[]) !== undefined;
+  const tagged = isPlainObject(value) ? members.find(isTagged) : undefined;
+  if (best && best.overlap === 0 && tagged) {
+    // A near miss of an untagged member's key ("patern") is that member's, misspelt.
+    const obj = value as Record<string, unknown>;
+    const keys = members.filter((m) => m[Kind] === 'Object').flatMap((m) => Object.keys(m.properties as object));
+    const first = Object.keys(obj)[0];
+    const near = first !== undefined && Object.keys(obj).length === 1 ? closest(first, keys) : undefined;
+    if (near === undefined || first === undefined) return checkValue(tagged, value, path, r);
+    r.error('unknown-property', [...path, first], `unknown property "${first}" in ${formatPath(path)}; did you mean "${near}"?`, [
+      { title: `Rename "${first}" to "${near}"`, path, value: renamedKey(obj, first, near) },
+    ]);
+    return Invalid;
   }
   if (best && (best.overlap > 0 || !isPlainObject(value))) {
     for (const p of best.problems.finish()) (p.severity === 'error' ? r.error : r.warning).call(r, p.code as never, p.path, p.message, p.fixes);
@@ -280,6 +296,13 @@ function checkByShape(members: TSchema[], value: unknown, path: JsonPath, r: Rep
     near && first !== undefined ? [{ title: `Rename "${first}" to "${near}"`, path, value: renamedKey(obj, first, near) }] : undefined,
   );
   return Invalid;
+}
+
+/** The properties an object member, or any object of a union member, defines. */
+function memberKeys(m: TSchema): Set<string> {
+  if (m[Kind] === 'Object') return new Set(Object.keys(m.properties as object));
+  if (m[Kind] === 'Union') return new Set((m.anyOf as TSchema[]).flatMap((x) => [...memberKeys(x)]));
+  return new Set();
 }
 
 function checkTuple(schema: TSchema, value: unknown, path: JsonPath, r: Reporter): Checked {

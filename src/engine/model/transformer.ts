@@ -21,7 +21,8 @@ export class Block {
     const { width, mlpRatio } = spec.model;
     const prefix = `h.${index}`;
     this.ln1 = params.gain(`${prefix}.ln_1`, width);
-    this.attention = new AttentionLayer(params, `${prefix}.attn`, spec.model, spec.groups, masks);
+    // Each block builds its own layer's groups (docs/choices.md: per-layer structures); names stay h.<index>.…
+    this.attention = new AttentionLayer(params, `${prefix}.attn`, spec.model, spec.layers[index]!.groups, masks);
     this.ln2 = params.gain(`${prefix}.ln_2`, width);
     this.fc = params.matrix(`${prefix}.mlp.c_fc`, [width, mlpRatio * width], width);
     this.proj = params.zeroMatrix(`${prefix}.mlp.c_proj`, [mlpRatio * width, width], mlpRatio * width);

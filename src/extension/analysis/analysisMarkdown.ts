@@ -3,14 +3,16 @@
  * high-contrast themes by itself). Pure: it formats what core `analyze` computed and adds no arithmetic beyond
  * shares of a total, so the numbers here are exactly the CLI's.
  */
-import type { Analysis, GroupAnalysis, ScoringSpace } from '../../core/analysis/types';
+import type { Analysis, GroupAnalysis, LayerAnalysis, ScoringSpace } from '../../core/analysis/types';
 import type { ResolvedSpec, ResolvedTask } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
-import { exactCount, shortBytes, shortCount } from '../../core/format';
+import { exactCount, layerIndices, shortBytes, shortCount, structureLabel } from '../../core/format';
 
 /** Full analysis of a valid structure read from `fileName`. */
 export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analysis): string {
   const m = spec.model;
+  const uniform = a.layers.length === 1;
+  const layersText = (l: LayerAnalysis) => `layers ${layerIndices(l.layers)}`;
   const lines = [
     `# ${escape(spec.name)}: analysis`,
     '',
@@ -25,16 +27,22 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
       ['', 'parameters', ''],
       [
         ['**Total**', `**${exactCount(a.params.total)}**`, shortCount(a.params.total)],
-        ['One layer', exactCount(a.params.perLayer), `× ${m.layers} layers = ${shortCount(a.params.perLayer * m.layers)}`],
+        ...a.layers.map((l) => [
+          uniform ? 'One layer' : `One layer of ${layersText(l)} (${escape(structureLabel(l.groups))})`,
+          exactCount(l.params),
+          `× ${l.layers.length} layers = ${shortCount(l.params * l.layers.length)}`,
+        ]),
         ['Outside the layers', exactCount(sum(Object.values(a.params.outside))), shortCount(sum(Object.values(a.params.outside)))],
       ],
       ['l', 'r', 'r'],
     ),
     '',
-    '### One layer, by component',
-    '',
-    shareTable(a.params.perLayerComponents, a.params.perLayer, 'component'),
-    '',
+    ...a.layers.flatMap((l) => [
+      uniform ? '### One layer, by component' : `### One layer of ${layersText(l)}, by component`,
+      '',
+      shareTable(l.components, l.params, 'component'),
+      '',
+    ]),
     '### Outside the layers',
     '',
     shareTable(a.params.outside, a.params.total, 'part', 'of total'),
@@ -44,7 +52,11 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
     table(
       ['', 'MACs', ''],
       [
-        ['Projections and MLP, per token, one layer', exactCount(a.macs.perTokenPerLayer), shortCount(a.macs.perTokenPerLayer)],
+        ...a.layers.map((l) => [
+          `Projections and MLP, per token, one layer${uniform ? '' : ` of ${layersText(l)}`}`,
+          exactCount(l.macs.perToken),
+          shortCount(l.macs.perToken),
+        ]),
         ['Per token, all layers and the output head', exactCount(a.macs.perToken), shortCount(a.macs.perToken)],
         ['Attention scores, one head, one sequence', exactCount(a.macs.scoresPerHead), shortCount(a.macs.scoresPerHead)],
         ['Attention × values, one head, one sequence', exactCount(a.macs.avPerHead), shortCount(a.macs.avPerHead)],
@@ -55,14 +67,25 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
     '',
     '## Scoring rank',
     '',
-    `Bottleneck over all heads: **${rankText(a.rank)}**. ${spaceNote(a.rank.space, spec)}`,
+    `Bottleneck over all heads${uniform ? '' : ' of all layers'}: **${rankText(a.rank)}**. ${spaceNote(a.rank.space, spec)}`,
     '',
-    '## Head groups',
+    uniform ? '## Head groups' : '## Layers and head groups',
     '',
     table(
-      ['group', 'heads', 'family', 'rank', 'scoring params', 'score MACs / head / seq', 'A·V MACs / head / seq', 'Q/K-side MACs / token', 'KV cache / token'],
-      a.groups.map((g) => groupRow(g)),
-      ['r', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+      [
+        ...(uniform ? [] : ['layers']),
+        'group',
+        'heads',
+        'family',
+        'rank',
+        'scoring params',
+        'score MACs / head / seq',
+        'A·V MACs / head / seq',
+        'Q/K-side MACs / token',
+        'KV cache / token',
+      ],
+      a.layers.flatMap((l) => l.groups.map((g) => [...(uniform ? [] : [layerIndices(l.layers)]), ...groupRow(g)])),
+      [...(uniform ? [] : ['l' as const]), 'r', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
     '## Memory (float32)',
@@ -71,8 +94,16 @@ export function analysisMarkdown(fileName: string, spec: ResolvedSpec, a: Analys
       ['', 'bytes', ''],
       [
         ['KV cache per generated token, all layers', exactCount(a.kvCacheBytesPerToken), shortBytes(a.kvCacheBytesPerToken)],
-        [`KV cache for a full context (T = ${m.seqLen})`, exactCount(a.kvCacheBytesPerToken * m.seqLen), shortBytes(a.kvCacheBytesPerToken * m.seqLen)],
-        ['Activations kept for backward, per training sequence', exactCount(a.activationBytesPerSequence), shortBytes(a.activationBytesPerSequence)],
+        [
+          `KV cache for a full context (T = ${m.seqLen})`,
+          exactCount(a.kvCacheBytesPerToken * m.seqLen),
+          shortBytes(a.kvCacheBytesPerToken * m.seqLen),
+        ],
+        [
+          'Activations kept for backward, per training sequence',
+          exactCount(a.activationBytesPerSequence),
+          shortBytes(a.activationBytesPerSequence),
+        ],
         [
           `Activations per training batch (${spec.training.batchSize} sequences)`,
           exactCount(a.activationBytesPerSequence * spec.training.batchSize),
@@ -94,7 +125,9 @@ export function invalidMarkdown(fileName: string, problems: LocatedProblem[]): s
     '',
     `The structure has ${errors.length === 1 ? 'a problem' : `${errors.length} problems`} to fix first (they are also in the Problems panel):`,
     '',
-    ...errors.map((p) => `- line ${p.line + 1}, column ${p.column + 1} (${escape(p.path.join('.') || '(root)')}): ${escape(p.message)} \`[${p.code}]\``),
+    ...errors.map(
+      (p) => `- line ${p.line + 1}, column ${p.column + 1} (${escape(p.path.join('.') || '(root)')}): ${escape(p.message)} \`[${p.code}]\``,
+    ),
     '',
   ].join('\n');
 }

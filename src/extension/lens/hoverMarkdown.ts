@@ -1,18 +1,30 @@
 /** The hover over a structure's attention: the block picture of each group's scoring matrix and its numbers. Pure. */
-import type { GroupAnalysis } from '../../core/analysis/types';
+import type { LayerAnalysis } from '../../core/analysis/types';
 import { groupLabel } from '../../core/layout/labels';
 import { scoringLayout } from '../../core/layout/scoring';
 import type { ResolvedSpec } from '../../core/spec/resolve';
-import { exactCount, shortCount } from '../../core/format';
+import { exactCount, layerIndices, shortCount } from '../../core/format';
 import { blockSvg, svgDataUri, type HoverPalette } from './blockSvg';
 import { rankText } from './lensModel';
 
-export function groupHoverMarkdown(spec: ResolvedSpec, analysis: GroupAnalysis, group: number, palette: HoverPalette): string {
-  const g = spec.groups[group];
+/** Head group `group` of the layer structure `layer` (one of analysis.layers); named with its layers when layers differ. */
+export function groupHoverMarkdown(
+  spec: ResolvedSpec,
+  layer: LayerAnalysis,
+  group: number,
+  palette: HoverPalette,
+  layersDiffer = false,
+): string {
+  const g = spec.layers[layer.layers[0]!]!.groups[group]!;
+  const analysis = layer.groups[group]!;
   const layout = scoringLayout(g, spec.model);
-  const label = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
+  const heads = groupLabel({ heads: g.heads, firstHead: g.firstHead, kind: g.attention.kind }, spec.model.heads);
+  const label = `${layersDiffer ? `layers ${layerIndices(layer.layers)} · ` : ''}${heads}`;
   const what = layout.space === 'sequence' ? `T×T logits (T = ${layout.size})` : `D×D bilinear matrix (D = ${layout.size})`;
-  const rows = layout.levels.map((lv, l) => `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`);
+  const rows = layout.levels.map(
+    (lv, l) =>
+      `| ${l} | ${exactCount(lv.blocks)} | ${exactCount(lv.blockSize)} | ${lv.blockRank}${lv.requestedRank > lv.blockRank ? ` (of ${lv.requestedRank})` : ''} | ${shortCount(lv.blockMacs)} |`,
+  );
   return [
     `**${label}**: scoring matrix, ${what}, ${layout.levels.length} level${layout.levels.length > 1 ? 's' : ''}`,
     '',

@@ -8,6 +8,9 @@
  *   group above its object: "heads 0–3 · mlr: rank 808 / 1024 · 40.3 M score MACs/head · 0 scoring params",
  *   "Diagram" (opening at that group). Choice: a group's lens shows that group's scoring parameters, since the
  *   model total is already on the `attention` line.
+ * - Per-layer structures (attention.pattern): the model's numbers above `attention`, then per distinct layer
+ *   structure a lens above the pattern entry that first defines it ("layers 0, 3 · dense: …"), per head group when
+ *   it has several; its "Diagram" opens at that layer structure and group.
  * - Invalid file: one lens saying what is wrong first (the first error, with its line), which opens the Problems
  *   view, instead of numbers.
  */
@@ -16,7 +19,7 @@ import type { Analysis, ScoringRank } from '../../core/analysis/types';
 import { groupLabel } from '../../core/layout/labels';
 import type { ResolvedSpec } from '../../core/spec/resolve';
 import type { LocatedProblem } from '../../core/validate/types';
-import { exactCount, shortCount } from '../../core/format';
+import { exactCount, layerIndices, shortCount } from '../../core/format';
 
 export type LensAction = 'analyze' | 'train' | 'diagram' | 'tradeoffs' | 'problems';
 
@@ -26,7 +29,8 @@ export interface LensItem {
   title: string;
   tooltip: string;
   action: LensAction;
-  /** Head group the action opens at (diagram of one group). */
+  /** Layer structure (index into analysis.layers) and head group the action opens at (diagram of one group). */
+  layer?: number;
   group?: number;
 }
 
@@ -69,8 +73,19 @@ export function keyOffset(root: Node | undefined, path: (string | number)[]): nu
 function actions(offset: number, canTrain: boolean, diagram: boolean): LensItem[] {
   const items: LensItem[] = [];
   if (canTrain) items.push({ offset, title: '▶ Train', tooltip: 'Train this structure (MLBTC: Train)', action: 'train' });
-  if (diagram) items.push({ offset, title: 'Diagram', tooltip: 'Show the scoring matrix as blocks and its cores as a tensor network', action: 'diagram' });
-  items.push({ offset, title: 'Trade-offs', tooltip: 'Compare the compute and rank of every structure in the workspace', action: 'tradeoffs' });
+  if (diagram)
+    items.push({
+      offset,
+      title: 'Diagram',
+      tooltip: 'Show the scoring matrix as blocks and its cores as a tensor network',
+      action: 'diagram',
+    });
+  items.push({
+    offset,
+    title: 'Trade-offs',
+    tooltip: 'Compare the compute and rank of every structure in the workspace',
+    action: 'tradeoffs',
+  });
   return items;
 }
 
@@ -94,31 +109,67 @@ export function lensItems(input: LensInput): LensItem[] {
   }
 
   const { spec, analysis: a } = input;
-  if (spec.groups.length === 1) {
-    const g = a.groups[0];
+  if (a.layers.length === 1 && a.layers[0]!.groups.length === 1) {
+    const g = a.layers[0]!.groups[0]!;
     return [
-      { offset: attentionAt, title: numbersTitle(g.rank, g.macs.scoresPerHead, a.params.total), tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, a.params.total, 'parameters in the model'), action: 'analyze' },
+      {
+        offset: attentionAt,
+        title: numbersTitle(g.rank, g.macs.scoresPerHead, a.params.total),
+        tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, a.params.total, 'parameters in the model'),
+        action: 'analyze',
+      },
       ...actions(attentionAt, input.canTrain, true),
     ];
   }
 
+  const uniform = a.layers.length === 1;
   const items: LensItem[] = [
     {
       offset: attentionAt,
-      title: `${spec.groups.length} head groups · lowest ${rankText(a.rank)} · ${shortCount(a.params.total)} params`,
-      tooltip: `The model's bottleneck is the head group with the lowest rank relative to its maximum. ${exactCount(a.params.total)} parameters in the model. Click for the full analysis.`,
+      title: uniform
+        ? `${a.layers[0]!.groups.length} head groups · lowest ${rankText(a.rank)} · ${shortCount(a.params.total)} params`
+        : `${a.layers.length} layer structures · lowest ${rankText(a.rank)} · ${shortCount(a.params.total)} params`,
+      tooltip:
+        `The model's bottleneck is the head group${uniform ? '' : ' of any layer'} with the lowest rank relative to its maximum. ` +
+        `${exactCount(a.params.total)} parameters in the model. Click for the full analysis.`,
       action: 'analyze',
     },
     ...actions(attentionAt, input.canTrain, false),
   ];
-  spec.groups.forEach((group, i) => {
-    const g = a.groups[i];
-    const at = keyOffset(root, ['attention', i]) ?? attentionAt;
-    const label = groupLabel({ heads: group.heads, firstHead: group.firstHead, kind: group.attention.kind }, spec.model.heads);
-    items.push(
-      { offset: at, title: `${label}: ${numbersTitle(g.rank, g.macs.scoresPerHead, g.scoringParams, 'scoring params')}`, tooltip: numbersTooltip(g.rank, g.macs.scoresPerHead, g.scoringParams, 'scoring parameters of this group'), action: 'analyze', group: i },
-      { offset: at, title: 'Diagram', tooltip: `Show the scoring matrix of ${label} as blocks and cores`, action: 'diagram', group: i },
-    );
+  // Layer ℓ is written at pattern entry ℓ mod n; a uniform spec at `attention` itself.
+  const entries = root && findNodeAtLocation(root, ['attention', 'pattern'])?.children?.length;
+  a.layers.forEach((la, li) => {
+    const base = entries ? ['attention', 'pattern', la.layers[0]! % entries] : ['attention'];
+    const prefix = uniform ? '' : `layers ${layerIndices(la.layers)} · `;
+    const groups = spec.layers[la.layers[0]!]!.groups;
+    la.groups.forEach((g, i) => {
+      const path = la.groups.length > 1 ? [...base, i] : base;
+      const at = keyOffset(root, path) ?? attentionAt;
+      const label = prefix + groupLabel({ heads: groups[i]!.heads, firstHead: groups[i]!.firstHead, kind: g.kind }, spec.model.heads);
+      items.push(
+        {
+          offset: at,
+          title: `${label}: ${numbersTitle(g.rank, g.macs.scoresPerHead, g.scoringParams, 'scoring params')}`,
+          tooltip: numbersTooltip(
+            g.rank,
+            g.macs.scoresPerHead,
+            g.scoringParams,
+            `scoring parameters of this group${uniform ? '' : ', one layer'}`,
+          ),
+          action: 'analyze',
+          layer: li,
+          group: i,
+        },
+        {
+          offset: at,
+          title: 'Diagram',
+          tooltip: `Show the scoring matrix of ${label} as blocks and cores`,
+          action: 'diagram',
+          layer: li,
+          group: i,
+        },
+      );
+    });
   });
   return items;
 }

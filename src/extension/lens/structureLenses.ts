@@ -73,14 +73,31 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
   }
 
   provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
-    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true)) return [];
+    if (token.isCancellationRequested || !vscode.workspace.getConfiguration('mlbtc', document).get<boolean>('codeLens.enabled', true))
+      return [];
     const { parsed, spec } = this.analysisOf(document);
     if (token.isCancellationRequested) return [];
-    parsed.items ??= lensItems({ root: parsed.root, problems: this.validation.of(document).problems, spec, analysis: parsed.analysis, canTrain: this.canTrain });
+    parsed.items ??= lensItems({
+      root: parsed.root,
+      problems: this.validation.of(document).problems,
+      spec,
+      analysis: parsed.analysis,
+      canTrain: this.canTrain,
+    });
     return parsed.items.map((item) => {
       const at = document.positionAt(item.offset);
-      const args = item.action === 'problems' || item.action === 'tradeoffs' ? [] : item.group !== undefined ? [document.uri, { group: item.group }] : [document.uri];
-      return new vscode.CodeLens(new vscode.Range(at, at), { title: item.title, tooltip: item.tooltip, command: commandOf[item.action], arguments: args });
+      const args =
+        item.action === 'problems' || item.action === 'tradeoffs'
+          ? []
+          : item.group !== undefined
+            ? [document.uri, { layer: item.layer ?? 0, group: item.group }]
+            : [document.uri];
+      return new vscode.CodeLens(new vscode.Range(at, at), {
+        title: item.title,
+        tooltip: item.tooltip,
+        command: commandOf[item.action],
+        arguments: args,
+      });
     });
   }
 
@@ -90,12 +107,26 @@ export class StructureLenses implements vscode.CodeLensProvider, vscode.HoverPro
     const property = parsed.root?.children?.find((p) => p.children?.[0]?.value === 'attention');
     const offset = document.offsetAt(position);
     if (!property || offset < property.offset || offset > property.offset + property.length) return undefined;
-    // Inside one head group's object: that group. On the key, or a single structure: every group.
-    const value = property.children?.[1];
-    const inGroup = value?.type === 'array' ? value.children?.findIndex((e) => offset >= e.offset && offset <= e.offset + e.length) : -1;
-    const groups = inGroup !== undefined && inGroup >= 0 ? [inGroup] : spec.groups.map((_, i) => i);
+    // Inside one pattern entry: that entry's layer structure; inside one head group's object: that group. On the key,
+    // or a single structure: every group of every layer structure.
+    const within = (e: { offset: number; length: number }) => offset >= e.offset && offset <= e.offset + e.length;
+    let value = property.children?.[1];
+    const a = parsed.analysis;
+    let layers = a.layers.map((_, i) => i);
+    const pattern = value?.type === 'object' ? value.children?.find((p) => p.children?.[0]?.value === 'pattern')?.children?.[1] : undefined;
+    const entry = pattern?.children?.findIndex(within) ?? -1;
+    if (pattern && entry >= 0) {
+      layers = [a.layers.findIndex((l) => l.layers.includes(entry))];
+      value = pattern.children![entry];
+    }
+    const inGroup = value?.type === 'array' ? (value.children?.findIndex(within) ?? -1) : -1;
     const palette = hoverPalettes[themeKind(vscode.window.activeColorTheme.kind)];
-    const markdown = new vscode.MarkdownString(groups.map((g) => groupHoverMarkdown(spec, parsed.analysis!.groups[g], g, palette)).join('\n\n---\n\n'));
+    const parts = layers.flatMap((li) =>
+      (inGroup >= 0 ? [inGroup] : a.layers[li]!.groups.map((_, g) => g)).map((g) =>
+        groupHoverMarkdown(spec, a.layers[li]!, g, palette, a.layers.length > 1),
+      ),
+    );
+    const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
     const start = keyOffset(parsed.root, ['attention']) ?? property.offset;
     return new vscode.Hover(markdown, new vscode.Range(document.positionAt(start), document.positionAt(property.offset + property.length)));
   }

@@ -3,7 +3,7 @@
  * saves its state with setState; the serializer gets it back), and the paint timings they report.
  *
  * Commands:
- * - mlbtc.showDiagram [uri] [{ group }]: the structure diagram of a file (the argument, else the active editor's
+ * - mlbtc.showDiagram [uri] [{ layer, group }]: the structure diagram of a file (the argument, else the active editor's
  *   structure, else one picked from the workspace); one panel per file.
  * - mlbtc.showTradeoffs: every structure of the workspace on compute/rank axes; one panel.
  * - mlbtc.showLosses [run node | { runIds }] [selected nodes]: curves of the runs under mlbtc.runsDirectory; one panel.
@@ -25,7 +25,13 @@ import { isStudyState, STUDY_VIEW_TYPE, StudyPanel, type StudySubject } from './
 import { pickStudySubject, studySubjectOf } from './study/studyPicks';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
-export const PANEL_COMMANDS = { diagram: 'mlbtc.showDiagram', tradeoffs: 'mlbtc.showTradeoffs', losses: 'mlbtc.showLosses', study: 'mlbtc.showStudy', perf: 'mlbtc.panels.perf' } as const;
+export const PANEL_COMMANDS = {
+  diagram: 'mlbtc.showDiagram',
+  tradeoffs: 'mlbtc.showTradeoffs',
+  losses: 'mlbtc.showLosses',
+  study: 'mlbtc.showStudy',
+  perf: 'mlbtc.panels.perf',
+} as const;
 
 /** What the panels get from the runs side (src/extension/runs/runService.ts). */
 export interface PanelRunFeeds {
@@ -71,12 +77,12 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
     return panel;
   };
 
-  const showDiagram = async (target?: unknown, options?: { group?: number }) => {
+  const showDiagram = async (target?: unknown, options?: { layer?: number; group?: number }) => {
     const uri = target instanceof vscode.Uri ? target : await pickStructure();
     if (!uri) return undefined;
     const panel = diagrams.get(uri.toString()) ?? adoptDiagram(DiagramPanel.create(services, uri, validation));
     panel.reveal();
-    if (typeof options?.group === 'number') panel.showGroup(options.group);
+    if (typeof options?.group === 'number') panel.showGroup(typeof options.layer === 'number' ? options.layer : 0, options.group);
     return panel;
   };
 
@@ -131,7 +137,9 @@ async function pickStructure(): Promise<vscode.Uri | undefined> {
   if (active && isStructureDocument(active)) return active.uri;
   const files = await vscode.workspace.findFiles(`**/*${STRUCTURE_SUFFIX}`, '**/{node_modules,.git,.mlbtc}/**', 500);
   if (!files.length) {
-    void vscode.window.showInformationMessage(`No *${STRUCTURE_SUFFIX} file is open or in this workspace. MLBTC: New Structure creates one.`);
+    void vscode.window.showInformationMessage(
+      `No *${STRUCTURE_SUFFIX} file is open or in this workspace. MLBTC: New Structure creates one.`,
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

@@ -1,6 +1,7 @@
 """
 Reading a resolved spec (src/core/spec/resolve.ts ResolvedSpec) as the plain dict JSON gives: every default filled
-in, attention always a list of head groups, mlbtc presets expanded into levels. This package never resolves raw
+in, attention as "layers" (one {"groups": [...]} per block, always model.layers long), mlbtc presets expanded into
+levels. This package never resolves raw
 specs itself (one source of truth: the TypeScript resolver); a run folder's spec.json holds the resolved spec under
 the key "spec" (mlbtc_torch.runfolder reads it).
 
@@ -36,12 +37,23 @@ def check_resolved(spec: Any, source: str = "spec") -> ResolvedSpec:
         for key in keys:
             if key not in spec[section]:
                 raise SpecError(f"{source}: {section}.{key} is missing; a resolved spec has every default filled in.")
-    groups = spec.get("groups")
-    if not isinstance(groups, list) or not groups:
-        raise SpecError(f'{source}: groups is missing; a resolved spec lists its head groups (raw "attention" is not read).')
-    for i, g in enumerate(groups):
-        if not isinstance(g, dict) or "heads" not in g or "attention" not in g or "kind" not in g["attention"]:
-            raise SpecError(f"{source}: groups.{i} needs heads and attention.kind.")
+    if "layers" not in spec and isinstance(spec.get("groups"), list):
+        # Run folders written before per-layer structures (docs/formats.md): every block has the same groups.
+        groups = spec.pop("groups")
+        spec["layers"] = [{"groups": groups} for _ in range(spec["model"]["layers"])]
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or len(layers) != spec["model"]["layers"]:
+        raise SpecError(
+            f'{source}: layers must list model.layers ({spec["model"]["layers"]}) blocks; a resolved spec gives each '
+            'block its head groups (raw "attention" is not read).'
+        )
+    for l, layer in enumerate(layers):
+        groups = layer.get("groups") if isinstance(layer, dict) else None
+        if not isinstance(groups, list) or not groups:
+            raise SpecError(f"{source}: layers.{l}.groups is missing; each block lists its head groups.")
+        for i, g in enumerate(groups):
+            if not isinstance(g, dict) or "heads" not in g or "attention" not in g or "kind" not in g["attention"]:
+                raise SpecError(f"{source}: layers.{l}.groups.{i} needs heads and attention.kind.")
     return spec
 
 

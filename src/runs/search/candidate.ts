@@ -37,18 +37,22 @@ export function judgeCandidate(value: unknown, constraints: SearchSpec['constrai
     params: a.params.total,
     macsPerToken: a.macs.perToken,
     macsPerSequence: a.macs.perSequence,
-    scoreMacsPerSequence: spec.model.layers * a.groups.reduce((n, g) => n + g.heads * g.macs.scoresPerHead, 0),
+    scoreMacsPerSequence: a.layers.reduce((n, l) => n + l.layers.length * l.macs.scoresAllHeads, 0),
     rank: a.rank,
     flopsPerStep: trainingFlopsPerStep(spec),
   };
   const c = constraints ?? {};
   const over = (value: number, limit: number | undefined, what: string, field: string) =>
-    limit !== undefined && value > limit ? `${what} ${fmt(value)} exceed${what.endsWith('s') ? '' : 's'} search.constraints.${field} ${fmt(limit)}` : null;
+    limit !== undefined && value > limit
+      ? `${what} ${fmt(value)} exceed${what.endsWith('s') ? '' : 's'} search.constraints.${field} ${fmt(limit)}`
+      : null;
   const broken =
     over(analysis.macsPerToken, c.maxMacsPerToken, 'MACs per token', 'maxMacsPerToken') ??
     over(analysis.macsPerSequence, c.maxMacsPerSequence, 'MACs per sequence', 'maxMacsPerSequence') ??
     over(analysis.scoreMacsPerSequence, c.maxScoreMacsPerSequence, 'score MACs per sequence', 'maxScoreMacsPerSequence') ??
     over(analysis.params, c.maxParams, 'parameters', 'maxParams') ??
-    (c.minRank !== undefined && analysis.rank.scoring < c.minRank ? `scoring rank ${analysis.rank.scoring} is below search.constraints.minRank ${c.minRank}` : null);
+    (c.minRank !== undefined && analysis.rank.scoring < c.minRank
+      ? `scoring rank ${analysis.rank.scoring} is below search.constraints.minRank ${c.minRank}`
+      : null);
   return broken ? { ok: false, reason: broken } : { ok: true, spec, analysis };
 }

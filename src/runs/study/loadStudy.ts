@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../core/analysis';
 import { trainingFlopsPerStep } from '../../core/analysis/flops';
-import { familyOf, type StudyData, type StudyRun } from '../../core/study/study';
+import { familyOfLayers, type StudyData, type StudyRun } from '../../core/study/study';
 import { RunFiles, type RunSpecFile } from '../../protocol/run';
 import { forEachMetric } from '../metrics';
 import { RunManager } from '../manager';
@@ -44,7 +44,7 @@ export function studyRunOf(run: RunInfo, objective: string, search?: SearchFile)
   return {
     id: run.id,
     label: planned?.label ?? run.name,
-    family: familyOf(spec.groups.map((g) => g.attention)),
+    family: familyOfLayers(spec.layers),
     state: run.state,
     assignment: planned?.assignment ?? {},
     macsPerToken: a.macs.perSequence / spec.model.seqLen,

@@ -1,5 +1,6 @@
-/** Attention rules: head groups, then each family's own constraints. */
-import type { AttentionSpec, SingleAttentionSpec } from '../../spec/schema';
+/** Attention rules: the per-layer pattern, head groups, then each family's own constraints, per layer entry. */
+import type { AttentionSpec, LayerAttentionSpec, LayerPatternSpec, SingleAttentionSpec } from '../../spec/schema';
+import { isLayerPattern } from '../../spec/resolve';
 import { formatPath } from '../paths';
 import type { Fix, JsonPath } from '../types';
 import { checkBilinearBtt, checkBilinearMlr, checkMlbtc } from './feature';
@@ -8,19 +9,56 @@ import type { Shape } from './model';
 import { sum } from './numbers';
 import { complete, type Ctx, type Loose } from './view';
 
-export function checkAttention(att: Loose<AttentionSpec> | undefined, shape: Shape, ctx: Ctx): void {
+/** `layers` is model.layers when valid: a pattern's length must divide it. */
+export function checkAttention(att: Loose<AttentionSpec> | undefined, shape: Shape, layers: number | undefined, ctx: Ctx): void {
   if (att === undefined) return;
-  if (Array.isArray(att)) {
-    checkGroupHeads(att.map((g) => g?.heads), shape, ctx);
-    att.forEach((g, i) => {
-      if (g) checkFamily(g as Loose<SingleAttentionSpec>, ['attention', i], shape, ctx);
+  if (isLayerPattern(att)) {
+    const pattern = (att as Loose<LayerPatternSpec>).pattern;
+    if (!pattern) return;
+    checkPatternLength(pattern.length, layers, ctx);
+    // Each entry is checked once: the rules are per structure, and repeats of an entry are the same structure.
+    pattern.forEach((entry, i) => {
+      if (entry) checkLayer(entry, ['attention', 'pattern', i], shape, ctx);
     });
   } else {
-    checkFamily(att, ['attention'], shape, ctx);
+    checkLayer(att as Loose<LayerAttentionSpec>, ['attention'], shape, ctx);
   }
 }
 
-function checkGroupHeads(counts: (number | undefined)[], shape: Shape, ctx: Ctx): void {
+function checkLayer(att: Loose<LayerAttentionSpec>, path: JsonPath, shape: Shape, ctx: Ctx): void {
+  if (Array.isArray(att)) {
+    checkGroupHeads(
+      att.map((g) => g?.heads),
+      path,
+      shape,
+      ctx,
+    );
+    att.forEach((g, i) => {
+      if (g) checkFamily(g as Loose<SingleAttentionSpec>, [...path, i], shape, ctx);
+    });
+  } else {
+    checkFamily(att as Loose<SingleAttentionSpec>, path, shape, ctx);
+  }
+}
+
+/** Layer ℓ uses entry ℓ mod n, so n must divide model.layers (a remainder would repeat the motif partially). */
+function checkPatternLength(n: number, layers: number | undefined, ctx: Ctx): void {
+  if (layers === undefined || layers % n === 0) return;
+  const fixes: Fix[] = [];
+  const up = Math.ceil(layers / n) * n;
+  const down = Math.floor(layers / n) * n;
+  if (up <= 1024) fixes.push({ title: `Set model.layers to ${up}`, path: ['model', 'layers'], value: up });
+  if (down >= 1 && down !== up) fixes.push({ title: `Set model.layers to ${down}`, path: ['model', 'layers'], value: down });
+  ctx.r.error(
+    'pattern-length',
+    ['attention', 'pattern'],
+    `attention.pattern has ${n} entries, which does not divide model.layers ${layers}; layer ℓ uses entry ℓ mod ${n}, ` +
+      'so the pattern must repeat a whole number of times (list one entry per layer for an irregular arrangement)',
+    fixes,
+  );
+}
+
+function checkGroupHeads(counts: (number | undefined)[], path: JsonPath, shape: Shape, ctx: Ctx): void {
   const heads = complete(counts);
   const H = shape.heads;
   if (!heads || H === undefined) return;
@@ -29,16 +67,25 @@ function checkGroupHeads(counts: (number | undefined)[], shape: Shape, ctx: Ctx)
   const diff = H - total;
   // The last group that can absorb the difference and keep at least one head.
   let absorb = -1;
-  for (let i = heads.length - 1; i >= 0; i--) if (heads[i]! + diff >= 1) { absorb = i; break; }
+  for (let i = heads.length - 1; i >= 0; i--)
+    if (heads[i]! + diff >= 1) {
+      absorb = i;
+      break;
+    }
   const fixes: Fix[] = [];
-  if (absorb >= 0) fixes.push({ title: `Set attention[${absorb}].heads to ${heads[absorb]! + diff}`, path: ['attention', absorb, 'heads'], value: heads[absorb]! + diff });
+  if (absorb >= 0)
+    fixes.push({
+      title: `Set ${formatPath([...path, absorb, 'heads'])} to ${heads[absorb]! + diff}`,
+      path: [...path, absorb, 'heads'],
+      value: heads[absorb]! + diff,
+    });
   if (shape.width !== undefined && shape.width % total === 0 && !shape.headDimGiven) {
     fixes.push({ title: `Set model.heads to ${total}`, path: ['model', 'heads'], value: total });
   }
   const at = absorb >= 0 ? absorb : heads.length - 1;
   ctx.r.error(
     'group-heads',
-    ['attention', at, 'heads'],
+    [...path, at, 'heads'],
     `head groups have ${heads.join(' + ')} = ${total} heads, but model.heads is ${H}; the groups partition the heads, so their sizes must add up to ${H}`,
     fixes,
   );
@@ -49,7 +96,11 @@ function checkFamily(a: Loose<SingleAttentionSpec>, path: JsonPath, shape: Shape
     case 'dense':
       if (a.qkDim !== undefined && shape.width !== undefined && a.qkDim > shape.width) {
         const p = [...path, 'qkDim'];
-        ctx.r.warning('rank-wasted', p, `${formatPath(p)} ${a.qkDim} is above model.width ${shape.width}: a head's scoring matrix is width × width, so its rank stays at most ${shape.width} and the extra dimensions only cost compute`);
+        ctx.r.warning(
+          'rank-wasted',
+          p,
+          `${formatPath(p)} ${a.qkDim} is above model.width ${shape.width}: a head's scoring matrix is width × width, so its rank stays at most ${shape.width} and the extra dimensions only cost compute`,
+        );
       }
       return;
     case 'sliding-window':

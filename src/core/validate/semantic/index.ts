@@ -8,7 +8,7 @@ import type { Ctx, SpecView } from './view';
 export function checkSemantics(spec: SpecView, ctx: Ctx): void {
   const shape = checkModel(spec.model, ctx);
   checkTask(spec.task, shape, ctx);
-  checkAttention(spec.attention, shape, ctx);
+  checkAttention(spec.attention, shape, spec.model?.layers, ctx);
   checkTraining(spec.training, ctx);
   checkSearch(spec.search, ctx);
 }

@@ -4,7 +4,8 @@
  *
  * Key format (choice, documented for the search runner): dotted property names from the spec root, with a numeric
  * segment indexing a list, e.g. "training.lr", "attention.ranks", "attention.1.heads" (head group 1),
- * "attention.levels.0.rank". A key may stop at an object ("attention") to choose whole sub-structures.
+ * "attention.levels.0.rank", "attention.pattern.1.window" (per-layer entry 1). A key may stop at an object
+ * ("attention") to choose whole sub-structures.
  * Family fields are checked against the family in the file unless the space also searches a `kind`.
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
@@ -28,7 +29,7 @@ export function checkSearch(s: Loose<SearchSpec> | undefined, ctx: Ctx): void {
   // Keys from the raw block: a dimension that failed the schema still has a key worth checking.
   const rawSpace = rawAt(ctx, ['search', 'space']);
   const keys = isPlainObject(rawSpace) ? Object.keys(rawSpace) : [];
-  const kindSearched = keys.some((k) => k === 'kind' || k.endsWith('.kind') || k === 'attention' || /^attention\.\d+$/.test(k));
+  const kindSearched = keys.some((k) => k === 'kind' || k.endsWith('.kind') || /^attention(\.pattern(\.\d+)?)?(\.\d+)?$/.test(k));
   for (const key of keys) {
     checkSpacePath(key, kindSearched, ctx);
     const dim = hasOwn(space, key) ? space[key] : undefined;

@@ -5,7 +5,13 @@
  */
 import * as vscode from 'vscode';
 import { analyze } from '../../../core/analysis';
-import type { DiagramFromWebview, DiagramModelMessage, DiagramProblemMessage, DiagramState, DiagramToWebview } from '../../../protocol/webview';
+import type {
+  DiagramFromWebview,
+  DiagramModelMessage,
+  DiagramProblemMessage,
+  DiagramState,
+  DiagramToWebview,
+} from '../../../protocol/webview';
 import { baseName } from '../../structures/structureFiles';
 import type { ValidationCache } from '../../structures/validation';
 import { PanelController, type PanelServices } from '../panelController';
@@ -17,8 +23,8 @@ const DEBOUNCE_MS = 250;
 
 export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromWebview> {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** A group to show once the webview is ready (a fresh panel opened from one group's lens). */
-  private pendingGroup: number | undefined;
+  /** A head group to show once the webview is ready (a fresh panel opened from one group's lens). */
+  private pendingGroup: { layer: number; group: number } | undefined;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -37,7 +43,12 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
   }
 
   static create(services: PanelServices, uri: vscode.Uri, validation: ValidationCache): DiagramPanel {
-    const panel = vscode.window.createWebviewPanel(DIAGRAM_VIEW_TYPE, `Diagram: ${baseName(uri)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {});
+    const panel = vscode.window.createWebviewPanel(
+      DIAGRAM_VIEW_TYPE,
+      `Diagram: ${baseName(uri)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {},
+    );
     return new DiagramPanel(panel, services, uri, validation);
   }
 
@@ -53,13 +64,13 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
   protected async snapshot(): Promise<DiagramToWebview[]> {
     const group = this.pendingGroup;
     this.pendingGroup = undefined;
-    return [await this.message(), ...(group !== undefined ? [{ type: 'diagram/select' as const, group }] : [])];
+    return [await this.message(), ...(group !== undefined ? [{ type: 'diagram/select' as const, ...group }] : [])];
   }
 
-  /** Show one head group: now if the webview is up, else as soon as it is. */
-  showGroup(group: number): void {
-    if (this.isReady) this.post({ type: 'diagram/select', group });
-    else this.pendingGroup = group;
+  /** Show one head group of one layer structure (an index into the analysis' layers): now if the webview is up, else as soon as it is. */
+  showGroup(layer: number, group: number): void {
+    if (this.isReady) this.post({ type: 'diagram/select', layer, group });
+    else this.pendingGroup = { layer, group };
   }
 
   protected onMessage(): void {
@@ -72,7 +83,13 @@ export class DiagramPanel extends PanelController<DiagramToWebview, DiagramFromW
 
   private async message(): Promise<DiagramModelMessage | DiagramProblemMessage> {
     const fileName = baseName(this.uri);
-    const problem = (message: string, line?: number): DiagramProblemMessage => ({ type: 'diagram/problem', uri: this.uri.toString(), fileName, message, ...(line !== undefined ? { line } : {}) });
+    const problem = (message: string, line?: number): DiagramProblemMessage => ({
+      type: 'diagram/problem',
+      uri: this.uri.toString(),
+      fileName,
+      message,
+      ...(line !== undefined ? { line } : {}),
+    });
     let document: vscode.TextDocument;
     try {
       document = await vscode.workspace.openTextDocument(this.uri);

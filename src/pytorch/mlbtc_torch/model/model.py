@@ -51,7 +51,8 @@ class Block(nn.Module):
         width = spec["model"]["width"]
         prefix = f"h.{index}"
         self.ln_1 = params.gain(f"{prefix}.ln_1", width)
-        self.attn = AttentionLayer(params, f"{prefix}.attn", spec["model"], spec["groups"], masks)
+        # Each block builds its own layer's head groups; names stay "h.{index}.…" (docs/choices.md).
+        self.attn = AttentionLayer(params, f"{prefix}.attn", spec["model"], spec["layers"][index]["groups"], masks)
         self.ln_2 = params.gain(f"{prefix}.ln_2", width)
         self.mlp = MLP(params, f"{prefix}.mlp", width, spec["model"]["mlpRatio"])
 
@@ -233,8 +234,10 @@ def build_attention(spec: ResolvedSpec, rng: Rng, layer: int = 0) -> AttentionLa
     Weights are drawn from `rng` as the model draws that layer's when `rng` is at the layer's first draw."""
     check_resolved(spec)
     model = spec["model"]
+    if not 0 <= layer < model["layers"]:
+        raise IndexError(f"Layer {layer} does not exist: the model has {model['layers']} layers (each builds its own structure).")
     params = ParamFactory(rng, spec["training"]["mupBaseWidth"])
-    return AttentionLayer(params, f"h.{layer}.attn", model, spec["groups"], MaskCache(model["seqLen"]))
+    return AttentionLayer(params, f"h.{layer}.attn", model, spec["layers"][layer]["groups"], MaskCache(model["seqLen"]))
 
 
 def fast_path_available() -> bool:
