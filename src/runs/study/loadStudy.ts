@@ -9,6 +9,7 @@ import { analyze } from '../../core/analysis';
 import { trainingFlopsPerStep } from '../../core/analysis/flops';
 import { familyOfLayers, type StudyData, type StudyRun } from '../../core/study/study';
 import { RunFiles, type RunSpecFile } from '../../protocol/run';
+import { readRunSpec } from '../../runfolder/runFolder';
 import { forEachMetric } from '../metrics';
 import { RunManager } from '../manager';
 import type { RunInfo } from '../store';
@@ -21,18 +22,18 @@ export class StudyError extends Error {
   }
 }
 
-function readRunSpec(run: RunInfo): RunSpecFile {
-  const file = path.join(run.dir, RunFiles.spec);
+/** The run's spec through the run folder's reader (which reads folders from before per-layer structures too). */
+function specOf(run: RunInfo): RunSpecFile {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSpecFile;
+    return readRunSpec(run.dir);
   } catch (e) {
-    throw new StudyError(`${file}: cannot read the run's spec: ${(e as Error).message}`);
+    throw new StudyError((e as Error).message);
   }
 }
 
 /** One run as the study sees it; `search` supplies its label and assignment when it belongs to one. */
 export function studyRunOf(run: RunInfo, objective: string, search?: SearchFile): StudyRun {
-  const { spec } = readRunSpec(run);
+  const { spec } = specOf(run);
   const a = analyze(spec);
   const planned = search && run.search ? search.plan.trials.find((t) => t.trial === run.search!.trial) : undefined;
   const curve: [number, number][] = [];
