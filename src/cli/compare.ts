@@ -33,7 +33,8 @@ Exit status: 0 written, 1 invalid FILE or no family within the tolerance, 2 bad 
   async run({ positionals, values }, io) {
     if (positionals.length !== 1) throw new UsageError('give one FILE');
     const budget = Number(values.budget);
-    if (values.budget === undefined || !(budget > 0)) throw new UsageError(`--budget must be a positive number (got "${String(values.budget ?? '')}")`);
+    if (values.budget === undefined || !(budget > 0))
+      throw new UsageError(`--budget must be a positive number (got "${String(values.budget ?? '')}")`);
     const unit = (values.unit ?? 'macs') as BudgetUnit;
     if (!(unit in BUDGET_UNITS)) throw new UsageError(`--unit must be macs or flops (got "${String(unit)}")`);
     const tolerance = values.tolerance === undefined ? DEFAULT_TOLERANCE : Number(values.tolerance);
@@ -59,11 +60,14 @@ Exit status: 0 written, 1 invalid FILE or no family within the tolerance, 2 bad 
       return Exit.invalid;
     }
     const specPath = path.resolve(io.cwd, file);
-    const outDir = values.out !== undefined ? path.resolve(io.cwd, String(values.out)) : path.join(path.dirname(specPath), `${spec.name}-compare`);
+    const outDir =
+      values.out !== undefined ? path.resolve(io.cwd, String(values.out)) : path.join(path.dirname(specPath), `${spec.name}-compare`);
     const written = writeCompareFolder(result, path.dirname(specPath), outDir);
     io.stdout(`Budget ${fmt(budget)} ${BUDGET_UNITS[unit]}, tolerance ±${(100 * tolerance).toFixed(1)}%\n`);
     result.members.forEach((m, i) => {
-      io.stdout(`  ${m.family.padEnd(15)} head size ${String(m.headSize).padStart(4)}  ${fmt(m.measured).padStart(12)}  ${(m.relativeError >= 0 ? '+' : '') + (100 * m.relativeError).toFixed(1)}%  ${path.relative(io.cwd, written[i]!)}\n`);
+      io.stdout(
+        `  ${m.family.padEnd(15)} head size ${String(m.headSize).padStart(4)}  ${fmt(m.measured).padStart(12)}  ${(m.relativeError >= 0 ? '+' : '') + (100 * m.relativeError).toFixed(1)}%  ${path.relative(io.cwd, written[i]!)}\n`,
+      );
     });
     for (const s of result.skipped) io.stdout(`  ${s.family.padEnd(15)} skipped: ${s.reason}\n`);
     if (result.members.length === 0) {

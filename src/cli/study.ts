@@ -27,7 +27,13 @@ searches (ID or prefix; default: every search of the runs folder, or every run w
   --svg PREFIX    write PREFIX-compute.svg, PREFIX-scaling.svg and PREFIX-sweep.svg (the study panel's figures)
   --csv FILE      write one row per run
 ${RUNS_OPTION_HELP}`,
-  options: { runs: { type: 'string' }, objective: { type: 'string' }, sweep: { type: 'string' }, svg: { type: 'string' }, csv: { type: 'string' } },
+  options: {
+    runs: { type: 'string' },
+    objective: { type: 'string' },
+    sweep: { type: 'string' },
+    svg: { type: 'string' },
+    csv: { type: 'string' },
+  },
   async run({ positionals, values }, io) {
     const runsDir = runsDirOf(values, io);
     let data;
@@ -40,12 +46,23 @@ ${RUNS_OPTION_HELP}`,
       return Exit.invalid;
     }
     const sweep = (values.sweep as string | undefined) ?? 'rank';
-    if (!sweepKeys(data).includes(sweep) && sweep !== 'rank') throw new UsageError(`--sweep ${sweep}: not a numeric search key of these runs (${sweepKeys(data).join(', ')})`);
-    const rows = data.runs.map((r) => [r.label, r.family, String(r.rank), g(r.macsPerToken), r.final ? g(r.final.flops) : '–', r.final ? g(r.final.value) : '–', r.state]);
+    if (!sweepKeys(data).includes(sweep) && sweep !== 'rank')
+      throw new UsageError(`--sweep ${sweep}: not a numeric search key of these runs (${sweepKeys(data).join(', ')})`);
+    const rows = data.runs.map((r) => [
+      r.label,
+      r.family,
+      String(r.rank),
+      g(r.macsPerToken),
+      r.final ? g(r.final.flops) : '–',
+      r.final ? g(r.final.value) : '–',
+      r.state,
+    ]);
     io.stdout(`${data.title}: ${data.runs.length} runs, objective ${data.objective}\n\n`);
     io.stdout(`${textTable(['run', 'family', 'rank', 'MACs/token', 'FLOPs', data.objective, 'state'], rows, new Set([2, 3, 4, 5]))}\n`);
     for (const s of scalingFigure(data).series) {
-      io.stdout(`${s.name}: ${s.fit ? `${data.objective} ≈ ${g(s.fit.a)} · FLOPs^${s.fit.b.toFixed(4)} (r² ${s.fit.r2.toFixed(3)}, ${s.fit.n} points)` : 'no power law (fewer than 3 points on its frontier)'}\n`);
+      io.stdout(
+        `${s.name}: ${s.fit ? `${data.objective} ≈ ${g(s.fit.a)} · FLOPs^${s.fit.b.toFixed(4)} (r² ${s.fit.r2.toFixed(3)}, ${s.fit.n} points)` : 'no power law (fewer than 3 points on its frontier)'}\n`,
+      );
     }
     if (values.svg !== undefined) {
       const prefix = path.resolve(io.cwd, String(values.svg));

@@ -14,7 +14,10 @@ describe('mlbtc compare', () => {
   it('writes one valid spec per sequence family for a language model, its data path rebased onto the folder', () => {
     const r = mlbtc(['compare', 'char-lm-mlr.mlbtc.json', '--budget', '4e5', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(readdirSync(out).sort(), ['char-lm-mlr-dense', 'char-lm-mlr-global-local', 'char-lm-mlr-mlr', 'char-lm-mlr-sliding-window'].map((n) => `${n}.mlbtc.json`));
+    assert.deepEqual(
+      readdirSync(out).sort(),
+      ['char-lm-mlr-dense', 'char-lm-mlr-global-local', 'char-lm-mlr-mlr', 'char-lm-mlr-sliding-window'].map((n) => `${n}.mlbtc.json`),
+    );
     for (const f of readdirSync(out)) {
       const text = readFileSync(path.join(out, f), 'utf8');
       const { spec } = validateText(text);

@@ -37,7 +37,10 @@ describe('compareFamilies', () => {
     const budget = 200_000;
     const { members, skipped } = compareFamilies({ base: lm, budget, unit: 'macs' });
     assert.deepEqual(skipped, []);
-    assert.deepEqual(members.map((m) => m.family), ['dense', 'mlr', 'sliding-window', 'global-local']);
+    assert.deepEqual(
+      members.map((m) => m.family),
+      ['dense', 'mlr', 'sliding-window', 'global-local'],
+    );
     for (const m of members) {
       const spec = resolved(m.value);
       const measured = analyze(spec).macs.perSequence / spec.model.seqLen;
@@ -57,7 +60,10 @@ describe('compareFamilies', () => {
     const budget = 3 * trainingFlopsPerStep(base) * base.training.steps;
     const { members, skipped } = compareFamilies({ base: icl, budget, unit: 'flops', tolerance: 0.05 });
     assert.deepEqual(skipped, []);
-    assert.deepEqual(members.map((m) => m.family), ['dense', 'bilinear-btt', 'bilinear-mlr']);
+    assert.deepEqual(
+      members.map((m) => m.family),
+      ['dense', 'bilinear-btt', 'bilinear-mlr'],
+    );
     for (const m of members) {
       const spec = resolved(m.value);
       const flops = trainingFlopsPerStep(spec) * spec.training.steps;
@@ -89,12 +95,20 @@ describe('compareFamilies', () => {
   });
 
   it('refuses a non-positive budget and an invalid base, naming the problem', () => {
-    assert.throws(() => compareFamilies({ base: lm, budget: 0, unit: 'flops' }), (e) => e instanceof CompareError && /positive number of training FLOPs/.test(e.message));
+    assert.throws(
+      () => compareFamilies({ base: lm, budget: 0, unit: 'flops' }),
+      (e) => e instanceof CompareError && /positive number of training FLOPs/.test(e.message),
+    );
     assert.throws(() => compareFamilies({ base: { ...lm, model: { ...lm.model, width: 63 } }, budget: 1e5, unit: 'macs' }), CompareError);
   });
 
   it('names each file after the base and the family', () => {
     const { members } = compareFamilies({ base: lm, budget: 200_000, unit: 'macs' });
-    assert.deepEqual(members.map(memberFileName), ['lm-dense.mlbtc.json', 'lm-mlr.mlbtc.json', 'lm-sliding-window.mlbtc.json', 'lm-global-local.mlbtc.json']);
+    assert.deepEqual(members.map(memberFileName), [
+      'lm-dense.mlbtc.json',
+      'lm-mlr.mlbtc.json',
+      'lm-sliding-window.mlbtc.json',
+      'lm-global-local.mlbtc.json',
+    ]);
   });
 });

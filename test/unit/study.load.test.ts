@@ -33,7 +33,7 @@ const file: StructureSpec = {
     space: { attention: { choice: [{ kind: 'dense' }, { kind: 'sliding-window', window: 4 }] } },
     objective: 'val.loss',
   },
-} as StructureSpec;
+} as unknown as StructureSpec;
 
 function evalLine(step: number, flops: number, loss: number): string {
   return `${JSON.stringify({ kind: 'eval', step, tokens: step * 32, flops, wallMs: step, 'val.loss': loss })}\n`;
@@ -45,15 +45,29 @@ describe('loadStudy', () => {
     const plan = planSearch(file);
     const search = createSearchFolder(runsDir, plan, { path: path.join(runsDir, 'toy.mlbtc.json'), text: JSON.stringify(file) });
     const store = new RunManager({ runsDir, queue: 'never' }).store;
-    const runs = plan.trials.map((t) => store.create({ spec: t.spec, sourcePath: 'toy.mlbtc.json', sourceText: '{}', overrides: {}, search: { id: search.id, trial: t.trial, rung: 0 } }));
+    const runs = plan.trials.map((t) =>
+      store.create({
+        spec: t.spec,
+        sourcePath: 'toy.mlbtc.json',
+        sourceText: '{}',
+        overrides: {},
+        search: { id: search.id, trial: t.trial, rung: 0 },
+      }),
+    );
     appendFileSync(path.join(runs[0]!.dir, RunFiles.metrics), evalLine(5, 100, 2.5) + evalLine(10, 200, 2.0));
     appendFileSync(path.join(runs[1]!.dir, RunFiles.metrics), evalLine(5, 90, 2.4));
 
     const data = loadStudy(runsDir);
     assert.equal(data.title, 'toy-study');
     assert.equal(data.objective, 'val.loss');
-    assert.deepEqual(data.runs.map((r) => r.family), ['dense', 'sliding-window']);
-    assert.deepEqual(data.runs[0]!.curve, [[100, 2.5], [200, 2.0]]);
+    assert.deepEqual(
+      data.runs.map((r) => r.family),
+      ['dense', 'sliding-window'],
+    );
+    assert.deepEqual(data.runs[0]!.curve, [
+      [100, 2.5],
+      [200, 2.0],
+    ]);
     assert.deepEqual(data.runs[0]!.final, { flops: 200, value: 2.0 });
     assert.deepEqual(data.runs[1]!.assignment, { attention: { kind: 'sliding-window', window: 4 } });
     const a = analyze(plan.trials[1]!.spec);
@@ -70,6 +84,9 @@ describe('loadStudy', () => {
     const data = loadStudy(runsDir);
     assert.equal(data.runs.length, 1);
     assert.equal(data.runs[0]!.final, null);
-    assert.throws(() => loadStudy(path.join(runsDir, 'nope')), (e) => e instanceof StudyError && /nope: no such runs folder/.test(e.message));
+    assert.throws(
+      () => loadStudy(path.join(runsDir, 'nope')),
+      (e) => e instanceof StudyError && /nope: no such runs folder/.test(e.message),
+    );
   });
 });

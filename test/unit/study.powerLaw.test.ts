@@ -20,16 +20,41 @@ describe('fitPowerLaw', () => {
 
   it('is the least-squares line in log-log space (checked against the normal equations by hand)', () => {
     // log-log points (0, 0), (1, 1), (2, 3): slope 1.5, intercept −1/6, residuals 1/6, −1/3, 1/6.
-    const fit = fitPowerLaw([[1, 1], [Math.E, Math.E], [Math.E ** 2, Math.E ** 3]])!;
+    const fit = fitPowerLaw([
+      [1, 1],
+      [Math.E, Math.E],
+      [Math.E ** 2, Math.E ** 3],
+    ])!;
     close(fit.b, 1.5);
     close(Math.log(fit.a), -1 / 6);
     close(fit.r2, 1 - (1 / 36 + 1 / 9 + 1 / 36) / (14 / 3));
   });
 
   it('leaves out points without a logarithm, and needs three distinct x values', () => {
-    assert.equal(fitPowerLaw([[1, 1], [2, 2]]), null);
-    assert.equal(fitPowerLaw([[1, 1], [1, 2], [2, 2], [0, 5], [3, -1]]), null);
-    const fit = fitPowerLaw([[1, 2], [2, 4], [4, 8], [0, 3], [Number.NaN, 1]])!;
+    assert.equal(
+      fitPowerLaw([
+        [1, 1],
+        [2, 2],
+      ]),
+      null,
+    );
+    assert.equal(
+      fitPowerLaw([
+        [1, 1],
+        [1, 2],
+        [2, 2],
+        [0, 5],
+        [3, -1],
+      ]),
+      null,
+    );
+    const fit = fitPowerLaw([
+      [1, 2],
+      [2, 4],
+      [4, 8],
+      [0, 3],
+      [Number.NaN, 1],
+    ])!;
     assert.equal(fit.n, 3);
     close(fit.b, 1);
   });

@@ -46,7 +46,13 @@ const axisSelect = select<ComputeAxis>(
   state.computeAxis,
   (computeAxis) => change({ computeAxis }),
 );
-const sweepSelect = select<string>('Sweep over', 'study-sweep', [{ value: 'rank', label: 'head scoring rank' }], state.sweepKey, (sweepKey) => change({ sweepKey }));
+const sweepSelect = select<string>(
+  'Sweep over',
+  'study-sweep',
+  [{ value: 'rank', label: 'head scoring rank' }],
+  state.sweepKey,
+  (sweepKey) => change({ sweepKey }),
+);
 const refresh = document.createElement('vscode-button');
 refresh.setAttribute('secondary', '');
 refresh.textContent = 'Refresh';
@@ -91,9 +97,17 @@ function receive(message: StudyToWebview): void {
   if (message.type === 'exportResult') return exporter.settle(message);
   if (message.type !== 'study/data') return;
   latest = message;
-  state = { ...state, runsDir: message.runsDir, searchIds: message.searchIds, sweepKey: message.sweepKeys.includes(state.sweepKey) ? state.sweepKey : 'rank' };
+  state = {
+    ...state,
+    runsDir: message.runsDir,
+    searchIds: message.searchIds,
+    sweepKey: message.sweepKeys.includes(state.sweepKey) ? state.sweepKey : 'rank',
+  };
   host.saveState(state);
-  sweepSelect.setChoices(message.sweepKeys.map((k) => ({ value: k, label: k === 'rank' ? 'head scoring rank' : k })), state.sweepKey);
+  sweepSelect.setChoices(
+    message.sweepKeys.map((k) => ({ value: k, label: k === 'rank' ? 'head scoring rank' : k })),
+    state.sweepKey,
+  );
   draw();
 }
 
@@ -112,10 +126,21 @@ function draw(): void {
     return;
   }
   const width = Math.max(560, Math.min(1200, app.clientWidth - 8));
-  const svgText = renderFigureSvg(fig, width, Math.round(width * 0.56), { foreground: theme.foreground, background: theme.background, grid: theme.lines, font: getComputedStyle(document.body).fontFamily || 'sans-serif' });
+  const svgText = renderFigureSvg(fig, width, Math.round(width * 0.56), {
+    foreground: theme.foreground,
+    background: theme.background,
+    grid: theme.lines,
+    font: getComputedStyle(document.body).fontFamily || 'sans-serif',
+  });
   // Parsed as XML, never as HTML: the text holds run labels, escaped by figure.ts, and no script can run from it.
   const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
   figure.replaceChildren(document.importNode(doc.documentElement, true));
   const points = fig.series.reduce((n, s) => n + s.points.length, 0);
-  host.post({ type: 'painted', renderMs: performance.now() - started, content: `${state.view}: ${fig.series.length} series, ${points} points`, sinceLoadMs: performance.now(), scriptStartMs });
+  host.post({
+    type: 'painted',
+    renderMs: performance.now() - started,
+    content: `${state.view}: ${fig.series.length} series, ${points} points`,
+    sinceLoadMs: performance.now(),
+    scriptStartMs,
+  });
 }

@@ -110,7 +110,12 @@ export function familyAttention(family: Family, h: number, seqLen: number): Reco
   }
 }
 
-function memberValue(base: Record<string, unknown>, family: Family, h: number, attention: Record<string, unknown>): Record<string, unknown> {
+function memberValue(
+  base: Record<string, unknown>,
+  family: Family,
+  h: number,
+  attention: Record<string, unknown>,
+): Record<string, unknown> {
   const { search: _search, $schema: _schema, attention: _attention, ...rest } = structuredClone(base);
   const model = { ...(rest.model as Record<string, unknown>) };
   const heads = model.heads as number;
@@ -140,7 +145,8 @@ function matchFamily(base: Record<string, unknown>, family: Family, budget: numb
     }
     const measured = measureCompute(result.spec, unit);
     const relativeError = (measured - budget) / budget;
-    if (!best || Math.abs(Math.log(measured / budget)) < Math.abs(Math.log(best.measured / budget))) best = { family, value, headSize: h, measured, relativeError };
+    if (!best || Math.abs(Math.log(measured / budget)) < Math.abs(Math.log(best.measured / budget)))
+      best = { family, value, headSize: h, measured, relativeError };
 
     if (measured > 2 * budget) break; // compute grows with h: nothing larger comes nearer
   }
@@ -151,7 +157,8 @@ function matchFamily(base: Record<string, unknown>, family: Family, budget: numb
 export function compareFamilies(request: CompareRequest): CompareResult {
   const { base, budget, unit } = request;
   const tolerance = request.tolerance ?? DEFAULT_TOLERANCE;
-  if (!(budget > 0) || !Number.isFinite(budget)) throw new CompareError(`the budget must be a positive number of ${BUDGET_UNITS[unit]} (got ${budget})`);
+  if (!(budget > 0) || !Number.isFinite(budget))
+    throw new CompareError(`the budget must be a positive number of ${BUDGET_UNITS[unit]} (got ${budget})`);
   const checked = validate(base);
   if (!checked.spec) {
     const first = checked.problems.find((p) => p.severity === 'error');
@@ -163,7 +170,10 @@ export function compareFamilies(request: CompareRequest): CompareResult {
     const m = matchFamily(base, family, budget, unit);
     if ('reason' in m) skipped.push({ family, reason: m.reason });
     else if (Math.abs(m.relativeError) > tolerance) {
-      skipped.push({ family, reason: `its nearest valid size (head size ${m.headSize}) has ${fmt(m.measured)} ${BUDGET_UNITS[unit]}, ${pct(m.relativeError)} from the budget ${fmt(budget)} (tolerance ±${pct(tolerance, false)})` });
+      skipped.push({
+        family,
+        reason: `its nearest valid size (head size ${m.headSize}) has ${fmt(m.measured)} ${BUDGET_UNITS[unit]}, ${pct(m.relativeError)} from the budget ${fmt(budget)} (tolerance ±${pct(tolerance, false)})`,
+      });
     } else members.push(m);
   }
   return { members, skipped };

@@ -34,16 +34,23 @@ export function seriesColour(name: string, index: number): string {
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const num = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1).replace('e+', 'e') : String(Number(v.toPrecision(3))));
+const num = (v: number) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1).replace('e+', 'e') : String(Number(v.toPrecision(3)));
 
 function scale(log: boolean, values: number[], range: [number, number]): ScaleContinuousNumeric<number, number> {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   let lo = finite.length ? Math.min(...finite) : 1;
   let hi = finite.length ? Math.max(...finite) : 10;
   if (lo === hi) [lo, hi] = log ? [lo / 2, hi * 2] : [lo - 0.5, hi + 0.5];
-  if (log) return scaleLog().domain([lo / 1.15, hi * 1.15]).range(range);
+  if (log)
+    return scaleLog()
+      .domain([lo / 1.15, hi * 1.15])
+      .range(range);
   const pad = (hi - lo) * 0.06;
-  return scaleLinear().domain([lo - pad, hi + pad]).nice().range(range);
+  return scaleLinear()
+    .domain([lo - pad, hi + pad])
+    .nice()
+    .range(range);
 }
 
 /** Tick values: a log axis keeps its 1·10^k, 2·10^k and 5·10^k ticks when there are few decades, else powers of 10. */
@@ -66,7 +73,10 @@ export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: F
   const pw = Math.max(120, width - m.left - m.right);
   const ph = Math.max(120, height - m.top - m.bottom);
   const xs = fig.series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = fig.series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.fit ? [powerLawAt(s.fit, s.fit.xMin), powerLawAt(s.fit, s.fit.xMax)] : [])]);
+  const ys = fig.series.flatMap((s) => [
+    ...s.points.map((p) => p[1]),
+    ...(s.fit ? [powerLawAt(s.fit, s.fit.xMin), powerLawAt(s.fit, s.fit.xMax)] : []),
+  ]);
   const x = scale(fig.xLog, xs, [0, pw]);
   const y = scale(fig.yLog, ys, [ph, 0]);
   const font = `font-family="${esc(theme.font)}" fill="${theme.foreground}"`;
@@ -86,8 +96,12 @@ export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: F
     out.push(`<text x="-6" y="${py}" font-size="11" text-anchor="end" dominant-baseline="middle" ${font}>${esc(num(t))}</text>`);
   }
   out.push(`<rect width="${pw}" height="${ph}" fill="none" stroke="${theme.foreground}" stroke-opacity="0.5"/>`);
-  out.push(`<text x="${pw / 2}" y="${ph + 38}" font-size="12" text-anchor="middle" ${font}>${esc(fig.xLabel)}${fig.xLog ? ' (log)' : ''}</text>`);
-  out.push(`<text transform="translate(-48,${ph / 2}) rotate(-90)" font-size="12" text-anchor="middle" ${font}>${esc(fig.yLabel)}${fig.yLog ? ' (log)' : ''}</text>`);
+  out.push(
+    `<text x="${pw / 2}" y="${ph + 38}" font-size="12" text-anchor="middle" ${font}>${esc(fig.xLabel)}${fig.xLog ? ' (log)' : ''}</text>`,
+  );
+  out.push(
+    `<text transform="translate(-48,${ph / 2}) rotate(-90)" font-size="12" text-anchor="middle" ${font}>${esc(fig.yLabel)}${fig.yLog ? ' (log)' : ''}</text>`,
+  );
   const path = line<[number, number]>()
     .x((p) => x(p[0]))
     .y((p) => y(p[1]));
@@ -124,7 +138,9 @@ export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: F
   });
   if (fig.series.some((s) => s.fit)) {
     const ly = m.top + 8 + fig.series.length * 20 + 4;
-    out.push(`<text x="${lx}" y="${ly}" font-size="11" dominant-baseline="middle" ${font} opacity="0.75">dashed: least-squares power law, log-log</text>`);
+    out.push(
+      `<text x="${lx}" y="${ly}" font-size="11" dominant-baseline="middle" ${font} opacity="0.75">dashed: least-squares power law, log-log</text>`,
+    );
   }
   out.push('</svg>');
   return out.join('\n');

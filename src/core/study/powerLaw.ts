@@ -19,7 +19,9 @@ export interface PowerLawFit {
 export const MIN_FIT_POINTS = 3;
 
 export function fitPowerLaw(points: readonly (readonly [number, number])[]): PowerLawFit | null {
-  const logs = points.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => [Math.log(x), Math.log(y)] as const);
+  const logs = points
+    .filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y))
+    .map(([x, y]) => [Math.log(x), Math.log(y)] as const);
   if (new Set(logs.map(([u]) => u)).size < MIN_FIT_POINTS) return null;
   const n = logs.length;
   const mu = logs.reduce((s, [u]) => s + u, 0) / n;

@@ -60,7 +60,8 @@ export interface Figure {
 
 /** The attention family of a spec's attention block (head groups: their kinds joined by "+"). */
 export function familyOf(attention: unknown): string {
-  const kindOf = (a: unknown) => (typeof a === 'object' && a !== null && typeof (a as { kind?: unknown }).kind === 'string' ? (a as { kind: string }).kind : '?');
+  const kindOf = (a: unknown) =>
+    typeof a === 'object' && a !== null && typeof (a as { kind?: unknown }).kind === 'string' ? (a as { kind: string }).kind : '?';
   return Array.isArray(attention) ? [...new Set(attention.map(kindOf))].join('+') : kindOf(attention);
 }
 
@@ -86,12 +87,21 @@ const byX = (a: [number, number], b: [number, number]) => a[0] - b[0];
 /** Final objective against compute (the run's consumed FLOPs, or its analysed MACs per token), per family. */
 export function computeFigure(data: StudyData, axis: ComputeAxis = 'flops'): Figure {
   const series = [...families(data.runs)].map(([name, runs]): Series => {
-    const done = runs.filter((r) => r.final).map((r) => ({ x: axis === 'flops' ? r.final!.flops : r.macsPerToken, y: r.final!.value, label: r.label }));
+    const done = runs
+      .filter((r) => r.final)
+      .map((r) => ({ x: axis === 'flops' ? r.final!.flops : r.macsPerToken, y: r.final!.value, label: r.label }));
     done.sort((a, b) => a.x - b.x);
     return { name, points: done.map((d) => [d.x, d.y]), labels: done.map((d) => d.label) };
   });
   const xLabel = axis === 'flops' ? 'training FLOPs' : 'forward MACs per token (scores included)';
-  return { title: `${data.title}: final ${data.objective} against compute`, xLabel, yLabel: `final ${data.objective}`, xLog: true, yLog: false, series };
+  return {
+    title: `${data.title}: final ${data.objective} against compute`,
+    xLabel,
+    yLabel: `final ${data.objective}`,
+    xLog: true,
+    yLog: false,
+    series,
+  };
 }
 
 /**
@@ -99,7 +109,10 @@ export function computeFigure(data: StudyData, axis: ComputeAxis = 'flops'): Fig
  * improves on every earlier one (the least objective reachable with that much compute or less).
  */
 export function frontier(runs: readonly StudyRun[]): [number, number][] {
-  const all = runs.flatMap((r) => r.curve).filter(([x, y]) => x > 0 && Number.isFinite(y)).sort(byX);
+  const all = runs
+    .flatMap((r) => r.curve)
+    .filter(([x, y]) => x > 0 && Number.isFinite(y))
+    .sort(byX);
   const out: [number, number][] = [];
   for (const p of all) if (out.length === 0 || p[1] < out[out.length - 1]![1]) out.push(p);
   return out;
@@ -110,7 +123,14 @@ export function scalingFigure(data: StudyData): Figure {
     const points = frontier(runs);
     return { name, points, fit: fitPowerLaw(points) };
   });
-  return { title: `${data.title}: ${data.objective} against training FLOPs`, xLabel: 'training FLOPs', yLabel: data.objective, xLog: true, yLog: true, series };
+  return {
+    title: `${data.title}: ${data.objective} against training FLOPs`,
+    xLabel: 'training FLOPs',
+    yLabel: data.objective,
+    xLog: true,
+    yLog: true,
+    series,
+  };
 }
 
 /** Numeric value of a sweep key for a run: "rank" is the analysed scoring rank; other keys read the assignment. */
@@ -137,22 +157,57 @@ export function sweepFigure(data: StudyData, key = 'rank'): Figure {
     return { name, points: pts.map((p) => [p.x, p.y]), labels: pts.map((p) => p.label) };
   });
   const xLabel = key === 'rank' ? 'scoring rank of a head' : key;
-  return { title: `${data.title}: final ${data.objective} against ${xLabel}`, xLabel, yLabel: `final ${data.objective}`, xLog: key === 'rank', yLog: false, series };
+  return {
+    title: `${data.title}: final ${data.objective} against ${xLabel}`,
+    xLabel,
+    yLabel: `final ${data.objective}`,
+    xLog: key === 'rank',
+    yLog: false,
+    series,
+  };
 }
 
 export function studyFigure(data: StudyData, view: StudyView, option?: string): Figure {
-  return view === 'compute' ? computeFigure(data, option === 'macs' ? 'macs' : 'flops') : view === 'scaling' ? scalingFigure(data) : sweepFigure(data, option ?? 'rank');
+  return view === 'compute'
+    ? computeFigure(data, option === 'macs' ? 'macs' : 'flops')
+    : view === 'scaling'
+      ? scalingFigure(data)
+      : sweepFigure(data, option ?? 'rank');
 }
 
 /** One row per run: what the CSV export and `mlbtc study` print. */
-export const STUDY_CSV_HEADER = ['run', 'label', 'family', 'state', 'rank', 'params', 'macs_per_token', 'planned_flops', 'final_flops', 'final_objective'] as const;
+export const STUDY_CSV_HEADER = [
+  'run',
+  'label',
+  'family',
+  'state',
+  'rank',
+  'params',
+  'macs_per_token',
+  'planned_flops',
+  'final_flops',
+  'final_objective',
+] as const;
 
 export function studyRows(data: StudyData): (string | number)[][] {
-  return data.runs.map((r) => [r.id, r.label, r.family, r.state, r.rank, r.params, r.macsPerToken, r.plannedFlops, r.final?.flops ?? '', r.final?.value ?? '']);
+  return data.runs.map((r) => [
+    r.id,
+    r.label,
+    r.family,
+    r.state,
+    r.rank,
+    r.params,
+    r.macsPerToken,
+    r.plannedFlops,
+    r.final?.flops ?? '',
+    r.final?.value ?? '',
+  ]);
 }
 
 /** A figure's series as CSV rows: series, x, y (and the fit's a, b, r² on each row of a fitted series). */
 export function figureRows(fig: Figure): (string | number)[][] {
-  return fig.series.flatMap((s) => s.points.map(([x, y], i) => [s.name, s.labels?.[i] ?? '', x, y, s.fit?.a ?? '', s.fit?.b ?? '', s.fit?.r2 ?? '']));
+  return fig.series.flatMap((s) =>
+    s.points.map(([x, y], i) => [s.name, s.labels?.[i] ?? '', x, y, s.fit?.a ?? '', s.fit?.b ?? '', s.fit?.r2 ?? '']),
+  );
 }
 export const FIGURE_CSV_HEADER = ['series', 'label', 'x', 'y', 'fit_a', 'fit_b', 'fit_r2'] as const;

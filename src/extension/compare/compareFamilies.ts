@@ -32,15 +32,24 @@ export async function compareFamiliesCommand(arg?: unknown): Promise<string[]> {
   const value = parse(text) as Record<string, unknown>;
   const checked = validate(value);
   if (!checked.spec) {
-    void vscode.window.showErrorMessage(`Compare Families: ${vscode.workspace.asRelativePath(uri)} has errors (see Problems); fix them first.`);
+    void vscode.window.showErrorMessage(
+      `Compare Families: ${vscode.workspace.asRelativePath(uri)} has errors (see Problems); fix them first.`,
+    );
     return [];
   }
   const spec = checked.spec;
-  const current: Record<BudgetUnit, number> = { macs: analyze(spec).macs.perSequence / spec.model.seqLen, flops: trainingFlopsPerStep(spec) * spec.training.steps };
+  const current: Record<BudgetUnit, number> = {
+    macs: analyze(spec).macs.perSequence / spec.model.seqLen,
+    flops: trainingFlopsPerStep(spec) * spec.training.steps,
+  };
   let unit = given.unit;
   if (!unit) {
     const picked = await vscode.window.showQuickPick(
-      (Object.keys(BUDGET_UNITS) as BudgetUnit[]).map((u) => ({ label: BUDGET_UNITS[u], description: `this structure: ${fmt(current[u])}`, unit: u })),
+      (Object.keys(BUDGET_UNITS) as BudgetUnit[]).map((u) => ({
+        label: BUDGET_UNITS[u],
+        description: `this structure: ${fmt(current[u])}`,
+        unit: u,
+      })),
       { title: `Compare Families: ${spec.name}`, placeHolder: 'Budget in' },
     );
     if (!picked) return [];
@@ -63,11 +72,17 @@ export async function compareFamiliesCommand(arg?: unknown): Promise<string[]> {
   const written = writeCompareFolder(result, specDir, outDir);
   const skipped = result.skipped.map((s) => `${s.family}: ${s.reason}`).join('; ');
   if (!written.length) {
-    void vscode.window.showErrorMessage(`Compare Families: no family came within the tolerance of ${fmt(budget)} ${BUDGET_UNITS[unit]}. ${skipped}`);
+    void vscode.window.showErrorMessage(
+      `Compare Families: no family came within the tolerance of ${fmt(budget)} ${BUDGET_UNITS[unit]}. ${skipped}`,
+    );
     return [];
   }
-  const summary = result.members.map((m) => `${m.family} ${(m.relativeError >= 0 ? '+' : '') + (100 * m.relativeError).toFixed(1)}%`).join(', ');
-  void vscode.window.showInformationMessage(`Compare Families: ${written.length} structures in ${vscode.workspace.asRelativePath(outDir)} (${summary})${skipped ? `; skipped ${skipped}` : ''}.`);
+  const summary = result.members
+    .map((m) => `${m.family} ${(m.relativeError >= 0 ? '+' : '') + (100 * m.relativeError).toFixed(1)}%`)
+    .join(', ');
+  void vscode.window.showInformationMessage(
+    `Compare Families: ${written.length} structures in ${vscode.workspace.asRelativePath(outDir)} (${summary})${skipped ? `; skipped ${skipped}` : ''}.`,
+  );
   await vscode.window.showTextDocument(vscode.Uri.file(written[0]!), { preview: false });
   return written;
 }

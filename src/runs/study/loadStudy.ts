@@ -78,7 +78,8 @@ export function loadStudy(runsDir: string, searchIds: readonly string[] = [], ob
     for (const r of runs) {
       if (r.search?.id !== search.id) continue;
       const seen = furthest.get(r.search.trial);
-      if (!seen || seen.search!.rung < r.search.rung || (seen.search!.rung === r.search.rung && seen.createdAt < r.createdAt)) furthest.set(r.search.trial, r);
+      if (!seen || seen.search!.rung < r.search.rung || (seen.search!.rung === r.search.rung && seen.createdAt < r.createdAt))
+        furthest.set(r.search.trial, r);
     }
     for (const r of [...furthest.values()].sort((a, b) => a.search!.trial - b.search!.trial)) out.push(studyRunOf(r, metric, search));
   }

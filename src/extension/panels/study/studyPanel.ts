@@ -37,17 +37,31 @@ export class StudyPanel extends PanelController<StudyToWebview, StudyFromWebview
   }
 
   static create(services: PanelServices, subject: StudySubject): StudyPanel {
-    const panel = vscode.window.createWebviewPanel(STUDY_VIEW_TYPE, studyTitle(subject), { viewColumn: vscode.ViewColumn.Active }, { retainContextWhenHidden: false });
+    const panel = vscode.window.createWebviewPanel(
+      STUDY_VIEW_TYPE,
+      studyTitle(subject),
+      { viewColumn: vscode.ViewColumn.Active },
+      { retainContextWhenHidden: false },
+    );
     return new StudyPanel(panel, services, subject);
   }
 
   private dataMessage(): StudyToWebview {
-    const subject = this.subject.searchIds.length ? `${this.subject.searchIds.join(', ')} in ${this.subject.runsDir}` : this.subject.runsDir;
+    const subject = this.subject.searchIds.length
+      ? `${this.subject.searchIds.join(', ')} in ${this.subject.runsDir}`
+      : this.subject.runsDir;
     try {
       const data = loadStudy(this.subject.runsDir, this.subject.searchIds);
       return { type: 'study/data', subject, ...this.subject, data, sweepKeys: sweepKeys(data) };
     } catch (e) {
-      return { type: 'study/data', subject, ...this.subject, data: null, problem: e instanceof Error ? e.message : String(e), sweepKeys: ['rank'] };
+      return {
+        type: 'study/data',
+        subject,
+        ...this.subject,
+        data: null,
+        problem: e instanceof Error ? e.message : String(e),
+        sweepKeys: ['rank'],
+      };
     }
   }
 
