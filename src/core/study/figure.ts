@@ -42,10 +42,12 @@ function scale(log: boolean, values: number[], range: [number, number]): ScaleCo
   let lo = finite.length ? Math.min(...finite) : 1;
   let hi = finite.length ? Math.max(...finite) : 10;
   if (lo === hi) [lo, hi] = log ? [lo / 2, hi * 2] : [lo - 0.5, hi + 0.5];
-  if (log)
+  if (log) {
+    const pad = Math.max((hi / lo) ** 0.06, 1.01); // 6 % of the log range on each side, as the linear axes
     return scaleLog()
-      .domain([lo / 1.15, hi * 1.15])
+      .domain([lo / pad, hi * pad])
       .range(range);
+  }
   const pad = (hi - lo) * 0.06;
   return scaleLinear()
     .domain([lo - pad, hi + pad])
@@ -59,6 +61,7 @@ function ticks(s: ScaleContinuousNumeric<number, number>, log: boolean): number[
   if (!log) return all;
   const [lo, hi] = s.domain() as [number, number];
   const decades = Math.log10(hi / lo);
+  if (decades < 1) return all; // within a decade d3's ticks are few and all worth a label
   const keep = (v: number) => {
     const m = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
     return decades > 2 ? m === 1 : m === 1 || m === 2 || m === 5;
@@ -68,7 +71,7 @@ function ticks(s: ScaleContinuousNumeric<number, number>, log: boolean): number[
 }
 
 export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: FigureTheme = LIGHT_THEME): string {
-  const legendWidth = 230;
+  const legendWidth = 280;
   const m = { top: 36, right: legendWidth + 16, bottom: 48, left: 64 };
   const pw = Math.max(120, width - m.left - m.right);
   const ph = Math.max(120, height - m.top - m.bottom);
