@@ -30,7 +30,7 @@ const FAMILY_COLOURS: Record<string, string> = {
 };
 
 export function seriesColour(name: string, index: number): string {
-  return FAMILY_COLOURS[name] ?? PALETTE[(index + 6) % PALETTE.length]!;
+  return FAMILY_COLOURS[name] ?? PALETTE[6 + (index % 4)]!; // the four colours no family owns
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -86,7 +86,9 @@ export function renderFigureSvg(fig: Figure, width = 720, height = 440, theme: F
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
   out.push(`<rect width="100%" height="100%" fill="${theme.background}"/>`);
-  out.push(`<text x="${m.left}" y="20" font-size="14" font-weight="600" ${font}>${esc(fig.title)}</text>`);
+  // A long title (several searches) shrinks to fit the width: about 0.6 em per character.
+  const titleSize = Math.max(9, Math.min(14, (width - m.left - 8) / (0.6 * fig.title.length))).toFixed(1);
+  out.push(`<text x="${m.left}" y="20" font-size="${titleSize}" font-weight="600" ${font}>${esc(fig.title)}</text>`);
   out.push(`<g transform="translate(${m.left},${m.top})">`);
   for (const t of ticks(x, fig.xLog)) {
     const px = x(t).toFixed(1);
