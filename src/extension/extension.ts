@@ -85,9 +85,17 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
 }
 
 function viewRow(item: vscode.TreeItem): ViewRow {
-  const text = (v: string | vscode.TreeItemLabel | vscode.MarkdownString | boolean | undefined) => (typeof v === 'string' ? v : v && typeof v === 'object' && 'label' in v ? v.label : v && typeof v === 'object' ? v.value : '');
+  const text = (v: string | vscode.TreeItemLabel | vscode.MarkdownString | boolean | undefined) =>
+    typeof v === 'string' ? v : v && typeof v === 'object' && 'label' in v ? v.label : v && typeof v === 'object' ? v.value : '';
   const icon = item.iconPath instanceof vscode.ThemeIcon ? [item.iconPath.id, item.iconPath.color?.id].filter(Boolean).join(' ') : '';
-  return { id: item.id ?? '', label: text(item.label), description: text(item.description), contextValue: item.contextValue ?? '', tooltip: text(item.tooltip), icon };
+  return {
+    id: item.id ?? '',
+    label: text(item.label),
+    description: text(item.description),
+    contextValue: item.contextValue ?? '',
+    tooltip: text(item.tooltip),
+    icon,
+  };
 }
 
 /**
