@@ -17,6 +17,14 @@ export const commands: CommandTable = {
   stop: { summary: 'stop a run (checkpoint, then cancelled) or a whole search', load: () => import('./cli/stop') },
   resume: { summary: 'continue a run from its last checkpoint, or a stopped search', load: () => import('./cli/resume') },
   search: { summary: 'plan (--plan) and run a structure search: grid, random or ASHA; Pareto fronts', load: () => import('./cli/search') },
+  compare: {
+    summary: 'one structure per attention family at a matched compute budget, written to a folder',
+    load: () => import('./cli/compare'),
+  },
+  study: {
+    summary: "the paper's views of searches: final metric vs compute, scaling fits, sweeps (--svg, --csv)",
+    load: () => import('./cli/study'),
+  },
   devices: { summary: 'the Python, torch, CUDA/MPS devices and tfjs backends training can use here', load: () => import('./cli/devices') },
   export: { summary: "a run's metrics as CSV (--csv) for pandas and spreadsheets", load: () => import('./cli/export') },
 };

@@ -16,6 +16,8 @@ import { StructureQuickFixes } from './editor/quickFixes';
 import type { RunInfo } from '../runs/store';
 import { ExperimentsTree } from './experiments/experimentsTree';
 import { lossesRuns } from './runs/runActions';
+import { compareFamiliesCommand } from './compare/compareFamilies';
+import { searchFromArgs } from './runs/targets';
 import { registerRunCommands } from './runs/registerRunCommands';
 import { RunService } from './runs/runService';
 import { registerLens } from './lens/registerLens';
@@ -73,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     registerCommand('mlbtc.analyze', 'any', (target) => analyzeStructure(cache, target)),
     registerCommand('mlbtc.newStructure', 'any', (args) => newStructure(args)),
     registerCommand('mlbtc.openExample', 'any', (args) => openExample(context.extensionUri, args)),
+    registerCommand('mlbtc.compareFamilies', 'any', (args) => compareFamiliesCommand(args)),
     registerCommand('mlbtc.experiments.refresh', 'any', () => {
       runs.start().refresh();
       experiments.refresh();
@@ -85,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): MlbtcStudioApi {
     tradeoffRuns: runs.tradeoffPoints,
     searchToShow: (args) => chooseSearch(runs, args),
     search: searchFeed(runs, revealRun),
+    searchOf: (arg) => searchFromArgs(runs.model, arg),
   });
   registerLens(context, cache, diagnostics.onDidValidate);
   void startJsonService().then(() => diagnostics.refreshAll());

@@ -1,5 +1,6 @@
 /**
- * Messages between the extension host and the webview panels (structure diagram, trade-offs, live losses, search).
+ * Messages between the extension host and the webview panels (structure diagram, trade-offs, live losses, search,
+ * study).
  *
  * One interface per message, each with a literal `type`; a union per panel and direction. Every webview starts by
  * posting `ready`; the host queues nothing before it and instead (re)sends the panel's whole current state on each
@@ -14,8 +15,9 @@ import type { ScoringRank } from '../core/analysis/types';
 import type { ScoringLayout } from '../core/layout/scoring';
 import type { TensorNetwork } from '../core/layout/tensorNetwork';
 import type { MetricPositionKey } from './run';
+import type { ComputeAxis, StudyData, StudyView } from '../core/study/study';
 
-export type PanelKind = 'diagram' | 'tradeoffs' | 'losses' | 'search';
+export type PanelKind = 'diagram' | 'tradeoffs' | 'losses' | 'search' | 'study';
 
 // ─── Shared by every panel ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -344,4 +346,38 @@ export interface SearchPanelState {
   id: string;
   sort: SearchSortKey;
   descending: boolean;
+}
+
+// ─── Study ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The study's runs (src/core/study/study.ts), or why they could not be read. */
+export interface StudyDataMessage {
+  type: 'study/data';
+  /** What the panel shows, in words ("<search ids> in <runs folder>"). */
+  subject: string;
+  /** The same as data, saved by the webview so the panel is restored after a reload. */
+  runsDir: string;
+  searchIds: string[];
+  data: StudyData | null;
+  problem?: string;
+  /** The sweep view's possible x keys ("rank" first). */
+  sweepKeys: string[];
+}
+
+export type StudyToWebview = CommonToWebview | StudyDataMessage;
+
+/** Read the runs again (they may have trained further). */
+export interface StudyRefreshMessage {
+  type: 'study/refresh';
+}
+
+export type StudyFromWebview = CommonFromWebview | StudyRefreshMessage;
+
+/** What the study webview saves across reloads (setState), and its serializer gets back. */
+export interface StudyState {
+  runsDir: string;
+  searchIds: string[];
+  view: StudyView;
+  computeAxis: ComputeAxis;
+  sweepKey: string;
 }

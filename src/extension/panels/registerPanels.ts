@@ -11,6 +11,8 @@
  *   (the running runs, else the newest), which its run list changes.
  * - mlbtc.showSearch [search node | { searchId }]: the leaderboard and parallel coordinates of a search; one panel
  *   per search. From the palette: the only search, else one picked.
+ * - mlbtc.showStudy [search node | { searchId } | runs folder Uri | { runsDir, searchIds }]: the paper's views of a
+ *   search or a runs folder (studyPicks.ts offers them from the palette); one panel per subject.
  * - mlbtc.panels.perf (not in the palette): the paint timings recorded so far, for tests and benchmarks.
  */
 import * as vscode from 'vscode';
@@ -22,6 +24,8 @@ import type { RunSeriesSource } from './losses/runSource';
 import type { PanelServices } from './panelController';
 import { paintLogLine, PanelPerf } from './perf';
 import { isSearchPanelState, SEARCH_VIEW_TYPE, SearchPanel, searchPanelKey, type SearchFeed, type SearchKey } from './search/searchPanel';
+import { isStudyState, STUDY_VIEW_TYPE, StudyPanel, type StudySubject } from './study/studyPanel';
+import { pickStudySubject, studySubjectOf } from './study/studyPicks';
 import { TRADEOFFS_VIEW_TYPE, TradeoffsPanel, type RunPointSource } from './tradeoffs/tradeoffsPanel';
 
 export const PANEL_COMMANDS = {
@@ -29,6 +33,7 @@ export const PANEL_COMMANDS = {
   tradeoffs: 'mlbtc.showTradeoffs',
   losses: 'mlbtc.showLosses',
   search: 'mlbtc.showSearch',
+  study: 'mlbtc.showStudy',
   perf: 'mlbtc.panels.perf',
 } as const;
 
@@ -43,6 +48,8 @@ export interface PanelRunFeeds {
   /** The search Show Search was invoked on, else the only one or one picked; undefined: none. */
   searchToShow(args: unknown[]): Promise<SearchKey | undefined>;
   search: SearchFeed;
+  /** The search an Experiments node or { searchId } names (its runs folder and id), if any. */
+  searchOf(arg: unknown): { root: string; id: string } | undefined;
 }
 
 export function registerPanels(context: vscode.ExtensionContext, validation: ValidationCache, runs: PanelRunFeeds): void {
@@ -54,7 +61,10 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   let losses: LossesPanel | undefined;
   const searches = new Map<string, SearchPanel>();
 
-  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel | SearchPanel>(panel: P, forget: () => void): P => {
+  const studies = new Map<string, StudyPanel>();
+  const studyKey = (s: StudySubject) => JSON.stringify([s.runsDir, [...s.searchIds].sort()]);
+
+  const track = <P extends DiagramPanel | TradeoffsPanel | LossesPanel | SearchPanel | StudyPanel>(panel: P, forget: () => void): P => {
     panel.onDidDispose(forget);
     return panel;
   };
@@ -67,6 +77,17 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
   const adoptSearch = (panel: SearchPanel) => {
     searches.set(searchPanelKey(panel.search), panel);
     return track(panel, () => searches.delete(searchPanelKey(panel.search)));
+  };
+  const adoptStudy = (panel: StudyPanel) => {
+    studies.set(studyKey(panel.subject), panel);
+    return track(panel, () => studies.delete(studyKey(panel.subject)));
+  };
+  const showStudy = async (arg?: unknown) => {
+    const subject = studySubjectOf(arg, runs.searchOf) ?? (await pickStudySubject());
+    if (!subject) return undefined;
+    const panel = studies.get(studyKey(subject)) ?? adoptStudy(StudyPanel.create(services, subject));
+    panel.reveal();
+    return panel;
   };
 
   const showDiagram = async (target?: unknown, options?: { layer?: number; group?: number }) => {
@@ -99,7 +120,17 @@ export function registerPanels(context: vscode.ExtensionContext, validation: Val
       panel.reveal();
       return panel.search;
     }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.study, showStudy),
     vscode.commands.registerCommand(PANEL_COMMANDS.perf, () => perf.all()),
+    vscode.window.registerWebviewPanelSerializer(STUDY_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        if (!isStudyState(state)) {
+          panel.dispose();
+          return;
+        }
+        adoptStudy(new StudyPanel(panel, services, { runsDir: state.runsDir, searchIds: state.searchIds }));
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(DIAGRAM_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state) {
         if (!isDiagramState(state)) {
