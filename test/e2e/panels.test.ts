@@ -191,7 +191,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
           (b: Buffer) =>
             assert.match(
               b.toString('utf8'),
-              /^group,kind,space,level,level_label,blocks,block_size,requested_rank,block_rank,block_macs,level_macs,macs_unit\r\n/,
+              /^layers,group,kind,space,level,level_label,blocks,block_size,requested_rank,block_rank,block_macs,level_macs,macs_unit\r\n/,
             ),
         ],
         [

@@ -99,7 +99,7 @@ for (const theme of ['light', 'dark'] as Theme[]) {
     it('trains a tiny structure from the palette while its live-losses curve grows', async () => {
       await wb.openFile('e2e-tiny.mlbtc.json');
       await wb.runCommand('MLBTC: Train Structure');
-      const started = await wb.waitForNotification(/^Training e2e-tiny-.* on cpu/, 90_000);
+      const started = await wb.waitForNotification(/^Training e2e-tiny-.* on tfjs [\d.]+ · cpu /, 90_000);
       tinyRun = /^Training (\S+) on/.exec(started)![1]!;
       await wb.runCommand('MLBTC: Show Live Losses');
       // Two reads of what the panel reports drawing, while the run trains: the curve has grown between them.

@@ -90,8 +90,8 @@ describe('CodeLens above attention', () => {
     const first = editor.document.positionAt(text.indexOf('{ "heads": 4, "kind": "mlr"')).line;
     const second = editor.document.positionAt(text.indexOf('{ "heads": 4, "kind": "dense"')).line;
     const diagramAt = (line: number) => found.find((l) => l.range.start.line === line && l.command!.command === 'mlbtc.showDiagram');
-    assert.deepEqual(diagramAt(first)?.command!.arguments?.[1], { group: 0 });
-    assert.deepEqual(diagramAt(second)?.command!.arguments?.[1], { group: 1 });
+    assert.deepEqual(diagramAt(first)?.command!.arguments?.[1], { layer: 0, group: 0 });
+    assert.deepEqual(diagramAt(second)?.command!.arguments?.[1], { layer: 0, group: 1 });
     assert.match(
       found.find((l) => l.range.start.line === second && l.command!.command === 'mlbtc.analyze')!.command!.title,
       /^heads 4–7 · dense: rank 64 \/ 512 · 67\.1 M score MACs\/head/,

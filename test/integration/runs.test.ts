@@ -75,7 +75,7 @@ describe('Run commands', function () {
     const target = workspaceUri('tiny-train.metrics.csv');
     const written = await vscode.commands.executeCommand<vscode.Uri>('mlbtc.exportRun', { runId: trained.id, uri: target });
     assert.equal(written?.fsPath, target.fsPath);
-    const lines = readFileSync(target.fsPath, 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(target.fsPath, 'utf8').trimEnd().split('\r\n'); // the one CSV dialect: CRLF
     const all = records(trained);
     // Columns: the fixed ones, then each evaluation metric in the order it first appears in the file.
     const evalKeys: string[] = [];

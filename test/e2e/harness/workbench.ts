@@ -76,7 +76,10 @@ export class Workbench {
     try {
       server = await startCodeServer({
         theme,
-        settings: options.settings,
+        // The e2e suites drive the UI on the runtime that needs nothing installed (tfjs); a machine with torch (CI
+        // exports the venv's Python) would otherwise train them with PyTorch. The torch path has its own
+        // integration test (test/integration/runtime.test.ts).
+        settings: { 'mlbtc.runtime': 'tfjs', ...options.settings },
         disableWorkspaceTrust: options.disableWorkspaceTrust,
         vsixFiles: typeof extension === 'object' ? [extension.vsix] : [],
       });
