@@ -45,7 +45,7 @@ import { liveWorkerOf } from '../runfolder/workerClaim';
 import { clearStopRequest, requestStop } from '../runfolder/stopRequest';
 import { isLive, mayHaveWorker, RunStore, type NewStoreRun, type RunInfo } from './store';
 import type { ExecutorKind, SlurmExecutor } from './slurm/executor';
-import { readJobFile } from './slurm/jobFile';
+import { jobKey, readJobFile } from './slurm/jobFile';
 import { runWantsSlurm, SlurmRuns } from './slurm/slurmRuns';
 
 export interface ManagerOptions {
@@ -201,6 +201,11 @@ export class RunManager {
       const status = read.status;
       if (status.state === 'queued') return;
       const job = this.slurm?.jobOf(run);
+      // A Slurm job's run is resumed by releasing its job, which only a manager with the Slurm executor can do: here
+      // the old job would stay in slurm.json and settle the queued run from its end.
+      const foreign = !this.slurm && readJobFile(run.dir);
+      if (foreign)
+        throw new StoreError(`Run ${run.id} is Slurm job ${jobKey(foreign)}: resume it where the Slurm executor is set up.`, 'EBUSY');
       const worker = job ? null : liveWorkerOf(run.dir);
       if (job)
         this.slurm!.release(run, job, 'resume'); // its liveness is the job's, not a pid's

@@ -17,6 +17,8 @@ import { stopRequestOf } from '../../src/runfolder/stopRequest';
 import { forEachMetric, MetricsTail } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { RunStore } from '../../src/runs/store';
+import { readJobFile, writeJobFile } from '../../src/runs/slurm/jobFile';
+import { writeStatus } from '../../src/runfolder/statusFile';
 import { fixtureLoss } from './runs.fixtureWorker';
 import { bundle, removeWorkAndWorkers, newRun, sleep, tempDir, tinySpec } from './runs.helpers';
 
@@ -188,6 +190,18 @@ describe('RunManager (fixture worker)', () => {
     );
     assert.equal(m.get(claimed.id).state, 'queued');
     assert.equal(records(claimed.dir).length, 0);
+  });
+
+  it('refuses to resume a run that is a Slurm job when it has no Slurm executor, and changes nothing', () => {
+    const runsDir = path.join(work, 'foreign-slurm');
+    const store = new RunStore(runsDir);
+    const run = store.create(newRun(tinySpec({ seed: 1, steps: 5 })));
+    writeStatus(run.dir, { ...store.get(run.id).status!, state: 'cancelled', exitReason: 'stopped' });
+    writeJobFile(run.dir, { jobId: '272', arrayTask: 0, submittedAt: new Date().toISOString() });
+    const m = manager(runsDir, { queue: 'never' });
+    assert.throws(() => m.resume(run.id), /is Slurm job 272_0: resume it where the Slurm executor is set up/);
+    assert.equal(store.get(run.id).status?.state, 'cancelled');
+    assert.equal(readJobFile(run.dir)?.jobId, '272', 'its job file is left as it was');
   });
 
   it('cancels a queued run without starting it, and refuses to delete a running one', async () => {
