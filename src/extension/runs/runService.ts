@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RunManager } from '../../runs/manager';
+import { RunManager, type ManagerOptions } from '../../runs/manager';
 import type { RunPointSource } from '../panels/tradeoffs/tradeoffsPanel';
 import { ModelSeriesSource } from './lossesSource';
 import { RunLog } from './runLog';
@@ -59,7 +59,7 @@ export class RunService implements vscode.Disposable {
     this.statusBar = new RunStatusBar(this.model, this.trialParams);
     this.notifications = new RunNotifications(this.model, this.trialParams);
     this.tradeoffs = new RunTradeoffs(this.model, this.trialParams);
-    this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns);
+    this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns, () => this.executorOptions());
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!this.started) return;
@@ -124,9 +124,13 @@ export class RunService implements vscode.Disposable {
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
-      // Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown).
-      ...(trusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath) } : {}),
+      ...this.executorOptions(),
     }).open();
+  }
+
+  /** Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown). */
+  private executorOptions(): Pick<ManagerOptions, 'executor' | 'slurm'> {
+    return vscode.workspace.isTrusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath) } : {};
   }
 
   dispose(): void {

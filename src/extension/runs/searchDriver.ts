@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { describeSearchEvent } from '../../runs/search/report';
 import type { Disposable } from '../../runs/events';
-import { RunManager } from '../../runs/manager';
+import { RunManager, type ManagerOptions } from '../../runs/manager';
 import { SearchController } from '../../runs/search/controller';
 import type { SearchPlan } from '../../runs/search/plan';
 import { createSearchFolder, readSearchFile } from '../../runs/search/searchFolder';
@@ -23,6 +23,7 @@ import { LockedError } from '../../runfolder/lock';
 import type { RunInfo } from '../../runs/store';
 import type { LogSink } from './runLog';
 import type { RunsModel } from './runsModel';
+import { executorOf } from '../../runs/slurm/executor';
 
 const REMEMBERED_KEY = 'mlbtc.drivenSearches';
 
@@ -51,6 +52,12 @@ export class SearchDriver implements Disposable {
     private readonly owner: string,
     /** Trials at once for a search whose spec does not say (search.maxConcurrent): mlbtc.maxConcurrentRuns. */
     private readonly defaultConcurrency: () => number,
+    /**
+     * What the driver's own run manager needs to start, stop and resume trials where the window's managers would:
+     * the executor setting and the Slurm executor (none in an untrusted folder). A trial that is a Slurm job is
+     * resumed by releasing its job, which only a manager with the executor can do.
+     */
+    private readonly managerOptions: () => Pick<ManagerOptions, 'executor' | 'slurm'> = () => ({}),
   ) {}
 
   /** Create the search folder for `plan` and start driving it. */
@@ -70,9 +77,16 @@ export class SearchDriver implements Disposable {
     const key = keyOf(ref);
     if (this.driving.has(key)) return;
     const plan = readSearchFile(ref.root, ref.id).plan;
-    const manager = new RunManager({ runsDir: ref.root, queue: 'never', owner: `${this.owner}, search ${ref.id}` });
+    const options = this.managerOptions();
+    const manager = new RunManager({ runsDir: ref.root, queue: 'never', owner: `${this.owner}, search ${ref.id}`, ...options });
+    // On Slurm a one-rung search (grid, random) queues every trial at once, so the window's manager submits them as
+    // one job array, whose throttle keeps mlbtc.maxConcurrentRuns training; ASHA promotes from results, so its
+    // trials go a few at a time (as `mlbtc search --executor slurm` does).
+    const first = plan.trials[0];
+    const fallback = typeof options.executor === 'function' ? options.executor() : (options.executor ?? 'local');
+    const asArray = !plan.asha && first !== undefined && executorOf(first.spec, fallback) === 'slurm';
     const controller = new SearchController(manager, ref.id, {
-      maxConcurrent: plan.maxConcurrent ?? this.defaultConcurrency(),
+      maxConcurrent: asArray ? plan.trials.length : (plan.maxConcurrent ?? this.defaultConcurrency()),
       owner: this.owner,
       onEvent: (e) => {
         this.log.info(`[search ${ref.id}] ${describeSearchEvent(e, plan)}`);

@@ -14,7 +14,7 @@ import { runWantsSlurm } from '../../runs/slurm/slurmRuns';
 import type { RunInfo } from '../../runs/store';
 import { baseName } from '../structures/structureFiles';
 import type { ValidationCache } from '../structures/validation';
-import { runsDirectoryFor } from './settings';
+import { maxConcurrentRuns, runsDirectoryFor } from './settings';
 import { structureUri } from './targets';
 
 export const SHOW_JOB_SCRIPT = 'mlbtc.showJobScript';
@@ -46,10 +46,14 @@ export function slurmSettings(): SlurmSettings {
   return checkSlurmSettings(raw, (k) => `mlbtc.slurm${k ? `.${k}` : ''}`);
 }
 
-/** The executor of this window's run managers: the bundled worker, and src/pytorch of the extension for PyTorch runs. */
+/**
+ * The executor of this window's run managers: the bundled worker, and src/pytorch of the extension for PyTorch runs.
+ * A search's trials go as one job array throttled to mlbtc.maxConcurrentRuns (read when the managers are opened).
+ */
 export function slurmExecutor(extensionPath: string): SlurmExecutor {
   return new SlurmExecutor({
     settings: slurmSettings,
+    arrayThrottle: maxConcurrentRuns(),
     workerPaths: { tfjsWorker: path.join(extensionPath, 'dist', 'worker.js'), pytorchPath: path.join(extensionPath, 'src', 'pytorch') },
   });
 }
