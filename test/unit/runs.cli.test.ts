@@ -210,7 +210,8 @@ describe('mlbtc resume / stop without another manager (real worker)', () => {
     fs.writeFileSync(
       path.join(ws.dir, 'grid.mlbtc.json'),
       JSON.stringify({
-        ...tinyRawSpec({ steps: 150, checkpointEvery: 10, evalEvery: 50 }, 'grid'),
+        // Long enough that neither trial can finish between reaching step 10 and the stop (~100 steps a second here).
+        ...tinyRawSpec({ steps: 800, checkpointEvery: 10, evalEvery: 200 }, 'grid'),
         search: { space: { 'training.seed': { choice: [1, 2] } }, maxConcurrent: 2 },
       }),
     );
@@ -243,7 +244,7 @@ describe('mlbtc resume / stop without another manager (real worker)', () => {
         records(r.dir)
           .filter((x) => x.kind === 'train')
           .map((x) => x.step),
-        Array.from({ length: 150 }, (_, i) => i + 1),
+        Array.from({ length: 800 }, (_, i) => i + 1),
       );
   });
 });
