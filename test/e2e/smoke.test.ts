@@ -163,10 +163,18 @@ describe('the packaged .vsix', () => {
     for (const file of listFiles(distDir).filter((f) => !f.endsWith('.map') && !f.endsWith('.vsix'))) {
       assert.ok(inPackage(path.posix.join('dist', file)), `the .vsix contains dist/${file}`);
     }
+    // The PyTorch runtime ships as Python source (the worker runs it with src/pytorch on PYTHONPATH): its modules and
+    // pyproject.toml, and nothing else of src/.
+    const runtime = (e: string) => /^extension\/src\/pytorch\/(pyproject\.toml|mlbtc_torch\/.*\.py)$/.test(e);
+    for (const module of ['worker.py', 'probe.py', '__init__.py', 'model/model.py']) {
+      assert.ok(inPackage(`src/pytorch/mlbtc_torch/${module}`), `the .vsix ships the PyTorch runtime's ${module}`);
+    }
     const unwanted = [...entries].filter(
-      (e) => /^extension\/(src|test|node_modules|scripts|\.cache|out)\//.test(e) || /\.(ts|map)$/.test(e),
+      (e) =>
+        !runtime(e) &&
+        (/^extension\/(src|test|node_modules|scripts|\.cache|out|\.venv)\//.test(e) || /\.(ts|map|pyc)$/.test(e) || /__pycache__/.test(e)),
     );
-    assert.deepEqual(unwanted, [], 'no sources, tests, maps or node_modules in the .vsix');
+    assert.deepEqual(unwanted, [], 'no sources (but the PyTorch runtime), tests, maps, caches or node_modules in the .vsix');
   });
 
   it('installs into a fresh code-server and activates on a *.mlbtc.json file', async () => {
