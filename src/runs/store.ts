@@ -76,6 +76,11 @@ export interface NewStoreRun {
    * already in place, so a queue-owning manager (an editor window) never starts a second worker on it.
    */
   launchedBy?: number;
+  /**
+   * Create the run under exactly this id (a search trial: searchFolder.ts trialRunId) instead of drawing one: a
+   * StoreError with code EEXIST when a run already has it, so that two creators racing for it cannot both succeed.
+   */
+  id?: string;
 }
 
 /** Fresh ids drawn when one is taken before giving up (with four random hex digits a clash is already rare). */
@@ -191,6 +196,11 @@ export class RunStore {
     }
     // Ids carry four random hex digits: runs created in the same second (a search, a bench) can clash, so a taken id
     // is drawn again. The final rename is the real claim: onto a non-empty run folder it fails (ENOTEMPTY, EEXIST).
+    if (run.id !== undefined) {
+      const created = fs.existsSync(this.runDir(run.id)) ? null : this.createAs(run.id, run, now, true);
+      if (!created) throw new StoreError(`Run ${run.id} already exists in ${this.root}; it was not created again.`, 'EEXIST');
+      return created;
+    }
     for (let attempt = 0; ; attempt++) {
       const id = newRunId(run.search ? `${run.spec.name}-t${run.search.trial}` : run.spec.name, now);
       if (fs.existsSync(this.runDir(id)) && attempt < MAX_ID_ATTEMPTS) continue;

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createRunFolder } from '../../src/runfolder/runFolder';
 import { parseStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { StoreError } from '../../src/runs/fsErrors';
 import { newRunId, slug, StoreFiles } from '../../src/runs/layout';
-import { FileLock, LockedError, readLock } from '../../src/runfolder/lock';
-import { isProcessAlive } from '../../src/runfolder/process';
 import { readIndex } from '../../src/runs/runIndex';
 import { groupByExperiment, RunNotFoundError, RunStore } from '../../src/runs/store';
-import { deadPid, isRoot, newRun, tempDir, tinySpec, withFailingFs } from './runs.helpers';
+import { isRoot, newRun, tempDir, tinySpec, withFailingFs } from './runs.helpers';
 
 const dirs: string[] = [];
 const fresh = (name: string) => {
@@ -93,6 +90,21 @@ describe('RunStore', () => {
     } finally {
       Math.random = realRandom;
     }
+  });
+
+  it('creates a run under a given id once: a second creation under that id fails and changes nothing', () => {
+    const store = new RunStore(path.join(fresh('fixed-id'), 'runs'));
+    const first = store.create({ ...newRun(tinySpec()), id: 'search-x-t0-r0' });
+    assert.equal(first.id, 'search-x-t0-r0');
+    assert.throws(
+      () => store.create({ ...newRun(tinySpec({ steps: 7 })), id: 'search-x-t0-r0' }),
+      (e: Error) => e instanceof StoreError && e.code === 'EEXIST' && /search-x-t0-r0 already exists/.test(e.message),
+    );
+    assert.deepEqual(
+      store.list().map((r) => r.id),
+      ['search-x-t0-r0'],
+    );
+    assert.equal(store.readSpec(first.id).spec.training.steps, tinySpec().training.steps, 'the first creation stands');
   });
 
   it('adopts a run folder made without the store (mlbtc train) once, then lists it from the index', () => {
@@ -260,65 +272,5 @@ describe('status.json, read defensively', () => {
     assert.match(parseStatus(JSON.stringify({ ...ok, state: 'paused' }), 's').problem!, /state "paused" is not one of queued, running/);
     assert.match(parseStatus(JSON.stringify({ ...ok, version: 2 }), 's').problem!, /version 2/);
     assert.match(parseStatus('[]', 's').problem!, /not a JSON object/);
-  });
-});
-
-describe('FileLock', () => {
-  it('admits one holder, also within one process; a second is refused with the holder named; release frees it', () => {
-    const file = path.join(fresh('lock'), 'x.lock');
-    const a = new FileLock(file, 'manager A', { isAlive: isProcessAlive });
-    const b = new FileLock(file, 'manager B', { isAlive: isProcessAlive });
-    assert.equal(a.tryAcquire(), true);
-    assert.equal(b.tryAcquire(), false, 'not re-entrant across lock objects of one process');
-    assert.throws(
-      () => b.acquire(),
-      (e: Error) => e instanceof LockedError && /held by manager A \(pid \d+/.test(e.message),
-    );
-    b.release(); // releasing a lock it never held does nothing
-    assert.ok(fs.existsSync(file));
-    a.release();
-    assert.equal(fs.existsSync(file), false);
-    assert.equal(b.tryAcquire(), true);
-    // Held by another live process (pid 1 always exists).
-    b.release();
-    fs.writeFileSync(file, JSON.stringify({ pid: 1, hostname: os.hostname(), createdAt: 'now', owner: 'the extension' }));
-    assert.throws(() => a.acquire(), /held by the extension \(pid 1 /);
-  });
-
-  it('takes over a lock whose owner died, and never deletes a lock it no longer owns', () => {
-    const file = path.join(fresh('stale-lock'), 'x.lock');
-    fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), hostname: os.hostname(), createdAt: 'then', owner: 'crashed manager' }));
-    const lock = new FileLock(file, 'me', { isAlive: isProcessAlive });
-    assert.equal(lock.tryAcquire(), true);
-    assert.equal(readLock(file)?.pid, process.pid);
-    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.lock'], 'the stale lock was removed, not left aside');
-    // Someone broke our lock and took it: releasing must not delete theirs.
-    fs.writeFileSync(file, JSON.stringify({ pid: 4242, hostname: 'elsewhere', createdAt: 'now', owner: 'other' }));
-    lock.release();
-    assert.equal(readLock(file)?.owner, 'other');
-  });
-
-  it('respects a lock from another host and an unreadable lock that is still being written', () => {
-    const file = path.join(fresh('foreign'), 'x.lock');
-    fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), hostname: 'another-host', createdAt: 'now', owner: 'remote' }));
-    assert.equal(new FileLock(file, 'me', { isAlive: isProcessAlive }).tryAcquire(), false);
-    fs.writeFileSync(file, '');
-    assert.equal(new FileLock(file, 'me', { isAlive: isProcessAlive }).tryAcquire(), false);
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(file, old, old);
-    assert.equal(new FileLock(file, 'me', { isAlive: isProcessAlive }).tryAcquire(), true);
-  });
-
-  it('with() releases on error', () => {
-    const file = path.join(fresh('with'), 'x.lock');
-    const lock = new FileLock(file, 'me', { isAlive: isProcessAlive });
-    assert.throws(
-      () =>
-        lock.with(() => {
-          throw new Error('boom');
-        }),
-      /boom/,
-    );
-    assert.equal(fs.existsSync(file), false);
   });
 });
