@@ -6,10 +6,12 @@
  * controller). The protocol that keeps them from corrupting each other's runs:
  *
  * 1. The queue has one owner per runs directory: the manager holding <runs>/.manager.lock (lock.ts: O_EXCL file
- *    with the owner's pid; a lock whose process died is stale and taken over). Only the owner starts queued runs,
- *    so maxConcurrentRuns is applied in one place. Other managers create queued runs and leave starting them to the
- *    owner; a manager in `queue: 'auto'` mode retries the lock on every tick, so when the owner dies another
- *    takes over. A short-lived client (`mlbtc resume`) may `kick()`: take the lock if free, start what fits, release.
+ *    with the owner's pid and a heartbeat; a lock whose process died, or whose heartbeat stopped because nobody is
+ *    behind it any more, is stale and taken over). Only the owner starts queued runs, so maxConcurrentRuns is applied
+ *    in one place, and it confirms it still holds the lock before each pass. Other managers create queued runs and
+ *    leave starting them to the owner; a manager in `queue: 'auto'` mode retries the lock on every tick while it is
+ *    present, so when the owner dies or becomes a ghost another takes over. A short-lived client (`mlbtc resume`)
+ *    may `kick()`: take the lock if free, start what fits, release.
  * 2. A manager changes a run's state only holding the run's lock (<run>/run.lock), after re-reading status.json
  *    under it: start (queued → running), stop of a queued run (→ cancelled), resume (→ queued), marking a dead run
  *    interrupted or failed, delete. So two managers never both start a run, and a decision is never made on a stale
@@ -36,7 +38,7 @@ import { StoreError } from './fsErrors';
 import { StoreFiles } from './layout';
 import { launchDetachedWorker, type Launcher } from './launch';
 import { clearLaunchMarker, launchState, writeLaunchMarker } from './launchMarker';
-import { FileLock } from '../runfolder/lock';
+import { FileLock, OWNER_HEARTBEAT, type HeartbeatTiming } from '../runfolder/lock';
 import { RunFollower } from './follower';
 import { runtimeOfSpec } from './runtime';
 import { isProcessAlive, isProcessAliveSince, signalGroup } from '../runfolder/process';
@@ -68,6 +70,14 @@ export interface ManagerOptions {
   stopTimeoutMs?: number;
   /** Names this manager in lock files and messages, e.g. "VS Code window", "mlbtc search". */
   owner?: string;
+  /**
+   * Whether whoever this manager acts for is there (default: always, as for a CLI process). An editor window's
+   * extension host can outlive its window; while its window does not answer, the manager neither takes the queue nor
+   * renews its hold on it, so a window that is there takes over (lock.ts heartbeat).
+   */
+  present?: () => boolean;
+  /** The queue lock's heartbeat (default OWNER_HEARTBEAT). */
+  heartbeat?: HeartbeatTiming;
   /** Use fs.watch for earlier ticks (the poll always runs). Default true. */
   watch?: boolean;
   /** Where queued runs train unless their spec says (`execution.executor`): "local" (default) or "slurm"; read at each start. */
@@ -91,6 +101,7 @@ export class RunManager {
   private readonly maxConcurrent: number;
   private readonly stopTimeoutMs: number;
   private readonly owner: string;
+  private readonly present: () => boolean;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private ticking = false;
@@ -99,8 +110,14 @@ export class RunManager {
   constructor(private readonly options: ManagerOptions) {
     this.store = new RunStore(options.runsDir);
     this.owner = options.owner ?? `pid ${process.pid}`;
+    this.present = options.present ?? (() => true);
     this.queueLock = new FileLock(path.join(this.store.root, StoreFiles.managerLock), `run manager (${this.owner})`, {
       isAlive: isProcessAliveSince,
+      heartbeat: {
+        ...(options.heartbeat ?? OWNER_HEARTBEAT),
+        present: this.present,
+        onLost: () => this.events.emit({ type: 'queue', owner: false }),
+      },
     });
     this.maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentRuns ?? 1));
     this.stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
@@ -365,7 +382,7 @@ export class RunManager {
     if (this.closed || this.ticking) return;
     this.ticking = true;
     try {
-      if (this.options.queue !== 'never' && !this.queueLock.isHeld) {
+      if (this.options.queue !== 'never' && !this.queueLock.isHeld && this.present()) {
         try {
           fs.mkdirSync(this.store.root, { recursive: true });
           if (this.queueLock.tryAcquire()) this.events.emit({ type: 'queue', owner: true });
@@ -394,7 +411,7 @@ export class RunManager {
       if (this.slurm?.tick(runs)) changed = true;
       if (changed) runs = this.listOrWarn() ?? runs;
       this.follower.update(runs, initial);
-      if (this.queueLock.isHeld) this.schedule(runs);
+      if (this.queueLock.confirm()) this.schedule(runs);
     } finally {
       this.ticking = false;
     }
