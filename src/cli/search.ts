@@ -10,7 +10,7 @@ import type { StructureSpec } from '../core/spec/schema';
 import { parse } from 'jsonc-parser';
 import { LockedError } from '../runfolder/lock';
 import { RunManager } from '../runs/manager';
-import { SearchController } from '../runs/search/controller';
+import { controllerOwnerOf, SearchController } from '../runs/search/controller';
 import { planSearch, SearchPlanError, type SearchPlan } from '../runs/search/plan';
 import { describeSearchEvent, formatPlan, formatResults } from '../runs/search/report';
 import { planWallTime } from '../runs/search/wallTime';
@@ -73,7 +73,16 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
   process.on('SIGTERM', onSigterm);
   try {
     io.stdout(`search ${id}: ${plural(file.plan.trials.length, 'trial')}, up to ${maxConcurrent} at once; runs in ${runsDir}\n`);
-    const finished = await controller.run(() => interrupted !== null);
+    const end = await controller.run(() => interrupted !== null);
+    const finished = end === 'finished';
+    if (end === 'taken over') {
+      const by = controller.takenOverBy;
+      io.stderr(
+        `search ${id} was taken over by ${controllerOwnerOf(by)}${by ? ` (pid ${by.pid} on ${by.hostname})` : ''}: ` +
+          `this process had stopped answering; its trials go on under the new controller.\n`,
+      );
+      return 130;
+    }
     if (interrupted === 'SIGINT') {
       io.stdout(`stopping ${plural(controller.activeRuns().length, 'active trial')} …\n`);
       await controller.pause();
@@ -114,7 +123,8 @@ Ctrl-C stops the search and its active trials; if this process is killed, the tr
   search status ID    the table and fronts of a search so far, without running it
 
 Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command line or unreadable file,
-130 stopped before it finished.`,
+130 stopped before it finished (or taken over by another controller, after this process stopped answering for
+12 s, e.g. suspended with Ctrl-Z).`,
   options: { plan: { type: 'boolean' }, 'max-concurrent': { type: 'string' }, runs: { type: 'string' }, executor: { type: 'string' } },
   async run({ positionals, values }, io) {
     if (values['max-concurrent'] !== undefined) {

@@ -7,6 +7,7 @@ import { cliSlurmExecutor } from './slurm';
 import { isProcessAlive } from '../runfolder/process';
 import { readLock } from '../runfolder/lock';
 import { controllerLockOwner, SearchController } from '../runs/search/controller';
+import { searchControl } from '../runs/search/searchControl';
 import { SearchFiles, searchDir } from '../runs/search/searchFolder';
 import { clearSearchStop, requestSearchStop } from '../runs/search/searchStop';
 import * as path from 'node:path';
@@ -55,7 +56,8 @@ Exit status: 0 stopped (or already ended), 1 unknown ID, 2 bad command line.`,
     // A search: its controller first, so it does not launch replacements for the trials stopped below.
     const lockFile = path.join(searchDir(manager.store.root, target.id), SearchFiles.lock);
     const holder = readLock(lockFile);
-    if (holder && isProcessAlive(holder.pid)) {
+    // A dead or ghost controller (searchControl.ts) is simply replaced below; a live one is asked or signalled first.
+    if (holder && searchControl(manager.store.root, target.id).kind === 'driven') {
       // Only a CLI controller is ours to signal: the holder may be an editor window's extension host, which a
       // SIGTERM would take down with everything else it runs. That one is asked through the search folder.
       if (holder.owner !== controllerLockOwner(SEARCH_CONTROLLER_OWNER)) {

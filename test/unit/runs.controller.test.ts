@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -13,10 +14,10 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { forEachMetric } from '../../src/runs/metrics';
 import { isProcessAlive } from '../../src/runfolder/process';
-import { SearchController, type SearchEvent } from '../../src/runs/search/controller';
+import { controllerOwnerOf, SearchController, type SearchEvent } from '../../src/runs/search/controller';
 import { planSearch } from '../../src/runs/search/plan';
 import { searchResults } from '../../src/runs/search/results';
-import { createSearchFolder, readSearchState } from '../../src/runs/search/searchFolder';
+import { createSearchFolder, readSearchState, searchDir, SearchFiles, trialRunId } from '../../src/runs/search/searchFolder';
 import { trialRuns } from '../../src/runs/search/trialRuns';
 import { fixtureLoss } from './runs.fixtureWorker';
 import { bundle, sleep, tempDir, tinyRawSpec } from './runs.helpers';
@@ -81,7 +82,7 @@ describe('SearchController (fixture worker)', () => {
     const events: SearchEvent[] = [];
     const controller = new SearchController(m, file.id, { onEvent: (e) => events.push(e) });
     controller.acquire();
-    assert.equal(await controller.run(() => false, 50), true);
+    assert.equal(await controller.run(() => false, 50), 'finished');
     controller.release();
 
     const objective = (seed: number, budget: number) => fixtureLoss(seed, budget) + 0.1;
@@ -141,7 +142,7 @@ describe('SearchController (fixture worker)', () => {
     const t1 = await runOf(1);
     await m.stop(t0.id);
     process.kill(t1.status!.pid!, 'SIGKILL'); // a crash: the controller resumes it
-    assert.equal(await running, true, 'the search finished despite the stopped trial');
+    assert.equal(await running, 'finished', 'the search finished despite the stopped trial');
     stopped = true;
 
     let results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
@@ -167,7 +168,7 @@ describe('SearchController (fixture worker)', () => {
     const second = new SearchController(m, file.id);
     second.acquire();
     assert.throws(() => new SearchController(m, file.id).acquire(), /held by search controller/);
-    assert.equal(await second.run(() => false, 50), true);
+    assert.equal(await second.run(() => false, 50), 'finished');
     second.release();
     results = searchResults(m.store, file.id, file.plan, readSearchState(runsDir, file.id));
     assert.deepEqual(
@@ -188,18 +189,20 @@ describe('SearchController (fixture worker)', () => {
     const loop = first.run(() => stop, 50);
     while (first.activeRuns().filter((r) => r.state === 'running' && (r.status?.step ?? 0) >= 5).length < 2) await sleep(20);
     stop = true;
-    assert.equal(await loop, false);
+    assert.equal(await loop, 'stopped');
     const paused = await first.pause();
     first.release();
     assert.equal(paused.length, 2);
     assert.ok(paused.every((r) => r.state === 'cancelled'));
     assert.deepEqual(readSearchState(runsDir, file.id).paused.sort(), paused.map((r) => r.id).sort());
+    assert.notEqual(readSearchState(runsDir, file.id).stoppedAt, null, 'stopped on purpose: nobody takes it over');
 
     const events: SearchEvent[] = [];
     const second = new SearchController(m, file.id, { onEvent: (e) => events.push(e) });
     second.acquire();
-    assert.equal(await second.run(() => false, 50), true);
+    assert.equal(await second.run(() => false, 50), 'finished');
     second.release();
+    assert.equal(readSearchState(runsDir, file.id).stoppedAt, null, 'driven again: no longer stopped');
     assert.deepEqual(
       events
         .filter((e) => e.type === 'resumed')
@@ -223,5 +226,30 @@ describe('SearchController (fixture worker)', () => {
       );
     }
     assert.deepEqual(readSearchState(runsDir, file.id).paused, []);
+  });
+
+  it('a controller whose lock another took over ends its loop and launches nothing more', async () => {
+    const runsDir = path.join(work, 'taken-over');
+    const file = start(runsDir, seedSearch([30, 31, 32], { maxConcurrent: 1 }, { steps: 400 }));
+    const m = manager(runsDir, 1, 15);
+    const launched: number[] = [];
+    const controller = new SearchController(m, file.id, { onEvent: (e) => e.type === 'launched' && launched.push(e.trial) });
+    controller.acquire();
+    const loop = controller.run(() => false, 50);
+    while (!m.list().some((r) => r.state === 'running')) await sleep(20);
+    // The window this controller served went away; another window broke its stale lock and drives the search now.
+    const lock = path.join(searchDir(runsDir, file.id), SearchFiles.lock);
+    const taker = { pid: 1, hostname: os.hostname(), createdAt: new Date().toISOString(), owner: 'search controller (the new window)' };
+    fs.writeFileSync(lock, JSON.stringify(taker));
+    assert.equal(await loop, 'taken over');
+    assert.equal(controllerOwnerOf(controller.takenOverBy), 'the new window');
+    controller.release();
+    assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).owner, taker.owner, 'the new holder keeps its lock');
+    assert.deepEqual(launched, [0]);
+    assert.deepEqual(
+      m.list().map((r) => r.id),
+      [trialRunId(file.id, 0, 0)],
+    );
+    await m.stop(trialRunId(file.id, 0, 0));
   });
 });

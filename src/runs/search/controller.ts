@@ -3,7 +3,10 @@
  * runs themselves (trialRuns.ts), resumes trials whose worker died, and launches what the schedule says (a new trial,
  * an ASHA promotion) while fewer than maxConcurrent trials are active. All of its memory is on disk, so killing the
  * controller loses nothing: trials keep training (they are detached runs), and a new controller continues where the
- * old one stopped. One controller per search (controller.lock).
+ * old one stopped. One controller per search (controller.lock, with a heartbeat): a controller confirms it still holds
+ * the lock before every launch and ends its loop when another has taken it over (its own heartbeat stopped: the window
+ * it served went away). Trial runs have fixed ids (trialRunId), so even two controllers that both believe they hold
+ * the lock cannot create the same trial twice: the second creation fails.
  *
  * Trials are runs created through the run manager; the queue owner starts them, so a search launched from the CLI
  * while the editor owns the queue trains under the editor's maxConcurrentRuns too.
@@ -11,9 +14,19 @@
 import type { RunState } from '../../protocol/run';
 import type { RunManager } from '../manager';
 import type { RunInfo } from '../store';
+import { OWNER_HEARTBEAT, type HeartbeatTiming, type LockInfo } from '../../runfolder/lock';
+import { StoreError } from '../fsErrors';
 import { budgetSteps, withSteps } from './plan';
 import { activeCount, nextAction, type RungOutcome, type TrialProgress } from './schedule';
-import { controllerLock, readSearchFile, readSearchState, writeSearchState, type SearchFile, type SearchState } from './searchFolder';
+import {
+  controllerLock,
+  readSearchFile,
+  readSearchState,
+  trialRunId,
+  writeSearchState,
+  type SearchFile,
+  type SearchState,
+} from './searchFolder';
 import { objectiveOf, trialRuns, type TrialRunMap } from './trialRuns';
 import { searchStopRequestOf } from './searchStop';
 
@@ -32,11 +45,27 @@ export interface ControllerOptions {
   maxConcurrent?: number;
   owner?: string;
   onEvent?: (event: SearchEvent) => void;
+  /** Whether whoever drives the search is there (ManagerOptions.present); default always. */
+  present?: () => boolean;
+  /** The controller lock's heartbeat (default OWNER_HEARTBEAT). */
+  heartbeat?: HeartbeatTiming;
 }
+
+/**
+ * Why run() ended: the search finished; it was stopped (shouldStop, or a stop request in its folder); or another
+ * controller took the search over.
+ */
+export type SearchEnd = 'finished' | 'stopped' | 'taken over';
 
 /** The owner a controller records in its search's lock file, for `owner` as given to SearchController. */
 export function controllerLockOwner(owner: string): string {
   return `search controller (${owner})`;
+}
+
+/** The `owner` a controller lock names (controllerLockOwner's inverse), for messages: "VS Code window (pid 4711)". */
+export function controllerOwnerOf(holder: LockInfo | null): string {
+  if (!holder) return 'another process';
+  return /^search controller \((.*)\)$/.exec(holder.owner)?.[1] ?? holder.owner;
 }
 
 export class SearchController {
@@ -48,6 +77,8 @@ export class SearchController {
   private readonly reported = new Map<string, string>();
   /** state.json has changes not yet written (auto-resume counts). */
   private stateDirty = false;
+  /** Who took the search over, once another controller has (null: the lock was gone without a new holder). */
+  private lostTo: LockInfo | null | undefined;
 
   constructor(
     private readonly manager: RunManager,
@@ -57,13 +88,30 @@ export class SearchController {
     const root = manager.store.root;
     this.file = readSearchFile(root, id);
     this.state = readSearchState(root, id);
-    this.lock = controllerLock(root, id, controllerLockOwner(options.owner ?? `pid ${process.pid}`));
+    this.lock = controllerLock(root, id, controllerLockOwner(options.owner ?? `pid ${process.pid}`), {
+      ...(options.heartbeat ?? OWNER_HEARTBEAT),
+      present: options.present ?? (() => true),
+      onLost: (by) => (this.lostTo = by),
+    });
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? this.file.plan.maxConcurrent ?? 1);
   }
 
   /** Take the controller lock; LockedError (naming the other controller) when another process drives the search. */
   acquire(): void {
     this.lock.acquire();
+    this.lostTo = undefined;
+  }
+
+  /** Take the controller lock if it is free or stale (its holder died or is a ghost); false when a live one drives it. */
+  tryAcquire(): boolean {
+    if (!this.lock.tryAcquire()) return false;
+    this.lostTo = undefined;
+    return true;
+  }
+
+  /** The controller that took this search over, when run() ended 'taken over' (null when unknown). */
+  get takenOverBy(): LockInfo | null {
+    return this.lostTo ?? null;
   }
 
   release(): void {
@@ -74,6 +122,10 @@ export class SearchController {
   step(): boolean {
     const root = this.manager.store.root;
     const plan = this.file.plan;
+    if (this.state.stoppedAt !== null) {
+      this.state.stoppedAt = null; // driven again
+      this.stateDirty = true;
+    }
     this.resumePaused();
     const rungs = plan.asha?.budgets.length ?? 1;
     let runs = trialRuns(this.manager.store, this.id, this.state);
@@ -82,7 +134,7 @@ export class SearchController {
     let changed = false;
     while (activeCount(progress) < this.maxConcurrent) {
       const action = nextAction(progress, plan.trials.length, rungs, plan.asha?.eta ?? 2);
-      if (!action) break;
+      if (!action || !this.lock.confirm()) break;
       const rung = action.type === 'start' ? 0 : action.rung;
       const run = this.launch(action.trial, rung, runs);
       this.record(action.trial, rung, run.id);
@@ -107,8 +159,11 @@ export class SearchController {
     return done;
   }
 
-  /** Drive the search until it finishes or `shouldStop()` says so, one pass per run event (or every pollMs). */
-  async run(shouldStop: () => boolean = () => false, pollMs = 500): Promise<boolean> {
+  /**
+   * Drive the search until it finishes, `shouldStop()` says so, or another controller takes it over; one pass per run
+   * event (or every pollMs).
+   */
+  async run(shouldStop: () => boolean = () => false, pollMs = 500): Promise<SearchEnd> {
     let wake: (() => void) | undefined;
     const sub = this.manager.onEvent((e) => {
       if (e.type === 'state') wake?.();
@@ -116,14 +171,15 @@ export class SearchController {
     try {
       // A stop requested through the search folder (searchStop.ts) ends the loop as shouldStop does.
       while (!shouldStop() && searchStopRequestOf(this.manager.store.root, this.id) === null) {
-        if (this.step()) return true;
+        if (!this.lock.confirm()) return 'taken over';
+        if (this.step()) return 'finished';
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, pollMs);
         });
         wake = undefined;
       }
-      return false;
+      return 'stopped';
     } finally {
       sub.dispose();
     }
@@ -131,9 +187,14 @@ export class SearchController {
 
   /**
    * Stop the whole search: every active trial run is stopped (checkpoint, cancelled) and remembered as paused, so
-   * the next controller resumes it. Call holding the lock, with no run() loop going.
+   * the next controller resumes it, and the search is marked stopped on purpose (nobody takes it over). Call holding
+   * the lock, with no run() loop going.
    */
   async pause(timeoutMs?: number): Promise<RunInfo[]> {
+    // Marked first: a pause of slow trials outlasts the lock's heartbeat if nothing renews it, and a stopped search
+    // is never taken over.
+    this.state.stoppedAt = new Date().toISOString();
+    writeSearchState(this.manager.store.root, this.id, this.state);
     const stopped = await Promise.all(this.activeRuns().map((r) => this.manager.stop(r.id, timeoutMs)));
     this.state.paused.push(...stopped.filter((r) => r.state === 'cancelled').map((r) => r.id));
     writeSearchState(this.manager.store.root, this.id, this.state);
@@ -226,20 +287,31 @@ export class SearchController {
     return outcome;
   }
 
-  /** Create the run of `trial` at `rung`: a fresh run at rung 0, else a continuation of its previous rung's run. */
+  /**
+   * Create the run of `trial` at `rung`: a fresh run at rung 0, else a continuation of its previous rung's run. When a
+   * run with its id exists already, another controller launched it a moment ago (this one has been replaced, and its
+   * next confirm() says so): that run is the trial's, and nothing is created.
+   */
   private launch(trial: number, rung: number, runs: TrialRunMap): RunInfo {
     const plan = this.file.plan;
     const planned = plan.trials[trial]!;
     const spec = plan.asha ? withSteps(planned.spec, budgetSteps(planned.spec, plan.asha.budgets[rung]!, plan.asha.unit)) : planned.spec;
     const previous = rung > 0 ? runs.get(trial)?.get(rung - 1) : undefined;
-    return this.manager.enqueue({
-      spec,
-      sourcePath: this.file.source.path,
-      sourceText: this.file.source.text,
-      overrides: {},
-      search: { id: this.id, trial, rung },
-      ...(previous ? { continueFrom: { runDir: previous.dir, step: previous.status!.step } } : {}),
-    });
+    const id = trialRunId(this.id, trial, rung);
+    try {
+      return this.manager.enqueue({
+        id,
+        spec,
+        sourcePath: this.file.source.path,
+        sourceText: this.file.source.text,
+        overrides: {},
+        search: { id: this.id, trial, rung },
+        ...(previous ? { continueFrom: { runDir: previous.dir, step: previous.status!.step } } : {}),
+      });
+    } catch (e) {
+      if (e instanceof StoreError && e.code === 'EEXIST') return this.manager.get(id);
+      throw e;
+    }
   }
 
   private record(trial: number, rung: number, runId: string): void {

@@ -4,7 +4,8 @@
  *   search.json       SearchFile: the spec file it came from and the whole plan (every trial's spec). Written once.
  *   state.json        SearchState: which run is each trial's run at each rung, and what the controller did. Replaced
  *                     atomically, only by the controller holding controller.lock.
- *   controller.lock   held by the one process driving the search (lock.ts protocol).
+ *   controller.lock   held by the one process driving the search (lock.ts protocol, with a heartbeat).
+ *   stop              a request to the controller to let go (searchStop.ts).
  *
  * The trials' runs are ordinary runs in the runs directory, tagged with the search (index.jsonl), so they are listed,
  * stopped, resumed and retried like any run; a controller that restarts rebuilds its view from state.json plus the
@@ -15,7 +16,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../../runfolder/runFolder';
 import { storeError } from '../fsErrors';
 import { newRunId, StoreFiles } from '../layout';
-import { FileLock } from '../../runfolder/lock';
+import { FileLock, type Heartbeat } from '../../runfolder/lock';
 import { isProcessAliveSince } from '../../runfolder/process';
 import type { SearchPlan } from './plan';
 
@@ -48,6 +49,9 @@ export interface SearchState {
    * resumes them. A trial stopped on its own is not listed and stays stopped.
    */
   paused: string[];
+  /** When the search was stopped on purpose (cleared when it is driven again): a search without a controller that is
+   *  neither stopped nor finished has lost its controller, and is taken over (orphans.ts). */
+  stoppedAt: string | null;
   /** When the controller found nothing left to do. */
   finishedAt: string | null;
 }
@@ -91,7 +95,15 @@ export function createSearchFolder(
 }
 
 function initialState(now: Date): SearchState {
-  return { version: SEARCH_FORMAT_VERSION, updatedAt: now.toISOString(), trials: [], autoResumes: {}, paused: [], finishedAt: null };
+  return {
+    version: SEARCH_FORMAT_VERSION,
+    updatedAt: now.toISOString(),
+    trials: [],
+    autoResumes: {},
+    paused: [],
+    stoppedAt: null,
+    finishedAt: null,
+  };
 }
 
 /** A search by id or unambiguous id prefix. */
@@ -139,7 +151,7 @@ export function readSearchState(runsRoot: string, id: string): SearchState {
   try {
     const value = JSON.parse(fs.readFileSync(path.join(searchDir(runsRoot, id), SearchFiles.state), 'utf8')) as SearchState;
     if (value.version === SEARCH_FORMAT_VERSION && Array.isArray(value.trials))
-      return { ...value, autoResumes: value.autoResumes ?? {}, paused: value.paused ?? [] };
+      return { ...value, autoResumes: value.autoResumes ?? {}, paused: value.paused ?? [], stoppedAt: value.stoppedAt ?? null };
   } catch {
     // fall through
   }
@@ -150,6 +162,15 @@ export function writeSearchState(runsRoot: string, id: string, state: SearchStat
   writeFileAtomic(path.join(searchDir(runsRoot, id), SearchFiles.state), JSON.stringify({ ...state, updatedAt: new Date().toISOString() }));
 }
 
-export function controllerLock(runsRoot: string, id: string, owner: string): FileLock {
-  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, { isAlive: isProcessAliveSince });
+/** The lock of the process driving a search; `heartbeat` for a controller (a reader that only pauses goes without). */
+export function controllerLock(runsRoot: string, id: string, owner: string, heartbeat?: Heartbeat): FileLock {
+  return new FileLock(path.join(searchDir(runsRoot, id), SearchFiles.lock), owner, {
+    isAlive: isProcessAliveSince,
+    ...(heartbeat ? { heartbeat } : {}),
+  });
+}
+
+/** The run id of a trial at a rung. Fixed, so that creating it is the claim: no two controllers launch the same. */
+export function trialRunId(searchId: string, trial: number, rung: number): string {
+  return `${searchId}-t${trial}-r${rung}`;
 }
