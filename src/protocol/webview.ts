@@ -309,8 +309,8 @@ export interface SearchViewModel {
   /** The metric minimised, e.g. "val.loss". */
   objective: string;
   finished: boolean;
-  /** This window drives it now. */
-  driving: boolean;
+  /** Who drives it: "searching" (this window), "driven by VS Code window (pid 4711)", "stopped", "finished", …. */
+  control: string;
   /** Dimension keys in the plan's order, and their short names. */
   dimensions: { key: string; label: string }[];
   trials: SearchTrialRow[];

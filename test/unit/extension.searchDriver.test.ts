@@ -1,13 +1,14 @@
 /**
- * Searches driven from the window (SearchDriver) with real managers and the fixture worker: a search runs to its end
- * and is then forgotten; one interrupted by the window closing is remembered and finished by the next window; a
- * stopped one stops its trials and stays stopped; a search another window drives is not driven twice, and Stop
- * there asks it to let go through the search folder and then pauses its trials.
+ * Searches driven from the window (SearchDriver) with real managers and the fixture worker: a search runs to its end;
+ * one whose window closed mid-search is taken over by the next window and finished; a stopped one stops its trials
+ * and stays stopped (nobody takes it over); a search another window drives is not driven twice, Stop there asks it to
+ * let go through the search folder and then pauses its trials, and Resume there takes it over; a ghost (a controller
+ * in a process that lives on without its window) is replaced within its heartbeat, and no trial is created twice.
  */
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type * as vscode from 'vscode';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import type { LogSink } from '../../src/extension/runs/runLog';
 import { RunsModel } from '../../src/extension/runs/runsModel';
@@ -16,49 +17,40 @@ import { launchDetachedWorker } from '../../src/runs/launch';
 import { LockedError } from '../../src/runfolder/lock';
 import { RunManager } from '../../src/runs/manager';
 import { planSearch } from '../../src/runs/search/plan';
-import { controllerLock, readSearchState } from '../../src/runs/search/searchFolder';
+import { searchControl } from '../../src/runs/search/searchControl';
+import { controllerLock, createSearchFolder, readSearchState, trialRunId } from '../../src/runs/search/searchFolder';
 import { searchStopRequestOf } from '../../src/runs/search/searchStop';
 import { RunStore } from '../../src/runs/store';
-import { bundle, removeWorkAndWorkers, sleep, tempDir, tinyRawSpec } from './runs.helpers';
+import { bundle, removeWorkAndWorkers, repoRoot, sleep, tempDir, tinyRawSpec } from './runs.helpers';
 
 let work: string;
 let fixture: string;
 const models: RunsModel[] = [];
 const drivers: SearchDriver[] = [];
+const ghosts: ChildProcess[] = [];
 
 before(() => {
   work = tempDir('search-driver');
   fixture = bundle('test/unit/runs.fixtureWorker.ts', work, 'fixture-worker');
 });
 after(async () => {
+  for (const g of ghosts) g.kill('SIGKILL');
   for (const d of drivers) d.dispose();
   await sleep(600); // controllers notice and release their locks
   for (const m of models) m.dispose();
   removeWorkAndWorkers(work);
 });
 
-/** The workspace state VS Code gives an extension, in memory. */
-class MemoryMemento implements Pick<vscode.Memento, 'get' | 'update'> {
-  private readonly values = new Map<string, unknown>();
-  get<T>(key: string, fallback?: T): T {
-    return (this.values.has(key) ? this.values.get(key) : fallback) as T;
-  }
-  update(key: string, value: unknown): Thenable<void> {
-    this.values.set(key, value);
-    return Promise.resolve();
-  }
-}
-
 const quiet: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 
-function window(root: string, memento: MemoryMemento, stepMs = 10): { model: RunsModel; driver: SearchDriver } {
+function window(root: string, stepMs = 10): { model: RunsModel; driver: SearchDriver } {
   process.env.FIXTURE_STEP_MS = String(stepMs);
   process.env.FIXTURE_IGNORE_SIGTERM = '0';
   const model = new RunsModel((r) =>
     new RunManager({ runsDir: r, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open(),
   );
   model.setRoots([root]);
-  const driver = new SearchDriver(model, memento as unknown as vscode.Memento, quiet, 'test window', () => 1);
+  const driver = new SearchDriver(model, quiet, 'test window', () => 1);
   models.push(model);
   drivers.push(driver);
   return { model, driver };
@@ -71,8 +63,6 @@ function gridPlan(steps: number, lrs: number[]) {
   });
 }
 
-const remembered = (memento: MemoryMemento) => memento.get<SearchRef[]>('mlbtc.drivenSearches', []).map((r) => r.id);
-
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -82,13 +72,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 }
 
 describe('SearchDriver', () => {
-  it('drives a grid to its end, one trial at a time, then forgets it', async () => {
+  it('drives a grid to its end, one trial at a time, each trial under its fixed id', async () => {
     const root = path.join(work, 'finish');
-    const memento = new MemoryMemento();
-    const { model, driver } = window(root, memento);
+    const { model, driver } = window(root);
     const ref = driver.start(root, gridPlan(10, [1e-3, 2e-3, 3e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
-    assert.deepEqual(remembered(memento), [ref.id]);
     assert.ok(driver.isDriving(ref));
+    assert.equal(searchControl(root, ref.id).kind, 'driven');
     let overlap = 0;
     model.onEvent(() => (overlap = Math.max(overlap, model.runs().filter((r) => r.state === 'running').length)));
     await until('the search to finish', () => readSearchState(root, ref.id).finishedAt !== null);
@@ -102,13 +91,18 @@ describe('SearchDriver', () => {
       ],
     );
     assert.equal(overlap, 1, 'mlbtc.maxConcurrentRuns (1) trials at a time');
-    assert.deepEqual(remembered(memento), []);
+    assert.deepEqual(
+      model.runs().map((r) => r.id),
+      [0, 1, 2].map((t) => trialRunId(ref.id, t, 0)),
+    );
+    assert.equal(searchControl(root, ref.id).kind, 'finished');
+    driver.adoptOrphans([root]);
+    assert.ok(!driver.isDriving(ref), 'a finished search is not driven again');
   });
 
-  it('is remembered when the window closes mid-search, and the next window finishes it', async () => {
+  it('a search whose window closed mid-search is taken over by the next window, which finishes it', async () => {
     const root = path.join(work, 'reload');
-    const memento = new MemoryMemento();
-    const first = window(root, memento, 20);
+    const first = window(root, 20);
     const ref = first.driver.start(root, gridPlan(15, [1e-3, 2e-3, 3e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     await until('the first trial to run', () => first.model.runs().some((r) => r.state === 'running'));
     first.driver.dispose(); // the window closes: the controller stops driving, the trial trains on
@@ -116,24 +110,21 @@ describe('SearchDriver', () => {
     const probe = controllerLock(root, ref.id, 'probe');
     await until('the controller lock to be released', () => probe.tryAcquire());
     probe.release();
-    assert.deepEqual(remembered(memento), [ref.id]);
+    assert.equal(searchControl(root, ref.id).kind, 'orphaned', 'neither stopped nor finished, and nobody drives it');
 
-    const second = window(root, memento, 20);
-    assert.ok(second.driver.hasRemembered());
-    second.driver.continueRemembered();
+    const second = window(root, 20);
+    second.driver.adoptOrphans([root]);
     assert.ok(second.driver.isDriving(ref));
     await until('the search to finish in the second window', () => readSearchState(root, ref.id).finishedAt !== null, 30_000);
     assert.deepEqual(
       second.model.runs().map((r) => r.state),
       ['completed', 'completed', 'completed'],
     );
-    await until('it to be forgotten', () => remembered(memento).length === 0);
   });
 
   it('stops the controller, then pauses the active trials; resuming the search resumes them', async () => {
     const root = path.join(work, 'stop');
-    const memento = new MemoryMemento();
-    const { model, driver } = window(root, memento, 20);
+    const { model, driver } = window(root, 20);
     const ref = driver.start(root, gridPlan(60, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     await until('a trial to run', () => model.runs().some((r) => r.state === 'running'));
     const stopped = await driver.stop(ref);
@@ -142,9 +133,10 @@ describe('SearchDriver', () => {
       ['cancelled'],
     );
     assert.ok(!driver.isDriving(ref));
-    assert.deepEqual(remembered(memento), []);
+    assert.equal(searchControl(root, ref.id).kind, 'stopped');
+    window(root, 20).driver.adoptOrphans([root]);
     await sleep(300);
-    // Stopped stays stopped: no replacement trial was launched for the stopped one.
+    // Stopped stays stopped, also for another window: no replacement trial was launched for the stopped one.
     assert.deepEqual(
       new RunStore(root).list().map((r) => [r.search?.trial, r.state]),
       [[0, 'cancelled']],
@@ -165,24 +157,77 @@ describe('SearchDriver', () => {
 
   it('refuses to drive a search another window drives, but stops it from there: asked through the folder, taken over', async () => {
     const root = path.join(work, 'elsewhere');
-    const memento = new MemoryMemento();
-    const { model, driver } = window(root, memento, 20);
+    const { model, driver } = window(root, 20);
     const ref = driver.start(root, gridPlan(200, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
     await until('a trial to run', () => model.runs().some((r) => r.state === 'running'));
-    const other = window(root, new MemoryMemento(), 20);
+    const other = window(root, 20);
     assert.throws(() => other.driver.drive(ref), LockedError);
+    other.driver.adoptOrphans([root]);
+    assert.ok(!other.driver.isDriving(ref), 'a search with a live controller is not taken over');
     const stopped = await other.driver.stop(ref);
     assert.deepEqual(
       stopped.map((r) => r.state),
       ['cancelled'],
     );
     await until('the driving window to let go', () => !driver.isDriving(ref));
-    assert.deepEqual(remembered(memento), [], 'stopped from elsewhere: not continued after a reload');
+    assert.equal(searchControl(root, ref.id).kind, 'stopped', 'stopped from elsewhere: nobody takes it over');
     assert.equal(searchStopRequestOf(root, ref.id), null, 'the request is answered');
     await sleep(300);
     assert.deepEqual(
       new RunStore(root).list().map((r) => [r.search?.trial, r.state]),
       [[0, 'cancelled']],
+    );
+  });
+
+  it('Resume in another window takes a search over from the window that drives it, and finishes it there', async () => {
+    const root = path.join(work, 'resume-elsewhere');
+    const first = window(root, 20);
+    const ref = first.driver.start(root, gridPlan(30, [1e-3, 2e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
+    await until('a trial to run', () => first.model.runs().some((r) => r.state === 'running'));
+    const second = window(root, 20);
+    await second.driver.resume(ref);
+    assert.ok(second.driver.isDriving(ref));
+    await until('the first window to let go', () => !first.driver.isDriving(ref));
+    await until('the search to finish', () => readSearchState(root, ref.id).finishedAt !== null, 30_000);
+    assert.deepEqual(
+      new RunStore(root).list().map((r) => [r.id, r.state]),
+      [0, 1].map((t) => [trialRunId(ref.id, t, 0), 'completed']),
+      'the trial running at the handover went on; nothing was stopped or started twice',
+    );
+  });
+
+  it('replaces a ghost window (its process lives, its window is gone) mid-search: queue and search; no trial twice', async () => {
+    const root = path.join(work, 'ghost');
+    const plan = gridPlan(150, [1e-3, 2e-3, 3e-3]); // 3 s a trial: the window arrives while the ghost drives
+    const { id } = createSearchFolder(root, plan, { path: '/w/grid.mlbtc.json', text: '{}' });
+    const ref: SearchRef = { root: path.resolve(root), id };
+    // Run from source: bundled, the run manager's optional dependencies do not resolve.
+    const ghost = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/unit/runs.ghostWindow.ts'), root, id], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    ghosts.push(ghost);
+    const lines: string[] = [];
+    ghost.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().trim().split('\n')));
+    await until(
+      'the ghost to own the queue and launch trial 0',
+      () => lines.includes('queue owner') && lines.includes('launched 0'),
+      20_000,
+    );
+    // A new window on the folder: its manager takes the queue once the ghost's heartbeat is stale, and starts trial 0.
+    const { model, driver } = window(root, 20);
+    await until('the window to start trial 0', () => model.runs().some((r) => r.state === 'running'));
+    assert.ok(model.manager(root)!.ownsQueue);
+    // The window follows the runs directory as the extension does: every heartbeat period it looks for orphans.
+    driver.watchForOrphans(() => [root]);
+    await until('the window to take the search over', () => driver.isDriving(ref), 10_000);
+    await until('the ghost to notice', () => lines.some((l) => l.startsWith('end ')), 10_000);
+    assert.ok(lines.includes(`end taken over ${process.pid}`) && lines.includes('queue lost'), JSON.stringify(lines));
+    assert.equal(ghost.exitCode, null, 'the ghost lives on; it just no longer drives the search');
+    await until('the search to finish', () => readSearchState(root, id).finishedAt !== null, 30_000);
+    const runs = new RunStore(root).list();
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.state]),
+      [0, 1, 2].map((t) => [trialRunId(id, t, 0), 'completed']),
     );
   });
 });

@@ -99,8 +99,7 @@ function render(): void {
   const m = model;
   title.textContent = `Search ${m.name}`;
   const done = m.trials.filter((t) => t.objective !== null).length;
-  const progress = m.finished ? 'finished' : m.driving ? 'searching' : 'not running';
-  summary.textContent = `${m.id} · ${m.strategy} · minimising ${m.objective} · ${done} of ${m.trials.length} trials measured · ${progress}`;
+  summary.textContent = `${m.id} · ${m.strategy} · minimising ${m.objective} · ${done} of ${m.trials.length} trials measured · ${m.control}`;
   const best = m.trials.find((t) => t.trial === m.best);
   bestNote.replaceChildren();
   if (best) {

@@ -18,6 +18,7 @@ import type { LatestLoss } from '../runs/runsModel';
 import type { TrialDescription } from '../runs/trialParams';
 import { formatDuration } from '../../core/format';
 import { describeRun, formatLoss, runLabel } from '../runs/runDescription';
+import { searchControlHere } from '../runs/searchControlText';
 import type { ExperimentNode, ExperimentsNode, RunNode } from '../runs/targets';
 
 const UPDATE_MS = 200;
@@ -131,17 +132,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     item.id = `experiment:${experiment.key}`;
     const running = runs.filter((r) => r.state === 'running').length;
     const search = searchRefOf(group);
-    const driving = search ? this.service.searches.isDriving(search) : false;
-    item.description = [
-      `${runs.length} run${runs.length === 1 ? '' : 's'}`,
-      running ? `${running} running` : '',
-      driving ? 'searching' : '',
-    ]
+    const control = search ? searchControlHere(search, this.service.searches.isDriving(search)) : undefined;
+    item.description = [`${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '', control?.text ?? '']
       .filter(Boolean)
       .join(' · ');
     item.iconPath = new vscode.ThemeIcon(experiment.kind === 'search' ? 'search' : 'beaker');
     item.tooltip = experimentTooltip(experiment, runs);
-    item.contextValue = experiment.kind === 'search' ? `mlbtc.experiment.search.${driving ? 'driving' : 'idle'}` : 'mlbtc.experiment.spec';
+    item.contextValue = control ? `mlbtc.experiment.search.${control.context}` : 'mlbtc.experiment.spec';
     return item;
   }
 

@@ -93,12 +93,21 @@ export async function resumeRuns(service: RunService, args: unknown[]): Promise<
   const model = service.start();
   const search = searchFromArgs(model, args[0]);
   if (search) {
-    try {
-      service.searches.drive(search);
-      service.model.refresh();
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Search ${search.id} cannot be resumed here: ${(e as Error).message}`);
-    }
+    // A search driven elsewhere is asked to let go first (up to 30 s): cancellable progress meanwhile.
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Resuming search ${search.id} in this window` },
+      async () => {
+        try {
+          await service.searches.resume(search);
+        } catch (e) {
+          const held =
+            e instanceof LockedError && e.holder
+              ? ` It is driven by ${e.holder.owner} (pid ${e.holder.pid}), which did not answer the request to let go; stop it there.`
+              : ` ${(e as Error).message}`;
+          void vscode.window.showErrorMessage(`Search ${search.id} cannot be resumed here.${held}`);
+        }
+      },
+    );
     return [];
   }
   const runs = await chosenRuns(service, args, 'Resume Run', RESUMABLE_STATES);

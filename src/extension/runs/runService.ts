@@ -25,6 +25,9 @@ import { RunStatusBar } from './runStatusBar';
 import { RunTradeoffs } from './tradeoffRuns';
 import { TrialParams } from './trialParams';
 import { executorSetting, slurmExecutor } from './slurm';
+import { WindowPresence } from './windowPresence';
+import { searchControl } from '../../runs/search/searchControl';
+import { listSearchIds } from '../../runs/search/searchFolder';
 
 /** Names this window in lock files and in messages about who owns the queue or drives a search. */
 const OWNER = `VS Code window (pid ${process.pid})`;
@@ -46,6 +49,8 @@ export class RunService implements vscode.Disposable {
   readonly extensionPath: string;
   /** Runs directories outside the settings' (a structure file opened without a folder) that this window trains into. */
   private readonly extraRoots = new Set<string>();
+  /** Whether the window answers: a ghost extension host (window gone) lets others take the queue and searches. */
+  private readonly presence = new WindowPresence();
   private started = false;
   private readonly subscriptions: vscode.Disposable[];
 
@@ -59,7 +64,7 @@ export class RunService implements vscode.Disposable {
     this.statusBar = new RunStatusBar(this.model, this.trialParams);
     this.notifications = new RunNotifications(this.model, this.trialParams);
     this.tradeoffs = new RunTradeoffs(this.model, this.trialParams);
-    this.searches = new SearchDriver(this.model, context.workspaceState, this.log, OWNER, maxConcurrentRuns, () => this.executorOptions());
+    this.searches = new SearchDriver(this.model, this.log, OWNER, maxConcurrentRuns, () => this.executorOptions(), this.presence.isPresent);
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!this.started) return;
@@ -67,10 +72,14 @@ export class RunService implements vscode.Disposable {
         if (e.affectsConfiguration(Settings.maxConcurrentRuns)) this.model.reopen();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.started && this.model.setRoots(this.roots())),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.started && this.model.reopen()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (!this.started) return;
+        this.model.reopen();
+        this.searches.watchForOrphans(() => this.model.roots);
+      }),
     ];
-    // A search this window was driving when it closed continues as soon as the window is back.
-    if (this.searches.hasRemembered()) this.start();
+    // A search whose window closed mid-search (or left a ghost behind) is taken over as soon as a window opens.
+    if (vscode.workspace.isTrusted && this.roots().some(hasOrphanedSearch)) this.start();
   }
 
   get isStarted(): boolean {
@@ -82,7 +91,8 @@ export class RunService implements vscode.Disposable {
     if (!this.started) {
       this.started = true;
       this.model.setRoots(this.roots());
-      this.searches.continueRemembered();
+      // Restricted Mode never drives a search: that would start processes.
+      if (vscode.workspace.isTrusted) this.searches.watchForOrphans(() => this.model.roots);
     } else {
       // The settings are read again on every use, so a value the change event has not reached yet is honoured too.
       this.model.setRoots(this.roots());
@@ -124,6 +134,7 @@ export class RunService implements vscode.Disposable {
       queue: trusted ? 'auto' : 'never',
       maxConcurrentRuns: maxConcurrentRuns(),
       owner: OWNER,
+      present: this.presence.isPresent,
       ...this.executorOptions(),
     }).open();
   }
@@ -143,5 +154,16 @@ export class RunService implements vscode.Disposable {
     this.model.dispose(); // the managers stop watching; detached workers keep training
     this.log.dispose();
     this.torch.dispose();
+    this.presence.dispose();
   }
+}
+
+function hasOrphanedSearch(root: string): boolean {
+  return listSearchIds(root).some((id) => {
+    try {
+      return searchControl(root, id).kind === 'orphaned';
+    } catch {
+      return false; // unreadable: the Experiments view reports it when it is opened
+    }
+  });
 }

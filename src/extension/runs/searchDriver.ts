@@ -1,31 +1,31 @@
 /**
  * Drives structure searches from the window, as `mlbtc search` does from a terminal: one SearchController per
- * search (it holds the search's controller.lock), looping until the search finishes or is stopped. Its trials are
- * ordinary detached runs that the window's queue owner starts.
+ * search (it holds the search's controller.lock, renewed while the window answers), looping until the search
+ * finishes, is stopped, or is taken over. Its trials are ordinary detached runs that the queue owner starts.
  *
- * A window reload must not orphan a search: the searches this window drives are remembered in the workspace state
- * and driven again when the window comes back (their trials kept training meanwhile). A search stopped on purpose
- * is forgotten, so it stays stopped until resumed.
+ * Nothing about which searches to drive is kept in the window: the search folder says it (searchControl.ts). A
+ * search that lost its controller (the window that drove it closed, crashed or disconnected and left a ghost
+ * extension host behind) is taken over by any present window that follows its runs directory, within seconds; a
+ * search stopped on purpose stays stopped until resumed. Resume on a search another window drives asks that window to
+ * let go through the search folder and drives it here.
  *
  * Each controller gets its own client manager (queue "never", not following the directory): it only creates and
  * resumes trial runs, so it keeps working when the window's managers are reopened after a settings change.
  */
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
 import { describeSearchEvent } from '../../runs/search/report';
 import type { Disposable } from '../../runs/events';
 import { RunManager, type ManagerOptions } from '../../runs/manager';
-import { SearchController } from '../../runs/search/controller';
+import { controllerOwnerOf, SearchController } from '../../runs/search/controller';
 import type { SearchPlan } from '../../runs/search/plan';
-import { createSearchFolder, readSearchFile } from '../../runs/search/searchFolder';
-import { clearSearchStop, requestSearchStop, searchStopRequestOf } from '../../runs/search/searchStop';
-import { LockedError } from '../../runfolder/lock';
+import { searchControl } from '../../runs/search/searchControl';
+import { createSearchFolder, listSearchIds, readSearchFile, searchDir, SearchFiles } from '../../runs/search/searchFolder';
+import { clearSearchStop, requestSearchStop } from '../../runs/search/searchStop';
+import { LockedError, OWNER_HEARTBEAT, type LockInfo } from '../../runfolder/lock';
 import type { RunInfo } from '../../runs/store';
 import type { LogSink } from './runLog';
 import type { RunsModel } from './runsModel';
 import { executorOf } from '../../runs/slurm/executor';
-
-const REMEMBERED_KEY = 'mlbtc.drivenSearches';
 
 export interface SearchRef {
   /** The runs directory holding the search (absolute). */
@@ -37,17 +37,17 @@ interface Driving extends SearchRef {
   controller: SearchController;
   manager: RunManager;
   stopRequested: boolean;
-  /** Resolves true when the search finished, false when it was stopped. */
-  done: Promise<boolean>;
+  /** Resolves when the loop has ended and the lock is released. */
+  done: Promise<void>;
 }
 
 export class SearchDriver implements Disposable {
   private readonly driving = new Map<string, Driving>();
   private disposed = false;
+  private adoptTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly model: RunsModel,
-    private readonly memento: vscode.Memento,
     private readonly log: LogSink,
     private readonly owner: string,
     /** Trials at once for a search whose spec does not say (search.maxConcurrent): mlbtc.maxConcurrentRuns. */
@@ -58,6 +58,8 @@ export class SearchDriver implements Disposable {
      * resumed by releasing its job, which only a manager with the executor can do.
      */
     private readonly managerOptions: () => Pick<ManagerOptions, 'executor' | 'slurm'> = () => ({}),
+    /** Whether the window answers (windowPresence.ts): a ghost extension host neither renews its locks nor adopts. */
+    private readonly present: () => boolean = () => true,
   ) {}
 
   /** Create the search folder for `plan` and start driving it. */
@@ -69,13 +71,40 @@ export class SearchDriver implements Disposable {
     return ref;
   }
 
-  /**
-   * Drive a search (a new one, one resumed, one remembered from before a reload). Throws LockedError when another
-   * process drives it.
-   */
+  /** Drive a search (a new one, one resumed, one taken over). Throws LockedError when a live controller drives it. */
   drive(ref: SearchRef): void {
-    const key = keyOf(ref);
-    if (this.driving.has(key)) return;
+    if (!this.tryDrive(ref)) throw new LockedError(path.join(searchDir(ref.root, ref.id), SearchFiles.lock), searchHolder(ref));
+  }
+
+  /**
+   * Resume a search here: drive it if nobody does; if another window or `mlbtc search` drives it, ask it to let go
+   * through the search folder and drive it here once it has (LockedError naming it when it does not within 30 s).
+   */
+  async resume(ref: SearchRef): Promise<void> {
+    if (this.tryDrive(ref)) return;
+    const { controller, manager } = this.controllerFor(ref);
+    try {
+      await takeOver(controller, ref, this.owner);
+    } catch (e) {
+      manager.close();
+      throw e;
+    }
+    this.loop(ref, controller, manager);
+  }
+
+  /** Drive a search unless a live controller drives it (false then); a dead or ghost controller is replaced. */
+  private tryDrive(ref: SearchRef): boolean {
+    if (this.driving.has(keyOf(ref))) return true;
+    const { controller, manager } = this.controllerFor(ref);
+    if (!controller.tryAcquire()) {
+      manager.close();
+      return false;
+    }
+    this.loop(ref, controller, manager);
+    return true;
+  }
+
+  private controllerFor(ref: SearchRef): { controller: SearchController; manager: RunManager } {
     const plan = readSearchFile(ref.root, ref.id).plan;
     const options = this.managerOptions();
     const manager = new RunManager({ runsDir: ref.root, queue: 'never', owner: `${this.owner}, search ${ref.id}`, ...options });
@@ -88,38 +117,70 @@ export class SearchDriver implements Disposable {
     const controller = new SearchController(manager, ref.id, {
       maxConcurrent: asArray ? plan.trials.length : (plan.maxConcurrent ?? this.defaultConcurrency()),
       owner: this.owner,
+      present: this.present,
       onEvent: (e) => {
         this.log.info(`[search ${ref.id}] ${describeSearchEvent(e, plan)}`);
         if (e.type === 'launched') this.model.refresh(); // show the new trial at once
       },
     });
-    controller.acquire();
+    return { controller, manager };
+  }
+
+  /** Run the controller's loop (holding its lock) until the search finishes, is stopped or is taken over. */
+  private loop(ref: SearchRef, controller: SearchController, manager: RunManager): void {
+    const key = keyOf(ref);
     clearSearchStop(ref.root, ref.id); // driving it again answers an old stop request
-    const entry: Driving = { ...ref, controller, manager, stopRequested: false, done: Promise.resolve(false) };
+    const entry: Driving = { ...ref, controller, manager, stopRequested: false, done: Promise.resolve() };
     this.driving.set(key, entry);
-    void this.remember(ref, true);
+    this.model.refresh();
     entry.done = controller
       .run(() => entry.stopRequested || this.disposed)
       .then(
-        (finished) => {
-          if (finished) this.log.info(`[search ${ref.id}] finished`);
-          // Stopped here, or by another window through the search folder: it stays stopped after a reload.
-          if (finished || entry.stopRequested || searchStopRequestOf(ref.root, ref.id) !== null) void this.remember(ref, false);
-          return finished;
+        (end) => {
+          if (end === 'finished') this.log.info(`[search ${ref.id}] finished`);
+          else if (end === 'taken over')
+            this.log.warn(`[search ${ref.id}] taken over by ${controllerOwnerOf(controller.takenOverBy)}; this window no longer drives it`);
         },
         (e: unknown) => {
           this.log.error(
             `[search ${ref.id}] stopped driving: ${e instanceof Error ? e.message : String(e)}. Resume it from the Experiments view.`,
           );
-          void this.remember(ref, false);
-          return false;
         },
       )
       .finally(() => {
         controller.release();
         manager.close();
         this.driving.delete(key);
+        this.model.refresh();
       });
+  }
+
+  /**
+   * Drive every search in `roots` that has lost its controller and still has work to do (searchControl.ts), as long
+   * as this window is present. Called on a timer and when the followed roots change.
+   */
+  adoptOrphans(roots: readonly string[]): void {
+    if (this.disposed || !this.present()) return;
+    for (const root of roots) {
+      for (const id of listSearchIds(root)) {
+        const ref = { root: path.resolve(root), id };
+        if (this.driving.has(keyOf(ref))) continue;
+        try {
+          if (searchControl(ref.root, id).kind !== 'orphaned' || !this.tryDrive(ref)) continue;
+          this.log.info(`[search ${id}] had lost its controller (its window closed or stopped answering); this window drives it now`);
+        } catch (e) {
+          this.log.warn(`[search ${id}] not taken over: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+  }
+
+  /** Adopt orphaned searches of `roots()` now and every heartbeat period, until disposed. */
+  watchForOrphans(roots: () => readonly string[]): void {
+    if (this.adoptTimer) return;
+    this.adoptOrphans(roots());
+    this.adoptTimer = setInterval(() => this.adoptOrphans(roots()), OWNER_HEARTBEAT.everyMs);
+    this.adoptTimer.unref();
   }
 
   isDriving(ref: SearchRef): boolean {
@@ -150,44 +211,26 @@ export class SearchDriver implements Disposable {
       clearSearchStop(ref.root, ref.id);
       controller.release();
     }
-    await this.remember(ref, false);
     this.log.info(
       `[search ${ref.id}] stopped (${stopped.length} active trial${stopped.length === 1 ? '' : 's'} paused; Resume Run on the search continues them)`,
     );
     return stopped;
   }
 
-  hasRemembered(): boolean {
-    return this.remembered().length > 0;
-  }
-
-  /** Drive again the searches this window was driving when it last closed. */
-  continueRemembered(): void {
-    for (const ref of this.remembered()) {
-      try {
-        this.drive(ref);
-        this.log.info(`[search ${ref.id}] continuing after the window reloaded`);
-      } catch (e) {
-        // Driven elsewhere now, or deleted: not ours to continue.
-        this.log.warn(`[search ${ref.id}] not continued: ${e instanceof Error ? e.message : String(e)}`);
-        void this.remember(ref, false);
-      }
-    }
-  }
-
-  /** Stop driving (the window closes): trials keep training, and the searches stay remembered for the next window. */
+  /**
+   * Stop driving (the window closes): the loops end and release their locks, trials keep training, and the next
+   * window that follows the runs directory takes the searches over.
+   */
   dispose(): void {
     this.disposed = true;
+    clearInterval(this.adoptTimer);
   }
+}
 
-  private remembered(): SearchRef[] {
-    return this.memento.get<SearchRef[]>(REMEMBERED_KEY, []);
-  }
-
-  private remember(ref: SearchRef, on: boolean): Thenable<void> {
-    const others = this.remembered().filter((r) => keyOf(r) !== keyOf(ref));
-    return this.memento.update(REMEMBERED_KEY, on ? [...others, ref] : others);
-  }
+/** Who holds a search's controller lock, for messages. */
+function searchHolder(ref: SearchRef): LockInfo | null {
+  const control = searchControl(ref.root, ref.id);
+  return control.kind === 'driven' ? control.by : null;
 }
 
 /** How long Stop waits for another window's controller to see a stop request and let go of the search. */

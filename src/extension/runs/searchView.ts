@@ -3,6 +3,7 @@
  * (searchResults, the table `mlbtc search status` prints), and the best trial. No vscode: unit-tested on real
  * search folders.
  */
+import { searchControlHere } from './searchControlText';
 import type { SearchTrialRow, SearchViewModel } from '../../protocol/webview';
 import type { SearchFile } from '../../runs/search/searchFolder';
 import { readSearchFile, readSearchState } from '../../runs/search/searchFolder';
@@ -32,7 +33,7 @@ export function toSearchViewModel(
   file: SearchFile,
   results: SearchResults,
   finished: boolean,
-  driving: boolean,
+  control: string,
 ): SearchViewModel {
   const plan = file.plan;
   const keys = plan.trials[0] ? Object.keys(plan.trials[0].assignment) : [];
@@ -56,7 +57,7 @@ export function toSearchViewModel(
     strategy: plan.strategy,
     objective: plan.objective,
     finished,
-    driving,
+    control,
     dimensions: keys.map((key) => ({ key, label: short.get(key) ?? key })),
     trials,
     best: bestTrial(trials),
@@ -64,8 +65,9 @@ export function toSearchViewModel(
 }
 
 /** Read a search folder and its trials' runs now. Throws SearchNotFoundError when the folder is gone. */
-export function readSearchView(ref: SearchRef, driving: boolean): SearchViewModel {
+export function readSearchView(ref: SearchRef, drivenHere: boolean): SearchViewModel {
   const file = readSearchFile(ref.root, ref.id);
   const state = readSearchState(ref.root, ref.id);
-  return toSearchViewModel(ref, file, searchResults(new RunStore(ref.root), ref.id, file.plan, state), state.finishedAt !== null, driving);
+  const results = searchResults(new RunStore(ref.root), ref.id, file.plan, state);
+  return toSearchViewModel(ref, file, results, state.finishedAt !== null, searchControlHere(ref, drivenHere).text);
 }
