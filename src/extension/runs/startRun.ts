@@ -11,7 +11,6 @@ import { checkTaskData, DataError } from '../../data';
 import { launchState } from '../../runs/launchMarker';
 import type { RunInfo } from '../../runs/store';
 import { problemRange } from '../editor/diagnostics';
-import { PANEL_COMMANDS } from '../panels/registerPanels';
 import { baseName } from '../structures/structureFiles';
 import type { ValidationCache } from '../structures/validation';
 import type { RunService } from './runService';
@@ -141,7 +140,8 @@ export async function awaitStart(service: RunService, run: RunInfo, verb: string
     const why = manager.ownsQueue
       ? `it starts when one of the ${maxConcurrentRuns()} slots (mlbtc.maxConcurrentRuns) is free`
       : 'another VS Code window or an mlbtc command owns the run queue of this folder and starts it when a slot is free';
-    void vscode.window.showInformationMessage(`${run.id} is queued: ${why}.`);
+    service.notifications.expectStart(run.id);
+    void vscode.window.showInformationMessage(`${run.id} is queued: ${why}; you will be told when it starts.`);
     return run;
   }
   return vscode.window.withProgress(
@@ -158,7 +158,7 @@ export async function awaitStart(service: RunService, run: RunInfo, verb: string
           (r) => r.state !== 'queued' && !(r.state === 'running' && !r.status?.backend),
           START_TIMEOUT_MS,
         );
-        reportStart(started, token.isCancellationRequested);
+        reportStart(service, started, token.isCancellationRequested);
         return started;
       } catch (e) {
         void vscode.window
@@ -175,20 +175,12 @@ export async function awaitStart(service: RunService, run: RunInfo, verb: string
   );
 }
 
-function reportStart(run: RunInfo, cancelled: boolean): void {
+function reportStart(service: RunService, run: RunInfo, cancelled: boolean): void {
   const s = run.status;
   const openLog = (choice: string | undefined) => choice === 'Open Log' && vscode.commands.executeCommand(RunCommandIds.openLog, run.id);
   switch (run.state) {
     case 'running':
-      void vscode.window
-        .showInformationMessage(
-          `Training ${run.id} on ${s?.runtime ?? s?.backend ?? '?'} from step ${s?.step ?? 0} of ${s?.totalSteps ?? '?'}.`,
-          'Show Live Losses',
-          'Open Log',
-        )
-        .then((choice) =>
-          choice === 'Show Live Losses' ? vscode.commands.executeCommand(PANEL_COMMANDS.losses, { runIds: [run.id] }) : openLog(choice),
-        );
+      service.notifications.announceStart(run);
       return;
     case 'completed':
     case 'failed':
