@@ -12,7 +12,7 @@ import { resolveSpec, type ResolvedSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { formatMetricLine, initialStatus, RunFiles, type RunStatus } from '../../src/protocol/run';
 import { planSearch } from '../../src/runs/search/plan';
-import { createSearchFolder } from '../../src/runs/search/searchFolder';
+import { createSearchFolder, readSearchState, writeSearchState } from '../../src/runs/search/searchFolder';
 import { RunStore } from '../../src/runs/store';
 import { waitForPaint } from './harness/panelPaints';
 import { Workbench, type Theme } from './harness/workbench';
@@ -56,7 +56,7 @@ function writeRun(
   return run.id;
 }
 
-/** A 6-trial grid search (lr × heads) with five trials trained to the end and one not started. */
+/** A 6-trial grid search (lr × heads) with five trials trained to the end and one not started: stopped there. */
 function writeSearch(workspace: string, store: RunStore): string {
   const raw = tiny('e2e-search', {
     search: { strategy: 'grid', space: { 'training.lr': { choice: [1e-3, 3e-3, 1e-2] }, 'model.heads': { choice: [2, 4] } } },
@@ -75,6 +75,8 @@ function writeSearch(workspace: string, store: RunStore): string {
     };
     writeRun(store, t.spec, status, (s) => floor + 2 * Math.exp(-s / 80), 400, { id: file.id, trial: t.trial, rung: 0 });
   }
+  // Stopped on purpose; otherwise the window would take the search over (it has no controller) and train trial 5.
+  writeSearchState(store.root, file.id, { ...readSearchState(store.root, file.id), stoppedAt: new Date(now - 30_000).toISOString() });
   return file.id;
 }
 
