@@ -13,9 +13,9 @@ import * as path from 'node:path';
 import { formatDuration } from '../core/format';
 import { RunFiles, type MetricRecord } from '../protocol/run';
 import { readStatus } from '../runfolder/runFolder';
-import { torchWorkerArgs } from '../runs/launch';
 import { MetricsTail } from '../runs/metrics';
-import { withPythonPath, type PythonInterpreter } from '../runs/python';
+import type { PythonInterpreter } from '../runs/python';
+import { invocationEnv, workerInvocation } from '../runs/workerInvocation';
 import { Exit, type CliIo } from './command';
 import { TrainProgress } from './trainProgress';
 
@@ -36,10 +36,12 @@ export function trainInTorchWorker(
   // A resumed run's worker rewinds metrics.jsonl to its checkpoint: show only what it appends from now on.
   const tail = new MetricsTail(path.join(runDir, RunFiles.metrics), { fromEnd: resume });
   const log = fs.openSync(path.join(runDir, RunFiles.log), 'a');
-  const child = spawn(python.path, torchWorkerArgs(runDir, resume), {
+  const invocation = workerInvocation({ runtime: 'torch', python: python.path, packageDir }, runDir, resume);
+  const [command, ...args] = invocation.argv;
+  const child = spawn(command!, args, {
     cwd: runDir,
     stdio: ['ignore', log, log],
-    env: { ...withPythonPath(process.env, packageDir), PYTHONUNBUFFERED: '1' },
+    env: invocationEnv(invocation, process.env),
     windowsHide: true,
     shell: false,
   });

@@ -15,6 +15,7 @@
  * Pure types and pure helpers only: no fs here, so webviews and core-side code can import it.
  */
 import type { ResolvedSpec } from '../core/spec/resolve';
+import type { TrainingMemory } from '../core/analysis/resources';
 
 export const RUN_FORMAT_VERSION = 1;
 
@@ -102,6 +103,12 @@ export interface RunSpecFile {
    * Absent in run folders created before the PyTorch runtime.
    */
   flopsPerStep?: number;
+  /**
+   * The memory estimate of the resource check (core/analysis/resources.ts trainingMemory), recorded when the run is
+   * created so the PyTorch worker applies the same check without the TypeScript analysis. Absent in older folders:
+   * that worker then does no check.
+   */
+  trainingMemory?: TrainingMemory;
 }
 
 // ─── status.json ────────────────────────────────────────────────────────────────────────────────────────────────

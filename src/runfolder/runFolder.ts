@@ -28,6 +28,7 @@ import {
 import type { ResolvedHeadGroup, ResolvedSpec } from '../core/spec/resolve';
 import { isProcessAlive } from './process';
 import { trainingFlopsPerStep } from '../core/analysis/flops';
+import { trainingMemory } from '../core/analysis/resources';
 
 /** Temp files and folders are named with these prefixes and the writer's pid, so leftovers can be recognised. */
 const TMP_PREFIX = '.tmp-';
@@ -114,6 +115,7 @@ export function createRunFolder(dir: string, run: NewRun): RunSpecFile {
     spec: run.spec,
     overrides: run.overrides,
     flopsPerStep: trainingFlopsPerStep(run.spec),
+    trainingMemory: trainingMemory(run.spec),
   };
   if (!writeFileExclusive(path.join(dir, RunFiles.spec), `${JSON.stringify(file, null, 2)}\n`)) {
     throw new Error(`${dir} already holds a run (${RunFiles.spec} was created by another process just now). Choose another --out folder.`);

@@ -3,12 +3,12 @@
  * closing editor or a Ctrl-C in the CLI's terminal does not reach it, and stop can signal the whole group), stdout
  * and stderr appended to the run's worker.log (a crash trace lands next to the worker's own log lines), stdin
  * closed. One launcher per runtime: the bundled tfjs worker (dist/worker.js) and the PyTorch worker
- * (`python -m mlbtc_torch.worker`); both take the job on the command line, `RUN_DIR [--resume]`, as an argv array
- * (never a shell string, so a run folder named with quotes or `$(…)` stays one argument).
+ * (`python -m mlbtc_torch.worker`); what they run is built by workerInvocation.ts, as a Slurm job's is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { withPythonPath, type PythonInterpreter } from './python';
+import type { PythonInterpreter } from './python';
+import { invocationEnv, workerInvocation, type WorkerInvocation } from './workerInvocation';
 
 export interface LaunchRequest {
   runDir: string;
@@ -21,20 +21,16 @@ export interface LaunchRequest {
 /** Starts one worker; throws when it cannot even be spawned (an 'error' event reports later failures). */
 export type Launcher = (request: LaunchRequest) => ChildProcess;
 
-/** The worker's arguments after the program: the job, the same for both runtimes. */
-export function workerArgs(runDir: string, resume: boolean): string[] {
-  return [runDir, ...(resume ? ['--resume'] : [])];
-}
-
-/** Spawn `command args` detached in the run folder, its output appended to the log file. */
-export function spawnDetached(command: string, args: readonly string[], request: LaunchRequest, env: NodeJS.ProcessEnv): ChildProcess {
+/** Spawn a worker invocation detached in the run folder, its output appended to the log file. */
+export function spawnDetached(invocation: WorkerInvocation, request: LaunchRequest, inherited: NodeJS.ProcessEnv): ChildProcess {
+  const [command, ...args] = invocation.argv;
   const out = fs.openSync(request.logFile, 'a');
   try {
-    const child = spawn(command, args, {
+    const child = spawn(command!, args, {
       cwd: request.runDir,
       detached: true,
       stdio: ['ignore', out, out],
-      env,
+      env: invocationEnv(invocation, inherited),
       windowsHide: true,
       shell: false,
     });
@@ -57,18 +53,16 @@ export function launchDetachedWorker(
   extraEnv: () => NodeJS.ProcessEnv = () => ({}),
 ): Launcher {
   // Running from source (tests, `node --import tsx`): the TypeScript entry needs this process's loader flags.
-  const loader = workerPath.endsWith('.ts') ? process.execArgv : [];
+  const nodeArgs = workerPath.endsWith('.ts') ? process.execArgv : [];
   return (request) =>
-    spawnDetached(execPath, [...loader, workerPath, ...workerArgs(request.runDir, request.resume)], request, {
-      ...process.env,
-      ...extraEnv(),
-      ELECTRON_RUN_AS_NODE: '1',
-    });
-}
-
-/** The PyTorch worker's argv after the interpreter. */
-export function torchWorkerArgs(runDir: string, resume: boolean): string[] {
-  return ['-m', 'mlbtc_torch.worker', ...workerArgs(runDir, resume)];
+    spawnDetached(
+      workerInvocation({ runtime: 'tfjs', node: execPath, nodeArgs, worker: workerPath }, request.runDir, request.resume),
+      request,
+      {
+        ...process.env,
+        ...extraEnv(),
+      },
+    );
 }
 
 /**
@@ -80,10 +74,7 @@ export function launchTorchWorker(python: () => PythonInterpreter | { error: str
   return (request) => {
     const found = python();
     if ('error' in found) throw new Error(found.error);
-    // Unbuffered, so worker.log shows a crash's last lines even when the process is killed.
-    return spawnDetached(found.path, torchWorkerArgs(request.runDir, request.resume), request, {
-      ...withPythonPath(process.env, packageDir),
-      PYTHONUNBUFFERED: '1',
-    });
+    const program = { runtime: 'torch', python: found.path, packageDir } as const;
+    return spawnDetached(workerInvocation(program, request.runDir, request.resume), request, process.env);
   };
 }

@@ -77,6 +77,45 @@ def test_truncate_metrics_keeps_records_up_to_the_step_byte_for_byte(tmp_path):
     assert [r["step"] for r in parse_metric_lines(text)] == [1, 2] and text.endswith("}\n")
 
 
+
+@pytest.mark.parametrize(
+    "tail, kept, warning",
+    [
+        ('{"kind":"eval","step":3,"val.loss":0.5}', [1, 2, 3, 3], None),  # a whole record missing only its newline
+        ('{"kind":"eval","step":9,"val.loss":0.5}', [1, 2, 3], None),  # kept as a record, then cut at the step
+        ('{"kind":"eval","st', [1, 2, 3], '(18 bytes, not a whole record): "{\\"kind\\":\\"eval\\",\\"st"'),
+        # JSON, but not a record
+        ('{"kind":"train","step":true}', [1, 2, 3], '(28 bytes, not a whole record): "{\\"kind\\":\\"train\\",\\"step\\":true}"'),
+        ('{"a":"' + "x" * 78 + "\U0001F600", [1, 2, 3], '(86 bytes, not a whole record): "{\\"a\\":\\"' + "x" * 74 + '"'),
+        ('{"a":"' + "x" * 73 + "\U0001F600", [1, 2, 3], '(81 bytes, not a whole record): "{\\"a\\":\\"' + "x" * 73 + '\\ud83d"'),
+        ("  \r", [1, 2, 3], None),  # blank: nothing was being written
+    ],
+)
+def test_a_torn_last_metrics_line_is_handled_as_the_tfjs_worker_does(tmp_path, tail, kept, warning):
+    run = new_run(tmp_path)
+    w = RunFolderWriter(run)
+    file = os.path.join(run, "metrics.jsonl")
+    with open(file, "w", encoding="utf-8", newline="") as f:
+        f.write("".join(stringify({"kind": "train", "step": s, "loss": 0.5}) + "\n" for s in (1, 2, 3)) + tail)
+    w.truncate_metrics_after(3)
+    text = open(file, encoding="utf-8", newline="").read()
+    assert [r["step"] for r in parse_metric_lines(text)] == kept and text.endswith("}\n")
+    log = open(os.path.join(run, "worker.log"), encoding="utf-8").read() if os.path.exists(os.path.join(run, "worker.log")) else ""
+    if warning is None:
+        assert "torn" not in log
+    else:
+        assert f" warn  {file}: dropped a torn last line {warning}\n" in log
+
+
+def test_a_record_json_parse_rejects_is_not_a_metric():
+    lines = ['{"kind":"train","step":NaN}', '{"kind":"train","step":true}', '[1]', '{"kind":"eval","step":2}']
+    assert parse_metric_lines("\n".join(lines) + "\n") == [{"kind": "eval", "step": 2}]
+
+
+def test_a_lone_surrogate_is_escaped_as_json_stringify_escapes_it():
+    assert stringify({"k": "a\ud83d", "\udc00": 1}) == '{"k":"a\\ud83d","\\udc00":1}'
+
+
 def test_keeps_the_newest_two_checkpoints_and_sweeps_a_dead_writers_leftovers(tmp_path):
     run = new_run(tmp_path)
     w = RunFolderWriter(run)

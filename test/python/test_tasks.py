@@ -8,6 +8,7 @@ import torch
 
 from mlbtc_torch import DataError, Rng, build_model, create_task
 from mlbtc_torch.tasks.icl_regression import curriculum_after, excess_loss_baseline
+from mlbtc_torch.tasks.task import SeededEvaluationTask
 from resolved_specs import ICL, forecast, language_model, spec
 
 TEXT = "the quick brown fox jumps over the lazy dog\n" * 6
@@ -63,6 +64,17 @@ def test_state_is_json_and_resumes_the_same_batches(data, task):
     for step in (2, 3):
         x, y = a.next_batch(step), b.next_batch(step)
         assert torch.equal(x.inputs, y.inputs) and torch.equal(x.targets, y.targets)
+
+
+@pytest.mark.parametrize("task", ["icl", "lm"])
+def test_the_tasks_with_an_evaluation_seed_share_one_state_of_the_engine_shape(data, task):
+    s = {"icl": spec("dense"), "lm": spec("dense", task=language_model())}[task]
+    fresh = create_task(s, str(data), Rng(4))
+    assert isinstance(fresh, SeededEvaluationTask)
+    assert fresh.eval_seed == Rng(4).int(2**32)  # the run RNG's first draw, as the engine's constructors take it
+    engine_state = {"rng": {"seed": 123456789, "spare": -0.25}, "evalSeed": 987654321}  # as a tfjs checkpoint holds it
+    fresh.restore(json.loads(json.dumps(engine_state)))
+    assert fresh.state() == engine_state and fresh.eval_seed == 987654321
 
 
 def test_language_model_windows_shift_targets_by_one(data):

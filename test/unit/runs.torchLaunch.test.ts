@@ -10,10 +10,11 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { initialStatus, parseStatus, RunFiles } from '../../src/protocol/run';
 import { readStatus } from '../../src/runfolder/runFolder';
-import { launchTorchWorker, torchWorkerArgs, type Launcher, type LaunchRequest } from '../../src/runs/launch';
+import { launchTorchWorker, type Launcher, type LaunchRequest } from '../../src/runs/launch';
 import { RunManager } from '../../src/runs/manager';
 import { findPython } from '../../src/runs/python';
 import { recordRuntime } from '../../src/runs/runtime';
+import { workerInvocation } from '../../src/runs/workerInvocation';
 import { newRun, tempDir, tinySpec } from './runs.helpers';
 
 const work = tempDir('torch-launch');
@@ -23,8 +24,9 @@ const hostile = `a b "c" 'd' $(touch pwned) \`touch pwned2\`; echo x`;
 
 describe('the PyTorch launcher', () => {
   it('builds `-m mlbtc_torch.worker RUN_DIR [--resume]` with the run folder as one argument', () => {
-    assert.deepEqual(torchWorkerArgs(`/runs/${hostile}`, false), ['-m', 'mlbtc_torch.worker', `/runs/${hostile}`]);
-    assert.deepEqual(torchWorkerArgs('/r', true), ['-m', 'mlbtc_torch.worker', '/r', '--resume']);
+    const torch = { runtime: 'torch', python: 'py', packageDir: '/pkg' } as const;
+    assert.deepEqual(workerInvocation(torch, `/runs/${hostile}`, false).argv, ['py', '-m', 'mlbtc_torch.worker', `/runs/${hostile}`]);
+    assert.deepEqual(workerInvocation(torch, '/r', true).argv, ['py', '-m', 'mlbtc_torch.worker', '/r', '--resume']);
   });
 
   const python = findPython({}).found?.path;

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { jobScript, SETUP_BEGIN, SETUP_END } from '../../src/runs/slurm/jobScript';
+import { JOB_RUN_DIR, jobScript, SETUP_BEGIN, SETUP_END } from '../../src/runs/slurm/jobScript';
+import { workerCommand } from '../../src/runs/slurm/workerCommand';
 import { shellQuote } from '../../src/runs/slurm/shellQuote';
 import { checkSlurmSettings, SlurmSettingsError } from '../../src/runs/slurm/settings';
 
@@ -31,7 +32,7 @@ test('the job script: #SBATCH lines from the settings, set-up lines verbatim and
       signalSeconds: 90,
     },
     runDirs: ['/runs/a'],
-    worker: { argv: ['node', '/opt/dist/worker.js'], env: {} },
+    worker: workerCommand('tfjs', {}, { tfjsWorker: '/opt/dist/worker.js', pytorchPath: '/opt/src/pytorch' }),
     name: 'tiny',
   });
   const sbatch = script.split('\n').filter((l) => l.startsWith('#SBATCH '));
@@ -50,7 +51,7 @@ test('the job script: #SBATCH lines from the settings, set-up lines verbatim and
     '#SBATCH --open-mode=append',
   ]);
   assert.ok(script.includes(`${SETUP_BEGIN}\nmodule load cuda/12\nconda activate "ml env"\n${SETUP_END}`));
-  assert.match(script, /\nexec 'node' '\/opt\/dist\/worker.js' "\$RUN_DIR" --resume\n$/);
+  assert.match(script, /\nexport ELECTRON_RUN_AS_NODE='1'\nexec 'node' '\/opt\/dist\/worker.js' "\$RUN_DIR" '--resume'\n$/);
   assert.ok(!script.includes('--array'));
 });
 
@@ -58,16 +59,13 @@ test('a job array: --array with the throttle, each task picks its run folder', (
   const script = jobScript({
     settings: {},
     runDirs: ['/r/t0', '/r/t1', '/r/t2'],
-    worker: {
-      argv: ['python3', '-m', 'mlbtc_torch.worker'],
-      env: { PYTHONPATH: '/x/src/pytorch' },
-    },
+    worker: workerCommand('torch', {}, { tfjsWorker: '/x/dist/worker.js', pytorchPath: '/x/src/pytorch' }),
     name: 's',
     throttle: 2,
   });
   assert.ok(script.includes('#SBATCH --array=0-2%2\n'));
-  assert.ok(script.includes("export PYTHONPATH='/x/src/pytorch'\n"));
-  assert.ok(script.includes("exec 'python3' '-m' 'mlbtc_torch.worker' \"$RUN_DIR\" --resume"));
+  assert.ok(script.includes(`export PYTHONUNBUFFERED='1'\nexport PYTHONPATH='/x/src/pytorch'"\${PYTHONPATH:+:$PYTHONPATH}"\n`));
+  assert.ok(script.endsWith("\nexec 'python3' '-m' 'mlbtc_torch.worker' \"$RUN_DIR\" '--resume'\n"));
 });
 
 test('run folders, names and commands with quotes, spaces, $(...) and newlines reach the worker unchanged', () => {
@@ -84,7 +82,7 @@ test('run folders, names and commands with quotes, spaces, $(...) and newlines r
     const script = jobScript({
       settings: {},
       runDirs: dirs,
-      worker: { argv: [recorder], env: { ODD: NASTY.join('|') } },
+      worker: { argv: [recorder, JOB_RUN_DIR, '--resume'], env: { ODD: NASTY.join('|') } },
       name: 'evil\n#SBATCH --wrap=x $(id)',
     });
     assert.equal(script.split('\n').filter((l) => l.startsWith('#SBATCH')).length, 6);
@@ -114,7 +112,7 @@ test('a run folder the node cannot write ends the job with a message naming it',
   const script = jobScript({
     settings: {},
     runDirs: ['/nonexistent/mlbtc run'],
-    worker: { argv: ['true'], env: {} },
+    worker: { argv: ['true', JOB_RUN_DIR], env: {} },
     name: 'x',
   });
   try {

@@ -1,7 +1,8 @@
 /**
  * Will a run fit? An estimate of the memory training needs, checked before a run folder is created (the CLI) and
  * again when the worker has started its backend: a run that cannot fit is refused with the fields to change,
- * instead of thrashing the machine or dying in tfjs-wasm's allocator after minutes of start-up.
+ * instead of thrashing the machine or dying in tfjs-wasm's allocator after minutes of start-up. createRunFolder records
+ * trainingMemory() in spec.json, where the PyTorch worker (mlbtc_torch/resources.py) applies the same rule and message.
  *
  * Estimate (float32 throughout): parameters, their gradients and AdamW's two moments (4 × parameters), plus the
  * larger of the activations one micro-batch keeps for the backward pass (analyze() activationBytesPerSequence ×

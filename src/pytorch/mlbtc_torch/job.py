@@ -29,6 +29,7 @@ import torch
 from . import DataError, SpecError
 from .checkpoint import CheckpointContent, read_checkpoint, restore_params, write_checkpoint_files
 from .claim import claim_run_folder
+from .resources import ResourceError, free_memory, memory_problem, recorded_memory
 from .rng import Rng
 from .runfolder import (
     HEARTBEAT_INTERVAL_S,
@@ -192,6 +193,11 @@ def run_job(
         fast = use_fast_path(device)
         log("info", f"runtime {runtime}{' (fast path: flex_attention, torch.compile)' if fast else ''}")
         between_batches()  # a stop during start-up ends here, before the model is built
+        need = recorded_memory(run_spec, os.path.join(run_dir, "spec.json"))
+        free = free_memory(device) if need else None
+        too_big = memory_problem(need, t, *free) if need and free else None
+        if too_big:
+            raise ResourceError(too_big)
 
         flops_per_step = run_spec.get("flopsPerStep")
         if not isinstance(flops_per_step, (int, float)):
@@ -304,7 +310,7 @@ class OutOfMemory(Exception):
 
 
 #: Failures whose message says everything (file, JSON path or setting): logged without a stack trace.
-EXPECTED_FAILURES = (DivergedError, DeviceError, OutOfMemory, RunFolderError, DataError, SpecError)
+EXPECTED_FAILURES = (DivergedError, DeviceError, OutOfMemory, ResourceError, RunFolderError, DataError, SpecError)
 
 
 def _is_out_of_memory(e: BaseException) -> bool:

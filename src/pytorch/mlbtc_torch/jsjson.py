@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any, Optional
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def js_number(x: float) -> str:
@@ -59,15 +62,20 @@ def _write(v: Any, indent: Optional[int], depth: int) -> str:
     if isinstance(v, float):
         return js_number(v) if math.isfinite(v) else "null"
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _string(v)
     if isinstance(v, dict):
-        items = [(json.dumps(str(k), ensure_ascii=False), _write(x, indent, depth + 1)) for k, x in v.items()]
+        items = [(_string(str(k)), _write(x, indent, depth + 1)) for k, x in v.items()]
         return _layout("{", "}", [f"{k}:{' ' if indent else ''}{x}" for k, x in items], indent, depth)
     if isinstance(v, (list, tuple)):
         return _layout("[", "]", [_write(x, indent, depth + 1) for x in v], indent, depth)
     if hasattr(v, "item"):  # a numpy or torch scalar
         return _write(v.item(), indent, depth)
     raise TypeError(f"cannot write {type(v).__name__} as JSON")
+
+
+def _string(s: str) -> str:
+    """A JSON string as well-formed JSON.stringify writes it: a lone surrogate escaped as \\udxxx."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(s, ensure_ascii=False))
 
 
 def _layout(open_: str, close: str, parts: list, indent: Optional[int], depth: int) -> str:

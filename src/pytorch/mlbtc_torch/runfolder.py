@@ -220,20 +220,45 @@ def format_metric_line(record: Dict[str, Any]) -> str:
 
 
 def parse_metric_lines(text: str) -> List[Dict[str, Any]]:
-    """Records of metrics.jsonl; a last line without its newline (still being written) and torn lines are skipped."""
+    """Records of metrics.jsonl, as parseMetricLines (src/protocol/run.ts) reads them: a last line without its newline
+    (still being written) and any line that is not a metric record are skipped."""
     lines = text.split("\n")
     lines.pop()
     records = []
     for line in lines:
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict) and value.get("kind") in ("train", "eval") and isinstance(value.get("step"), (int, float)):
-            records.append(value)
+        record = _parse_metric_line(line) if line.strip() else None
+        if record is not None:
+            records.append(record)
     return records
+
+
+def _parse_metric_line(line: str) -> Optional[Dict[str, Any]]:
+    """A metric record as JSON.parse and isMetricRecord see it: NaN and Infinity are not JSON, a boolean step is not
+    a number."""
+    try:
+        value = json.loads(line, parse_constant=_not_json)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    step = value.get("step")
+    if value.get("kind") in ("train", "eval") and isinstance(step, (int, float)) and not isinstance(step, bool):
+        return value
+    return None
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _js_length(text: str) -> int:
+    """text.length in JavaScript: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _js_head(text: str, units: int) -> str:
+    """text.slice(0, units) in JavaScript, which may cut a surrogate pair in two (stringify escapes the lone half)."""
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * units].decode("utf-16-le", "surrogatepass")
 
 
 class RunFolderWriter:
@@ -287,16 +312,29 @@ class RunFolderWriter:
             f.write(format_metric_line(record))
 
     def truncate_metrics_after(self, step: int) -> None:
-        """Drop metric records after `step` (and a torn last line). A resumed run restarts from its checkpoint, so
-        records a killed worker wrote after it would otherwise appear twice."""
+        """Drop metric records after `step`. A resumed run restarts from its checkpoint, so records a killed worker
+        wrote after it would otherwise appear twice. A torn last line is handled by the rule of docs/formats.md,
+        "metrics.jsonl" (Torn last line), as RunFolderWriter.truncateMetricsAfter (src/runfolder/runFolder.ts)."""
+        from .tasks.js_number import js_trim  # the package imports torch, which a job has loaded by now
+
         file = os.path.join(self.dir, METRICS_FILE)
         if not os.path.exists(file):
             return
-        with open(file, encoding="utf-8") as f:
-            kept = [r for r in parse_metric_lines(f.read()) if r["step"] <= step]
+        # Read as Node reads it: no newline translation, a torn UTF-8 sequence as U+FFFD.
+        with open(file, encoding="utf-8", errors="replace", newline="") as f:
+            text = f.read()
+        kept = parse_metric_lines(text)
+        tail = text[text.rfind("\n") + 1 :]
+        if js_trim(tail):
+            salvaged = parse_metric_lines(tail + "\n")
+            if salvaged:
+                kept += salvaged
+            else:
+                head = stringify(_js_head(tail, 80))
+                self.log("warn", f"{file}: dropped a torn last line ({_js_length(tail)} bytes, not a whole record): {head}")
         # json.loads reads JSON.stringify's integers as ints and the rest as floats, so the records are written back
         # exactly as they were.
-        write_file_atomic(file, "".join(format_metric_line(r) for r in kept))
+        write_file_atomic(file, "".join(format_metric_line(r) for r in kept if r["step"] <= step))
 
     def log(self, level: str, message: str) -> None:
         with open(os.path.join(self.dir, LOG_FILE), "a", encoding="utf-8") as f:

@@ -6,20 +6,21 @@
  *   shell code, each through shellQuote.
  * - The worker is `exec`ed, so it is the batch step's main process and receives `--signal=B:TERM@s` itself: it
  *   finishes its step, saves a checkpoint and stops before the time limit kills it.
- * - It always runs with `--resume`: a fresh run starts from step 1 (no checkpoint), and a job that Slurm requeued
- *   (preemption, node failure, `scontrol requeue`) continues from the last checkpoint instead of starting over.
+ * - Its command comes from the one builder of worker commands (workerCommand.ts, runs/workerInvocation.ts), with the
+ *   run folder as the script's `$RUN_DIR` and always `--resume`.
  * - Its output is appended to the run's worker.log by the script itself, so any run folder path works, and a run
  *   folder the node cannot write ends the job at once with a message saying so.
  */
 import { RunFiles } from '../../protocol/run';
+import type { WorkerInvocation } from '../workerInvocation';
 import { shellQuote } from './shellQuote';
 import type { SlurmSettings } from './settings';
 
-/** How the node starts a worker on a run folder: `argv… RUN_DIR --resume`, with `env` exported first. */
-export interface WorkerCommand {
-  argv: string[];
-  env: Record<string, string>;
-}
+/** The run folder in a job's worker argv: the script's RUN_DIR variable, which an array task sets when it runs. */
+export const JOB_RUN_DIR = '$RUN_DIR';
+
+/** How the node starts a worker: a worker invocation on JOB_RUN_DIR, its environment exported first. */
+export type WorkerCommand = WorkerInvocation;
 
 export interface JobScriptRequest {
   settings: SlurmSettings;
@@ -84,7 +85,10 @@ export function jobScript(request: JobScriptRequest): string {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not an environment variable name: ${JSON.stringify(key)}`);
     lines.push(`export ${key}=${shellQuote(value)}`);
   }
-  lines.push(`exec ${worker.argv.map(shellQuote).join(' ')} "$RUN_DIR" --resume`, '');
+  // Ahead of what the set-up lines put there, as a local launch puts it ahead of the inherited PYTHONPATH.
+  if (worker.pythonPath) lines.push(`export PYTHONPATH=${shellQuote(worker.pythonPath)}"\${PYTHONPATH:+:$PYTHONPATH}"`);
+  if (!worker.argv.includes(JOB_RUN_DIR)) throw new Error(`the worker command ${JSON.stringify(worker.argv)} does not name the run folder`);
+  lines.push(`exec ${worker.argv.map((a) => (a === JOB_RUN_DIR ? '"$RUN_DIR"' : shellQuote(a))).join(' ')}`, '');
   return lines.join('\n');
 }
 

@@ -1,11 +1,15 @@
 /**
- * The worker command a job runs on the node, by the run's training runtime: the tfjs worker run by Node
- * (`node dist/worker.js RUN_DIR --resume`), or the PyTorch worker (`python -m mlbtc_torch.worker RUN_DIR --resume`
- * with src/pytorch on PYTHONPATH). The node must see the same paths as this machine (a shared file system).
+ * The worker command a job runs on the node, by the run's training runtime, from the one builder of worker commands
+ * (runs/workerInvocation.ts) with the node's programs: the tfjs worker run by `node` (settings.node), or the PyTorch
+ * worker run by `python3` (settings.python) with src/pytorch on PYTHONPATH. The run folder is the script's RUN_DIR,
+ * always with `--resume`: a fresh run starts from step 1 (no checkpoint), and a job that Slurm requeued (preemption,
+ * node failure, `scontrol requeue`) continues from the last checkpoint instead of starting over. The node must see
+ * the same paths as this machine (a shared file system).
  */
 import type { RuntimeName } from '../runtime';
+import { workerInvocation, type WorkerProgram } from '../workerInvocation';
 import type { SlurmSettings } from './settings';
-import type { WorkerCommand } from './jobScript';
+import { JOB_RUN_DIR, type WorkerCommand } from './jobScript';
 
 /** Where the workers of this installation are. */
 export interface WorkerPaths {
@@ -19,13 +23,9 @@ export interface WorkerPaths {
 
 /** The worker of the run's recorded runtime (runs/runtime.ts runtimeOfSpec). */
 export function workerCommand(runtime: RuntimeName, settings: SlurmSettings, paths: WorkerPaths): WorkerCommand {
-  if (runtime === 'torch')
-    return {
-      argv: [settings.python ?? 'python3', '-m', 'mlbtc_torch.worker'],
-      env: { PYTHONPATH: paths.pytorchPath },
-    };
-  return {
-    argv: [settings.node ?? 'node', ...(paths.nodeArgs ?? []), paths.tfjsWorker],
-    env: {},
-  };
+  const program: WorkerProgram =
+    runtime === 'torch'
+      ? { runtime, python: settings.python ?? 'python3', packageDir: paths.pytorchPath }
+      : { runtime, node: settings.node ?? 'node', nodeArgs: paths.nodeArgs ?? [], worker: paths.tfjsWorker };
+  return workerInvocation(program, JOB_RUN_DIR, true);
 }

@@ -15,7 +15,7 @@ import torch
 
 from ..rng import Rng
 from ..types import Batch
-from .task import Task, predictions_and_targets
+from .task import SeededEvaluationTask, predictions_and_targets
 
 
 @dataclass
@@ -40,14 +40,13 @@ def excess_loss_baseline(dims: int, points: int) -> float:
     return sum(max(dims - i, 0) for i in range(points)) / points
 
 
-class IclRegressionTask(Task):
+class IclRegressionTask(SeededEvaluationTask):
     def __init__(self, spec: dict, rng: Rng):
         if spec["task"]["kind"] != "icl-regression":
             raise ValueError(f"IclRegressionTask needs an icl-regression task, got {spec['task']['kind']}")
         self.spec = spec
         self.task = spec["task"]
-        self.eval_seed = rng.int(2**32)
-        self.rng = rng
+        super().__init__(rng)
 
     def sample(self, rng: Rng, size: int, curriculum: Curriculum) -> Batch:
         """A batch of `size` prompts at a curriculum, drawn from `rng` in the engine's order."""
@@ -103,13 +102,6 @@ class IclRegressionTask(Task):
             "curriculum.dims": curriculum.dims,
             "curriculum.points": points,
         }
-
-    def state(self) -> dict:
-        return {"rng": self.rng.state, "evalSeed": self.eval_seed}
-
-    def restore(self, state: dict) -> None:
-        self.rng = Rng(state["rng"])
-        self.eval_seed = state["evalSeed"]
 
     def describe(self) -> str:
         d, c = self.task["inputDim"], self.task["curriculum"]

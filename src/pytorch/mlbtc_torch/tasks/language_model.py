@@ -16,7 +16,7 @@ import torch
 from ..rng import Rng
 from ..types import Batch
 from .data_error import DataError, decode_utf8, read_data_file
-from .task import Task, model_device
+from .task import SeededEvaluationTask, model_device
 
 TRAIN_FRACTION = 0.9
 
@@ -66,14 +66,13 @@ def _encode(code_points: np.ndarray, vocabulary: List[str]) -> np.ndarray:
     return ids[code_points]
 
 
-class LanguageModelTask(Task):
+class LanguageModelTask(SeededEvaluationTask):
     def __init__(self, spec: dict, spec_dir: str, rng: Rng):
         if spec["task"]["kind"] != "language-model":
             raise ValueError(f"LanguageModelTask needs a language-model task, got {spec['task']['kind']}")
         self.spec = spec
         self.corpus = CharacterCorpus(spec_dir, spec["task"], spec["model"]["seqLen"])
-        self.eval_seed = rng.int(2**32)
-        self.rng = rng
+        super().__init__(rng)
 
     def sample(self, rng: Rng, split: torch.Tensor, size: int) -> Batch:
         """`size` random windows of `split`: inputs ids[s … s+T−1], targets ids[s+1 … s+T] (int64; the corpus keeps
@@ -98,13 +97,6 @@ class LanguageModelTask(Task):
             total += float(model.loss(self.sample(rng, self.corpus.val, self.spec["training"]["batchSize"]).to(device)))
         loss = total / batches
         return {"val.loss": loss, "val.bpc": loss / math.log(2)}
-
-    def state(self) -> dict:
-        return {"rng": self.rng.state, "evalSeed": self.eval_seed}
-
-    def restore(self, state: dict) -> None:
-        self.rng = Rng(state["rng"])
-        self.eval_seed = state["evalSeed"]
 
     def describe(self) -> str:
         c = self.corpus

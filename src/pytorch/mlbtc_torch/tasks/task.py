@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import torch
 
+from ..rng import Rng
 from ..types import Batch
 
 
@@ -30,6 +31,23 @@ class Task(ABC):
     @abstractmethod
     def describe(self) -> str:
         """One line for logs, the same text as the tfjs engine's."""
+
+
+class SeededEvaluationTask(Task):
+    """A task whose evaluation draws from its own seed, the run RNG's first draw, so every evaluation sees the same
+    samples however far training has gone; training batches draw from the run RNG. Its resume state is
+    {"rng", "evalSeed"}, the shape of the tfjs engine's IclRegressionTask and LanguageModelTask states."""
+
+    def __init__(self, rng: Rng):
+        self.eval_seed = rng.int(2**32)
+        self.rng = rng
+
+    def state(self) -> dict:
+        return {"rng": self.rng.state, "evalSeed": self.eval_seed}
+
+    def restore(self, state: dict) -> None:
+        self.rng = Rng(state["rng"])
+        self.eval_seed = state["evalSeed"]
 
 
 def model_device(model) -> torch.device:
