@@ -217,9 +217,10 @@ describe('SearchDriver', () => {
     const { model, driver } = window(root, 20);
     await until('the window to start trial 0', () => model.runs().some((r) => r.state === 'running'));
     assert.ok(model.manager(root)!.ownsQueue);
-    // The window follows the runs directory as the extension does: every heartbeat period it looks for orphans.
-    driver.watchForOrphans(() => [root]);
+    // The window looks for searches without a controller as the run service does, every heartbeat period.
+    const looking = setInterval(() => driver.adoptOrphans([root]), 200);
     await until('the window to take the search over', () => driver.isDriving(ref), 10_000);
+    clearInterval(looking);
     await until('the ghost to notice', () => lines.some((l) => l.startsWith('end ')), 10_000);
     assert.ok(lines.includes(`end taken over ${process.pid}`) && lines.includes('queue lost'), JSON.stringify(lines));
     assert.equal(ghost.exitCode, null, 'the ghost lives on; it just no longer drives the search');

@@ -26,6 +26,9 @@ import { RunTradeoffs } from './tradeoffRuns';
 import { TrialParams } from './trialParams';
 import { executorSetting, slurmExecutor } from './slurm';
 import { WindowPresence } from './windowPresence';
+import { searchControlHere } from './searchControlText';
+import { groupByExperiment, searchRefOf } from '../../runs/store';
+import { OWNER_HEARTBEAT } from '../../runfolder/lock';
 import { searchControl } from '../../runs/search/searchControl';
 import { listSearchIds } from '../../runs/search/searchFolder';
 
@@ -51,6 +54,12 @@ export class RunService implements vscode.Disposable {
   private readonly extraRoots = new Set<string>();
   /** Whether the window answers: a ghost extension host (window gone) lets others take the queue and searches. */
   private readonly presence = new WindowPresence();
+  private readonly adoptTimer: NodeJS.Timeout;
+  /** What each search's row says about who drives it (searchControlText.ts), to tell the views when that changes. */
+  private readonly controlText = new Map<string, string>();
+  private readonly controlChanged = new vscode.EventEmitter<string>();
+  /** Fires with a search experiment's key when who drives it changes: no run event says so. */
+  readonly onSearchControlChanged = this.controlChanged.event;
   private started = false;
   private readonly subscriptions: vscode.Disposable[];
 
@@ -72,14 +81,16 @@ export class RunService implements vscode.Disposable {
         if (e.affectsConfiguration(Settings.maxConcurrentRuns)) this.model.reopen();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.started && this.model.setRoots(this.roots())),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        if (!this.started) return;
-        this.model.reopen();
-        this.searches.watchForOrphans(() => this.model.roots);
-      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.started && this.model.reopen()),
     ];
-    // A search whose window closed mid-search (or left a ghost behind) is taken over as soon as a window opens.
-    if (vscode.workspace.isTrusted && this.roots().some(hasOrphanedSearch)) this.start();
+    // A search whose window closed mid-search (or left a ghost behind) is taken over by a window that is there, at once
+    // and whenever it happens later, whether or not this window follows the runs yet.
+    this.adoptOrphans();
+    this.adoptTimer = setInterval(() => {
+      this.adoptOrphans();
+      this.noticeControlChanges();
+    }, OWNER_HEARTBEAT.everyMs);
+    this.adoptTimer.unref();
   }
 
   get isStarted(): boolean {
@@ -91,8 +102,6 @@ export class RunService implements vscode.Disposable {
     if (!this.started) {
       this.started = true;
       this.model.setRoots(this.roots());
-      // Restricted Mode never drives a search: that would start processes.
-      if (vscode.workspace.isTrusted) this.searches.watchForOrphans(() => this.model.roots);
     } else {
       // The settings are read again on every use, so a value the change event has not reached yet is honoured too.
       this.model.setRoots(this.roots());
@@ -120,6 +129,29 @@ export class RunService implements vscode.Disposable {
   lossesSource(): ModelSeriesSource {
     this.start();
     return new ModelSeriesSource(this.model, this.trialParams);
+  }
+
+  /**
+   * Drive the searches that lost their controller. The runs are followed first, so that this window's manager starts
+   * the trials (and takes the queue from a ghost). Restricted Mode never drives a search: that would start processes.
+   */
+  private adoptOrphans(): void {
+    if (!vscode.workspace.isTrusted || !this.presence.isPresent()) return;
+    if (!this.started && !this.roots().some(hasOrphanedSearch)) return;
+    this.start();
+    this.searches.adoptOrphans(this.model.roots);
+  }
+
+  private noticeControlChanges(): void {
+    if (!this.started) return;
+    for (const group of groupByExperiment(this.model.runs())) {
+      const ref = searchRefOf(group);
+      if (!ref) continue;
+      const text = searchControlHere(ref, this.searches.isDriving(ref)).text;
+      if (this.controlText.get(group.experiment.key) === text) continue;
+      this.controlText.set(group.experiment.key, text);
+      this.controlChanged.fire(group.experiment.key);
+    }
   }
 
   private roots(): string[] {
@@ -155,6 +187,8 @@ export class RunService implements vscode.Disposable {
     this.log.dispose();
     this.torch.dispose();
     this.presence.dispose();
+    clearInterval(this.adoptTimer);
+    this.controlChanged.dispose();
   }
 }
 

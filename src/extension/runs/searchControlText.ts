@@ -1,7 +1,7 @@
 /**
  * Who drives a search, as the Experiments view says it and as its menus act on it: this window ("searching", Stop),
- * another window or `mlbtc search` ("driven by …", Stop, or Resume to drive it here), or nobody ("stopped",
- * "finished", or about to be taken over: Resume).
+ * another window or `mlbtc search` ("driven by …", Stop, or Resume to drive it here), nobody ("stopped", or about
+ * to be taken over: Resume), or it is done ("finished").
  */
 import { controllerOwnerOf } from '../../runs/search/controller';
 import { searchControl } from '../../runs/search/searchControl';
@@ -10,7 +10,7 @@ import type { SearchRef } from './searchDriver';
 /** `context` completes the tree item's contextValue mlbtc.experiment.search.<context> (package.json menus). */
 export interface SearchControlText {
   text: string;
-  context: 'driving' | 'elsewhere' | 'idle';
+  context: 'driving' | 'elsewhere' | 'idle' | 'finished';
 }
 
 export function searchControlHere(ref: SearchRef, drivenHere: boolean): SearchControlText {
@@ -25,7 +25,7 @@ export function searchControlHere(ref: SearchRef, drivenHere: boolean): SearchCo
     case 'driven':
       return { text: `driven by ${controllerOwnerOf(control.by)}`, context: 'elsewhere' };
     case 'finished':
-      return { text: 'finished', context: 'idle' };
+      return { text: 'finished', context: 'finished' };
     case 'stopped':
       return { text: 'stopped', context: 'idle' };
     case 'orphaned':

@@ -21,7 +21,7 @@ import type { SearchPlan } from '../../runs/search/plan';
 import { searchControl } from '../../runs/search/searchControl';
 import { createSearchFolder, listSearchIds, readSearchFile, searchDir, SearchFiles } from '../../runs/search/searchFolder';
 import { clearSearchStop, requestSearchStop } from '../../runs/search/searchStop';
-import { LockedError, OWNER_HEARTBEAT, type LockInfo } from '../../runfolder/lock';
+import { LockedError, type LockInfo } from '../../runfolder/lock';
 import type { RunInfo } from '../../runs/store';
 import type { LogSink } from './runLog';
 import type { RunsModel } from './runsModel';
@@ -44,7 +44,6 @@ interface Driving extends SearchRef {
 export class SearchDriver implements Disposable {
   private readonly driving = new Map<string, Driving>();
   private disposed = false;
-  private adoptTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly model: RunsModel,
@@ -157,7 +156,7 @@ export class SearchDriver implements Disposable {
 
   /**
    * Drive every search in `roots` that has lost its controller and still has work to do (searchControl.ts), as long
-   * as this window is present. Called on a timer and when the followed roots change.
+   * as this window is present. The run service calls it every heartbeat period.
    */
   adoptOrphans(roots: readonly string[]): void {
     if (this.disposed || !this.present()) return;
@@ -173,14 +172,6 @@ export class SearchDriver implements Disposable {
         }
       }
     }
-  }
-
-  /** Adopt orphaned searches of `roots()` now and every heartbeat period, until disposed. */
-  watchForOrphans(roots: () => readonly string[]): void {
-    if (this.adoptTimer) return;
-    this.adoptOrphans(roots());
-    this.adoptTimer = setInterval(() => this.adoptOrphans(roots()), OWNER_HEARTBEAT.everyMs);
-    this.adoptTimer.unref();
   }
 
   isDriving(ref: SearchRef): boolean {
@@ -223,7 +214,6 @@ export class SearchDriver implements Disposable {
    */
   dispose(): void {
     this.disposed = true;
-    clearInterval(this.adoptTimer);
   }
 }
 
