@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { RunFolderWriter, createRunFolder } from '../../src/runfolder/runFolder';
-import { describeRun, formatLoss, runLabel, runTitle } from '../../src/extension/runs/runDescription';
+import { describeRun, formatLoss, runLabel, runTitle, searchLabel } from '../../src/extension/runs/runDescription';
 import { planSummary } from '../../src/extension/runs/searchSummary';
 import { LogTail } from '../../src/extension/runs/workerLog';
 import { initialStatus, parseLogLine, RunFiles } from '../../src/protocol/run';
@@ -65,12 +65,18 @@ describe('a run in the Experiments view', () => {
     const created = { ...run({}, 'queued'), createdAt: at(2026, 10, 21, 15, 32, 5).toISOString() };
     assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0)), 'tiny · 15:32:05');
     assert.equal(runLabel(created, at(2026, 10, 22, 0, 1, 0)), 'tiny · Nov 21 15:32');
+    // Under its own file in the Experiments view, the name is the file's: the time says which run it is.
+    assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0), undefined, 'tiny.mlbtc.json'), '15:32:05');
+    assert.equal(runLabel(created, at(2026, 10, 21, 23, 59, 0), undefined, 'renamed.mlbtc.json'), 'tiny · 15:32:05');
     assert.equal(runTitle(created, at(2026, 10, 21, 23, 0, 0)), 'tiny · 15:32:05');
     const trial = { ...created, search: { id: 's', trial: 3, rung: 1 } };
     assert.equal(runLabel(trial, new Date()), 'trial 3 (rung 1)');
     assert.equal(runLabel(trial, new Date(), 'ranks 16|8|4|4 · lr 3e-3'), '#3 ranks 16|8|4|4 · lr 3e-3 (rung 1)');
     assert.equal(runTitle(trial, new Date(), 'lr 3e-3'), 'tiny · #3 lr 3e-3 (rung 1)');
     assert.equal(runLabel({ ...trial, search: { id: 's', trial: 0, rung: 0 } }, new Date()), 'trial 0');
+    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 21, 23, 0, 0)), 'search lr-sweep · 15:32:05');
+    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 22, 9, 0, 0)), 'search lr-sweep · Nov 21 15:32');
+    assert.equal(searchLabel('named-by-hand', new Date()), 'search named-by-hand');
     const byHand = { ...created, id: 'made-by-cli', name: 'made-by-cli' };
     assert.equal(runLabel(byHand, new Date()), 'made-by-cli');
     assert.equal(runTitle(byHand, new Date()), 'made-by-cli');

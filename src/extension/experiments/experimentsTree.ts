@@ -5,7 +5,8 @@
  * menus).
  *
  * It refreshes from the run managers' events only (through the RunService's model): a run's step, loss or state
- * changes its own row; a run added or deleted changes its experiment; the roots changing changes everything.
+ * changes its own row; a run added or deleted changes its experiment; the roots changing changes everything. A
+ * search's row also changes when who drives it changes (RunService.onSearchControlChanged).
  * Updates are coalesced to one per UPDATE_MS, so a run logging every step does not redraw the view 50 times a
  * second. While there are no runs the view's welcome content (package.json viewsWelcome) shows instead.
  */
@@ -17,7 +18,7 @@ import type { RunService } from '../runs/runService';
 import type { LatestLoss } from '../runs/runsModel';
 import type { TrialDescription } from '../runs/trialParams';
 import { formatDuration } from '../../core/format';
-import { describeRun, formatLoss, runLabel } from '../runs/runDescription';
+import { describeRun, formatLoss, runLabel, searchLabel } from '../runs/runDescription';
 import { searchControlHere } from '../runs/searchControlText';
 import type { ExperimentNode, ExperimentsNode, RunNode } from '../runs/targets';
 
@@ -79,6 +80,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       this.changed,
       { dispose: () => clearTimeout(this.timer) },
       { dispose: () => (events.dispose(), roots.dispose()) },
+      service.onSearchControlChanged((key) => this.changedExperiment(key)), // "searching", "driven by …", "stopped"
     ];
   }
 
@@ -128,10 +130,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   private experimentItem(group: ExperimentGroup): vscode.TreeItem {
     const { experiment, runs } = group;
-    const item = new vscode.TreeItem(experiment.label, vscode.TreeItemCollapsibleState.Expanded);
+    const search = searchRefOf(group);
+    const label = search ? searchLabel(search.id, new Date()) : experiment.label;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `experiment:${experiment.key}`;
     const running = runs.filter((r) => r.state === 'running').length;
-    const search = searchRefOf(group);
     const control = search ? searchControlHere(search, this.service.searches.isDriving(search)) : undefined;
     item.description = [`${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '', control?.text ?? '']
       .filter(Boolean)
@@ -139,6 +142,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     item.iconPath = new vscode.ThemeIcon(experiment.kind === 'search' ? 'search' : 'beaker');
     item.tooltip = experimentTooltip(experiment, runs);
     item.contextValue = control ? `mlbtc.experiment.search.${control.context}` : 'mlbtc.experiment.spec';
+    // The full name (a search's id) for screen readers and for finding the row.
+    item.accessibilityInformation = { label: `${experiment.label}, ${item.description}` };
     return item;
   }
 
@@ -202,7 +207,7 @@ function orderInGroup(runs: readonly RunInfo[]): RunInfo[] {
 
 function runItem(run: RunInfo, loss: LatestLoss | null, trial: TrialDescription | undefined): vscode.TreeItem {
   const now = new Date();
-  const item = new vscode.TreeItem(runLabel(run, now, trial?.params), vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(runLabel(run, now, trial?.params, run.experiment.label), vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
   // A run on Slurm names its job (and, while it waits, why): its worker's pid is on another machine.
   const job = describeRunJob(run.dir);

@@ -32,8 +32,8 @@ export function describeRun(run: RunInfo, loss: LatestLoss | null, now: number):
   return parts.join(' · ');
 }
 
-/** Run ids the store makes: "<spec slug>-<yyyymmdd>-<hhmmss>-<4 hex digits>" (runs/layout.ts newRunId). */
-const GENERATED_ID = /^.+-\d{8}-\d{6}-[0-9a-f]{4}$/;
+/** Run and search ids the store makes: "<slug>-<yyyymmdd>-<hhmmss>-<4 hex digits>" (runs/layout.ts newRunId). */
+const GENERATED_ID = /^(.+)-(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-[0-9a-f]{4}$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => String(n).padStart(2, '0');
 
@@ -41,6 +41,21 @@ const two = (n: number) => String(n).padStart(2, '0');
 function createdLabel(run: RunInfo, now: Date): string | undefined {
   const created = new Date(run.createdAt);
   if (!GENERATED_ID.test(run.id) || Number.isNaN(created.getTime())) return undefined;
+  return whenLabel(created, now);
+}
+
+/**
+ * A search's row: its name and when it was started ("search lr-sweep · 15:32:55"), read from its id (local time), so
+ * that who drives it, beside the label, stays visible at the view's default width. The id is in the tooltip.
+ */
+export function searchLabel(id: string, now: Date): string {
+  const m = GENERATED_ID.exec(id);
+  if (!m) return `search ${id}`;
+  const [y, mo, d, h, mi, s] = m.slice(2).map(Number) as [number, number, number, number, number, number];
+  return `search ${m[1]} · ${whenLabel(new Date(y, mo - 1, d, h, mi, s), now)}`;
+}
+
+function whenLabel(created: Date, now: Date): string {
   const sameDay =
     created.getFullYear() === now.getFullYear() && created.getMonth() === now.getMonth() && created.getDate() === now.getDate();
   const time = `${two(created.getHours())}:${two(created.getMinutes())}`;
@@ -51,14 +66,18 @@ function createdLabel(run: RunInfo, now: Date): string | undefined {
  * What a run is, in a few words: a search trial's number and the values the search varied (`params`, from
  * trialParams), with its rung past the first; else its structure's name and when it was created. A folder named by
  * hand (`mlbtc train --out`) keeps its name. The full id is in the tooltip and the row's accessible name.
+ *
+ * `underFile`: the structure file the run is listed under (the Experiments view). A run named as its file says only
+ * when it was created there, so that the loss beside it stays visible at the view's default width.
  */
-export function runLabel(run: RunInfo, now: Date, params?: string): string {
+export function runLabel(run: RunInfo, now: Date, params?: string, underFile?: string): string {
   if (run.search) {
     const rung = run.search.rung ? ` (rung ${run.search.rung})` : '';
     return params ? `#${run.search.trial} ${params}${rung}` : `trial ${run.search.trial}${rung}`;
   }
   const created = createdLabel(run, now);
-  return created ? `${run.name} · ${created}` : run.id;
+  if (!created) return run.id;
+  return underFile !== undefined && underFile.replace(/\.mlbtc\.json$/, '') === run.name ? created : `${run.name} · ${created}`;
 }
 
 /** A run among runs of several structures (the live-losses panel): its structure's name, then its label. */
