@@ -278,7 +278,8 @@ export function drawScatter(
       offsets: at.some((d) => frontIds.has(d.p.id)) ? [-13, 13, -26, 26] : [0, -13, 13, -26, 26],
     })),
     [...markBoxes, ...segmentBoxes(staircase(front.map((i) => [x(xs[i]), y(ys[i])] as const))), ...legendBox],
-    { x0: -margin.left, x1: w + margin.right, y0: -margin.top, y1: h },
+    // Not left of the plot: the y axis's tick labels are there.
+    { x0: 0, x1: w + margin.right, y0: -margin.top, y1: h },
   );
   const at = new Map(placed.map((p) => [p.index, p]));
   labelTexts.forEach((t, k) => {
