@@ -19,6 +19,14 @@ export const chromiumArgs = [
 ];
 
 export async function launchChromium(): Promise<Browser> {
+  return (await launchKillableChromium()).browser;
+}
+
+/**
+ * Chromium with a way to kill it: SIGKILL, so the pages vanish without a word to the servers they talk to, as a
+ * browser does when a laptop closes or a network drops (a code-server extension host then lives on for minutes).
+ */
+export async function launchKillableChromium(): Promise<{ browser: Browser; kill: () => void }> {
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `chromium not found at ${chromiumPath}: install it with \`apt-get install -y chromium\` or point MLBTC_CHROMIUM at a chromium binary.`,
@@ -26,7 +34,8 @@ export async function launchChromium(): Promise<Browser> {
   }
   // Chromium keeps its crash-report database under $XDG_CONFIG_HOME/chromium: point that away from $HOME.
   const home = mkdtempSync(path.join(os.tmpdir(), 'mlbtc-chromium-'));
-  const browser = await chromium.launch({
+  // A browser server (rather than chromium.launch) is what exposes the browser's process.
+  const server = await chromium.launchServer({
     executablePath: chromiumPath,
     env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_CACHE_HOME: path.join(home, 'cache') },
     headless: true,
@@ -37,10 +46,11 @@ export async function launchChromium(): Promise<Browser> {
     handleSIGTERM: false,
     handleSIGHUP: false,
   });
-  const unregister = onCleanup(() => browser.close());
+  const browser = await chromium.connect(server.wsEndpoint());
+  const unregister = onCleanup(() => server.close());
   browser.on('disconnected', () => {
     unregister();
-    rmSync(home, { recursive: true, force: true });
+    void server.close().finally(() => rmSync(home, { recursive: true, force: true }));
   });
-  return browser;
+  return { browser, kill: () => server.process().kill('SIGKILL') };
 }

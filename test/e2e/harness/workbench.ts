@@ -1,12 +1,12 @@
 // Page object for a VS Code workbench served by a private code-server and driven by headless chromium.
 // One instance per test file: `const wb = await Workbench.open({ theme: 'light' })` in before(), and
 // `await wb.close()` in after() (close is also run on Ctrl-C, SIGTERM or a crash).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { artifactPath, saveArtifact } from '../../../scripts/harness/artifacts';
-import { launchChromium } from '../../../scripts/harness/chromium';
+import { launchKillableChromium } from '../../../scripts/harness/chromium';
 import { startCodeServer, type CodeServer, type Theme } from '../../../scripts/harness/code-server';
 import { examplesDir, repoRoot } from '../../../scripts/harness/paths';
 import { onCleanup, sleep } from '../../../scripts/harness/processes';
@@ -52,10 +52,12 @@ export class Workbench {
   private constructor(
     readonly page: Page,
     readonly server: CodeServer,
-    private readonly browser: Browser,
+    private readonly browser: { browser: Browser; kill: () => void },
     /** Absolute path of the temp workspace folder. */
     readonly workspace: string,
     readonly theme: Theme,
+    /** Another window of this one's server and folder (openAnotherWindow): closing it leaves both alone. */
+    private readonly guest = false,
   ) {
     this.unregisterCleanup = onCleanup(() => this.close());
   }
@@ -72,7 +74,7 @@ export class Workbench {
     else mkdirSync(workspace);
 
     let server: CodeServer | undefined;
-    let browser: Browser | undefined;
+    let browser: { browser: Browser; kill: () => void } | undefined;
     try {
       server = await startCodeServer({
         theme,
@@ -83,18 +85,44 @@ export class Workbench {
         disableWorkspaceTrust: options.disableWorkspaceTrust,
         vsixFiles: typeof extension === 'object' ? [extension.vsix] : [],
       });
-      browser = await launchChromium();
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      browser = await launchKillableChromium();
+      const page = await browser.browser.newPage({ viewport: { width: 1400, height: 900 } });
       const wb = new Workbench(page, server, browser, workspace, theme);
       await page.goto(server.url({ folder: workspace, ...(extension === 'development' ? { extensionDevelopmentPath: repoRoot } : {}) }));
       await wb.waitUntilReady(options.readyTimeoutMs ?? 90_000);
       return wb;
     } catch (error) {
-      await browser?.close();
+      await browser?.browser.close();
       await server?.stop();
       rmSync(path.dirname(workspace), { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Another window on the same folder of the same server (with the development extension), in a browser of its own,
+   * as a second desktop window or a second browser tab is. Its close() closes only its browser.
+   */
+  async openAnotherWindow(readyTimeoutMs = 90_000): Promise<Workbench> {
+    const browser = await launchKillableChromium();
+    try {
+      const page = await browser.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const wb = new Workbench(page, this.server, browser, this.workspace, this.theme, true);
+      await page.goto(this.server.url({ folder: this.workspace, extensionDevelopmentPath: repoRoot }));
+      await wb.waitUntilReady(readyTimeoutMs);
+      return wb;
+    } catch (error) {
+      await browser.browser.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Kill this window's browser: the window vanishes without telling the server, whose extension host for it lives on
+   * for minutes (a ghost), as after a closed laptop or a dropped connection.
+   */
+  vanish(): void {
+    this.browser.kill();
   }
 
   /**
@@ -315,6 +343,21 @@ export class Workbench {
     );
   }
 
+  /** Lines of one of the extension's output channels ("MLBTC Studio"), from every window of this instance. */
+  channelLines(channel: string): string[] {
+    const lines: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = path.join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name.endsWith(`${channel}.log`)) lines.push(...readFileSync(p, 'utf8').split('\n'));
+      }
+    };
+    const logs = path.join(this.server.userDataDir, 'logs');
+    if (existsSync(logs)) walk(logs);
+    return lines;
+  }
+
   /** Saves a screenshot as test-results/<name>-<theme>.png and returns its path. */
   async screenshot(name: string): Promise<string> {
     const file = artifactPath(`${name}-${this.theme}.png`);
@@ -322,16 +365,17 @@ export class Workbench {
     return file;
   }
 
-  /** Closes the browser, stops the server (its whole process group) and removes the temp workspace. */
+  /**
+   * Closes the browser (the window closes: VS Code ends its extension host), then, unless this is another window of
+   * an instance (openAnotherWindow), stops the server (its whole process group) and removes the temp workspace.
+   */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.unregisterCleanup();
-      try {
-        await this.browser.close();
-      } finally {
-        await this.server.stop();
-        rmSync(path.dirname(this.workspace), { recursive: true, force: true });
-      }
+      await this.browser.browser.close().catch(() => {}); // already gone after vanish()
+      if (this.guest) return;
+      await this.server.stop();
+      rmSync(path.dirname(this.workspace), { recursive: true, force: true });
     })();
     return this.closed;
   }
