@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StructureSpec } from '../../src/core/spec/schema';
@@ -18,7 +19,14 @@ import { LockedError } from '../../src/runfolder/lock';
 import { RunManager } from '../../src/runs/manager';
 import { planSearch } from '../../src/runs/search/plan';
 import { searchControl } from '../../src/runs/search/searchControl';
-import { controllerLock, createSearchFolder, readSearchState, trialRunId } from '../../src/runs/search/searchFolder';
+import {
+  controllerLock,
+  createSearchFolder,
+  readSearchState,
+  searchDir,
+  SearchFiles,
+  trialRunId,
+} from '../../src/runs/search/searchFolder';
 import { searchStopRequestOf } from '../../src/runs/search/searchStop';
 import { RunStore } from '../../src/runs/store';
 import { bundle, removeWorkAndWorkers, repoRoot, sleep, tempDir, tinyRawSpec } from './runs.helpers';
@@ -230,5 +238,21 @@ describe('SearchDriver', () => {
       runs.map((r) => [r.id, r.state]),
       [0, 1, 2].map((t) => [trialRunId(id, t, 0), 'completed']),
     );
+  });
+
+  it('a search it cannot take over is reported once, not every heartbeat, until Resume tries again', () => {
+    const root = path.join(work, 'unreadable');
+    const { id } = createSearchFolder(root, gridPlan(10, [1e-3]), { path: '/w/grid.mlbtc.json', text: '{}' });
+    fs.writeFileSync(path.join(searchDir(root, id), SearchFiles.search), '{ torn');
+    const warnings: string[] = [];
+    const log: LogSink = { info: () => {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+    const model = new RunsModel((r) => new RunManager({ runsDir: r, queue: 'never' }).open());
+    models.push(model);
+    const driver = new SearchDriver(model, log, 'test window', () => 1);
+    drivers.push(driver);
+    for (let i = 0; i < 3; i++) driver.adoptOrphans([root]);
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0]!, new RegExp(`\\[search ${id}\\] not taken over: .*search\\.json.*Resume it to try again`));
+    assert.throws(() => driver.drive({ root: path.resolve(root), id }), /search\.json/, 'an explicit drive tries again and says why');
   });
 });

@@ -43,6 +43,11 @@ interface Driving extends SearchRef {
 
 export class SearchDriver implements Disposable {
   private readonly driving = new Map<string, Driving>();
+  /**
+   * Searches this window failed to take over or to drive (an unreadable folder, a full disk): not adopted again, so
+   * the failure is reported once instead of every heartbeat; Resume tries again.
+   */
+  private readonly failed = new Set<string>();
   private disposed = false;
 
   constructor(
@@ -72,6 +77,7 @@ export class SearchDriver implements Disposable {
 
   /** Drive a search (a new one, one resumed, one taken over). Throws LockedError when a live controller drives it. */
   drive(ref: SearchRef): void {
+    this.failed.delete(keyOf(ref));
     if (!this.tryDrive(ref)) throw new LockedError(path.join(searchDir(ref.root, ref.id), SearchFiles.lock), searchHolder(ref));
   }
 
@@ -80,6 +86,7 @@ export class SearchDriver implements Disposable {
    * through the search folder and drive it here once it has (LockedError naming it when it does not within 30 s).
    */
   async resume(ref: SearchRef): Promise<void> {
+    this.failed.delete(keyOf(ref));
     if (this.tryDrive(ref)) return;
     const { controller, manager } = this.controllerFor(ref);
     try {
@@ -141,6 +148,7 @@ export class SearchDriver implements Disposable {
             this.log.warn(`[search ${ref.id}] taken over by ${controllerOwnerOf(controller.takenOverBy)}; this window no longer drives it`);
         },
         (e: unknown) => {
+          this.failed.add(key);
           this.log.error(
             `[search ${ref.id}] stopped driving: ${e instanceof Error ? e.message : String(e)}. Resume it from the Experiments view.`,
           );
@@ -163,12 +171,13 @@ export class SearchDriver implements Disposable {
     for (const root of roots) {
       for (const id of listSearchIds(root)) {
         const ref = { root: path.resolve(root), id };
-        if (this.driving.has(keyOf(ref))) continue;
+        if (this.driving.has(keyOf(ref)) || this.failed.has(keyOf(ref))) continue;
         try {
           if (searchControl(ref.root, id).kind !== 'orphaned' || !this.tryDrive(ref)) continue;
           this.log.info(`[search ${id}] had lost its controller (its window closed or stopped answering); this window drives it now`);
         } catch (e) {
-          this.log.warn(`[search ${id}] not taken over: ${e instanceof Error ? e.message : String(e)}`);
+          this.failed.add(keyOf(ref));
+          this.log.warn(`[search ${id}] not taken over: ${e instanceof Error ? e.message : String(e)}. Resume it to try again.`);
         }
       }
     }
