@@ -12,7 +12,8 @@ import { LockedError } from '../runfolder/lock';
 import { RunManager } from '../runs/manager';
 import { controllerOwnerOf, SearchController } from '../runs/search/controller';
 import { planSearch, SearchPlanError, type SearchPlan } from '../runs/search/plan';
-import { describeSearchEvent, formatPlan, formatResults } from '../runs/search/report';
+import { describeControl, describeSearchEvent, formatPlan, formatResults } from '../runs/search/report';
+import { searchControl } from '../runs/search/searchControl';
 import { planWallTime } from '../runs/search/wallTime';
 import { RunStore } from '../runs/store';
 import { searchResults } from '../runs/search/results';
@@ -87,7 +88,8 @@ export async function driveSearch(id: string, values: ParsedArgs['values'], io: 
       io.stdout(`stopping ${plural(controller.activeRuns().length, 'active trial')} …\n`);
       await controller.pause();
     }
-    io.stdout(`\n${formatResults(id, file.plan, searchResults(manager.store, id, file.plan, readSearchState(runsDir, id)), finished)}`);
+    const results = searchResults(manager.store, id, file.plan, readSearchState(runsDir, id));
+    io.stdout(`\n${formatResults(id, file.plan, results, finished ? 'finished' : 'stopped')}`);
     if (!finished) io.stdout(`Continue it with \`mlbtc resume ${id}\` (or \`mlbtc search resume ${id}\`).\n`);
     return finished ? Exit.ok : 130;
   } finally {
@@ -152,7 +154,7 @@ Exit status: 0 finished (or planned), 1 invalid spec or no trials, 2 bad command
           id,
           file.plan,
           searchResults(new RunManager({ runsDir, queue: 'never' }).store, id, file.plan, state),
-          state.finishedAt !== null,
+          describeControl(searchControl(runsDir, id, state), id),
         ),
       );
       return Exit.ok;

@@ -3,7 +3,8 @@
  * controller event. `mlbtc search` prints them; the editor shows them in its output channel and documents.
  */
 import { exactCount, plural, shortCount, textTable } from '../../core/format';
-import type { SearchEvent } from './controller';
+import { controllerOwnerOf, type SearchEvent } from './controller';
+import type { SearchControl } from './searchControl';
 import type { SearchPlan } from './plan';
 import { rankFront, type SearchResults } from './results';
 
@@ -56,8 +57,9 @@ export function formatPlan(plan: SearchPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatResults(id: string, plan: SearchPlan, results: SearchResults, finished: boolean): string {
-  const lines = [`Search ${id} (${plan.strategy}, ${plan.objective}): ${finished ? 'finished' : 'in progress'}`, ''];
+/** `progress`: where the search stands, e.g. "finished" or describeControl's words. */
+export function formatResults(id: string, plan: SearchPlan, results: SearchResults, progress: string): string {
+  const lines = [`Search ${id} (${plan.strategy}, ${plan.objective}): ${progress}`, ''];
   const lossFront = new Set(results.lossFront);
   lines.push(
     textTable(
@@ -106,5 +108,19 @@ export function describeSearchEvent(e: SearchEvent, plan: SearchPlan): string {
       return `trial ${e.trial}${rung(e.rung)}: ${e.state}${e.objective !== null ? `, ${plan.objective} ${objectiveText(e.objective)}` : ''}`;
     case 'finished':
       return 'search finished';
+  }
+}
+
+/** Who drives a search, for the CLI: "driven by VS Code window (pid 4711) on laptop", "stopped", …. */
+export function describeControl(control: SearchControl, id: string): string {
+  switch (control.kind) {
+    case 'driven':
+      return control.by ? `driven by ${controllerOwnerOf(control.by)} (pid ${control.by.pid} on ${control.by.hostname})` : 'driven';
+    case 'finished':
+      return 'finished';
+    case 'stopped':
+      return `stopped; \`mlbtc resume ${id}\` continues it`;
+    case 'orphaned':
+      return `without a controller; \`mlbtc resume ${id}\`, or an editor window on this folder, continues it`;
   }
 }
