@@ -83,6 +83,9 @@ export interface NewStoreRun {
   id?: string;
 }
 
+/** Counts this process's run creations, to name each one's temp folder uniquely. */
+let createAttempts = 0;
+
 /** Fresh ids drawn when one is taken before giving up (with four random hex digits a clash is already rare). */
 const MAX_ID_ATTEMPTS = 20;
 
@@ -211,7 +214,9 @@ export class RunStore {
 
   /** Create the run under `id`; null when the id turned out to be taken (and `mayRetry`). */
   private createAs(id: string, run: NewStoreRun, now: Date, mayRetry: boolean): RunInfo | null {
-    const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}`);
+    // Unique to this attempt: a fixed id (a search trial) may be created by two processes at once, or again after a
+    // creator was killed half way and left its temp folder behind (swept later by sweepTemp).
+    const tmp = path.join(this.root, `${StoreFiles.tmpPrefix}create-${id}-${process.pid}-${++createAttempts}`);
     try {
       const file = createRunFolder(tmp, {
         spec: run.spec,

@@ -105,6 +105,11 @@ describe('RunStore', () => {
       ['search-x-t0-r0'],
     );
     assert.equal(store.readSpec(first.id).spec.training.steps, tinySpec().training.steps, 'the first creation stands');
+    // A creator killed half way leaves its temp folder: creating the id again is not blocked by it.
+    const leftover = path.join(store.root, `${StoreFiles.tmpPrefix}create-search-x-t1-r0`);
+    fs.mkdirSync(leftover);
+    fs.writeFileSync(path.join(leftover, RunFiles.spec), '{}');
+    assert.equal(store.create({ ...newRun(tinySpec()), id: 'search-x-t1-r0' }).id, 'search-x-t1-r0');
   });
 
   it('adopts a run folder made without the store (mlbtc train) once, then lists it from the index', () => {
