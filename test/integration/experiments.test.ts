@@ -48,7 +48,7 @@ describe('Experiments view, live', function () {
       const step = Number(/^(?:loss \S+ · )?running · (\d+)\/60/.exec(row?.description ?? '')?.[1]);
       return step > 5 ? { row: row!, step } : undefined;
     });
-    assert.match(first.row.label, /^tiny-view · \d\d:\d\d:\d\d$/, 'labelled with its structure and the time it was created');
+    assert.match(first.row.label, /^\d\d:\d\d:\d\d$/, 'under its own file, labelled with the time it was created');
     assert.equal(first.row.icon, 'sync~spin charts.blue');
     assert.equal(first.row.contextValue, 'mlbtc.run.running');
     assert.match(first.row.description, /^loss [\d.e+-]+ · running · \d+\/60 · cpu · \d+s$/);

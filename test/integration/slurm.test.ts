@@ -39,7 +39,7 @@ describe('Runs on Slurm', function () {
     const text = doc?.getText() ?? '';
     assert.match(text, /^# Preview: nothing was submitted/);
     assert.match(text, /\n#SBATCH --cpus-per-task=1\n/);
-    assert.match(text, /\nexec 'node' '[^']*dist\/worker\.js' "\$RUN_DIR" --resume\n/);
+    assert.match(text, /\nexec 'node' '[^']*dist\/worker\.js' "\$RUN_DIR" '--resume'\n/);
     assert.deepEqual(api.runs(), []);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
