@@ -40,8 +40,11 @@ export function runWantsSlurm(run: Pick<RunInfo, 'dir'>, fallback: ExecutorKind)
   return (named ?? fallback) === 'slurm';
 }
 
-/** A job's phase must have held this long before a run is settled from it. */
-const PHASE_SETTLED_MS = 3_000;
+/**
+ * A job's phase must have held this long before a run is settled from it. 3 s was once too short on a loaded machine:
+ * a job being requeued showed its old start's FAILED for longer, and its run was settled failed (CI, 2026-12-05).
+ */
+const PHASE_SETTLED_MS = 8_000;
 
 /** After Slurm did not answer a submission, wait this long before trying again. */
 const SUBMIT_RETRY_MS = 30_000;
