@@ -62,13 +62,16 @@ describe('Two windows on one folder, one closing mid-search', () => {
     await first?.close();
   });
 
-  /** The search's row in a window's Experiments view, once it says `text` (its description says who drives it). */
+  /** The search's row in a window's Experiments view, once its description (who drives it first) matches `text`. */
   async function searchRow(w: Workbench, text: RegExp, timeoutMs = 60_000): Promise<void> {
     const pane = w.page.locator('.pane', { has: w.page.locator('.pane-header', { hasText: 'Experiments' }) });
     if (!(await pane.isVisible())) await w.activityBarItem('MLBTC Studio').click(); // a second click would hide it
     const row = pane.locator(`.monaco-list-row[aria-label^="search ${searchId},"]`);
     try {
-      await row.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+      await row
+        .filter({ has: w.page.locator('.label-description', { hasText: text }) })
+        .first()
+        .waitFor({ state: 'visible', timeout: timeoutMs });
     } catch {
       const log = first.channelLines('MLBTC Studio').filter((l) => l.includes(searchId) || l.includes('queue'));
       const lock = readLock(path.join(searchDir(runsDir(), searchId), SearchFiles.lock));
@@ -90,13 +93,13 @@ describe('Two windows on one folder, one closing mid-search', () => {
     searchId = await until('the search folder', () => existsSync(searchesDir(runsDir())) && readdirSync(searchesDir(runsDir()))[0]);
     await until('trial 0 to train', () => trialState(0) === 'running', 120_000);
     const secondHost = controllerPid()!;
-    await searchRow(first, /driven by VS Code window \(pid \d+\)/);
-    await searchRow(second, /· searching/);
+    await searchRow(first, /^driven by VS Code window \(pid \d+\)/);
+    await searchRow(second, /^searching/);
     await first.screenshot('windows-driven-elsewhere');
 
     // Closed as a tab is closed: VS Code ends that window's extension host.
     await second.page.close({ runBeforeUnload: true });
-    await searchRow(first, /· searching/, 60_000);
+    await searchRow(first, /^searching/, 60_000);
     assert.notEqual(controllerPid(), secondHost, 'the window that stayed holds the search now');
     assert.ok(['running', 'completed'].includes(trialState(0) ?? ''), 'the trial trained on through the handover');
     await first.screenshot('windows-taken-over');
@@ -108,7 +111,7 @@ describe('Two windows on one folder, one closing mid-search', () => {
     // A new window on the folder, opened after the other vanished: it finds the ghost's search and takes it over.
     const third = await first.openAnotherWindow();
     others.push(third);
-    await searchRow(third, /· searching/, 60_000);
+    await searchRow(third, /^searching/, 60_000);
     assert.ok(isProcessAlive(ghost), 'the ghost extension host is still alive: it was replaced, not waited for');
     assert.notEqual(controllerPid(), ghost);
     await third.page.mouse.move(700, 450);
@@ -119,7 +122,7 @@ describe('Two windows on one folder, one closing mid-search', () => {
     const row = pane.locator(`.monaco-list-row[aria-label^="search ${searchId},"]`).first();
     await row.hover();
     await row.locator('.action-label[aria-label^="Stop Run"]').click();
-    await searchRow(third, /· stopped/, 90_000);
+    await searchRow(third, /^stopped/, 90_000);
     const after = trialDirs();
     assert.ok(after.every((d) => readStatus(path.join(runsDir(), d)).status?.state !== 'running'));
     await sleep(5_000); // the ghost's timers still run: it must launch nothing
@@ -133,7 +136,7 @@ describe('Two windows on one folder, one closing mid-search', () => {
     for (const t of [0, 1, 2, 3]) assert.equal(trialState(t), 'completed', `trial ${t}`);
     const queueOwner = readLock(path.join(runsDir(), StoreFiles.managerLock))?.pid;
     assert.ok(queueOwner !== undefined && queueOwner !== ghost, 'the run queue was taken from the ghost too');
-    await searchRow(third, /· finished/);
+    await searchRow(third, /^finished/);
     await third.page.mouse.move(700, 450); // off the row: its actions would cover the description
     await third.screenshot('windows-finished');
   });

@@ -211,13 +211,13 @@ describe('Run commands', function () {
       const g = api.experimentsView().find((e) => e.id === `experiment:search:${search.id}`);
       return g && g.contextValue === 'mlbtc.experiment.search.finished' ? g : undefined;
     });
-    assert.match(group.label, /^search tiny-search · \d\d:\d\d:\d\d$/, 'its name and start time; the id is in the tooltip');
+    assert.match(group.label, /^tiny-search · \d\d:\d\d:\d\d$/, 'its name and start time; the id is in the tooltip');
     assert.deepEqual(
       group.children?.map((c) => c.label),
       ['#0 lr 1e-3', '#1 lr 3e-3'],
       'each trial labelled by the value the search varied',
     );
     assert.match(group.children![0]!.tooltip, /training\.lr = 0\.001/);
-    assert.match(group.description, /^2 runs · finished$/);
+    assert.match(group.description, /^finished · 2 runs$/);
   });
 });

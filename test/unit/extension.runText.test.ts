@@ -74,9 +74,9 @@ describe('a run in the Experiments view', () => {
     assert.equal(runLabel(trial, new Date(), 'ranks 16|8|4|4 · lr 3e-3'), '#3 ranks 16|8|4|4 · lr 3e-3 (rung 1)');
     assert.equal(runTitle(trial, new Date(), 'lr 3e-3'), 'tiny · #3 lr 3e-3 (rung 1)');
     assert.equal(runLabel({ ...trial, search: { id: 's', trial: 0, rung: 0 } }, new Date()), 'trial 0');
-    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 21, 23, 0, 0)), 'search lr-sweep · 15:32:05');
-    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 22, 9, 0, 0)), 'search lr-sweep · Nov 21 15:32');
-    assert.equal(searchLabel('named-by-hand', new Date()), 'search named-by-hand');
+    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 21, 23, 0, 0)), 'lr-sweep · 15:32:05');
+    assert.equal(searchLabel('lr-sweep-20261121-153205-0b1c', at(2026, 10, 22, 9, 0, 0)), 'lr-sweep · Nov 21 15:32');
+    assert.equal(searchLabel('named-by-hand', new Date()), 'named-by-hand');
     const byHand = { ...created, id: 'made-by-cli', name: 'made-by-cli' };
     assert.equal(runLabel(byHand, new Date()), 'made-by-cli');
     assert.equal(runTitle(byHand, new Date()), 'made-by-cli');

@@ -136,7 +136,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     item.id = `experiment:${experiment.key}`;
     const running = runs.filter((r) => r.state === 'running').length;
     const control = search ? searchControlHere(search, this.service.searches.isDriving(search)) : undefined;
-    item.description = [`${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '', control?.text ?? '']
+    // Who drives a search first: it is what a narrow view must not cut.
+    item.description = [control?.text ?? '', `${runs.length} run${runs.length === 1 ? '' : 's'}`, running ? `${running} running` : '']
       .filter(Boolean)
       .join(' · ');
     item.iconPath = new vscode.ThemeIcon(experiment.kind === 'search' ? 'search' : 'beaker');

@@ -45,14 +45,15 @@ function createdLabel(run: RunInfo, now: Date): string | undefined {
 }
 
 /**
- * A search's row: its name and when it was started ("search lr-sweep · 15:32:55"), read from its id (local time), so
- * that who drives it, beside the label, stays visible at the view's default width. The id is in the tooltip.
+ * A search's row (its icon says it is a search): its name and when it was started ("lr-sweep · 15:32:55"), read from
+ * its id (local time), so that who drives it, beside the label, stays visible at the view's default width. The id is
+ * in the tooltip.
  */
 export function searchLabel(id: string, now: Date): string {
   const m = GENERATED_ID.exec(id);
-  if (!m) return `search ${id}`;
+  if (!m) return id;
   const [y, mo, d, h, mi, s] = m.slice(2).map(Number) as [number, number, number, number, number, number];
-  return `search ${m[1]} · ${whenLabel(new Date(y, mo - 1, d, h, mi, s), now)}`;
+  return `${m[1]} · ${whenLabel(new Date(y, mo - 1, d, h, mi, s), now)}`;
 }
 
 function whenLabel(created: Date, now: Date): string {
