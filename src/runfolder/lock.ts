@@ -89,6 +89,18 @@ export interface Heartbeat {
 /** How often a heartbeat lock is renewed, and how long after its last renewal others may take it. */
 export type HeartbeatTiming = Pick<Heartbeat, 'everyMs' | 'staleAfterMs'>;
 
+/** The last createdAt (ms) this process wrote into a lock. */
+let lastCreatedMs = 0;
+
+/**
+ * Now, as a lock's createdAt, never the same twice in this process: with the pid it tells one lock from a later one
+ * this process took on the same file (two in one millisecond would otherwise look the same to release()).
+ */
+function uniqueCreatedAt(): string {
+  lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
+  return new Date(lastCreatedMs).toISOString();
+}
+
 /** The heartbeat of long-held locks (the run queue, a search's controller): renewed every 2 s, stale after 12 s. */
 export const OWNER_HEARTBEAT: HeartbeatTiming = { everyMs: 2_000, staleAfterMs: 12_000 };
 
@@ -211,7 +223,7 @@ export class FileLock {
     const info: LockInfo = {
       pid: process.pid,
       hostname: os.hostname(),
-      createdAt: new Date().toISOString(),
+      createdAt: uniqueCreatedAt(),
       owner: this.owner,
       ...(staleAfterMs ? { staleAfterMs } : {}),
     };
