@@ -15,6 +15,7 @@ import { planSearch } from '../../src/runs/search/plan';
 import { createSearchFolder, readSearchState, writeSearchState } from '../../src/runs/search/searchFolder';
 import { RunStore } from '../../src/runs/store';
 import { waitForPaint } from './harness/panelPaints';
+import { runsDir } from './harness/runsFolder';
 import { Workbench, type Theme } from './harness/workbench';
 
 const TOTAL = 10_000;
@@ -79,8 +80,6 @@ function writeSearch(workspace: string, store: RunStore): string {
   writeSearchState(store.root, file.id, { ...readSearchState(store.root, file.id), stoppedAt: new Date(now - 30_000).toISOString() });
   return file.id;
 }
-
-const runsDir = (wb: Workbench) => path.join(wb.workspace, '.mlbtc', 'runs');
 
 for (const theme of ['light', 'dark', 'high-contrast'] as const) {
   describe(`Run feedback, the search view and faceted trade-offs (${theme} theme)`, () => {

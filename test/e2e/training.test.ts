@@ -12,7 +12,8 @@ import { resolveSpec } from '../../src/core/spec/resolve';
 import type { StructureSpec } from '../../src/core/spec/schema';
 import { createRunFolder, readStatus } from '../../src/runfolder/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
-import { isProcessAlive } from '../../src/runfolder/process';
+import { killWorkers, runsDir } from './harness/runsFolder';
+import { until } from './harness/until';
 import { Workbench, type Theme } from './harness/workbench';
 
 /** In-context regression with d = 4: width 16, one layer, about 3,500 parameters; ~20 steps a second on cpu. */
@@ -30,7 +31,6 @@ function writeSpec(wb: Workbench, file: string, spec: StructureSpec): void {
   writeFileSync(path.join(wb.workspace, file), `${JSON.stringify(spec, null, 2)}\n`);
 }
 
-const runsDir = (wb: Workbench) => path.join(wb.workspace, '.mlbtc', 'runs');
 const runFolders = (wb: Workbench, prefix: string) =>
   existsSync(runsDir(wb)) ? readdirSync(runsDir(wb)).filter((n) => n.startsWith(prefix)) : [];
 
@@ -42,24 +42,6 @@ function lossesDrawnTo(wb: Workbench): number {
     if (m) step = Number(m[1]);
   }
   return step;
-}
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-/** Kill whatever a failed test left training in the workspace. */
-function killWorkers(wb: Workbench): void {
-  for (const name of runFolders(wb, '')) {
-    const pid = readStatus(path.join(runsDir(wb), name)).status?.pid;
-    if (pid && isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
-  }
 }
 
 for (const theme of ['light', 'dark'] as Theme[]) {

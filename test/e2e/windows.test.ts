@@ -14,6 +14,8 @@ import { isProcessAlive } from '../../src/runfolder/process';
 import { readStatus } from '../../src/runfolder/runFolder';
 import { StoreFiles } from '../../src/runs/layout';
 import { readSearchState, searchDir, SearchFiles, searchesDir, trialRunId } from '../../src/runs/search/searchFolder';
+import { killWorkers, runsDir as runsDirOf } from './harness/runsFolder';
+import { until } from './harness/until';
 import { Workbench } from './harness/workbench';
 
 /** Four trials of a tiny in-context regression (about 30 s each on tfjs here), one at a time: the search outlasts
@@ -27,20 +29,10 @@ const searchSpec = {
   search: { strategy: 'grid', maxConcurrent: 1, space: { 'training.lr': { choice: [1e-3, 2e-3, 3e-3, 4e-3] } } },
 } as unknown as StructureSpec;
 
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 describe('Two windows on one folder, one closing mid-search', () => {
   let first: Workbench;
   const others: Workbench[] = [];
-  const runsDir = () => path.join(first.workspace, '.mlbtc', 'runs');
+  const runsDir = () => runsDirOf(first);
   let searchId = '';
   const controllerPid = () => readLock(path.join(searchDir(runsDir(), searchId), SearchFiles.lock))?.pid;
   const trialDirs = () => readdirSync(runsDir()).filter((n) => n.startsWith(searchId));
@@ -52,13 +44,8 @@ describe('Two windows on one folder, one closing mid-search', () => {
   });
   after(async () => {
     for (const w of others) await w.close();
-    // Workers are detached: kill what a failed test left training, then stop the server with every extension host
-    // (the ghost's too) and remove the workspace.
-    if (first && existsSync(runsDir()))
-      for (const name of readdirSync(runsDir())) {
-        const pid = readStatus(path.join(runsDir(), name)).status?.pid;
-        if (pid && isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
-      }
+    // Then stop the server with every extension host (the ghost's too) and remove the workspace.
+    if (first) killWorkers(first);
     await first?.close();
   });
 
