@@ -1,10 +1,10 @@
 // Shared by the run tests in the real editor: tiny structures that train in seconds on 2 cores, a runs directory of
 // their own (so other suites' hand-written run folders never share the queue), and reading what a run wrote.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlbtcStudioApi, ViewRow } from '../../src/extension/extension';
-import { parseMetricLines, RunFiles, type MetricRecord } from '../../src/protocol/run';
+import { RunFiles, type MetricRecord } from '../../src/protocol/run';
+import { forEachMetric } from '../../src/runs/metrics';
 import type { RunInfo } from '../../src/runs/store';
 import { waitFor, workspaceUri, writeText } from './util';
 
@@ -61,8 +61,11 @@ export async function useSettings(runsDirectory: string, backend = 'cpu', runtim
   };
 }
 
+/** What the run has logged so far; none before its worker's first record (a run is `running` before that). */
 export function records(run: RunInfo): MetricRecord[] {
-  return parseMetricLines(readFileSync(path.join(run.dir, RunFiles.metrics), 'utf8'));
+  const all: MetricRecord[] = [];
+  forEachMetric(path.join(run.dir, RunFiles.metrics), (r) => void all.push(r));
+  return all;
 }
 
 export function waitForRun(
