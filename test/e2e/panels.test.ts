@@ -293,9 +293,13 @@ for (const theme of ['light', 'dark'] as Theme[]) {
       const frame = await panelFrame(wb, '#runs .run');
       // The three running runs are shown by default, train loss and val.loss each.
       await waitForPaint(wb, 'the running runs', (p) => p.panel === 'losses' && p.content === `6 curves, step to ${POINTS}`, 60_000);
-      // Show all 50.
-      for (const id of ids.slice(3)) await frame.locator(`.run[data-run="${id}"] vscode-checkbox`).click();
+      // Show all 50: the last from the keyboard, which keeps its focus while the list updates around it.
+      for (const id of ids.slice(3, -1)) await frame.locator(`.run[data-run="${id}"] vscode-checkbox`).click();
+      const lastBox = frame.locator(`.run[data-run="${ids.at(-1)}"] vscode-checkbox`);
+      await lastBox.focus();
+      await wb.page.keyboard.press('Space');
       await waitForPaint(wb, 'all 50 runs', (p) => p.panel === 'losses' && p.content === `${2 * RUNS} curves, step to ${POINTS}`, 120_000);
+      assert.ok(await lastBox.evaluate((el) => el === document.activeElement), 'the toggled checkbox kept the keyboard focus');
       await sleep(1000);
       await wb.screenshot('panel-losses');
 

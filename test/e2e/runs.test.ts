@@ -172,6 +172,10 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
       assert.equal(await frame.locator('th[aria-sort="descending"] button[data-sort="objective"]').count(), 1);
       await wb.page.keyboard.press('Enter');
       assert.match((await frame.locator('table.leaderboard tbody tr').first().textContent()) ?? '', /★ #3/);
+      assert.ok(
+        await frame.locator('button.sort[data-sort="objective"]').evaluate((el) => el === document.activeElement),
+        'the header kept the keyboard focus through the re-sorts',
+      );
       await sleep(300);
       await shot('search');
     });

@@ -6,10 +6,12 @@
 import * as d3 from 'd3';
 import type { LossesFromWebview, LossesState, LossesToWebview, LossRunInfo, LossSeries, LossView } from '../../src/protocol/webview';
 import baseCss from '../shared/base.css';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import { checkbox, emptyNote, panelHeader, select, spacer, toolbar } from '../shared/controls';
 import { toCsv } from '../../src/core/csv';
 import { exportButtons, Exporter } from '../shared/export';
 import { connectToHost, scriptStartMs } from '../shared/host';
+import { KeyedRows } from '../shared/keyedRows';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
@@ -125,7 +127,6 @@ exportButtons(exports, exporter, {
 function receive(message: LossesToWebview): void {
   switch (message.type) {
     case 'losses/runs': {
-      const known = JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.runtime, r.metrics]));
       runs = message.runs;
       if (!haveView) {
         haveView = true;
@@ -135,16 +136,14 @@ function receive(message: LossesToWebview): void {
         // A run's eval metrics became known once its records were read.
         changeView({ metrics: defaultMetrics(view.runIds) });
       }
-      // Rebuilding the lists re-creates their controls: only when runs, their states or metrics changed, not per update.
-      if (known !== JSON.stringify(runs.map((r) => [r.id, r.name, r.state, r.runtime, r.metrics]))) renderSidebar();
-      else updateLastValues();
+      syncSidebar();
       updateSummary(); // a run that stopped is no longer counted as running, even before the next curve update
       return;
     }
     case 'losses/select': {
       haveView = true;
       changeView({ runIds: message.runIds, metrics: metricsChosen ? view.metrics : defaultMetrics(message.runIds) });
-      renderSidebar();
+      syncSidebar();
       return;
     }
     case 'losses/series': {
@@ -153,7 +152,7 @@ function receive(message: LossesToWebview): void {
       hot = message.complete ? new Set() : new Set(message.series.map(curveKey));
       for (const s of message.series) series.set(curveKey(s), s);
       draw();
-      updateLastValues();
+      syncSidebar(); // the swatches follow the colours this draw gave newly shown runs
       return;
     }
     case 'exportResult':
@@ -248,51 +247,73 @@ function yLabel(): string {
   return view.metrics.every((m) => m === 'loss' || m.endsWith('.loss')) ? 'loss' : 'value';
 }
 
-function renderSidebar(): void {
-  const allMetrics = [...new Set(runs.flatMap((r) => r.metrics))];
-  const metricsTitle = document.createElement('h2');
-  metricsTitle.textContent = 'Metrics';
-  metricsBox.replaceChildren(
-    metricsTitle,
-    ...allMetrics.map((m) =>
-      checkbox(m === 'loss' ? 'train loss' : m, `metric-${m}`, view.metrics.includes(m), (on) => {
-        metricsChosen = true;
-        changeView({ metrics: on ? [...view.metrics, m] : view.metrics.filter((x) => x !== m) });
-      }),
-    ),
-  );
-  const runsTitle = document.createElement('h2');
-  runsTitle.textContent = 'Runs';
-  runsBox.replaceChildren(
-    runsTitle,
-    ...runs.map((run, i) => {
-      const row = document.createElement('div');
-      row.className = 'run';
-      row.dataset.run = run.id;
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      // A shown run's curve colour; a hidden run's swatch shows the colour it would get (none yet: its list slot).
-      swatch.style.setProperty('background', styleOf(runColours.of(run.id) ?? i, 0, theme).colour);
-      const box = checkbox(run.name, `run-${i}`, view.runIds.includes(run.id), (on) =>
-        changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }),
-      );
-      const state = document.createElement('span');
-      state.className = 'state';
-      state.textContent = run.state;
-      const runtime = document.createElement('span');
-      runtime.className = 'runtime';
-      runtime.textContent = run.runtime ?? '';
-      runtime.title = run.runtime ?? ''; // the whole text when the row is too narrow for it
-      const last = document.createElement('span');
-      last.className = 'last';
-      row.append(swatch, box, state, runtime, last);
-      return row;
+const metricsTitle = document.createElement('h2');
+metricsTitle.textContent = 'Metrics';
+metricsBox.append(metricsTitle);
+const metricRows = new KeyedRows<string>(
+  metricsBox,
+  (metric) => metric,
+  (metric) =>
+    checkbox(metric === 'loss' ? 'train loss' : metric, `metric-${metric}`, false, (on) => {
+      metricsChosen = true;
+      changeView({ metrics: on ? [...view.metrics, metric] : view.metrics.filter((x) => x !== metric) });
     }),
-  );
+  (box, metric) => setChecked(box, view.metrics.includes(metric)),
+);
+const runsTitle = document.createElement('h2');
+runsTitle.textContent = 'Runs';
+runsBox.append(runsTitle);
+const runRows = new KeyedRows<LossRunInfo>(
+  runsBox,
+  (run) => run.id,
+  (run) => {
+    const row = document.createElement('div');
+    row.className = 'run';
+    row.dataset.run = run.id;
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    const box = checkbox(run.name, `run-${run.id}`, false, (on) =>
+      changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }),
+    );
+    const state = document.createElement('span');
+    state.className = 'state';
+    const runtime = document.createElement('span');
+    runtime.className = 'runtime';
+    const last = document.createElement('span');
+    last.className = 'last';
+    row.append(swatch, box, state, runtime, last);
+    return row;
+  },
+  (row, run, i) => {
+    // A shown run's curve colour; a hidden run's swatch shows the colour it would get (none yet: its list slot).
+    row.querySelector<HTMLElement>('.swatch')!.style.setProperty('background', styleOf(runColours.of(run.id) ?? i, 0, theme).colour);
+    const box = row.querySelector<VscodeCheckbox>('vscode-checkbox')!;
+    if (box.label !== run.name) box.label = run.name;
+    setChecked(box, view.runIds.includes(run.id));
+    setText(row.querySelector('.state')!, run.state);
+    const runtime = row.querySelector<HTMLElement>('.runtime')!;
+    setText(runtime, run.runtime ?? '');
+    runtime.title = run.runtime ?? ''; // the whole text when the row is too narrow for it
+  },
+);
+
+/** The metric and run lists, updated in place (see KeyedRows: controls survive the host's updates). */
+function syncSidebar(): void {
+  metricRows.sync([...new Set(runs.flatMap((r) => r.metrics))]);
+  runRows.sync(runs);
   updateLastValues();
 }
 
-/** The latest value of the first shown metric beside each run (cheap: runs on every streaming update). */
+function setChecked(box: HTMLElement, checked: boolean): void {
+  const control = box as VscodeCheckbox;
+  if (control.checked !== checked) control.checked = checked;
+}
+
+function setText(element: Element, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+/** The latest value of the first shown metric beside each run. */
 function updateLastValues(): void {
   const fmt = d3.format('.4~g');
   for (const row of Array.from(runsBox.querySelectorAll<HTMLElement>('.run'))) {
@@ -388,7 +409,7 @@ function plottedCsv(): string {
 onThemeChange((t) => {
   theme = t;
   draw();
-  renderSidebar();
+  syncSidebar();
 });
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 new ResizeObserver(() => {

@@ -5,6 +5,7 @@
  */
 import { shortCount } from '../../src/core/format';
 import type { SearchSortKey, SearchTrialRow } from '../../src/protocol/webview';
+import { KeyedRows } from '../shared/keyedRows';
 
 export const COLUMNS: { key: SearchSortKey; label: string; numeric: boolean }[] = [
   { key: 'trial', label: 'Trial', numeric: true },
@@ -63,69 +64,105 @@ export interface LeaderboardHandlers {
   open(runId: string): void;
 }
 
-/** Draw the table into `table` (replacing what it held). */
-export function renderLeaderboard(
-  table: HTMLTableElement,
-  rows: readonly SearchTrialRow[],
-  best: number | null,
-  sort: { key: SearchSortKey; descending: boolean },
-  on: LeaderboardHandlers,
-): void {
-  const head = document.createElement('thead');
-  const headRow = document.createElement('tr');
-  for (const c of COLUMNS) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    if (c.numeric) th.className = 'numeric';
-    th.setAttribute('aria-sort', sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none');
-    const button = document.createElement('button');
-    button.className = 'sort';
-    button.dataset.sort = c.key;
-    button.textContent = `${c.label}${sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}`;
-    button.title = `Sort by ${c.label.toLowerCase()}`;
-    button.addEventListener('click', () => on.sort(c.key));
-    th.append(button);
-    headRow.append(th);
-  }
-  const openTh = document.createElement('th');
-  openTh.scope = 'col';
-  openTh.textContent = 'Run';
-  headRow.append(openTh);
-  head.append(headRow);
+/**
+ * The table, built once and updated in place: a header or an Open button keeps its element (and the keyboard focus)
+ * while the search's trials stream in.
+ */
+export class Leaderboard {
+  private readonly sortButtons = new Map<SearchSortKey, HTMLButtonElement>();
+  private readonly rows: KeyedRows<SearchTrialRow, HTMLTableRowElement>;
+  /** The run each trial's Open button reveals (a trial gets its run when it starts). */
+  private readonly runIds = new Map<number, string | null>();
+  private best: number | null = null;
 
-  const body = document.createElement('tbody');
-  for (const r of sortTrials(rows, sort.key, sort.descending)) {
+  constructor(table: HTMLTableElement, on: LeaderboardHandlers) {
+    const head = document.createElement('thead');
+    const headRow = document.createElement('tr');
+    for (const c of COLUMNS) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      if (c.numeric) th.className = 'numeric';
+      const button = document.createElement('button');
+      button.className = 'sort';
+      button.dataset.sort = c.key;
+      button.title = `Sort by ${c.label.toLowerCase()}`;
+      button.addEventListener('click', () => on.sort(c.key));
+      th.append(button);
+      headRow.append(th);
+      this.sortButtons.set(c.key, button);
+    }
+    const openTh = document.createElement('th');
+    openTh.scope = 'col';
+    openTh.textContent = 'Run';
+    headRow.append(openTh);
+    head.append(headRow);
+    const body = document.createElement('tbody');
+    table.replaceChildren(head, body);
+    this.rows = new KeyedRows<SearchTrialRow, HTMLTableRowElement>(
+      body,
+      (r) => String(r.trial),
+      (r) => this.createRow(r.trial, on),
+      (tr, r) => this.updateRow(tr, r),
+    );
+  }
+
+  render(rows: readonly SearchTrialRow[], best: number | null, sort: { key: SearchSortKey; descending: boolean }): void {
+    this.best = best;
+    for (const c of COLUMNS) {
+      const button = this.sortButtons.get(c.key)!;
+      const sorted = sort.key === c.key;
+      button.parentElement!.setAttribute('aria-sort', sorted ? (sort.descending ? 'descending' : 'ascending') : 'none');
+      setText(button, `${c.label}${sorted ? (sort.descending ? ' ▼' : ' ▲') : ''}`);
+    }
+    this.rows.sync(sortTrials(rows, sort.key, sort.descending));
+  }
+
+  private createRow(trial: number, on: LeaderboardHandlers): HTMLTableRowElement {
     const tr = document.createElement('tr');
-    tr.dataset.trial = String(r.trial);
-    if (r.trial === best) tr.className = 'best';
-    const cells: [string, boolean][] = [
-      [r.trial === best ? `★ #${r.trial}` : `#${r.trial}`, true],
-      [r.params || '(no parameters varied)', false],
-      [formatCompute(r), true],
-      [formatObjective(r.objective), true],
-      [`${r.state}${r.rung ? ` (rung ${r.rung})` : ''}${r.step !== null && r.state === 'running' ? ` · step ${r.step}` : ''}`, false],
-    ];
-    cells.forEach(([text, numeric], i) => {
-      const td = document.createElement(i === 0 ? 'th' : 'td');
-      if (i === 0) (td as HTMLTableCellElement).scope = 'row';
-      if (numeric) td.className = 'numeric';
-      td.textContent = text;
-      if (i === 0 && r.trial === best) td.setAttribute('aria-label', `trial ${r.trial}, the best`);
+    tr.dataset.trial = String(trial);
+    const head = document.createElement('th');
+    head.scope = 'row';
+    head.className = 'numeric';
+    tr.append(head);
+    COLUMNS.slice(1).forEach((c) => {
+      const td = document.createElement('td');
+      if (c.numeric) td.className = 'numeric';
       tr.append(td);
     });
     const openTd = document.createElement('td');
-    if (r.runId) {
-      const open = document.createElement('button');
-      open.className = 'open';
-      open.textContent = 'Open';
-      open.title = `Reveal ${r.runId} in the Experiments view and show its losses`;
-      open.setAttribute('aria-label', `Open the run of trial ${r.trial}`);
-      const runId = r.runId;
-      open.addEventListener('click', () => on.open(runId));
-      openTd.append(open);
-    }
+    const open = document.createElement('button');
+    open.className = 'open';
+    open.textContent = 'Open';
+    open.setAttribute('aria-label', `Open the run of trial ${trial}`);
+    open.addEventListener('click', () => {
+      const runId = this.runIds.get(trial);
+      if (runId) on.open(runId);
+    });
+    openTd.append(open);
     tr.append(openTd);
-    body.append(tr);
+    return tr;
   }
-  table.replaceChildren(head, body);
+
+  private updateRow(tr: HTMLTableRowElement, r: SearchTrialRow): void {
+    const isBest = r.trial === this.best;
+    tr.classList.toggle('best', isBest);
+    const texts = [
+      isBest ? `★ #${r.trial}` : `#${r.trial}`,
+      r.params || '(no parameters varied)',
+      formatCompute(r),
+      formatObjective(r.objective),
+      `${r.state}${r.rung ? ` (rung ${r.rung})` : ''}${r.step !== null && r.state === 'running' ? ` · step ${r.step}` : ''}`,
+    ];
+    texts.forEach((text, i) => setText(tr.cells[i]!, text));
+    if (isBest) tr.cells[0]!.setAttribute('aria-label', `trial ${r.trial}, the best`);
+    else tr.cells[0]!.removeAttribute('aria-label');
+    this.runIds.set(r.trial, r.runId);
+    const open = tr.cells[COLUMNS.length]!.querySelector('button')!;
+    open.hidden = !r.runId;
+    open.title = r.runId ? `Reveal ${r.runId} in the Experiments view and show its losses` : '';
+  }
+}
+
+function setText(element: Element, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
 }

@@ -12,7 +12,7 @@ import { connectToHost, scriptStartMs } from '../shared/host';
 import { adoptStyles } from '../shared/styles';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { Tooltip } from '../shared/tooltip';
-import { formatObjective, renderLeaderboard } from './leaderboard';
+import { formatObjective, Leaderboard } from './leaderboard';
 import { drawParallel } from './parallel';
 import css from './search.css';
 
@@ -38,6 +38,7 @@ tableBox.className = 'table-box';
 const table = document.createElement('table');
 table.className = 'leaderboard';
 tableBox.append(table);
+const leaderboard = new Leaderboard(table, { sort: setSort, open: (runId) => open(runId) });
 const figure = document.createElement('div');
 figure.id = 'figure';
 const chartTitle = document.createElement('h2');
@@ -79,7 +80,6 @@ function setSort(key: SearchSortKey): void {
   sort = { key, descending: sort.key === key ? !sort.descending : false };
   if (model) host.saveState({ root: model.root, id: model.id, sort: sort.key, descending: sort.descending });
   render();
-  table.querySelector<HTMLButtonElement>(`button[data-sort="${key}"]`)?.focus(); // the keyboard stays on the header
 }
 
 function render(): void {
@@ -116,7 +116,7 @@ function render(): void {
       bestNote.append(button);
     }
   } else bestNote.textContent = 'No trial has an objective yet.';
-  renderLeaderboard(table, m.trials, m.best, sort, { sort: setSort, open });
+  leaderboard.render(m.trials, m.best, sort);
   const width = figure.clientWidth || window.innerWidth - 32;
   drawParallel(svg, m, width, 320, tooltip, (t) => t.runId && open(t.runId));
   host.post({
