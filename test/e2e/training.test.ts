@@ -13,7 +13,7 @@ import type { StructureSpec } from '../../src/core/spec/schema';
 import { createRunFolder, readStatus } from '../../src/runfolder/runFolder';
 import { parseMetricLines, RunFiles } from '../../src/protocol/run';
 import { killWorkers, runsDir } from './harness/runsFolder';
-import { until } from './harness/until';
+import { until } from '../../scripts/harness/until';
 import { Workbench, type Theme } from './harness/workbench';
 
 /** In-context regression with d = 4: width 16, one layer, about 3,500 parameters; ~20 steps a second on cpu. */

@@ -15,7 +15,7 @@ import { readStatus } from '../../src/runfolder/runFolder';
 import { StoreFiles } from '../../src/runs/layout';
 import { readSearchState, searchDir, SearchFiles, searchesDir, trialRunId } from '../../src/runs/search/searchFolder';
 import { killWorkers, runsDir as runsDirOf } from './harness/runsFolder';
-import { until } from './harness/until';
+import { until } from '../../scripts/harness/until';
 import { Workbench } from './harness/workbench';
 
 /** Four trials of a tiny in-context regression (about 30 s each on tfjs here), one at a time: the search outlasts

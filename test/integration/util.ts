@@ -1,6 +1,7 @@
 // Helpers for the extension's integration tests (run inside the real extension host, workspace = a temp copy of
 // examples/, so tests may create and edit files in it).
 import * as vscode from 'vscode';
+import { until } from '../../scripts/harness/until';
 import type { MlbtcStudioApi } from '../../src/extension/extension';
 
 export const EXTENSION_ID = 'mlbtc.mlbtc-studio';
@@ -58,19 +59,13 @@ export function mlbtcDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter(isOwnDiagnostic);
 }
 
-/** Polls until `check` returns a value other than undefined/false, or fails naming what it waited for. */
-export async function waitFor<T>(
+/** `until` with the host's pace: a short default limit, polled every 50 ms (the extension host answers quickly). */
+export function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return until(what, check, timeoutMs, 50);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
