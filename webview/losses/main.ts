@@ -270,18 +270,11 @@ const runRows = new KeyedRows<LossRunInfo>(
     const row = document.createElement('div');
     row.className = 'run';
     row.dataset.run = run.id;
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
     const box = checkbox(run.name, `run-${run.id}`, false, (on) =>
       changeView({ runIds: on ? [...view.runIds, run.id] : view.runIds.filter((x) => x !== run.id) }),
     );
-    const state = document.createElement('span');
-    state.className = 'state';
-    const runtime = document.createElement('span');
-    runtime.className = 'runtime';
-    const last = document.createElement('span');
-    last.className = 'last';
-    row.append(swatch, box, state, runtime, last);
+    const span = (className: string) => Object.assign(document.createElement('span'), { className });
+    row.append(span('swatch'), box, span('state'), span('runtime'), span('last'));
     return row;
   },
   (row, run, i) => {
