@@ -77,10 +77,14 @@ def test_a_sliding_window_sees_window_plus_one_keys():
     assert torch.all(delta[9:] < 1e-6) and torch.all(delta[:5] < 1e-6)
 
 
-@pytest.mark.parametrize("seq_len, block_sizes", [(16, [16, 8, 4]), (12, [12, 4, 6])])  # nested, and not
-def test_mlr_block_sums_and_their_gradients_equal_the_naive_level_matrices(seq_len, block_sizes):
+@pytest.mark.parametrize(
+    "seq_len, block_sizes, normalize",
+    # nested, not nested, without a level spanning the sequence; weighted by coverage or by 1/L
+    [(16, [16, 8, 4], "coverage"), (12, [12, 4, 6], "coverage"), (16, [8, 4, 2], "coverage"), (16, [16, 8, 4], "levels")],
+)
+def test_mlr_block_sums_and_their_gradients_equal_the_naive_level_matrices(seq_len, block_sizes, normalize):
     s = spec("mlr", seq_len=seq_len)
-    s["layers"][0]["groups"][0]["attention"]["blockSizes"] = block_sizes
+    s["layers"][0]["groups"][0]["attention"].update(blockSizes=block_sizes, normalize=normalize)
     group: MlrAttention = build_attention(s, Rng(0)).groups[0]
     x = torch.randn(2, seq_len, 16, requires_grad=True)
     q, k = group.project(x)
@@ -91,7 +95,7 @@ def test_mlr_block_sums_and_their_gradients_equal_the_naive_level_matrices(seq_l
         level = q[..., first:first + r] @ k[..., first:first + r].transpose(-1, -2) / r
         naive = naive + level * ((positions[:, None] // size) == (positions[None, :] // size))
         first += r
-    naive = naive * group.coverage
+    naive = naive * group.coverage if normalize == "coverage" else naive / len(block_sizes)
     weights = torch.randn(2, 2, seq_len, seq_len)
     (expected,) = torch.autograd.grad((naive * weights).sum(), x)
     scores = group.scores(x)
@@ -206,6 +210,17 @@ def test_fused_attention_trains_under_bf16_autocast(family):
     loss.backward()
     assert loss.item() == pytest.approx(plain.loss(batch).item(), rel=5e-2)
     assert all(p.param.grad is not None and torch.isfinite(p.param.grad).all() for p in fast.named_params())
+
+
+def test_mlr_trains_under_bf16_autocast():
+    model = randomise(build_model(lm_spec("mlr"), Rng(0)))
+    batch = Batch(torch.randint(0, 40, (2, 16)), torch.randint(0, 40, (2, 16)), None, 32)
+    expected = model.loss(batch).item()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model.loss(batch)
+    loss.backward()
+    assert loss.item() == pytest.approx(expected, rel=5e-2)
+    assert all(p.param.grad is not None and torch.isfinite(p.param.grad).all() for p in model.named_params())
 
 
 @pytest.mark.skipif(not fast_path_available(), reason="flex_attention needs torch ≥ 2.5")

@@ -163,8 +163,8 @@ class MlrAttention(QueryKeyHeadGroup):
 
         S_h = ω ⊙ Σ_l BlockDiag_{T_l}(Q_l K_lᵀ)/r_l,   ω = 1, 1/L ("levels") or 1/c(i,j) ("coverage").
 
-    Each level's block products are one batched product over (B·H·T/T_l) blocks, summed into the T×T scores without
-    a T×T matrix per level (block_diagonal.py)."""
+    Each level's block products are one batched product over (B·H·T/T_l) blocks, summed (and weighted by ω) into the
+    T×T scores without a T×T matrix per level (block_diagonal.py)."""
 
     def __init__(self, params, prefix, model, heads, a: dict, masks: MaskCache):
         super().__init__(params, prefix, model["width"], heads, model["headDim"], a["qkNorm"])
@@ -184,8 +184,7 @@ class MlrAttention(QueryKeyHeadGroup):
             (ql * (self.level_factor / r)).reshape(b * h, t // size, size, r) @ kl.reshape(b * h, t // size, size, r).transpose(-1, -2)
             for ql, kl, r, size in zip(torch.split(q, self.ranks, -1), torch.split(k, self.ranks, -1), self.ranks, self.block_sizes)
         ]
-        summed = sum_block_diagonals(self.block_sizes, products, t).reshape(b, h, t, t)
-        return summed if self.coverage is None else summed * self.coverage
+        return sum_block_diagonals(self.block_sizes, products, t, self.coverage).reshape(b, h, t, t)
 
 
 class BilinearMlrAttention(HeadGroup):
@@ -387,7 +386,9 @@ class AttentionLayer(nn.Module):
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
         """Pre-softmax scores of every head (B, H, T, T), groups in head order."""
-        return torch.cat([g.scores(x) for g in self.groups], dim=1)
+        groups = self.groups
+        # One group's scores are already the layer's: a cat would copy the B·H·T·T tensor (15 ms at T 1024).
+        return groups[0].scores(x) if len(groups) == 1 else torch.cat([g.scores(x) for g in groups], dim=1)
 
 
 def fused_attention(q, k, v, mask_bias, masks: MaskCache, window: int, scale: float) -> torch.Tensor:
