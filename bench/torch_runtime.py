@@ -7,6 +7,8 @@ the fast path (flex_attention block masks and torch.compile), so what is timed i
 Usage: python3 bench/torch_runtime.py '<json>'   ->   one JSON line: {"cpuMs", "wallMs", "params", "fast", "device"}
 Config: {"spec": <resolved spec>, "specDir": folder the spec's data path is relative to, "steps", "warmup",
          "device" ("cpu" | "cuda" | ...), "precision" ("fp32" | "bf16"), "fast" (bool), "threads" (CPU threads)}
+With "mode": "scores" (and "batch") it times the forward pass of layer 0's attention logits instead, on a random
+input (B, T, D): what the tfjs engine's `attentionLogits` is timed on.
 """
 import contextlib
 import json
@@ -28,21 +30,28 @@ def main(cfg):
     root = Rng(spec["training"]["seed"])
     model = build_model(spec, root.fork(), fast=True) if cfg.get("fast") else build_model(spec, root.fork())
     model.to(device)
-    task = create_task(spec, cfg.get("specDir", "."), root.fork())
     bf16 = cfg.get("precision") == "bf16"
     autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
-    trainer = Trainer(model, task, spec["training"], device, autocast)
+    if cfg.get("mode") == "scores":
+        x = torch.randn(cfg.get("batch", 2), spec["model"]["seqLen"], spec["model"]["width"], device=device)
+
+        def run(_step):
+            with torch.no_grad(), autocast():
+                model.attention_logits(0, x)
+    else:
+        task = create_task(spec, cfg.get("specDir", "."), root.fork())
+        run = Trainer(model, task, spec["training"], device, autocast).step
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     step = 0
     for _ in range(cfg.get("warmup", 1)):  # the first steps compile (fast path) and allocate
         step += 1
-        trainer.step(step)
+        run(step)
     sync()
     n = cfg.get("steps", 3)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(n):
         step += 1
-        trainer.step(step)
+        run(step)
     sync()
     return {
         "cpuMs": (time.process_time() - cpu0) * 1000 / n,

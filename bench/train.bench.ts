@@ -309,8 +309,10 @@ async function scoresAtT1024(exe: string | null): Promise<void> {
   const flopRatio = analyze(specs.mlr).macs.scoresPerHead / analyze(specs.dense).macs.scoresPerHead;
   const batch = 2;
   const x = tf.randomNormal([batch, 1024, 256]) as tf.Tensor3D;
-  const rows: string[][] = [['scores (B 2, T 1024, D 256, 4 heads)', 'ours ms (cpu / wall)', 'PyTorch ms (cpu / wall)']];
-  const times: Record<string, { ours: number; torch: number }> = {};
+  const rows: string[][] = [
+    ['scores (B 2, T 1024, D 256, 4 heads)', 'tfjs ms (cpu / wall)', 'torch runtime ms (cpu / wall)', 'reference ms (cpu / wall)'],
+  ];
+  const times: Record<string, { ours: number; runtime: number; torch: number }> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const model = buildModel(spec, new Rng(1));
     tf.tidy(() => void model.attentionLogits(0, x).dataSync());
@@ -331,19 +333,23 @@ async function scoresAtT1024(exe: string | null): Promise<void> {
           ...(name === 'mlr' ? mlrAttention : {}),
         })
       : 'skipped';
-    times[name] = { ours: ours.cpuMs, torch: typeof torch === 'string' ? NaN : torch.cpuMs };
-    rows.push([
-      name,
-      `${fmt(ours.cpuMs)} / ${fmt(ours.wallMs)}`,
-      typeof torch === 'string' ? torch : `${fmt(torch.cpuMs)} / ${fmt(torch.wallMs)}`,
-    ]);
+    // The runtime's plain path (what it runs on a CPU), on the same shapes.
+    const runtime = exe
+      ? torchTiming(
+          exe,
+          { mode: 'scores', spec, specDir: root, threads: 1, batch, ...(FAST ? { fast: true, warmup: 2 } : {}) },
+          'torch_runtime.py',
+        )
+      : 'skipped';
+    const cpu = (t: Timing | string) => (typeof t === 'string' ? NaN : t.cpuMs);
+    const cell = (t: Timing | string) => (typeof t === 'string' ? t : `${fmt(t.cpuMs)} / ${fmt(t.wallMs)}`);
+    times[name] = { ours: ours.cpuMs, runtime: cpu(runtime), torch: cpu(torch) };
+    rows.push([name, cell(ours), cell(runtime), cell(torch)]);
   }
   x.dispose();
-  rows.push([
-    `mlr / dense (score FLOP ratio ${flopRatio.toFixed(2)})`,
-    (times.mlr!.ours / times.dense!.ours).toFixed(2),
-    Number.isFinite(times.mlr!.torch) ? (times.mlr!.torch / times.dense!.torch).toFixed(2) : '–',
-  ]);
+  const ratio = (side: 'ours' | 'runtime' | 'torch') =>
+    Number.isFinite(times.mlr![side]) ? (times.mlr![side] / times.dense![side]).toFixed(2) : '–';
+  rows.push([`mlr / dense (score FLOP ratio ${flopRatio.toFixed(2)})`, ratio('ours'), ratio('runtime'), ratio('torch')]);
   console.log('\nAttention scores forward, one layer:');
   printMarkdownTable(rows[0]!, rows.slice(1));
 }
