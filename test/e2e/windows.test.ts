@@ -4,7 +4,7 @@
 // minutes, a ghost that still holds the search) and a new window is opened. That window stops the search and resumes
 // it, and the search finishes with each trial trained once, by one run. Screenshots: test-results/windows-*-light.png.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sleep } from '../../scripts/harness/processes';
@@ -13,7 +13,7 @@ import { readLock } from '../../src/runfolder/lock';
 import { isProcessAlive } from '../../src/runfolder/process';
 import { readStatus } from '../../src/runfolder/runFolder';
 import { StoreFiles } from '../../src/runs/layout';
-import { readSearchState, searchDir, SearchFiles, searchesDir, trialRunId } from '../../src/runs/search/searchFolder';
+import { listSearchIds, readSearchState, searchDir, SearchFiles, trialRunId } from '../../src/runs/search/searchFolder';
 import { killWorkers, runsDir as runsDirOf } from './harness/runsFolder';
 import { until } from '../../scripts/harness/until';
 import { Workbench } from './harness/workbench';
@@ -77,7 +77,8 @@ describe('Two windows on one folder, one closing mid-search', () => {
     await second.openFile('e2e-windows.mlbtc.json');
     await second.runCommand('MLBTC: Start Search');
     await second.page.locator('.monaco-dialog-box').getByRole('button', { name: 'Start Search' }).click({ timeout: 60_000 });
-    searchId = await until('the search folder', () => existsSync(searchesDir(runsDir())) && readdirSync(searchesDir(runsDir()))[0]);
+    // Its id once the folder is in place (listSearchIds skips the creator's temp folder, which has a name of its own).
+    searchId = await until('the search folder', () => listSearchIds(runsDir())[0]);
     await until('trial 0 to train', () => trialState(0) === 'running', 120_000);
     const secondHost = controllerPid()!;
     await searchRow(first, /^driven by VS Code window \(pid \d+\)/);
