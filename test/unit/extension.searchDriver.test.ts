@@ -29,6 +29,7 @@ import {
 } from '../../src/runs/search/searchFolder';
 import { searchStopRequestOf } from '../../src/runs/search/searchStop';
 import { RunStore } from '../../src/runs/store';
+import { until as pollUntil } from '../../scripts/harness/until';
 import { bundle, removeWorkAndWorkers, repoRoot, sleep, tempDir, tinyRawSpec } from './runs.helpers';
 
 let work: string;
@@ -51,33 +52,36 @@ after(async () => {
 
 const quiet: LogSink = { info: () => {}, warn: () => {}, error: () => {} };
 
-function window(root: string, stepMs = 10): { model: RunsModel; driver: SearchDriver } {
+function window(
+  root: string,
+  stepMs = 10,
+  managerOptions?: ConstructorParameters<typeof SearchDriver>[4],
+): { model: RunsModel; driver: SearchDriver } {
   process.env.FIXTURE_STEP_MS = String(stepMs);
   process.env.FIXTURE_IGNORE_SIGTERM = '0';
   const model = new RunsModel((r) =>
     new RunManager({ runsDir: r, launcher: launchDetachedWorker(fixture), pollMs: 50, owner: 'test window' }).open(),
   );
   model.setRoots([root]);
-  const driver = new SearchDriver(model, quiet, 'test window', () => 1);
+  const driver = new SearchDriver(model, quiet, 'test window', () => 1, managerOptions);
   models.push(model);
   drivers.push(driver);
   return { model, driver };
 }
 
-function gridPlan(steps: number, lrs: number[]) {
+function gridPlan(steps: number, lrs: number[], maxConcurrent?: number) {
   return planSearch({
     ...tinyRawSpec({ steps, evalEvery: 5, checkpointEvery: 5 }, 'grid'),
-    search: { strategy: 'grid', space: { 'training.lr': { choice: lrs } } } as unknown as StructureSpec['search'],
+    search: {
+      strategy: 'grid',
+      space: { 'training.lr': { choice: lrs } },
+      ...(maxConcurrent ? { maxConcurrent } : {}),
+    } as unknown as StructureSpec['search'],
   });
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polled every 50 ms: trials of the fixture worker pass through a state in a few hundred. */
+const until = (what: string, check: () => boolean, timeoutMs = 20_000) => pollUntil(what, check, timeoutMs, 50);
 
 describe('SearchDriver', () => {
   it('drives a grid to its end, one trial at a time, each trial under its fixed id', async () => {
@@ -106,6 +110,16 @@ describe('SearchDriver', () => {
     assert.equal(searchControl(root, ref.id).kind, 'finished');
     driver.adoptOrphans([root]);
     assert.ok(!driver.isDriving(ref), 'a finished search is not driven again');
+  });
+
+  it("gives its manager the search's own maxConcurrent as the job-array throttle, else mlbtc.maxConcurrentRuns", async () => {
+    const root = path.join(work, 'throttle');
+    const throttles: number[] = [];
+    const { driver } = window(root, 10, (atOnce) => (throttles.push(atOnce), {}));
+    const own = driver.start(root, gridPlan(5, [1e-3, 2e-3], 2), { path: '/w/grid.mlbtc.json', text: '{}' });
+    const unsaid = driver.start(root, gridPlan(5, [1e-3, 2e-3]), { path: '/w/other.mlbtc.json', text: '{}' });
+    assert.deepEqual(throttles, [2, 1]);
+    await until('both searches to finish', () => [own, unsaid].every((ref) => readSearchState(root, ref.id).finishedAt !== null));
   });
 
   it('a search whose window closed mid-search is taken over by the next window, which finishes it', async () => {

@@ -73,7 +73,14 @@ export class RunService implements vscode.Disposable {
     this.statusBar = new RunStatusBar(this.model, this.trialParams);
     this.notifications = new RunNotifications(this.model, this.trialParams);
     this.tradeoffs = new RunTradeoffs(this.model, this.trialParams);
-    this.searches = new SearchDriver(this.model, this.log, OWNER, maxConcurrentRuns, () => this.executorOptions(), this.presence.isPresent);
+    this.searches = new SearchDriver(
+      this.model,
+      this.log,
+      OWNER,
+      maxConcurrentRuns,
+      (atOnce) => this.executorOptions(atOnce),
+      this.presence.isPresent,
+    );
     this.subscriptions = [
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!this.started) return;
@@ -171,9 +178,12 @@ export class RunService implements vscode.Disposable {
     }).open();
   }
 
-  /** Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown). */
-  private executorOptions(): Pick<ManagerOptions, 'executor' | 'slurm'> {
-    return vscode.workspace.isTrusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath) } : {};
+  /**
+   * Untrusted: no executor at all, so nothing is ever submitted from here (runs with a job are still shown).
+   * `arrayThrottle`: the Slurm job-array tasks running at once (default mlbtc.maxConcurrentRuns).
+   */
+  private executorOptions(arrayThrottle?: number): Pick<ManagerOptions, 'executor' | 'slurm'> {
+    return vscode.workspace.isTrusted ? { executor: executorSetting, slurm: slurmExecutor(this.extensionPath, arrayThrottle) } : {};
   }
 
   dispose(): void {

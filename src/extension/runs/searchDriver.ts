@@ -58,10 +58,11 @@ export class SearchDriver implements Disposable {
     private readonly defaultConcurrency: () => number,
     /**
      * What the driver's own run manager needs to start, stop and resume trials where the window's managers would:
-     * the executor setting and the Slurm executor (none in an untrusted folder). A trial that is a Slurm job is
-     * resumed by releasing its job, which only a manager with the executor can do.
+     * the executor setting and a Slurm executor whose job arrays keep `trialsAtOnce` running (none in an untrusted
+     * folder). A trial that is a Slurm job is resumed by releasing its job, which only a manager with the executor
+     * can do.
      */
-    private readonly managerOptions: () => Pick<ManagerOptions, 'executor' | 'slurm'> = () => ({}),
+    private readonly managerOptions: (trialsAtOnce: number) => Pick<ManagerOptions, 'executor' | 'slurm'> = () => ({}),
     /** Whether the window answers (windowPresence.ts): a ghost extension host neither renews its locks nor adopts. */
     private readonly present: () => boolean = () => true,
   ) {}
@@ -112,16 +113,17 @@ export class SearchDriver implements Disposable {
 
   private controllerFor(ref: SearchRef): { controller: SearchController; manager: RunManager } {
     const plan = readSearchFile(ref.root, ref.id).plan;
-    const options = this.managerOptions();
+    const atOnce = plan.maxConcurrent ?? this.defaultConcurrency();
+    const options = this.managerOptions(atOnce);
     const manager = new RunManager({ runsDir: ref.root, queue: 'never', owner: `${this.owner}, search ${ref.id}`, ...options });
-    // On Slurm a one-rung search (grid, random) queues every trial at once, so the window's manager submits them as
-    // one job array, whose throttle keeps mlbtc.maxConcurrentRuns training; ASHA promotes from results, so its
-    // trials go a few at a time (as `mlbtc search --executor slurm` does).
+    // On Slurm a one-rung search (grid, random) queues every trial at once, so the manager submits them as one job
+    // array, whose throttle keeps `atOnce` training; ASHA promotes from results, so its trials go a few at a time (as
+    // `mlbtc search --executor slurm` does).
     const first = plan.trials[0];
     const fallback = typeof options.executor === 'function' ? options.executor() : (options.executor ?? 'local');
     const asArray = !plan.asha && first !== undefined && executorOf(first.spec, fallback) === 'slurm';
     const controller = new SearchController(manager, ref.id, {
-      maxConcurrent: asArray ? plan.trials.length : (plan.maxConcurrent ?? this.defaultConcurrency()),
+      maxConcurrent: asArray ? plan.trials.length : atOnce,
       owner: this.owner,
       present: this.present,
       onEvent: (e) => {

@@ -48,12 +48,13 @@ export function slurmSettings(): SlurmSettings {
 
 /**
  * The executor of this window's run managers: the bundled worker, and src/pytorch of the extension for PyTorch runs.
- * A search's trials go as one job array throttled to mlbtc.maxConcurrentRuns (read when the managers are opened).
+ * Runs submitted together go as one job array that keeps `arrayThrottle` tasks running: a search's trials at its
+ * `search.maxConcurrent`, else mlbtc.maxConcurrentRuns (read when the managers are opened).
  */
-export function slurmExecutor(extensionPath: string): SlurmExecutor {
+export function slurmExecutor(extensionPath: string, arrayThrottle = maxConcurrentRuns()): SlurmExecutor {
   return new SlurmExecutor({
     settings: slurmSettings,
-    arrayThrottle: maxConcurrentRuns(),
+    arrayThrottle,
     workerPaths: { tfjsWorker: path.join(extensionPath, 'dist', 'worker.js'), pytorchPath: path.join(extensionPath, 'src', 'pytorch') },
   });
 }
