@@ -5,19 +5,12 @@
 // other test files may activate the extension before any test runs.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor } from './util';
 
 const extensionId = 'mlbtc.mlbtc-studio';
 
 interface Manifest {
   contributes: { commands?: { command: string }[]; languages?: { id: string; filenamePatterns?: string[] }[] };
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('smoke: MLBTC Studio in the extension host', () => {
@@ -41,7 +34,7 @@ describe('smoke: MLBTC Studio in the extension host', () => {
     await vscode.window.showTextDocument(document);
 
     assert.equal(document.languageId, language.id);
-    await until(() => extension.isActive, 30_000, `${extensionId} was not activated by opening ${file.fsPath}`);
+    await waitFor(`${extensionId} to be activated by opening ${file.fsPath}`, () => extension.isActive, 30_000);
   });
 
   it('registers every command the manifest contributes once active', async () => {
