@@ -152,7 +152,10 @@ function receive(message: LossesToWebview): void {
       hot = message.complete ? new Set() : new Set(message.series.map(curveKey));
       for (const s of message.series) series.set(curveKey(s), s);
       draw();
-      syncSidebar(); // the swatches follow the colours this draw gave newly shown runs
+      // A complete answer follows a change of the shown runs: the swatches follow the colours this draw gave them.
+      // A streaming update keeps the shown runs, so only the values change.
+      if (message.complete) syncSidebar();
+      else updateLastValues();
       return;
     }
     case 'exportResult':
@@ -306,7 +309,7 @@ function setText(element: Element, text: string): void {
   if (element.textContent !== text) element.textContent = text;
 }
 
-/** The latest value of the first shown metric beside each run. */
+/** The latest value of the first shown metric beside each run (cheap: runs on every streaming update). */
 function updateLastValues(): void {
   const fmt = d3.format('.4~g');
   for (const row of Array.from(runsBox.querySelectorAll<HTMLElement>('.run'))) {
