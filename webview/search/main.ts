@@ -38,7 +38,6 @@ tableBox.className = 'table-box';
 const table = document.createElement('table');
 table.className = 'leaderboard';
 tableBox.append(table);
-const leaderboard = new Leaderboard(table, { sort: setSort, open: (runId) => open(runId) });
 const figure = document.createElement('div');
 figure.id = 'figure';
 const chartTitle = document.createElement('h2');
@@ -75,6 +74,7 @@ function receive(message: SearchToWebview): void {
 }
 
 const open = (runId: string) => host.post({ type: 'search/openTrial', runId });
+const leaderboard = new Leaderboard(table, { sort: setSort, open });
 
 function setSort(key: SearchSortKey): void {
   sort = { key, descending: sort.key === key ? !sort.descending : false };
