@@ -1,13 +1,14 @@
 // Page object for a VS Code workbench served by a private code-server and driven by headless chromium.
 // One instance per test file: `const wb = await Workbench.open({ theme: 'light' })` in before(), and
 // `await wb.close()` in after() (close is also run on Ctrl-C, SIGTERM or a crash).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { artifactPath, saveArtifact } from '../../../scripts/harness/artifacts';
 import { launchKillableChromium } from '../../../scripts/harness/chromium';
 import { startCodeServer, type CodeServer, type Theme } from '../../../scripts/harness/code-server';
+import { findFiles } from '../../../scripts/harness/find-files';
 import { examplesDir, repoRoot } from '../../../scripts/harness/paths';
 import { onCleanup, sleep } from '../../../scripts/harness/processes';
 
@@ -345,17 +346,7 @@ export class Workbench {
 
   /** Lines of one of the extension's output channels ("MLBTC Studio"), from every window of this instance. */
   channelLines(channel: string): string[] {
-    const lines: string[] = [];
-    const walk = (dir: string) => {
-      for (const name of readdirSync(dir)) {
-        const p = path.join(dir, name);
-        if (statSync(p).isDirectory()) walk(p);
-        else if (name.endsWith(`${channel}.log`)) lines.push(...readFileSync(p, 'utf8').split('\n'));
-      }
-    };
-    const logs = path.join(this.server.userDataDir, 'logs');
-    if (existsSync(logs)) walk(logs);
-    return lines;
+    return findFiles(path.join(this.server.userDataDir, 'logs'), `${channel}.log`).flatMap((f) => readFileSync(f, 'utf8').split('\n'));
   }
 
   /** Saves a screenshot as test-results/<name>-<theme>.png and returns its path. */
