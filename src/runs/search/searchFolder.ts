@@ -50,7 +50,7 @@ export interface SearchState {
    */
   paused: string[];
   /** When the search was stopped on purpose (cleared when it is driven again): a search without a controller that is
-   *  neither stopped nor finished has lost its controller, and is taken over (orphans.ts). */
+   *  neither stopped nor finished has lost its controller, and is taken over (searchControl.ts). */
   stoppedAt: string | null;
   /** When the controller found nothing left to do. */
   finishedAt: string | null;
